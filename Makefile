@@ -1,0 +1,128 @@
+# Lookout: one flat Makefile, no recursive make into subdirectories.
+# Objects and binaries go to $(O) (default build/); `make asan` uses build/asan.
+# docs/ARCHITECTURE.md explains the layout; README.md the two commands that matter.
+
+O        ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+
+# Goals that need the Debian packages installed first. `NO_DEPS=1` skips the step (packagers).
+DEPS_GOALS := run test asan unit integration bench fuzz firmware-check
+ifneq ($(NO_DEPS),1)
+ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
+$(info $(shell scripts/install-deps >&2))
+ifneq ($(.SHELLSTATUS),0)
+$(error scripts/install-deps failed; see the message above)
+endif
+endif
+endif
+
+PKGS      := libevent libevent_openssl openssl libturbojpeg
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+TEST_LIBS  = $(shell pkg-config --libs cmocka)
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+BASE     := -std=c11 -D_GNU_SOURCE -Icore -Inode -Icommon -Irelay -I$(O)/gen -MMD -MP
+ifeq ($(SANITIZE),1)
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ALL_CFLAGS  = $(BASE) $(WARN) $(SAN) $(PKG_CFLAGS) $(CFLAGS) $(CPPFLAGS)
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+
+# Sources by layer. Each binary's main() lives in its own file so tests can link the rest.
+CORE_SRC   := $(wildcard core/*.c)
+COMMON_SRC := $(wildcard common/*.c)
+NODE_SRC   := $(wildcard node/*.c) $(filter-out node/linux/main.c,$(wildcard node/linux/*.c))
+RELAY_SRC  := $(filter-out relay/main.c,$(wildcard relay/*.c))
+WEB_FILES  := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg))
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+CORE_OBJ   := $(call obj,$(CORE_SRC))
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+NODE_OBJ   := $(call obj,$(NODE_SRC))
+RELAY_OBJ  := $(call obj,$(RELAY_SRC)) $(O)/obj/gen/web_assets.o
+LIB_OBJ    := $(CORE_OBJ) $(COMMON_OBJ) $(NODE_OBJ) $(RELAY_OBJ)
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+INTEG_SRC  := $(wildcard tests/integration/test_*.c)
+SUPPORT_SRC:= $(wildcard tests/support/*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+INTEG_BIN  := $(patsubst tests/integration/%.c,$(O)/tests/%,$(INTEG_SRC))
+SUPPORT_OBJ:= $(call obj,$(SUPPORT_SRC))
+
+BINS := $(O)/lookout $(O)/lookout-cam
+
+.PHONY: all run test unit integration asan clang clean install firmware-check fuzz bench
+all: $(BINS)
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(O)/obj/gen/%.o: $(O)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The page is compiled into the relay: tools/embed turns web/* into a C table (no build-time downloads).
+$(O)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) $< -o $@
+
+$(O)/gen/web_assets.c: $(O)/tools/embed $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	$(O)/tools/embed $@ $(WEB_FILES)
+
+$(O)/lookout: $(O)/obj/relay/main.o $(RELAY_OBJ) $(CORE_OBJ) $(COMMON_OBJ)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(O)/lookout-cam: $(O)/obj/node/linux/main.o $(NODE_OBJ) $(CORE_OBJ) $(COMMON_OBJ)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lm -o $@
+
+$(O)/tests/%: $(O)/obj/tests/unit/%.o $(SUPPORT_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -lm -o $@
+
+$(O)/tests/%: $(O)/obj/tests/integration/%.o $(SUPPORT_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -lm -o $@
+
+unit: $(UNIT_BIN)
+	scripts/run-tests $(UNIT_BIN)
+
+integration: $(BINS) $(INTEG_BIN)
+	LOOKOUT_BIN_DIR=$(O) scripts/run-tests $(INTEG_BIN)
+
+# Every test: unit, then integration against the real binaries on loopback.
+test: $(BINS) $(UNIT_BIN) $(INTEG_BIN)
+	LOOKOUT_BIN_DIR=$(O) scripts/run-tests $(UNIT_BIN) $(INTEG_BIN)
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build tree.
+asan:
+	$(MAKE) O=build/asan SANITIZE=1 NO_DEPS=1 test
+
+# The same suite built with clang (CI runs both compilers).
+clang:
+	$(MAKE) O=build/clang CC=clang NO_DEPS=1 test
+
+# Demo: simulated camera + relay on loopback; prints the URL and login; Ctrl-C stops both.
+run: $(BINS)
+	scripts/run-demo $(O)
+
+# core/ must build for a 32-bit MCU with newlib: this is the firmware's portability proof.
+ARM_CC    ?= arm-none-eabi-gcc
+ARM_FLAGS := -std=c11 -Wall -Wextra -Werror -mcpu=cortex-m4 -mthumb -Os -ffreestanding \
+             -specs=nano.specs -Icore -Inode
+firmware-check:
+	@mkdir -p $(O)/arm
+	@set -e; for f in $(CORE_SRC) $(wildcard node/*.c); do \
+	    echo "  ARM-CC $$f"; \
+	    $(ARM_CC) $(ARM_FLAGS) -c $$f -o $(O)/arm/$$(basename $$f .c).o; \
+	done
+	@echo "firmware-check: core/ and node/ compile for arm-none-eabi with newlib"
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,418 @@
+#include "mjpeg_parser.h"
+
+#include <errno.h>
+#include <string.h>
+
+/*
+ * Design (after nginx's ngx_http_parse.c): an explicit state kept in the struct, advanced byte by
+ * byte where it must be, so parsing resumes wherever the previous slice ended.
+ *
+ *   S_SCAN     looking for a delimiter line. With _skipping == 0 the bytes before it are the
+ *              current part's body (a part without Content-Length); otherwise they are preamble,
+ *              resync garbage or an oversized part, and are only counted.
+ *   S_HEADERS  reading part header lines up to the blank line.
+ *   S_BODY_CL  reading exactly content_length body bytes.
+ *   S_PART_DONE  report PART_END without waiting for more input (no frame of added latency).
+ *   S_END      after the close delimiter.
+ *
+ * A delimiter is a line holding the boundary: "\r\n--" boundary, CRLF or bare LF, 0 to 4 dashes
+ * (servers disagree on whether the header's boundary includes them), optional transport padding
+ * (RFC 2046 §5.1.1), then a line end; "--" right after the boundary closes the stream. Bytes that
+ * might start a delimiter are held in _held until the match is decided; if it fails they were
+ * body bytes and are reported from _flush.
+ */
+
+enum state { S_SCAN, S_HEADERS, S_BODY_CL, S_PART_DONE, S_END };
+
+/* Delimiter matcher positions (_match). */
+enum { M_IDLE, M_CR, M_LF, M_BOUNDARY, M_AFTER, M_DASH, M_PAD, M_PAD_CR };
+
+enum match { MATCH_NONE, MATCH_HOLD, MATCH_MISS, MATCH_DELIM, MATCH_CLOSE };
+
+#define MAX_DASHES 4
+#define MAX_PADDING 16
+
+static int is_space(int c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/* Case-insensitive prefix test for ASCII header names. */
+static int has_prefix_ci(const char *s, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (len < n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (lower((unsigned char)s[i]) != lower((unsigned char)prefix[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* RFC 2046 §5.1.1 bchars are printable ASCII; anything else cannot be matched safely. */
+static int boundary_char_ok(int c)
+{
+    return c > 0x20 && c < 0x7f;
+}
+
+int mjpeg_boundary_from_content_type(const char *ct, char *out, size_t out_size)
+{
+    size_t len = strlen(ct);
+    const char *p = ct;
+    const char *end = ct + len;
+    while (p < end && is_space(*p))
+        p++;
+    if (!has_prefix_ci(p, (size_t)(end - p), "multipart/"))
+        return -EINVAL;
+    /* Walk the ";"-separated parameters (RFC 2045 §5.1). */
+    while ((p = memchr(p, ';', (size_t)(end - p))) != NULL) {
+        p++;
+        while (p < end && is_space(*p))
+            p++;
+        if (!has_prefix_ci(p, (size_t)(end - p), "boundary="))
+            continue;
+        p += strlen("boundary=");
+        size_t n = 0;
+        int quoted = (p < end && *p == '"');
+        if (quoted)
+            p++;
+        while (p < end) {
+            char c = *p;
+            if (quoted && c == '"')
+                break;
+            if (!quoted && (c == ';' || is_space(c)))
+                break;
+            if (quoted && c == '\\' && p + 1 < end)
+                c = *++p;
+            if (!boundary_char_ok((unsigned char)c) && !(quoted && c == ' '))
+                return -EINVAL;
+            if (n + 1 >= out_size || n >= MJPEG_BOUNDARY_MAX)
+                return -ENOSPC;
+            out[n++] = c;
+            p++;
+        }
+        if (quoted && (p >= end || *p != '"'))
+            return -EINVAL;
+        if (n == 0)
+            return -EINVAL;
+        out[n] = '\0';
+        return 0;
+    }
+    return -EINVAL;
+}
+
+static void start_headers(struct mjpeg_parser *p)
+{
+    p->_state = S_HEADERS;
+    p->content_length = -1;
+    p->_header_bytes = 0;
+    p->_line_len = 0;
+    p->_line_overflow = 0;
+}
+
+/* Scan for the next delimiter, counting whatever precedes it as skipped. */
+static void start_scan(struct mjpeg_parser *p, int skipping, int at_line_start)
+{
+    p->_state = S_SCAN;
+    p->_skipping = skipping;
+    p->_match = at_line_start ? M_LF : M_IDLE;
+    p->_dashes = 0;
+    p->_held_len = 0;
+}
+
+int mjpeg_parser_init(struct mjpeg_parser *p, const char *boundary, size_t max_frame_bytes)
+{
+    memset(p, 0, sizeof(*p));
+    if (boundary == NULL || max_frame_bytes == 0)
+        return -EINVAL;
+    while (*boundary == '-')
+        boundary++;
+    size_t n = strlen(boundary);
+    if (n == 0 || n > MJPEG_BOUNDARY_MAX)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        /* Quoted boundaries may hold spaces; a line end inside one could never be matched. */
+        if (!boundary_char_ok((unsigned char)boundary[i]) && boundary[i] != ' ')
+            return -EINVAL;
+    }
+    memcpy(p->_boundary, boundary, n + 1);
+    p->_boundary_len = n;
+    p->_max_frame_bytes = max_frame_bytes;
+    p->content_length = -1;
+    /* The body starts at a line start: a first delimiter without a CRLF before it is fine. */
+    start_scan(p, 1, 1);
+    return 0;
+}
+
+static enum match hold(struct mjpeg_parser *p, uint8_t c, int next)
+{
+    p->_held[p->_held_len++] = c;
+    p->_match = next;
+    return MATCH_HOLD;
+}
+
+/* Advance the delimiter matcher by one byte; see the comment at the top of the file. */
+static enum match match_byte(struct mjpeg_parser *p, uint8_t c)
+{
+    switch (p->_match) {
+    case M_IDLE:
+        if (c == '\r')
+            return hold(p, c, M_CR);
+        if (c != '\n')
+            return MATCH_NONE;
+        p->_dashes = 0;
+        return hold(p, c, M_LF);
+    case M_CR:
+        if (c != '\n')
+            return MATCH_MISS;
+        p->_dashes = 0;
+        return hold(p, c, M_LF);
+    case M_LF:
+        if (c == '-' && p->_dashes < MAX_DASHES) {
+            p->_dashes++;
+            return hold(p, c, M_LF);
+        }
+        if (c != (uint8_t)p->_boundary[0])
+            return MATCH_MISS;
+        p->_boundary_pos = 1;
+        return hold(p, c, p->_boundary_len == 1 ? M_AFTER : M_BOUNDARY);
+    case M_BOUNDARY:
+        if (c != (uint8_t)p->_boundary[p->_boundary_pos])
+            return MATCH_MISS;
+        p->_boundary_pos++;
+        return hold(p, c, p->_boundary_pos == p->_boundary_len ? M_AFTER : M_BOUNDARY);
+    case M_AFTER:
+        if (c == '-')
+            return hold(p, c, M_DASH);
+        /* Otherwise padding and the line end are handled as in M_PAD. */
+        /* fall through */
+    case M_PAD:
+        if (c == '\n')
+            return MATCH_DELIM;
+        if (c == '\r')
+            return hold(p, c, M_PAD_CR);
+        if (is_space(c) && p->_held_len < sizeof(p->_held) - 1 &&
+            p->_held_len < p->_boundary_len + MAX_DASHES + 2 + MAX_PADDING)
+            return hold(p, c, M_PAD);
+        return MATCH_MISS;
+    case M_DASH:
+        return c == '-' ? MATCH_CLOSE : MATCH_MISS;
+    case M_PAD_CR:
+        return c == '\n' ? MATCH_DELIM : MATCH_MISS;
+    }
+    return MATCH_MISS;
+}
+
+/* Report n body bytes at data, or count them when the part is being skipped. */
+static enum mjpeg_result emit(struct mjpeg_parser *p, const uint8_t *data, size_t n,
+                              struct mjpeg_span *span)
+{
+    if (n == 0)
+        return MJPEG_NEED_MORE;
+    if (p->_skipping) {
+        p->skipped_bytes += n;
+        return MJPEG_NEED_MORE;
+    }
+    if (n > p->_max_frame_bytes - p->_part_bytes) {
+        p->errors++;
+        p->skipped_bytes += p->_part_bytes + n;
+        p->_skipping = 1;
+        return MJPEG_ERR_TOO_BIG;
+    }
+    p->_part_bytes += n;
+    span->data = data;
+    span->len = n;
+    return MJPEG_DATA;
+}
+
+static enum mjpeg_result part_end(struct mjpeg_parser *p)
+{
+    p->parts++;
+    return MJPEG_PART_END;
+}
+
+static enum mjpeg_result scan(struct mjpeg_parser *p, const uint8_t *in, size_t len, size_t *i,
+                              struct mjpeg_span *span)
+{
+    while (*i < len) {
+        enum mjpeg_result r;
+        if (p->_match == M_IDLE) {
+            /* Fast path: everything up to the next line end is body (or skipped). */
+            size_t j = *i;
+            while (j < len && in[j] != '\r' && in[j] != '\n')
+                j++;
+            r = emit(p, in + *i, j - *i, span);
+            *i = j;
+            if (r != MJPEG_NEED_MORE)
+                return r;
+            if (j == len)
+                break;
+        }
+        int was_skipping = p->_skipping;
+        switch (match_byte(p, in[*i])) {
+        case MATCH_NONE:
+        case MATCH_HOLD:
+            (*i)++;
+            break;
+        case MATCH_MISS:
+            /* The held bytes were body after all; the current byte is looked at again. */
+            memcpy(p->_flush, p->_held, p->_held_len);
+            p->_flush_len = p->_held_len;
+            p->_held_len = 0;
+            p->_match = M_IDLE;
+            r = emit(p, p->_flush, p->_flush_len, span);
+            if (r != MJPEG_NEED_MORE)
+                return r;
+            break;
+        case MATCH_DELIM:
+            (*i)++;
+            start_headers(p);
+            return was_skipping ? MJPEG_NEED_MORE : part_end(p);
+        case MATCH_CLOSE:
+            (*i)++;
+            p->_state = S_END;
+            p->_pending_end = !was_skipping;
+            return was_skipping ? MJPEG_END : part_end(p);
+        }
+    }
+    return MJPEG_NEED_MORE;
+}
+
+/* Parse a Content-Length value: digits with optional surrounding blanks. -1 if malformed;
+ * values over the frame limit are clamped to limit + 1, since only "too big" matters then. */
+static long parse_length(const char *s, size_t n, size_t limit)
+{
+    size_t i = 0;
+    unsigned long v = 0;
+    while (i < n && is_space(s[i]))
+        i++;
+    size_t first = i;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (v <= limit)
+            v = v * 10 + (unsigned long)(s[i] - '0');
+    }
+    if (i == first)
+        return -1;
+    while (i < n && is_space(s[i]))
+        i++;
+    if (i != n)
+        return -1;
+    return (long)(v > limit ? limit + 1 : v);
+}
+
+static enum mjpeg_result header_line(struct mjpeg_parser *p)
+{
+    size_t n = p->_line_len;
+    if (n > 0 && p->_line[n - 1] == '\r')
+        n--;
+    if (p->_line_overflow)
+        return MJPEG_NEED_MORE; /* too long to be a header we use */
+    if (n > 0) {
+        static const char name[] = "content-length:";
+        if (has_prefix_ci(p->_line, n, name)) {
+            size_t off = sizeof(name) - 1;
+            p->content_length = parse_length(p->_line + off, n - off, p->_max_frame_bytes);
+            if (p->content_length < 0) {
+                p->errors++;
+                start_scan(p, 1, 0);
+                return MJPEG_ERR_HEADERS;
+            }
+        }
+        return MJPEG_NEED_MORE;
+    }
+    /* Blank line: the headers are complete. */
+    p->_part_bytes = 0;
+    p->_skipping = 0;
+    if (p->content_length > (long)p->_max_frame_bytes) {
+        p->errors++;
+        start_scan(p, 1, 0);
+        return MJPEG_ERR_TOO_BIG;
+    }
+    if (p->content_length < 0)
+        start_scan(p, 0, 0);
+    else
+        p->_state = p->content_length == 0 ? S_PART_DONE : S_BODY_CL;
+    return MJPEG_PART_BEGIN;
+}
+
+static enum mjpeg_result headers(struct mjpeg_parser *p, const uint8_t *in, size_t len, size_t *i)
+{
+    while (*i < len) {
+        uint8_t c = in[(*i)++];
+        if (++p->_header_bytes > MJPEG_HEADERS_MAX) {
+            p->errors++;
+            start_scan(p, 1, 0);
+            return MJPEG_ERR_HEADERS;
+        }
+        if (c == '\n') {
+            enum mjpeg_result r = header_line(p);
+            p->_line_len = 0;
+            p->_line_overflow = 0;
+            if (r != MJPEG_NEED_MORE)
+                return r;
+            continue;
+        }
+        if (p->_line_len < sizeof(p->_line))
+            p->_line[p->_line_len++] = (char)c;
+        else
+            p->_line_overflow = 1;
+    }
+    return MJPEG_NEED_MORE;
+}
+
+static enum mjpeg_result body_cl(struct mjpeg_parser *p, const uint8_t *in, size_t len, size_t *i,
+                                 struct mjpeg_span *span)
+{
+    size_t want = (size_t)p->content_length - p->_part_bytes;
+    size_t n = len - *i < want ? len - *i : want;
+    enum mjpeg_result r = emit(p, in + *i, n, span);
+    *i += n;
+    if (p->_part_bytes == (size_t)p->content_length)
+        p->_state = S_PART_DONE;
+    return r;
+}
+
+enum mjpeg_result mjpeg_parser_feed(struct mjpeg_parser *p, const uint8_t *in, size_t len,
+                                    size_t *consumed, struct mjpeg_span *span)
+{
+    size_t i = 0;
+    enum mjpeg_result r = MJPEG_NEED_MORE;
+    span->data = NULL;
+    span->len = 0;
+    while (r == MJPEG_NEED_MORE) {
+        switch (p->_state) {
+        case S_PART_DONE:
+            /* After exactly Content-Length bytes the delimiter is still to come: resume at a
+             * line start so that "--boundary" is found with or without the CRLF before it. */
+            start_scan(p, 1, 1);
+            r = part_end(p);
+            continue;
+        case S_END:
+            if (p->_pending_end) {
+                p->_pending_end = 0;
+                r = MJPEG_END;
+                continue;
+            }
+            i = len;
+            break;
+        default:
+            break;
+        }
+        if (i >= len)
+            break;
+        if (p->_state == S_SCAN)
+            r = scan(p, in, len, &i, span);
+        else if (p->_state == S_HEADERS)
+            r = headers(p, in, len, &i);
+        else if (p->_state == S_BODY_CL)
+            r = body_cl(p, in, len, &i, span);
+    }
+    *consumed = i;
+    return r;
+}

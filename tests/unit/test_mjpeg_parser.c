@@ -1,0 +1,395 @@
+/* Unit tests for core/mjpeg_parser: streams fed whole, at every split point, byte by byte, and
+ * placed against a PROT_NONE guard page so that any read past the input crashes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mjpeg_parser.h"
+#include "mjpeg_writer.h"
+
+#define MAX_FRAMES 16
+
+struct collected {
+    char frames[MAX_FRAMES][256];
+    size_t lens[MAX_FRAMES];
+    int count;
+    int begins;
+    int too_big;
+    int bad_headers;
+    int ended;
+    char current[4096];
+    size_t current_len;
+    long content_length[MAX_FRAMES];
+};
+
+/* Feed `len` bytes in slices of `slice` bytes (0 = whole), as a network reader would. */
+static void feed(struct mjpeg_parser *p, struct collected *c, const uint8_t *in, size_t len)
+{
+    size_t off = 0;
+    for (;;) {
+        size_t used = 0;
+        struct mjpeg_span span;
+        enum mjpeg_result r = mjpeg_parser_feed(p, in + off, len - off, &used, &span);
+        off += used;
+        assert_true(off <= len);
+        switch (r) {
+        case MJPEG_NEED_MORE:
+            assert_int_equal(off, len);
+            return;
+        case MJPEG_PART_BEGIN:
+            c->begins++;
+            c->current_len = 0;
+            if (c->count < MAX_FRAMES)
+                c->content_length[c->count] = p->content_length;
+            break;
+        case MJPEG_DATA:
+            assert_true(span.len > 0);
+            assert_true(c->current_len + span.len <= sizeof(c->current));
+            memcpy(c->current + c->current_len, span.data, span.len);
+            c->current_len += span.len;
+            break;
+        case MJPEG_PART_END:
+            assert_true(c->count < MAX_FRAMES);
+            assert_true(c->current_len < sizeof(c->frames[0]));
+            memcpy(c->frames[c->count], c->current, c->current_len);
+            c->lens[c->count++] = c->current_len;
+            c->current_len = 0;
+            break;
+        case MJPEG_ERR_TOO_BIG:
+            c->too_big++;
+            c->current_len = 0;
+            break;
+        case MJPEG_ERR_HEADERS:
+            c->bad_headers++;
+            c->current_len = 0;
+            break;
+        case MJPEG_END:
+            c->ended++;
+            break;
+        }
+    }
+}
+
+static void feed_sliced(const char *boundary, size_t max, const char *stream, size_t len,
+                        size_t slice, struct collected *c)
+{
+    struct mjpeg_parser p;
+    memset(c, 0, sizeof(*c));
+    assert_int_equal(mjpeg_parser_init(&p, boundary, max), 0);
+    if (slice == 0)
+        slice = len ? len : 1;
+    for (size_t off = 0; off < len; off += slice) {
+        size_t n = len - off < slice ? len - off : slice;
+        feed(&p, c, (const uint8_t *)stream + off, n);
+    }
+    feed(&p, c, (const uint8_t *)"", 0);
+}
+
+static void assert_frame(const struct collected *c, int i, const char *want)
+{
+    assert_true(i < c->count);
+    assert_int_equal(c->lens[i], strlen(want));
+    assert_memory_equal(c->frames[i], want, strlen(want));
+}
+
+/* The ESP32 firmware's wire format, built with our own writer. */
+static size_t esp32_stream(char *out, size_t cap, const char *const *parts, int n)
+{
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        int h = mjpeg_write_part_header(out + len, cap - len, MJPEG_ESP32_BOUNDARY,
+                                        strlen(parts[i]), "X-Timestamp: 1.5\r\n");
+        assert_true(h > 0);
+        len += (size_t)h;
+        memcpy(out + len, parts[i], strlen(parts[i]));
+        len += strlen(parts[i]);
+    }
+    return len;
+}
+
+static const char *const three[] = {"\xff\xd8 first \r\n-- not a delimiter\xff\xd9",
+                                    "\xff\xd8second\n\r\n--1234\xff\xd9", "\xff\xd8third\xff\xd9"};
+
+static void test_mjpeg_parser_every_split_point(void **state)
+{
+    (void)state;
+    char buf[2048];
+    size_t len = esp32_stream(buf, sizeof(buf), three, 3);
+    /* Two slices split at every offset, so every state sees a slice end. */
+    for (size_t cut = 0; cut <= len; cut++) {
+        struct mjpeg_parser p;
+        struct collected c;
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(mjpeg_parser_init(&p, MJPEG_ESP32_BOUNDARY, 1000), 0);
+        feed(&p, &c, (const uint8_t *)buf, cut);
+        feed(&p, &c, (const uint8_t *)buf + cut, len - cut);
+        assert_int_equal(c.count, 3);
+        for (int i = 0; i < 3; i++)
+            assert_frame(&c, i, three[i]);
+        assert_int_equal(p.parts, 3);
+        assert_int_equal(p.errors, 0);
+    }
+}
+
+static void test_mjpeg_parser_byte_by_byte(void **state)
+{
+    (void)state;
+    char buf[2048];
+    size_t len = esp32_stream(buf, sizeof(buf), three, 3);
+    struct collected c;
+    feed_sliced(MJPEG_ESP32_BOUNDARY, 1000, buf, len, 1, &c);
+    assert_int_equal(c.count, 3);
+    for (int i = 0; i < 3; i++)
+        assert_frame(&c, i, three[i]);
+}
+
+/* A part with Content-Length ends when its last byte arrives, not at the next delimiter. */
+static void test_mjpeg_parser_part_end_without_next_delimiter(void **state)
+{
+    (void)state;
+    const char *s = "--b\r\nContent-Length: 4\r\n\r\nJPEG";
+    struct collected c;
+    feed_sliced("b", 100, s, strlen(s), 0, &c);
+    assert_int_equal(c.count, 1);
+    assert_frame(&c, 0, "JPEG");
+    assert_int_equal(c.content_length[0], 4);
+}
+
+static void test_mjpeg_parser_lf_only(void **state)
+{
+    (void)state;
+    const char *s = "--b\nContent-Type: image/jpeg\nContent-Length: 3\n\nabc\n--b\n"
+                    "Content-Type: image/jpeg\n\nxyz\n--b\n\nlast\n--b--\n";
+    struct collected c;
+    for (size_t slice = 0; slice < 5; slice++) {
+        feed_sliced("b", 100, s, strlen(s), slice, &c);
+        assert_int_equal(c.count, 3);
+        assert_frame(&c, 0, "abc");
+        assert_frame(&c, 1, "xyz");
+        assert_frame(&c, 2, "last");
+        assert_int_equal(c.ended, 1);
+    }
+}
+
+static void test_mjpeg_parser_missing_content_length(void **state)
+{
+    (void)state;
+    /* Without Content-Length the part ends at CRLF--boundary; near-misses are body bytes. */
+    const char *s = "\r\n--frame\r\nContent-Type: image/jpeg\r\n\r\n"
+                    "ab\r\n--fram\r\n--framex\n-frame\r\r\n--frame \t\r\n"
+                    "Content-Type: image/jpeg\r\n\r\nsecond\r\n--frame\r\n";
+    struct collected c;
+    for (size_t slice = 0; slice < 7; slice++) {
+        feed_sliced("frame", 100, s, strlen(s), slice, &c);
+        assert_int_equal(c.count, 2);
+        assert_frame(&c, 0, "ab\r\n--fram\r\n--framex\n-frame\r");
+        assert_frame(&c, 1, "second");
+        assert_int_equal(c.content_length[0], -1);
+    }
+}
+
+static void test_mjpeg_parser_boundary_dashes_in_header(void **state)
+{
+    (void)state;
+    /* Header says boundary=--myboundary; bodies in the wild use both "--myboundary" and
+     * "----myboundary". */
+    const char *s = "--myboundary\r\nContent-Length: 1\r\n\r\nA\r\n"
+                    "----myboundary\r\nContent-Length: 1\r\n\r\nB\r\n"
+                    "myboundary\r\nContent-Length: 1\r\n\r\nC";
+    struct collected c;
+    feed_sliced("--myboundary", 100, s, strlen(s), 0, &c);
+    assert_int_equal(c.count, 3);
+    assert_frame(&c, 0, "A");
+    assert_frame(&c, 1, "B");
+    assert_frame(&c, 2, "C");
+}
+
+static void test_mjpeg_parser_garbage_before_first_boundary(void **state)
+{
+    (void)state;
+    const char *s = "HTTP junk\r\nmore --b junk\r\n--bx\r\n\r\n--b\r\nContent-Length: 2\r\n\r\nok";
+    struct collected c;
+    feed_sliced("b", 100, s, strlen(s), 1, &c);
+    assert_int_equal(c.count, 1);
+    assert_frame(&c, 0, "ok");
+}
+
+static void test_mjpeg_parser_oversized_then_recovery(void **state)
+{
+    (void)state;
+    /* One part declared too big, one too big without Content-Length, then good ones. */
+    const char *s = "--b\r\nContent-Length: 50\r\n\r\n01234567890123456789012345678901234567890123456789"
+                    "\r\n--b\r\n\r\n0123456789012345678901234567890\r\n"
+                    "--b\r\nContent-Length: 5\r\n\r\nsmall\r\n--b\r\n\r\ntiny\r\n--b\r\n";
+    struct collected c;
+    for (size_t slice = 0; slice < 4; slice++) {
+        struct mjpeg_parser p;
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(mjpeg_parser_init(&p, "b", 10), 0);
+        for (size_t off = 0; off < strlen(s); off += slice ? slice : strlen(s))
+            feed(&p, &c, (const uint8_t *)s + off,
+                 slice && strlen(s) - off > slice ? slice : strlen(s) - off);
+        assert_int_equal(c.too_big, 2);
+        assert_int_equal(p.errors, 2);
+        assert_int_equal(c.count, 2);
+        assert_frame(&c, 0, "small");
+        assert_frame(&c, 1, "tiny");
+    }
+}
+
+static void test_mjpeg_parser_bad_headers(void **state)
+{
+    (void)state;
+    char s[8192];
+    /* A malformed Content-Length, then a header block over MJPEG_HEADERS_MAX, then a good part. */
+    int n = snprintf(s, sizeof(s), "--b\r\nContent-Length: 12x\r\n\r\nzz\r\n--b\r\n");
+    for (int i = 0; i < 100; i++)
+        n += snprintf(s + n, sizeof(s) - (size_t)n, "X-Filler-%02d: %0*d\r\n", i, 60, i);
+    n += snprintf(s + n, sizeof(s) - (size_t)n, "\r\nbody\r\n--b\r\nContent-Length: 2\r\n\r\nok");
+    struct collected c;
+    feed_sliced("b", 100, s, (size_t)n, 3, &c);
+    assert_int_equal(c.bad_headers, 2);
+    assert_int_equal(c.count, 1);
+    assert_frame(&c, 0, "ok");
+}
+
+static void test_mjpeg_parser_long_header_line_ignored(void **state)
+{
+    (void)state;
+    char s[2048];
+    int n = snprintf(s, sizeof(s), "--b\r\nX-Long: %0*d\r\nContent-Length: 3\r\n\r\nabc", 600, 7);
+    struct collected c;
+    feed_sliced("b", 100, s, (size_t)n, 0, &c);
+    assert_int_equal(c.count, 1);
+    assert_frame(&c, 0, "abc");
+}
+
+static void test_mjpeg_parser_empty_part_and_close(void **state)
+{
+    (void)state;
+    const char *s = "--b\r\nContent-Length: 0\r\n\r\n\r\n--b--\r\nafter the end";
+    struct collected c;
+    feed_sliced("b", 100, s, strlen(s), 0, &c);
+    assert_int_equal(c.count, 1);
+    assert_int_equal(c.lens[0], 0);
+    assert_int_equal(c.ended, 1);
+}
+
+static void test_mjpeg_parser_init_rejects_bad_boundaries(void **state)
+{
+    (void)state;
+    struct mjpeg_parser p;
+    char long_boundary[MJPEG_BOUNDARY_MAX + 2];
+    memset(long_boundary, 'x', sizeof(long_boundary) - 1);
+    long_boundary[sizeof(long_boundary) - 1] = '\0';
+    assert_int_equal(mjpeg_parser_init(&p, "", 10), -EINVAL);
+    assert_int_equal(mjpeg_parser_init(&p, "--", 10), -EINVAL);
+    assert_int_equal(mjpeg_parser_init(&p, "a\nb", 10), -EINVAL);
+    assert_int_equal(mjpeg_parser_init(&p, long_boundary, 10), -EINVAL);
+    assert_int_equal(mjpeg_parser_init(&p, "ok", 0), -EINVAL);
+    assert_int_equal(mjpeg_parser_init(&p, "ok", 10), 0);
+}
+
+static void test_mjpeg_parser_boundary_from_content_type(void **state)
+{
+    (void)state;
+    char b[MJPEG_BOUNDARY_MAX + 1];
+    assert_int_equal(mjpeg_boundary_from_content_type(
+                         "multipart/x-mixed-replace;boundary=123456789000000000000987654321", b,
+                         sizeof(b)),
+                     0);
+    assert_string_equal(b, MJPEG_ESP32_BOUNDARY);
+    assert_int_equal(mjpeg_boundary_from_content_type(
+                         "Multipart/X-Mixed-Replace; charset=x; BOUNDARY=\"my frame\"", b, sizeof(b)),
+                     0);
+    assert_string_equal(b, "my frame");
+    assert_int_equal(mjpeg_boundary_from_content_type("multipart/x-mixed-replace; boundary=--ab; x=1",
+                                                      b, sizeof(b)),
+                     0);
+    assert_string_equal(b, "--ab");
+    assert_int_equal(mjpeg_boundary_from_content_type("image/jpeg; boundary=x", b, sizeof(b)),
+                     -EINVAL);
+    assert_int_equal(mjpeg_boundary_from_content_type("multipart/x-mixed-replace", b, sizeof(b)),
+                     -EINVAL);
+    assert_int_equal(mjpeg_boundary_from_content_type("multipart/x; boundary=", b, sizeof(b)),
+                     -EINVAL);
+    assert_int_equal(mjpeg_boundary_from_content_type("multipart/x; boundary=\"open", b, sizeof(b)),
+                     -EINVAL);
+    assert_int_equal(mjpeg_boundary_from_content_type("multipart/x; boundary=abcdef", b, 4),
+                     -ENOSPC);
+}
+
+/* Input that ends exactly at a PROT_NONE page: any read past `len` faults. */
+static void test_mjpeg_parser_guard_page(void **state)
+{
+    (void)state;
+    char buf[2048];
+    size_t len = esp32_stream(buf, sizeof(buf), three, 3);
+    long page = sysconf(_SC_PAGESIZE);
+    size_t pages = (len + (size_t)page - 1) / (size_t)page;
+    uint8_t *map = mmap(NULL, (pages + 1) * (size_t)page, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(map != MAP_FAILED);
+    assert_int_equal(mprotect(map + pages * (size_t)page, (size_t)page, PROT_NONE), 0);
+    uint8_t *start = map + pages * (size_t)page - len;
+    memcpy(start, buf, len);
+    for (size_t cut = 0; cut <= len; cut += 7) {
+        struct mjpeg_parser p;
+        struct collected c;
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(mjpeg_parser_init(&p, MJPEG_ESP32_BOUNDARY, 1000), 0);
+        /* The first slice is moved to end at the guard too. */
+        uint8_t *first = map + pages * (size_t)page - cut;
+        memmove(first, buf, cut);
+        feed(&p, &c, first, cut);
+        memcpy(start, buf, len);
+        feed(&p, &c, start + cut, len - cut);
+        assert_int_equal(c.count, 3);
+    }
+    munmap(map, (pages + 1) * (size_t)page);
+}
+
+static void test_mjpeg_writer_formats(void **state)
+{
+    (void)state;
+    char out[256];
+    assert_int_equal(mjpeg_write_content_type(out, sizeof(out), "abc"),
+                     (int)strlen("multipart/x-mixed-replace;boundary=abc"));
+    assert_string_equal(out, "multipart/x-mixed-replace;boundary=abc");
+    int n = mjpeg_write_part_header(out, sizeof(out), "abc", 1234, NULL);
+    assert_string_equal(out, "\r\n--abc\r\nContent-Type: image/jpeg\r\nContent-Length: 1234\r\n\r\n");
+    assert_int_equal(n, (int)strlen(out));
+    assert_int_equal(mjpeg_write_part_header(out, 10, "abc", 1, NULL), -ENOSPC);
+    assert_int_equal(mjpeg_write_part_header(out, sizeof(out), "", 1, NULL), -EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mjpeg_parser_every_split_point),
+        cmocka_unit_test(test_mjpeg_parser_byte_by_byte),
+        cmocka_unit_test(test_mjpeg_parser_part_end_without_next_delimiter),
+        cmocka_unit_test(test_mjpeg_parser_lf_only),
+        cmocka_unit_test(test_mjpeg_parser_missing_content_length),
+        cmocka_unit_test(test_mjpeg_parser_boundary_dashes_in_header),
+        cmocka_unit_test(test_mjpeg_parser_garbage_before_first_boundary),
+        cmocka_unit_test(test_mjpeg_parser_oversized_then_recovery),
+        cmocka_unit_test(test_mjpeg_parser_bad_headers),
+        cmocka_unit_test(test_mjpeg_parser_long_header_line_ignored),
+        cmocka_unit_test(test_mjpeg_parser_empty_part_and_close),
+        cmocka_unit_test(test_mjpeg_parser_init_rejects_bad_boundaries),
+        cmocka_unit_test(test_mjpeg_parser_boundary_from_content_type),
+        cmocka_unit_test(test_mjpeg_parser_guard_page),
+        cmocka_unit_test(test_mjpeg_writer_formats),
+    };
+    return cmocka_run_group_tests_name("mjpeg_parser", tests, NULL, NULL);
+}

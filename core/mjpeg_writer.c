@@ -37,3 +37,18 @@ int mjpeg_write_part_header(char *out, size_t out_size, const char *boundary, si
                      boundary, (unsigned long)jpeg_bytes, extra_headers ? extra_headers : "");
     return fitted(n, out_size);
 }
+
+int mjpeg_write_delimiter(char *out, size_t out_size, const char *boundary)
+{
+    if (check_boundary(boundary) < 0)
+        return -EINVAL;
+    return fitted(snprintf(out, out_size, "\r\n--%s\r\n", boundary), out_size);
+}
+
+int mjpeg_write_part_fields(char *out, size_t out_size, size_t jpeg_bytes,
+                            const char *extra_headers)
+{
+    int n = snprintf(out, out_size, "Content-Type: image/jpeg\r\nContent-Length: %lu\r\n%s\r\n",
+                     (unsigned long)jpeg_bytes, extra_headers ? extra_headers : "");
+    return fitted(n, out_size);
+}

@@ -37,3 +37,19 @@ int mjpeg_write_content_type(char *out, size_t out_size, const char *boundary);
  */
 int mjpeg_write_part_header(char *out, size_t out_size, const char *boundary, size_t jpeg_bytes,
                             const char *extra_headers);
+
+/*
+ * Write only the delimiter line, "\r\n--" boundary "\r\n", into out (NUL-terminated).
+ * A server that writes it right after each JPEG (instead of before the next one) lets a browser
+ * show the part at once: browsers end a part at the delimiter, not at Content-Length.
+ * Returns the length written, -EINVAL for a bad boundary, or -ENOSPC if out is too small.
+ */
+int mjpeg_write_delimiter(char *out, size_t out_size, const char *boundary);
+
+/*
+ * Write only the part header fields that follow a delimiter: "Content-Type: image/jpeg\r\n",
+ * "Content-Length: N\r\n", extra_headers as in mjpeg_write_part_header, then the blank line.
+ * Returns the length written, or -ENOSPC if out is too small.
+ */
+int mjpeg_write_part_fields(char *out, size_t out_size, size_t jpeg_bytes,
+                            const char *extra_headers);

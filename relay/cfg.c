@@ -1,0 +1,292 @@
+#include "cfg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_TAG "config"
+
+#define LINE_MAX_BYTES 4096
+
+enum kind { K_STRING, K_UNSIGNED, K_SIZE, K_LISTEN, K_LOG_LEVEL };
+
+struct key_def {
+    const char *name;
+    enum kind kind;
+    size_t offset;
+    size_t size;        /* K_STRING: buffer size */
+    unsigned long min;  /* numeric range */
+    unsigned long max;
+};
+
+#define STR(field, name) {name, K_STRING, offsetof(struct cfg, field), sizeof(((struct cfg *)0)->field), 0, 0}
+#define NUM(field, name, lo, hi) {name, K_UNSIGNED, offsetof(struct cfg, field), 0, lo, hi}
+
+static const struct key_def keys[] = {
+    STR(username, "HTTP_AUTH_USERNAME"),
+    STR(password, "HTTP_AUTH_PASSWORD"),
+    STR(cam_url, "CAM_URL"),
+    STR(servo_url, "SERVO_URL"),
+    {"LISTEN", K_LISTEN, 0, 0, 0, 0},
+    NUM(max_viewers, "MAX_VIEWERS", 1, 100000),
+    NUM(viewer_stall_timeout_ms, "VIEWER_STALL_TIMEOUT_MS", 100, 3600000),
+    NUM(upstream_stall_timeout_ms, "UPSTREAM_STALL_TIMEOUT_MS", 100, 3600000),
+    NUM(ptz_step_deg, "PTZ_STEP_DEG", 1, 90),
+    {"MAX_FRAME_BYTES", K_SIZE, offsetof(struct cfg, max_frame_bytes), 0, 1024, 64UL << 20},
+    {"LOG_LEVEL", K_LOG_LEVEL, 0, 0, 0, 0},
+};
+
+void cfg_defaults(struct cfg *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->listen_host, sizeof(c->listen_host), "0.0.0.0");
+    c->listen_port = 5000;
+    c->max_viewers = 1000;
+    c->viewer_stall_timeout_ms = 30000;
+    c->upstream_stall_timeout_ms = 10000;
+    c->ptz_step_deg = 5;
+    c->max_frame_bytes = 2u << 20;
+    c->log_level = LOG_LEVEL_INFO;
+}
+
+static int parse_unsigned(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+int cfg_set_listen(struct cfg *c, const char *text)
+{
+    const char *colon = strrchr(text, ':');
+    if (colon == NULL)
+        return -EINVAL;
+    unsigned long port;
+    if (parse_unsigned(colon + 1, 0, 65535, &port) < 0)
+        return -EINVAL;
+    const char *host = text;
+    size_t host_len = (size_t)(colon - text);
+    if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') {
+        host++;
+        host_len -= 2;
+    }
+    if (host_len >= sizeof(c->listen_host))
+        return -EINVAL;
+    if (host_len == 0) {
+        host = "0.0.0.0";
+        host_len = strlen(host);
+    }
+    memcpy(c->listen_host, host, host_len);
+    c->listen_host[host_len] = '\0';
+    c->listen_port = (uint16_t)port;
+    return 0;
+}
+
+int cfg_set(struct cfg *c, const char *key, const char *value, const char **reason)
+{
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const struct key_def *k = &keys[i];
+        if (strcmp(k->name, key) != 0)
+            continue;
+        unsigned long v;
+        switch (k->kind) {
+        case K_STRING:
+            if (strlen(value) >= k->size) {
+                *reason = "value too long";
+                return -EINVAL;
+            }
+            memcpy((char *)c + k->offset, value, strlen(value) + 1);
+            return 0;
+        case K_UNSIGNED:
+        case K_SIZE:
+            if (parse_unsigned(value, k->min, k->max, &v) < 0) {
+                *reason = "not a whole number in the allowed range";
+                return -EINVAL;
+            }
+            if (k->kind == K_SIZE)
+                *(size_t *)(void *)((char *)c + k->offset) = (size_t)v;
+            else
+                *(unsigned *)(void *)((char *)c + k->offset) = (unsigned)v;
+            return 0;
+        case K_LISTEN:
+            if (cfg_set_listen(c, value) < 0) {
+                *reason = "expected HOST:PORT, e.g. 127.0.0.1:5000";
+                return -EINVAL;
+            }
+            return 0;
+        case K_LOG_LEVEL:
+            if (log_level_parse(value, &c->log_level) < 0) {
+                *reason = "expected error, warn, info or debug";
+                return -EINVAL;
+            }
+            return 0;
+        }
+    }
+    *reason = "unknown key";
+    return -ENOENT;
+}
+
+static const char *skip_blank(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* A quoted value: copy up to the closing quote; only a comment may follow it. */
+static int parse_quoted(const char *p, char *value, size_t value_size, const char **reason)
+{
+    char quote = *p++;
+    size_t n = 0;
+    for (; *p != quote; p++) {
+        char ch = *p;
+        if (ch == '\0' || ch == '\n' || ch == '\r') {
+            *reason = "unterminated quoted value";
+            return -EINVAL;
+        }
+        if (quote == '"' && ch == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == 'n')) {
+            p++;
+            ch = *p == 'n' ? '\n' : *p;
+        }
+        if (n + 1 >= value_size) {
+            *reason = "value too long";
+            return -EINVAL;
+        }
+        value[n++] = ch;
+    }
+    value[n] = '\0';
+    p = skip_blank(p + 1);
+    if (*p != '\0' && *p != '#' && *p != '\r' && *p != '\n') {
+        *reason = "unexpected text after the closing quote";
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int cfg_parse_line(const char *line, char *key, size_t key_size, char *value, size_t value_size,
+                   const char **reason)
+{
+    key[0] = '\0';
+    value[0] = '\0';
+    const char *p = skip_blank(line);
+    if (*p == '\0' || *p == '#' || *p == '\r' || *p == '\n')
+        return 0;
+    if (strncmp(p, "export", 6) == 0 && (p[6] == ' ' || p[6] == '\t'))
+        p = skip_blank(p + 6);
+    size_t n = 0;
+    if (!(isalpha((unsigned char)*p) || *p == '_')) {
+        *reason = "expected KEY=VALUE";
+        return -EINVAL;
+    }
+    while (isalnum((unsigned char)p[n]) || p[n] == '_')
+        n++;
+    if (n + 1 > key_size) {
+        *reason = "key too long";
+        return -EINVAL;
+    }
+    memcpy(key, p, n);
+    key[n] = '\0';
+    p = skip_blank(p + n);
+    if (*p != '=') {
+        key[0] = '\0';
+        *reason = "expected KEY=VALUE";
+        return -EINVAL;
+    }
+    p = skip_blank(p + 1);
+    if (*p == '"' || *p == '\'')
+        return parse_quoted(p, value, value_size, reason);
+    /* Unquoted: up to the line end or a " #" comment, trailing blanks dropped. */
+    n = 0;
+    for (; p[n] != '\0' && p[n] != '\r' && p[n] != '\n'; n++) {
+        if (p[n] == '#' && n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            break;
+    }
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    if (n + 1 > value_size) {
+        *reason = "value too long";
+        return -EINVAL;
+    }
+    memcpy(value, p, n);
+    value[n] = '\0';
+    return 0;
+}
+
+int cfg_load_file(struct cfg *c, const char *path, int must_exist, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        if (!must_exist && errno == ENOENT)
+            return 0;
+        int e = errno;
+        snprintf(err, err_size, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    char line[LINE_MAX_BYTES + 2];
+    char key[64], value[LINE_MAX_BYTES];
+    unsigned lineno = 0;
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+        lineno++;
+        const char *reason = NULL;
+        if (strlen(line) > LINE_MAX_BYTES) {
+            snprintf(err, err_size, "%s:%u: line longer than %d bytes", path, lineno,
+                     LINE_MAX_BYTES);
+            rc = -EINVAL;
+            break;
+        }
+        if (cfg_parse_line(line, key, sizeof(key), value, sizeof(value), &reason) < 0) {
+            snprintf(err, err_size, "%s:%u: %s%s%s", path, lineno, key, key[0] ? ": " : "",
+                     reason);
+            rc = -EINVAL;
+        } else if (key[0] != '\0') {
+            int r = cfg_set(c, key, value, &reason);
+            if (r == -ENOENT) {
+                LOG_WARN("%s:%u: %s: unknown key, ignored", path, lineno, key);
+            } else if (r < 0) {
+                snprintf(err, err_size, "%s:%u: %s: %s", path, lineno, key, reason);
+                rc = r;
+            }
+        }
+    }
+    /* The buffers held the password: do not leave it on the stack. */
+    explicit_bzero(line, sizeof(line));
+    explicit_bzero(value, sizeof(value));
+    fclose(f);
+    return rc;
+}
+
+int cfg_load_environment(struct cfg *c, char *err, size_t err_size)
+{
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *v = getenv(keys[i].name);
+        const char *reason = NULL;
+        if (v != NULL && cfg_set(c, keys[i].name, v, &reason) < 0) {
+            snprintf(err, err_size, "environment: %s: %s", keys[i].name, reason);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+int cfg_validate(const struct cfg *c, char *err, size_t err_size)
+{
+    if (c->username[0] == '\0' || c->password[0] == '\0') {
+        snprintf(err, err_size, "HTTP_AUTH_USERNAME and HTTP_AUTH_PASSWORD must be set "
+                                "(in .env or the environment): the relay never runs without a login");
+        return -EINVAL;
+    }
+    if (c->cam_url[0] == '\0') {
+        snprintf(err, err_size, "CAM_URL must be set, e.g. CAM_URL=http://192.168.1.100/mjpeg");
+        return -EINVAL;
+    }
+    return 0;
+}

@@ -1,0 +1,62 @@
+#pragma once
+/*
+ * cfg: the relay's configuration, from a .env file, the process environment and flags.
+ *
+ * The original project's keys keep working unchanged: HTTP_AUTH_USERNAME, HTTP_AUTH_PASSWORD,
+ * CAM_URL, SERVO_URL. Precedence, lowest first: built-in defaults, the .env file, the process
+ * environment (as the original's python-dotenv did), command-line flags. docs/CONFIG.md lists
+ * every key. The struct is a plain value type the caller owns (public layout on purpose).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct cfg {
+    char username[128];
+    char password[256]; /* plaintext as configured; cleared as soon as it is no longer needed */
+    char cam_url[1024];
+    char servo_url[1024];
+    char listen_host[128];
+    uint16_t listen_port;
+    unsigned max_viewers;
+    unsigned viewer_stall_timeout_ms;
+    unsigned upstream_stall_timeout_ms;
+    unsigned ptz_step_deg; /* the legacy /turn* routes' step */
+    size_t max_frame_bytes;
+    enum log_level log_level;
+};
+
+/* Fill *c with the defaults (port 5000, 0.0.0.0, limits). */
+void cfg_defaults(struct cfg *c);
+
+/*
+ * Parse one .env line. Blank lines and "# comments" yield *key == '\0'. Accepts an optional
+ * "export " prefix, spaces around '=', single- or double-quoted values (double quotes take \",
+ * \\ and \n escapes), and " # comment" after an unquoted value, as python-dotenv does.
+ * Writes NUL-terminated key and value. Returns 0, or -EINVAL with *reason set (static string).
+ */
+int cfg_parse_line(const char *line, char *key, size_t key_size, char *value, size_t value_size,
+                   const char **reason);
+
+/*
+ * Set one key. Returns 0; -ENOENT for a key Lookout does not know; -EINVAL with *reason set
+ * (static string) for a bad value.
+ */
+int cfg_set(struct cfg *c, const char *key, const char *value, const char **reason);
+
+/*
+ * Read a .env file. A missing file is an error only if must_exist. Unknown keys are warned
+ * about by name and skipped. Returns 0, or a negative errno with err holding
+ * "FILE:LINE: KEY: reason" (or "FILE: reason").
+ */
+int cfg_load_file(struct cfg *c, const char *path, int must_exist, char *err, size_t err_size);
+
+/* Apply every known key present in the process environment. Same errors, "environment: KEY:". */
+int cfg_load_environment(struct cfg *c, char *err, size_t err_size);
+
+/* Check the result is usable (credentials and CAM_URL set). Returns 0 or -EINVAL with err. */
+int cfg_validate(const struct cfg *c, char *err, size_t err_size);
+
+/* Parse "HOST:PORT", "[V6]:PORT" or ":PORT" into the listen fields. Returns 0 or -EINVAL. */
+int cfg_set_listen(struct cfg *c, const char *text);

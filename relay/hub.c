@@ -1,0 +1,245 @@
+#include "hub.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "frame.h"
+#define LOG_TAG "hub"
+#include "log.h"
+
+#define FPS_WINDOW 32            /* frame times kept for hub_fps */
+#define FPS_MAX_AGE_US 3000000LL /* older frames do not count */
+
+struct viewer {
+    TAILQ_ENTRY(viewer) link;
+    struct hub *hub;
+    struct evhttp_connection *conn; /* owned: freeing it closes the socket and the bufferevent */
+    struct bufferevent *bev;        /* borrowed from conn */
+    uint64_t last_seq;              /* newest frame sent or being sent */
+    int is_sending;                 /* a frame is still in the output buffer */
+    char peer[64];
+};
+
+struct hub {
+    struct event_base *base;
+    struct hub_config cfg;
+    TAILQ_HEAD(viewer_list, viewer) viewers;
+    unsigned viewer_count;
+    struct frame *latest;
+    uint64_t next_seq;
+    int64_t frame_times_us[FPS_WINDOW];
+    unsigned frame_times_next;
+    struct hub_stats stats;
+};
+
+int64_t hub_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct hub *hub_new(struct event_base *base, const struct hub_config *cfg)
+{
+    struct hub *hub = calloc(1, sizeof(*hub));
+    if (hub == NULL)
+        return NULL;
+    hub->base = base;
+    hub->cfg = *cfg;
+    hub->next_seq = 1;
+    TAILQ_INIT(&hub->viewers);
+    return hub;
+}
+
+static void viewer_free(struct viewer *v)
+{
+    struct hub *hub = v->hub;
+    TAILQ_REMOVE(&hub->viewers, v, link);
+    hub->viewer_count--;
+    /* Frees the bufferevent and its output; each frame reference in it is released. */
+    evhttp_connection_free(v->conn);
+    free(v);
+}
+
+void hub_free(struct hub *hub)
+{
+    if (hub == NULL)
+        return;
+    struct viewer *v;
+    while ((v = TAILQ_FIRST(&hub->viewers)) != NULL)
+        viewer_free(v);
+    frame_unref(hub->latest);
+    free(hub);
+}
+
+static void on_frame_released(const void *data, size_t len, void *frame)
+{
+    (void)data;
+    (void)len;
+    frame_unref(frame);
+}
+
+/* Queue one reference to the frame's wire bytes; they leave the output buffer as sent. */
+static int viewer_send(struct viewer *v, struct frame *f)
+{
+    size_t len;
+    const uint8_t *wire = frame_wire(f, &len);
+    frame_ref(f);
+    if (evbuffer_add_reference(bufferevent_get_output(v->bev), wire, len, on_frame_released, f) <
+        0) {
+        frame_unref(f);
+        return -ENOMEM;
+    }
+    v->last_seq = frame_seq(f);
+    v->is_sending = 1;
+    v->hub->stats.frames_sent++;
+    return 0;
+}
+
+/* Output drained to the kernel: the viewer is ready for the newest frame. */
+static void on_viewer_write(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    struct viewer *v = arg;
+    struct hub *hub = v->hub;
+    v->is_sending = 0;
+    if (hub->latest != NULL && frame_seq(hub->latest) > v->last_seq) {
+        if (viewer_send(v, hub->latest) < 0)
+            viewer_free(v);
+    }
+}
+
+/* Viewers send nothing after the request; read and discard so EOF is noticed. */
+static void on_viewer_read(struct bufferevent *bev, void *arg)
+{
+    (void)arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void on_viewer_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    struct viewer *v = arg;
+    if (what & BEV_EVENT_TIMEOUT) {
+        v->hub->stats.viewers_dropped_stalled++;
+        LOG_INFO("viewer %s stalled, dropped", v->peer);
+    } else {
+        LOG_DEBUG("viewer %s left", v->peer);
+    }
+    viewer_free(v);
+}
+
+static int write_response_head(struct bufferevent *bev)
+{
+    return evbuffer_add_printf(bufferevent_get_output(bev),
+                               "HTTP/1.1 200 OK\r\n"
+                               "Content-Type: multipart/x-mixed-replace;boundary=" HUB_BOUNDARY "\r\n"
+                               "Cache-Control: no-store, no-cache, must-revalidate, max-age=0\r\n"
+                               "Pragma: no-cache\r\n"
+                               "X-Content-Type-Options: nosniff\r\n"
+                               "Connection: close\r\n"
+                               "\r\n"
+                               "--" HUB_BOUNDARY "\r\n");
+}
+
+int hub_add_viewer(struct hub *hub, struct evhttp_request *req)
+{
+    if (hub->viewer_count >= hub->cfg.max_viewers)
+        return -EBUSY;
+    struct viewer *v = calloc(1, sizeof(*v));
+    if (v == NULL)
+        return -ENOMEM;
+    v->hub = hub;
+    v->conn = evhttp_request_get_connection(req);
+    v->bev = evhttp_connection_get_bufferevent(v->conn);
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(v->conn, &addr, &port);
+    snprintf(v->peer, sizeof(v->peer), "%s:%u", addr ? addr : "?", (unsigned)port);
+
+    /* From here on the hub, not evhttp, drives this connection (as ustreamer does). */
+    struct timeval stall = {.tv_sec = hub->cfg.stall_timeout_ms / 1000,
+                            .tv_usec = (hub->cfg.stall_timeout_ms % 1000) * 1000};
+    bufferevent_setcb(v->bev, on_viewer_read, on_viewer_write, on_viewer_event, v);
+    bufferevent_set_timeouts(v->bev, NULL, &stall);
+    bufferevent_setwatermark(v->bev, EV_WRITE, 0, 0);
+    bufferevent_enable(v->bev, EV_READ | EV_WRITE);
+    TAILQ_INSERT_TAIL(&hub->viewers, v, link);
+    hub->viewer_count++;
+    hub->stats.viewers_total++;
+    if (write_response_head(v->bev) < 0) {
+        viewer_free(v);
+        return 0; /* the connection is gone; nothing is left for the caller to answer */
+    }
+    v->is_sending = 1; /* the head is in flight; the write callback sends the newest frame */
+    LOG_DEBUG("viewer %s joined (%u watching)", v->peer, hub->viewer_count);
+    return 0;
+}
+
+int hub_publish(struct hub *hub, struct frame *frame, int64_t received_us)
+{
+    int rc = frame_finish(frame, hub->next_seq, received_us, HUB_BOUNDARY);
+    if (rc < 0)
+        return rc;
+    hub->next_seq++;
+    frame_unref(hub->latest);
+    hub->latest = frame_ref(frame);
+    hub->stats.frames_in++;
+    hub->frame_times_us[hub->frame_times_next++ % FPS_WINDOW] = received_us;
+
+    struct viewer *v, *next;
+    for (v = TAILQ_FIRST(&hub->viewers); v != NULL; v = next) {
+        next = TAILQ_NEXT(v, link);
+        if (v->is_sending) {
+            hub->stats.frames_skipped++;
+            continue;
+        }
+        if (viewer_send(v, frame) < 0)
+            viewer_free(v);
+    }
+    return 0;
+}
+
+struct frame *hub_latest(const struct hub *hub)
+{
+    return hub->latest;
+}
+
+unsigned hub_viewer_count(const struct hub *hub)
+{
+    return hub->viewer_count;
+}
+
+double hub_fps(const struct hub *hub, int64_t now_us)
+{
+    int64_t oldest = 0, newest = 0;
+    unsigned n = 0;
+    for (unsigned i = 0; i < FPS_WINDOW && i < hub->frame_times_next; i++) {
+        int64_t t = hub->frame_times_us[i];
+        if (now_us - t > FPS_MAX_AGE_US)
+            continue;
+        if (n == 0 || t < oldest)
+            oldest = t;
+        if (n == 0 || t > newest)
+            newest = t;
+        n++;
+    }
+    if (n < 2 || newest == oldest)
+        return 0.0;
+    return (double)(n - 1) * 1e6 / (double)(newest - oldest);
+}
+
+void hub_get_stats(const struct hub *hub, struct hub_stats *out)
+{
+    *out = hub->stats;
+}

@@ -1,0 +1,71 @@
+#pragma once
+/*
+ * hub: fans each camera frame out to every viewer of the stream.
+ *
+ * A viewer is an HTTP connection taken over from evhttp after GET /mjpeg. The hub writes the
+ * multipart response itself, one reference to the shared frame per viewer (no copy), and
+ * follows the "latest frame" rule: a viewer whose previous frame is still being sent gets no
+ * backlog; when its output drains it is sent the newest frame. A slow viewer loses frames and
+ * never slows another; its memory is bounded by the frame in flight plus the newest. A viewer
+ * that makes no write progress for stall_timeout_ms is dropped (after redis's output limits).
+ * Everything runs on the one event loop.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct evhttp_request;
+struct frame;
+struct hub;
+
+/* The boundary of the relay's own stream. */
+#define HUB_BOUNDARY "lookoutframe"
+
+struct hub_config {
+    unsigned max_viewers;      /* further viewers are refused (-EBUSY) */
+    unsigned stall_timeout_ms; /* drop a viewer that accepts no bytes for this long */
+};
+
+struct hub_stats {
+    uint64_t frames_in;      /* frames published */
+    uint64_t frames_sent;    /* frame sends started, all viewers */
+    uint64_t frames_skipped; /* frames a busy viewer did not get */
+    uint64_t viewers_total;  /* viewers ever accepted */
+    uint64_t viewers_dropped_stalled;
+};
+
+/* New hub on `base` (borrowed; must outlive the hub). Returns NULL on allocation failure. */
+struct hub *hub_new(struct event_base *base, const struct hub_config *cfg);
+
+/* Close every viewer and free the hub. hub_free(NULL) is a no-op. */
+void hub_free(struct hub *hub);
+
+/*
+ * Take over the connection of `req` (a GET for the stream) as a viewer: the hub writes the
+ * response head and then frames; the request must not be replied to by the caller afterwards.
+ * Returns 0; -EBUSY if max_viewers are connected or -ENOMEM, and then the caller still owns
+ * req and must reply (503 with a reason).
+ */
+int hub_add_viewer(struct hub *hub, struct evhttp_request *req);
+
+/*
+ * Publish a complete JPEG frame received at received_us (CLOCK_MONOTONIC): the hub seals it
+ * (sequence number, part header) and sends it to every viewer that is ready. The frame is
+ * borrowed: the hub takes its own references. Returns 0, or -EINVAL for an empty frame.
+ */
+int hub_publish(struct hub *hub, struct frame *frame, int64_t received_us);
+
+/* The newest published frame (borrowed; take a frame_ref to keep it), or NULL if none yet. */
+struct frame *hub_latest(const struct hub *hub);
+
+/* Current number of viewers. */
+unsigned hub_viewer_count(const struct hub *hub);
+
+/* Frames per second over the last few seconds before now_us; 0 when frames stopped. */
+double hub_fps(const struct hub *hub, int64_t now_us);
+
+/* Counters since start (copied into *out). */
+void hub_get_stats(const struct hub *hub, struct hub_stats *out);
+
+/* CLOCK_MONOTONIC in microseconds: the clock of received_us and now_us. */
+int64_t hub_now_us(void);

@@ -1,0 +1,40 @@
+#pragma once
+/*
+ * ptz: forwards pan/tilt moves to the camera node's control URL (SERVO_URL).
+ *
+ * An ESP32 serves one request at a time, so at most one request is in flight; moves that arrive
+ * meanwhile are merged (their degrees added up) into the next request, and each caller is
+ * answered when the request carrying its move completes. Angles are tracked from the node's
+ * JSON answer ("target_pan", "target_tilt"); a node that answers without JSON (the original
+ * firmware) is tracked locally, clamped to 0..180 from the 90/90 it starts at.
+ */
+struct event_base;
+struct ptz;
+
+/* Called once per ptz_move: status is 200 on success (pan/tilt hold the target angles), or an
+ * HTTP status for the caller to answer (502, 503, 504) with `reason` (static string). */
+typedef void (*ptz_done_cb)(int status, int pan_deg, int tilt_deg, const char *reason, void *arg);
+
+/* Maximum of moves waiting for an answer at once; more are refused (-EBUSY). */
+#define PTZ_MAX_WAITING 64
+
+/*
+ * New forwarder for `servo_url` (http://host[:port]/control_servo), NULL or "" for none (every
+ * move then fails with 503). Asks the node for its angles at once (a zero move).
+ * Returns NULL with *err set (static string) for a bad URL or on allocation failure.
+ */
+struct ptz *ptz_new(struct event_base *base, const char *servo_url, const char **err);
+
+/* Free; pending callers are answered 503 first. ptz_free(NULL) is a no-op. */
+void ptz_free(struct ptz *ptz);
+
+/*
+ * Move by tr_deg (traverse: positive turns left) and el_deg (elevation: negative tilts up),
+ * the original firmware's convention. `done` is called exactly once, possibly before this
+ * returns (no SERVO_URL). Returns 0, or -EBUSY when PTZ_MAX_WAITING moves wait already (done is
+ * then not called).
+ */
+int ptz_move(struct ptz *ptz, int tr_deg, int el_deg, ptz_done_cb done, void *arg);
+
+/* The last known target angles; returns 1 if the node has confirmed them, 0 if assumed. */
+int ptz_get_angles(const struct ptz *ptz, int *pan_deg, int *tilt_deg);

@@ -1,0 +1,23 @@
+#pragma once
+/*
+ * relay: the parts of one running relay, created by main and passed to the routes.
+ * Every member is owned by main (created there, freed there in reverse order).
+ */
+#include <stdint.h>
+
+struct auth;
+struct cfg;
+struct event_base;
+struct hub;
+struct ptz;
+struct upstream;
+
+struct relay {
+    struct event_base *base;
+    const struct cfg *cfg;
+    struct hub *hub;
+    struct upstream *upstream;
+    struct ptz *ptz;
+    struct auth *auth;
+    int64_t started_us;
+};

@@ -1,0 +1,324 @@
+#include "upstream.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/util.h>
+
+#include "frame.h"
+#include "hub.h"
+#include "mjpeg_parser.h"
+#include "url.h"
+#define LOG_TAG "upstream"
+#include "log.h"
+
+struct upstream {
+    struct event_base *base;
+    struct upstream_config cfg;
+    struct url_parts url;
+    upstream_frame_cb on_frame;
+    void *arg;
+
+    struct evhttp_connection *conn; /* the current attempt, freed before the next */
+    struct evhttp_request *req;     /* owned by conn while in flight */
+    struct event *retry_timer;
+    unsigned failures; /* consecutive attempts without a frame */
+    int is_streaming;  /* headers accepted */
+    int is_online;     /* a frame arrived on this connection */
+    int has_reason;    /* this attempt's failure is already explained in reason */
+    char reason[160];
+    char logged_reason[160];
+
+    struct mjpeg_parser parser;
+    struct frame *partial; /* the frame being received */
+    struct upstream_stats stats;
+};
+
+static void connect_now(struct upstream *u);
+
+static void set_offline(struct upstream *u, const char *reason)
+{
+    snprintf(u->reason, sizeof(u->reason), "%s", reason);
+    u->is_online = 0;
+    u->is_streaming = 0;
+}
+
+/* Capped exponential backoff with jitter: a random delay in [d/2, d], d = min * 2^failures. */
+static void schedule_retry(struct upstream *u)
+{
+    unsigned delay = u->cfg.backoff_min_ms;
+    for (unsigned i = 0; i < u->failures && delay < u->cfg.backoff_max_ms; i++)
+        delay *= 2;
+    if (delay > u->cfg.backoff_max_ms)
+        delay = u->cfg.backoff_max_ms;
+    unsigned r = 0;
+    evutil_secure_rng_get_bytes(&r, sizeof(r));
+    delay = delay / 2 + (delay > 1 ? r % (delay / 2 + 1) : 0);
+    u->failures++;
+    struct timeval tv = {.tv_sec = delay / 1000, .tv_usec = (delay % 1000) * 1000};
+    evtimer_add(u->retry_timer, &tv);
+    LOG_DEBUG("reconnecting in %u ms", delay);
+}
+
+static void drop_partial(struct upstream *u)
+{
+    frame_unref(u->partial);
+    u->partial = NULL;
+}
+
+static void deliver(struct upstream *u)
+{
+    struct frame *f = u->partial;
+    u->partial = NULL;
+    size_t len;
+    const uint8_t *jpeg = frame_jpeg(f, &len);
+    /* A JPEG starts with SOI (FF D8); anything else would show as a broken image. */
+    if (len < 2 || jpeg[0] != 0xFF || jpeg[1] != 0xD8) {
+        u->stats.frames_dropped++;
+        LOG_WARN("dropped a %zu-byte part that is not a JPEG", len);
+        frame_unref(f);
+        return;
+    }
+    u->stats.frames++;
+    if (!u->is_online)
+        LOG_INFO("camera online");
+    u->logged_reason[0] = '\0';
+    u->is_online = 1;
+    u->failures = 0;
+    u->reason[0] = '\0';
+    u->on_frame(f, hub_now_us(), u->arg);
+    frame_unref(f);
+}
+
+static void on_parse_error(struct upstream *u, enum mjpeg_result r)
+{
+    drop_partial(u);
+    u->stats.frames_dropped++;
+    /* One line for the first error and then every 100th: a broken camera must not flood. */
+    if (u->stats.frames_dropped % 100 == 1)
+        LOG_WARN("%s (%llu dropped so far)",
+                 r == MJPEG_ERR_TOO_BIG ? "frame larger than the limit dropped"
+                                        : "malformed part headers, part dropped",
+                 (unsigned long long)u->stats.frames_dropped);
+}
+
+/* Feed one contiguous slice of the body to the parser and act on every event. */
+static void feed(struct upstream *u, const uint8_t *data, size_t len)
+{
+    for (;;) {
+        size_t used = 0;
+        struct mjpeg_span span;
+        enum mjpeg_result r = mjpeg_parser_feed(&u->parser, data, len, &used, &span);
+        data += used;
+        len -= used;
+        switch (r) {
+        case MJPEG_NEED_MORE:
+            return;
+        case MJPEG_PART_BEGIN: {
+            long cl = u->parser.content_length;
+            drop_partial(u);
+            u->partial = frame_new(cl > 0 ? (size_t)cl : 64 * 1024, u->cfg.max_frame_bytes);
+            break;
+        }
+        case MJPEG_DATA:
+            if (u->partial != NULL && frame_append(u->partial, span.data, span.len) < 0)
+                drop_partial(u);
+            break;
+        case MJPEG_PART_END:
+            if (u->partial != NULL)
+                deliver(u);
+            break;
+        case MJPEG_ERR_TOO_BIG:
+        case MJPEG_ERR_HEADERS:
+            on_parse_error(u, r);
+            break;
+        case MJPEG_END:
+            LOG_INFO("camera ended the stream");
+            break;
+        }
+    }
+}
+
+static void on_body(struct evhttp_request *req, void *arg)
+{
+    struct upstream *u = arg;
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len;
+    while ((len = evbuffer_get_length(in)) > 0) {
+        struct evbuffer_iovec vec;
+        if (evbuffer_peek(in, -1, NULL, &vec, 1) < 1)
+            break;
+        u->stats.bytes += vec.iov_len;
+        feed(u, vec.iov_base, vec.iov_len);
+        evbuffer_drain(in, vec.iov_len);
+    }
+}
+
+static int on_headers(struct evhttp_request *req, void *arg)
+{
+    struct upstream *u = arg;
+    int code = evhttp_request_get_response_code(req);
+    if (code != 200) {
+        char reason[96];
+        snprintf(reason, sizeof(reason), "camera answered HTTP %d %s", code,
+                 evhttp_request_get_response_code_line(req));
+        set_offline(u, reason);
+        u->has_reason = 1;
+        return -1;
+    }
+    const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    char boundary[MJPEG_BOUNDARY_MAX + 1];
+    if (ct == NULL || mjpeg_boundary_from_content_type(ct, boundary, sizeof(boundary)) < 0 ||
+        mjpeg_parser_init(&u->parser, boundary, u->cfg.max_frame_bytes) < 0) {
+        char reason[160];
+        snprintf(reason, sizeof(reason), "camera sent no MJPEG stream (Content-Type: %.80s)",
+                 ct ? ct : "none");
+        set_offline(u, reason);
+        u->has_reason = 1;
+        return -1;
+    }
+    u->is_streaming = 1;
+    LOG_INFO("connected to %s, boundary \"%s\"", u->url.display, boundary);
+    return 0;
+}
+
+static void on_error(enum evhttp_request_error error, void *arg)
+{
+    struct upstream *u = arg;
+    u->req = NULL; /* freed by libevent after the callbacks */
+    if (u->has_reason)
+        return; /* on_headers already said why */
+    u->has_reason = 1;
+    if (error == EVREQ_HTTP_TIMEOUT)
+        set_offline(u, u->is_streaming ? "camera stopped sending (stall timeout)"
+                                       : "camera did not answer (timeout)");
+    else if (u->is_streaming)
+        set_offline(u, error == EVREQ_HTTP_EOF ? "camera closed the stream"
+                                               : "connection to camera failed");
+    else
+        set_offline(u, "cannot connect to camera");
+}
+
+static void on_done(struct evhttp_request *req, void *arg)
+{
+    struct upstream *u = arg;
+    u->req = NULL;
+    /* A refused connection reaches here without on_error (libevent 2.1), response code 0. */
+    if (!u->has_reason)
+        set_offline(u, u->is_streaming ? "camera closed the stream" : "cannot connect to camera");
+    (void)req;
+    drop_partial(u);
+    /* Say it once per cause, not on every retry of an unreachable camera. */
+    if (strcmp(u->logged_reason, u->reason) != 0) {
+        LOG_WARN("camera offline: %s; retrying with backoff", u->reason);
+        snprintf(u->logged_reason, sizeof(u->logged_reason), "%s", u->reason);
+    }
+    schedule_retry(u);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    connect_now(arg);
+}
+
+static void connect_now(struct upstream *u)
+{
+    /* The previous attempt's connection is freed here, outside its own callbacks. */
+    if (u->conn != NULL)
+        evhttp_connection_free(u->conn);
+    u->conn = NULL;
+    u->is_streaming = 0;
+    u->is_online = 0;
+    u->has_reason = 0;
+    u->stats.connects++;
+    u->conn = evhttp_connection_base_new(u->base, NULL, u->url.host, u->url.port);
+    struct evhttp_request *req = evhttp_request_new(on_done, u);
+    if (u->conn == NULL || req == NULL) {
+        if (req != NULL)
+            evhttp_request_free(req);
+        set_offline(u, "out of memory");
+        schedule_retry(u);
+        return;
+    }
+    struct timeval stall = {.tv_sec = u->cfg.stall_timeout_ms / 1000,
+                            .tv_usec = (u->cfg.stall_timeout_ms % 1000) * 1000};
+    evhttp_connection_set_timeout_tv(u->conn, &stall);
+    evhttp_connection_set_max_headers_size(u->conn, 16 * 1024);
+    evhttp_request_set_header_cb(req, on_headers);
+    evhttp_request_set_chunked_cb(req, on_body);
+    evhttp_request_set_error_cb(req, on_error);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Host", u->url.host_header);
+    evhttp_add_header(h, "User-Agent", "lookout");
+    if (u->url.authorization[0] != '\0')
+        evhttp_add_header(h, "Authorization", u->url.authorization);
+    u->reason[0] = '\0';
+    if (evhttp_make_request(u->conn, req, EVHTTP_REQ_GET, u->url.path_query) < 0) {
+        set_offline(u, "cannot connect to camera");
+        schedule_retry(u);
+        return;
+    }
+    u->req = req;
+    snprintf(u->reason, sizeof(u->reason), "connecting");
+}
+
+struct upstream *upstream_new(struct event_base *base, const struct upstream_config *cfg,
+                              upstream_frame_cb on_frame, void *arg, const char **err)
+{
+    struct upstream *u = calloc(1, sizeof(*u));
+    if (u == NULL) {
+        *err = "out of memory";
+        return NULL;
+    }
+    u->base = base;
+    u->cfg = *cfg;
+    u->on_frame = on_frame;
+    u->arg = arg;
+    if (url_parse(cfg->url, &u->url, err) < 0) {
+        free(u);
+        return NULL;
+    }
+    u->cfg.url = NULL; /* not kept: the parsed copy is */
+    u->retry_timer = evtimer_new(base, on_retry, u);
+    if (u->retry_timer == NULL) {
+        *err = "out of memory";
+        free(u);
+        return NULL;
+    }
+    connect_now(u);
+    return u;
+}
+
+void upstream_free(struct upstream *u)
+{
+    if (u == NULL)
+        return;
+    if (u->conn != NULL)
+        evhttp_connection_free(u->conn); /* cancels the request without calling back */
+    event_free(u->retry_timer);
+    drop_partial(u);
+    free(u);
+}
+
+int upstream_is_online(const struct upstream *u)
+{
+    return u->is_online;
+}
+
+const char *upstream_offline_reason(const struct upstream *u)
+{
+    return u->is_online ? "" : u->reason;
+}
+
+void upstream_get_stats(const struct upstream *u, struct upstream_stats *out)
+{
+    *out = u->stats;
+}

@@ -1,0 +1,53 @@
+#pragma once
+/*
+ * upstream: the relay's one connection to the camera's MJPEG stream (CAM_URL).
+ *
+ * An evhttp client request whose body is fed, as it arrives and chunked or not (libevent
+ * decodes the transfer encoding), to core/mjpeg_parser. Each complete JPEG becomes a frame
+ * handed to the frame callback. When the stream fails, ends or stalls it reconnects with
+ * capped exponential backoff and jitter; the reason it is offline is kept for /api/status.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct frame;
+struct upstream;
+
+/* Called with each complete JPEG frame (borrowed: take a frame_ref to keep it) and the
+ * CLOCK_MONOTONIC time its last byte arrived, in µs. */
+typedef void (*upstream_frame_cb)(struct frame *frame, int64_t received_us, void *arg);
+
+struct upstream_config {
+    const char *url;            /* http://[user:pass@]host[:port]/path; copied */
+    size_t max_frame_bytes;     /* larger frames are dropped and counted */
+    unsigned stall_timeout_ms;  /* no bytes for this long: reconnect */
+    unsigned backoff_min_ms;    /* first reconnect delay */
+    unsigned backoff_max_ms;    /* reconnect delay cap */
+};
+
+struct upstream_stats {
+    uint64_t connects;       /* connection attempts */
+    uint64_t frames;         /* frames delivered */
+    uint64_t frames_dropped; /* oversized, malformed or not JPEG */
+    uint64_t bytes;          /* body bytes received */
+};
+
+/*
+ * Parse cfg->url and start connecting on `base` (borrowed). Returns NULL and sets *err to a
+ * one-line reason (static string) if the URL is unusable, or on allocation failure.
+ */
+struct upstream *upstream_new(struct event_base *base, const struct upstream_config *cfg,
+                              upstream_frame_cb on_frame, void *arg, const char **err);
+
+/* Close the connection and free. upstream_free(NULL) is a no-op. */
+void upstream_free(struct upstream *u);
+
+/* 1 while the camera's stream is flowing (a frame arrived since the last connect), else 0. */
+int upstream_is_online(const struct upstream *u);
+
+/* Why the camera is offline (a short phrase), or "" while online. Borrowed, valid until the
+ * next loop iteration. */
+const char *upstream_offline_reason(const struct upstream *u);
+
+void upstream_get_stats(const struct upstream *u, struct upstream_stats *out);

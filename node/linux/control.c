@@ -1,0 +1,110 @@
+#include "control.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "clock_ms.h"
+#include "http_glue.h"
+#include "node.h"
+
+#define LOG_TAG "control"
+#include "log.h"
+
+/* Control requests are one short line; bound everything else. */
+#define MAX_HEADERS_BYTES 8192
+#define MAX_BODY_BYTES 1024
+#define REQUEST_TIMEOUT_S 10
+
+struct control {
+    struct evhttp *http;
+    struct node *node;
+    control_facts_cb facts_cb;
+    void *facts_arg;
+    uint16_t port;
+};
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    struct control *c = arg;
+    bool is_get = evhttp_request_get_command(req) == EVHTTP_REQ_GET;
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = evhttp_uri_get_path(uri);
+    const char *query = evhttp_uri_get_query(uri);
+    if (path == NULL || path[0] == '\0')
+        path = "/";
+
+    struct node_facts facts;
+    memset(&facts, 0, sizeof(facts));
+    if (is_get && strcmp(path, "/status") == 0)
+        c->facts_cb(&facts, c->facts_arg);
+
+    char body[NODE_BODY_MAX];
+    struct node_reply reply;
+    node_handle(c->node, is_get, path, query, clock_ms_now(), &facts, body, sizeof(body), &reply);
+    if (reply.status == 405)
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+    if (strcmp(path, "/control_servo") == 0 && is_get) {
+        /* One line per move; a 400 body is already one line ending in '\n'. */
+        if (reply.status == 200)
+            LOG_INFO("move %s: pan -> %d, tilt -> %d", query ? query : "", node_pan_deg(c->node),
+                     node_tilt_deg(c->node));
+        else
+            LOG_INFO("move rejected (%d): %.*s", reply.status,
+                     (int)(reply.body_len > 0 ? reply.body_len - 1 : 0), body);
+    }
+    http_glue_send(req, reply.status, reply.content_type, body, reply.body_len);
+}
+
+struct control *control_new(struct event_base *base, const char *addr, uint16_t port,
+                            struct node *node, control_facts_cb facts_cb, void *facts_arg)
+{
+    struct control *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->node = node;
+    c->facts_cb = facts_cb;
+    c->facts_arg = facts_arg;
+    c->http = evhttp_new(base);
+    if (c->http == NULL) {
+        LOG_ERROR("out of memory");
+        control_free(c);
+        return NULL;
+    }
+    /* Accept every method so that node_handle can answer 405 rather than evhttp's 501. */
+    evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    evhttp_set_max_headers_size(c->http, MAX_HEADERS_BYTES);
+    evhttp_set_max_body_size(c->http, MAX_BODY_BYTES);
+    evhttp_set_timeout(c->http, REQUEST_TIMEOUT_S);
+    evhttp_set_gencb(c->http, on_request, c);
+    int rc = http_glue_bind(c->http, addr, port, &c->port);
+    if (rc < 0) {
+        LOG_ERROR("cannot listen on %s port %u: %s", addr, (unsigned)port, strerror(-rc));
+        control_free(c);
+        return NULL;
+    }
+    char url[HTTP_GLUE_URL_MAX];
+    http_glue_url(url, sizeof(url), addr, c->port);
+    LOG_INFO("control listening on %s", url);
+    return c;
+}
+
+void control_free(struct control *c)
+{
+    if (c == NULL)
+        return;
+    if (c->http != NULL)
+        evhttp_free(c->http);
+    free(c);
+}
+
+uint16_t control_port(const struct control *c)
+{
+    return c->port;
+}

@@ -1,0 +1,31 @@
+#pragma once
+/*
+ * control: lookout-cam's control port. Routes come from node/ (node_handle: /control_servo,
+ * /status; 404 and 405 too), so lookout-cam and the ESP32 firmware answer byte for byte alike;
+ * this file only moves requests and replies between evhttp and node_handle.
+ */
+#include <stdint.h>
+
+struct event_base;
+struct node;
+struct node_facts;
+
+/* Fills *out with the port's camera and stream facts for /status; arg is the user pointer. */
+typedef void (*control_facts_cb)(struct node_facts *out, void *arg);
+
+struct control;
+
+/*
+ * Listen on addr:port (0: ephemeral) with evhttp on `base` and log
+ * "control listening on http://ADDR:PORT/". node is borrowed (it must outlive the control
+ * port) and mutated by moves; facts_cb(facts_arg) is called for each /status. addr is borrowed
+ * for the call only. Returns NULL (after logging why) on failure.
+ */
+struct control *control_new(struct event_base *base, const char *addr, uint16_t port,
+                            struct node *node, control_facts_cb facts_cb, void *facts_arg);
+
+/* Close every connection and free; NULL is a no-op. */
+void control_free(struct control *c);
+
+/* The port actually bound. */
+uint16_t control_port(const struct control *c);

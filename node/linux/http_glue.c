@@ -1,0 +1,57 @@
+#include "http_glue.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+int http_glue_bind(struct evhttp *http, const char *addr, uint16_t port, uint16_t *bound_port)
+{
+    errno = 0;
+    struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(http, addr, port);
+    if (bound == NULL)
+        return errno != 0 ? -errno : -EINVAL;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &len) != 0)
+        return -errno;
+    if (ss.ss_family == AF_INET)
+        *bound_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    else if (ss.ss_family == AF_INET6)
+        *bound_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    else
+        return -EAFNOSUPPORT;
+    return 0;
+}
+
+void http_glue_url(char *out, size_t out_size, const char *addr, uint16_t port)
+{
+    int is_v6 = strchr(addr, ':') != NULL;
+    snprintf(out, out_size, "http://%s%s%s:%u/", is_v6 ? "[" : "", addr, is_v6 ? "]" : "",
+             (unsigned)port);
+}
+
+void http_glue_send(struct evhttp_request *req, int status, const char *content_type,
+                    const char *body, size_t len)
+{
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+    struct evbuffer *buf = evbuffer_new();
+    if (buf == NULL) {
+        evhttp_send_error(req, 500, NULL);
+        return;
+    }
+    if (evbuffer_add(buf, body, len) != 0 ||
+        evhttp_add_header(headers, "Content-Type", content_type) != 0 ||
+        evhttp_add_header(headers, "Cache-Control", "no-store") != 0) {
+        evbuffer_free(buf);
+        evhttp_send_error(req, 500, NULL);
+        return;
+    }
+    evhttp_send_reply(req, status, NULL, buf);
+    evbuffer_free(buf);
+}

@@ -1,0 +1,186 @@
+/*
+ * lookout-cam: the Lookout camera node on Linux, with a simulated camera and simulated SG90
+ * servos. One event loop: a stream port (stream.c), a control port (control.c, routes from
+ * node/), and a frame timer that steps the servos and produces frames.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "cam_options.h"
+#include "clock_ms.h"
+#include "control.h"
+#include "node.h"
+#include "sim_camera.h"
+#include "stream.h"
+
+#define LOG_TAG "cam"
+#include "log.h"
+
+#define MAX_CAPTURES 8
+#define WRITE_TIMEOUT_S 10
+
+/* Everything the callbacks need, owned by main's stack frame (no globals). */
+struct app {
+    struct cam_options opts;
+    struct node node;
+    struct sim_camera *camera;
+    struct stream *stream;
+    struct control *control;
+    struct event_base *base;
+};
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct app *app = arg;
+    uint32_t now_ms = clock_ms_now();
+    node_tick(&app->node, now_ms);
+    stream_tick(app->stream, now_ms);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    struct app *app = arg;
+    LOG_INFO("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    event_base_loopexit(app->base, NULL);
+}
+
+static void on_facts(struct node_facts *out, void *arg)
+{
+    const struct app *app = arg;
+    struct stream_stats st;
+    stream_get_stats(app->stream, &st);
+    *out = (struct node_facts){
+        .fps = app->opts.fps,
+        .has_measured_fps = st.has_measured_fps,
+        .measured_mfps = st.measured_mfps,
+        .width = app->opts.width,
+        .height = app->opts.height,
+        .quality = (unsigned)app->opts.quality,
+        .frames = st.frames,
+        .stream_clients = st.clients,
+        .stream_connections_total = st.connections_total,
+        .max_stream_clients = app->opts.max_clients,
+    };
+}
+
+/* The simulator's cost per frame, measured over the whole run (kept well under the frame
+ * period). */
+static void log_frame_costs(const struct app *app)
+{
+    if (app->camera == NULL)
+        return;
+    struct sim_camera_stats st;
+    sim_camera_get_stats(app->camera, &st);
+    if (st.frames > 0)
+        LOG_INFO("%lu frames; per frame: render %lu us, encode %lu us (%ux%u)", st.frames,
+                 st.render_us_avg, st.encode_us_avg, app->opts.width, app->opts.height);
+}
+
+/* Start everything in order; on failure the caller's teardown frees what was made. */
+static int start(struct app *app)
+{
+    struct node_config node_cfg = node_config_default();
+    if (node_init(&app->node, &node_cfg, clock_ms_now()) != 0) {
+        LOG_ERROR("bad servo configuration");
+        return -1;
+    }
+    struct sim_camera_config cam_cfg = {
+        .width = app->opts.width,
+        .height = app->opts.height,
+        .quality = app->opts.quality,
+    };
+    app->camera = sim_camera_new(&cam_cfg, &app->node);
+    if (app->camera == NULL) {
+        LOG_ERROR("cannot create the simulated camera (%ux%u)", cam_cfg.width, cam_cfg.height);
+        return -1;
+    }
+    struct cam cam = sim_camera_cam(app->camera);
+    if (cam_start(&cam) != 0) {
+        LOG_ERROR("cannot start the camera");
+        return -1;
+    }
+    struct stream_config stream_cfg = {
+        .bind_addr = app->opts.bind_addr,
+        .port = app->opts.stream_port,
+        .max_clients = app->opts.max_clients,
+        .max_captures = MAX_CAPTURES,
+        .write_timeout_s = WRITE_TIMEOUT_S,
+    };
+    app->stream = stream_new(app->base, &stream_cfg, &cam);
+    if (app->stream == NULL)
+        return -1;
+    app->control = control_new(app->base, app->opts.bind_addr, app->opts.control_port, &app->node,
+                               on_facts, app);
+    if (app->control == NULL)
+        return -1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct app app;
+    memset(&app, 0, sizeof(app));
+    switch (cam_options_parse(argc, argv, &app.opts, stdout, stderr)) {
+    case CAM_OPTIONS_RUN:
+        break;
+    case CAM_OPTIONS_EXIT_OK:
+        return 0;
+    case CAM_OPTIONS_EXIT_USAGE:
+    default:
+        return 2;
+    }
+    log_current_level = app.opts.log_level;
+    /* A viewer that disconnects mid-write must not kill the process. */
+    signal(SIGPIPE, SIG_IGN);
+
+    int status = 1;
+    struct event *tick = NULL, *sigint = NULL, *sigterm = NULL;
+    app.base = event_base_new();
+    if (app.base == NULL) {
+        LOG_ERROR("cannot create the event loop");
+        return 1;
+    }
+    if (start(&app) != 0)
+        goto out;
+    tick = event_new(app.base, -1, EV_PERSIST, on_tick, &app);
+    sigint = evsignal_new(app.base, SIGINT, on_signal, &app);
+    sigterm = evsignal_new(app.base, SIGTERM, on_signal, &app);
+    struct timeval period = {.tv_sec = 0, .tv_usec = (suseconds_t)(1000000 / app.opts.fps)};
+    if (app.opts.fps == 1)
+        period = (struct timeval){.tv_sec = 1, .tv_usec = 0};
+    if (tick == NULL || sigint == NULL || sigterm == NULL || event_add(tick, &period) != 0 ||
+        event_add(sigint, NULL) != 0 || event_add(sigterm, NULL) != 0) {
+        LOG_ERROR("cannot set up timers and signals");
+        goto out;
+    }
+    LOG_INFO("lookout-cam %s: %ux%u at %u fps, JPEG quality %d, up to %u stream clients",
+             CAM_VERSION, app.opts.width, app.opts.height, app.opts.fps, app.opts.quality,
+             app.opts.max_clients);
+    if (event_base_dispatch(app.base) < 0) {
+        LOG_ERROR("event loop failed");
+        goto out;
+    }
+    status = 0;
+
+out:
+    log_frame_costs(&app);
+    if (tick != NULL)
+        event_free(tick);
+    if (sigint != NULL)
+        event_free(sigint);
+    if (sigterm != NULL)
+        event_free(sigterm);
+    control_free(app.control);
+    stream_free(app.stream);
+    sim_camera_free(app.camera);
+    /* Runs libevent's pending finalizers, which release the last frame references. */
+    event_base_free(app.base);
+    return status;
+}

@@ -1,0 +1,406 @@
+#include "stream.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "http_glue.h"
+#include "mjpeg_writer.h"
+
+#define LOG_TAG "stream"
+#include "log.h"
+
+#define CT_TEXT "text/plain; charset=utf-8"
+/* Part headers: 128 bytes plus the boundary always suffice (mjpeg_writer.h). */
+#define PART_HEADER_MAX (128 + MJPEG_BOUNDARY_MAX)
+/* Request bodies are not used on this port; headers are small. */
+#define MAX_HEADERS_BYTES 8192
+#define MAX_BODY_BYTES 1024
+#define REQUEST_TIMEOUT_S 10
+/* A stream client has nothing to say; anything it sends beyond this is not read, bounding the
+ * input buffer (close is still noticed when the next write fails). */
+#define CLIENT_READ_MAX 4096
+#define FPS_WINDOW_MS 2000u
+
+/* One produced frame: the part header followed by the JPEG, shared by every client. */
+struct shared_frame {
+    unsigned refs;
+    size_t len;         /* header + JPEG */
+    size_t jpeg_offset; /* where the JPEG starts */
+    uint8_t bytes[];
+};
+
+/* A slot is free when req is NULL. Slots are fixed at creation: closecb arguments never
+ * dangle, and the client limit is the array's size. */
+struct client_slot {
+    struct stream *s;
+    struct evhttp_request *req;
+    struct evhttp_connection *evcon;
+    bool is_busy; /* our last frame is not yet fully handed to the kernel */
+    unsigned long sent, skipped;
+};
+
+struct capture_slot {
+    struct stream *s;
+    struct evhttp_request *req;
+    struct evhttp_connection *evcon;
+};
+
+struct stream {
+    struct evhttp *http;
+    struct cam cam;
+    uint16_t port;
+    unsigned write_timeout_s;
+    char content_type[MJPEG_BOUNDARY_MAX + 64];
+    struct client_slot *clients;
+    unsigned max_clients, n_clients;
+    struct capture_slot *captures;
+    unsigned max_captures, n_captures;
+    struct evbuffer *scratch; /* staging for each send; always empty between calls */
+    unsigned long frames, connections_total, frames_skipped;
+    uint32_t window_start_ms;
+    unsigned long window_frames;
+    bool has_window, has_measured_fps;
+    unsigned long measured_mfps;
+};
+
+static void frame_release(struct shared_frame *f)
+{
+    if (--f->refs == 0)
+        free(f);
+}
+
+/* evbuffer_add_reference cleanup: the connection's output no longer needs the bytes. */
+static void on_frame_bytes_done(const void *data, size_t len, void *arg)
+{
+    (void)data;
+    (void)len;
+    frame_release(arg);
+}
+
+/* Reference bytes[offset..len) of f from s->scratch. Returns 0 or -ENOMEM. */
+static int stage_frame(struct stream *s, struct shared_frame *f, size_t offset)
+{
+    f->refs++;
+    if (evbuffer_add_reference(s->scratch, f->bytes + offset, f->len - offset, on_frame_bytes_done,
+                               f) != 0) {
+        f->refs--;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static void send_text(struct evhttp_request *req, int status, const char *text)
+{
+    http_glue_send(req, status, CT_TEXT, text, strlen(text));
+}
+
+/* The connection is going away. If libevent already detached the request (a network error
+ * while we were streaming), the request is ours to free; otherwise libevent frees it. */
+static void forget_request(struct evhttp_request *req)
+{
+    if (evhttp_request_get_connection(req) == NULL)
+        evhttp_send_reply_end(req);
+}
+
+static void on_client_close(struct evhttp_connection *evcon, void *arg)
+{
+    struct client_slot *c = arg;
+    if (c->req == NULL || c->evcon != evcon)
+        return;
+    LOG_INFO("stream client left: %lu frames sent, %lu skipped (%u/%u clients)", c->sent,
+             c->skipped, c->s->n_clients - 1, c->s->max_clients);
+    forget_request(c->req);
+    c->req = NULL;
+    c->evcon = NULL;
+    c->s->n_clients--;
+}
+
+/* evhttp calls this when the connection's output has drained into the kernel. */
+static void on_client_drained(struct evhttp_connection *evcon, void *arg)
+{
+    struct client_slot *c = arg;
+    if (c->evcon == evcon)
+        c->is_busy = false;
+}
+
+static void on_capture_close(struct evhttp_connection *evcon, void *arg)
+{
+    struct capture_slot *cap = arg;
+    if (cap->req == NULL || cap->evcon != evcon)
+        return;
+    forget_request(cap->req);
+    cap->req = NULL;
+    cap->evcon = NULL;
+    cap->s->n_captures--;
+}
+
+static void start_stream(struct stream *s, struct evhttp_request *req)
+{
+    struct client_slot *c = NULL;
+    for (unsigned i = 0; i < s->max_clients && c == NULL; i++) {
+        if (s->clients[i].req == NULL)
+            c = &s->clients[i];
+    }
+    if (c == NULL) {
+        char text[96];
+        snprintf(text, sizeof(text), "too many stream clients (max %u), try again later\n",
+                 s->max_clients);
+        LOG_INFO("stream client refused: %u/%u clients", s->n_clients, s->max_clients);
+        send_text(req, 503, text);
+        return;
+    }
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    if (evhttp_add_header(headers, "Content-Type", s->content_type) != 0 ||
+        evhttp_add_header(headers, "Cache-Control", "no-store") != 0) {
+        send_text(req, 500, "out of memory\n");
+        return;
+    }
+    *c = (struct client_slot){.s = s, .req = req, .evcon = evcon};
+    s->n_clients++;
+    s->connections_total++;
+    evhttp_connection_set_closecb(evcon, on_client_close, c);
+    evhttp_send_reply_start(req, 200, "OK");
+
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+    struct timeval write_tv = {.tv_sec = s->write_timeout_s};
+    bufferevent_set_timeouts(bev, NULL, &write_tv);
+    bufferevent_setwatermark(bev, EV_READ, 0, CLIENT_READ_MAX);
+
+    char *peer = NULL;
+    uint16_t peer_port = 0;
+    evhttp_connection_get_peer(evcon, &peer, &peer_port);
+    LOG_INFO("stream client %s:%u joined (%u/%u clients)", peer ? peer : "?", (unsigned)peer_port,
+             s->n_clients, s->max_clients);
+}
+
+static void queue_capture(struct stream *s, struct evhttp_request *req)
+{
+    struct capture_slot *cap = NULL;
+    for (unsigned i = 0; i < s->max_captures && cap == NULL; i++) {
+        if (s->captures[i].req == NULL)
+            cap = &s->captures[i];
+    }
+    if (cap == NULL) {
+        send_text(req, 503, "too many captures waiting, try again later\n");
+        return;
+    }
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    *cap = (struct capture_slot){.s = s, .req = req, .evcon = evcon};
+    s->n_captures++;
+    evhttp_connection_set_closecb(evcon, on_capture_close, cap);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    struct stream *s = arg;
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+        send_text(req, 405, "method not allowed: use GET\n");
+        return;
+    }
+    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+    if (path != NULL && strcmp(path, "/mjpeg") == 0)
+        start_stream(s, req);
+    else if (path != NULL && strcmp(path, "/capture") == 0)
+        queue_capture(s, req);
+    else
+        send_text(req, 404, "no such route (try /mjpeg or /capture)\n");
+}
+
+static void send_to_client(struct stream *s, struct client_slot *c, struct shared_frame *f)
+{
+    if (c->is_busy) {
+        c->skipped++;
+        s->frames_skipped++;
+        return;
+    }
+    if (stage_frame(s, f, 0) != 0)
+        return;
+    c->is_busy = true;
+    evhttp_send_reply_chunk_with_cb(c->req, s->scratch, on_client_drained, c);
+    /* If evhttp did not take the bytes (connection already gone), drop our reference now. */
+    evbuffer_drain(s->scratch, evbuffer_get_length(s->scratch));
+    c->sent++;
+}
+
+static void send_capture(struct stream *s, struct capture_slot *cap, struct shared_frame *f)
+{
+    struct evhttp_request *req = cap->req;
+    /* The connection may carry more requests after this one: detach our slot first. */
+    evhttp_connection_set_closecb(cap->evcon, NULL, NULL);
+    cap->req = NULL;
+    cap->evcon = NULL;
+    s->n_captures--;
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+    if (stage_frame(s, f, f->jpeg_offset) != 0 ||
+        evhttp_add_header(headers, "Content-Type", "image/jpeg") != 0 ||
+        evhttp_add_header(headers, "Cache-Control", "no-store") != 0) {
+        evbuffer_drain(s->scratch, evbuffer_get_length(s->scratch));
+        send_text(req, 500, "out of memory\n");
+        return;
+    }
+    evhttp_send_reply(req, 200, "OK", s->scratch);
+    evbuffer_drain(s->scratch, evbuffer_get_length(s->scratch));
+}
+
+/* Copy the borrowed camera frame once, behind its part header. NULL on failure. */
+static struct shared_frame *make_frame(const struct cam_frame *cf)
+{
+    struct shared_frame *f = malloc(sizeof(*f) + PART_HEADER_MAX + 1 + cf->len);
+    if (f == NULL)
+        return NULL;
+    int n = mjpeg_write_part_header((char *)f->bytes, PART_HEADER_MAX + 1, MJPEG_ESP32_BOUNDARY,
+                                    cf->len, NULL);
+    if (n < 0) {
+        free(f);
+        return NULL;
+    }
+    memcpy(f->bytes + n, cf->data, cf->len);
+    f->refs = 1;
+    f->jpeg_offset = (size_t)n;
+    f->len = (size_t)n + cf->len;
+    return f;
+}
+
+static void measure_fps(struct stream *s, uint32_t now_ms, bool is_producing)
+{
+    if (!is_producing) {
+        s->has_window = false;
+        s->has_measured_fps = false;
+        return;
+    }
+    if (!s->has_window) {
+        s->has_window = true;
+        s->window_start_ms = now_ms;
+        s->window_frames = 0;
+        return;
+    }
+    s->window_frames++;
+    uint32_t elapsed = now_ms - s->window_start_ms;
+    if (elapsed >= FPS_WINDOW_MS) {
+        s->measured_mfps =
+            (unsigned long)((unsigned long long)s->window_frames * 1000000u / elapsed);
+        s->has_measured_fps = true;
+        s->window_start_ms = now_ms;
+        s->window_frames = 0;
+    }
+}
+
+void stream_tick(struct stream *s, uint32_t now_ms)
+{
+    bool is_wanted = stream_is_wanted(s);
+    measure_fps(s, now_ms, is_wanted);
+    if (!is_wanted)
+        return;
+    struct cam_frame cf;
+    int rc = cam_get(&s->cam, now_ms, &cf);
+    if (rc < 0) {
+        LOG_WARN("camera: no frame: %s", strerror(-rc));
+        return;
+    }
+    struct shared_frame *f = make_frame(&cf);
+    cam_put(&s->cam, &cf);
+    if (f == NULL) {
+        LOG_WARN("out of memory for a frame");
+        return;
+    }
+    s->frames++;
+    for (unsigned i = 0; i < s->max_clients; i++) {
+        if (s->clients[i].req != NULL)
+            send_to_client(s, &s->clients[i], f);
+    }
+    for (unsigned i = 0; i < s->max_captures; i++) {
+        if (s->captures[i].req != NULL)
+            send_capture(s, &s->captures[i], f);
+    }
+    frame_release(f);
+}
+
+struct stream *stream_new(struct event_base *base, const struct stream_config *cfg,
+                          const struct cam *cam)
+{
+    if (cfg->max_clients == 0 || cfg->max_captures == 0)
+        return NULL;
+    struct stream *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    s->cam = *cam;
+    s->write_timeout_s = cfg->write_timeout_s;
+    s->max_clients = cfg->max_clients;
+    s->max_captures = cfg->max_captures;
+    s->clients = calloc(cfg->max_clients, sizeof(*s->clients));
+    s->captures = calloc(cfg->max_captures, sizeof(*s->captures));
+    s->scratch = evbuffer_new();
+    s->http = evhttp_new(base);
+    if (s->clients == NULL || s->captures == NULL || s->scratch == NULL || s->http == NULL ||
+        mjpeg_write_content_type(s->content_type, sizeof(s->content_type), MJPEG_ESP32_BOUNDARY) <
+            0) {
+        LOG_ERROR("out of memory");
+        stream_free(s);
+        return NULL;
+    }
+    /* Accept every method so that the handler can answer 405 rather than evhttp's 501. */
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    evhttp_set_max_headers_size(s->http, MAX_HEADERS_BYTES);
+    evhttp_set_max_body_size(s->http, MAX_BODY_BYTES);
+    evhttp_set_timeout(s->http, REQUEST_TIMEOUT_S);
+    evhttp_set_gencb(s->http, on_request, s);
+    int rc = http_glue_bind(s->http, cfg->bind_addr, cfg->port, &s->port);
+    if (rc < 0) {
+        LOG_ERROR("cannot listen on %s port %u: %s", cfg->bind_addr, (unsigned)cfg->port,
+                  strerror(-rc));
+        stream_free(s);
+        return NULL;
+    }
+    char url[HTTP_GLUE_URL_MAX];
+    http_glue_url(url, sizeof(url), cfg->bind_addr, s->port);
+    LOG_INFO("stream listening on %s", url);
+    return s;
+}
+
+void stream_free(struct stream *s)
+{
+    if (s == NULL)
+        return;
+    /* Frees every connection; each closecb clears its slot. */
+    if (s->http != NULL)
+        evhttp_free(s->http);
+    if (s->scratch != NULL)
+        evbuffer_free(s->scratch);
+    free(s->clients);
+    free(s->captures);
+    free(s);
+}
+
+uint16_t stream_port(const struct stream *s)
+{
+    return s->port;
+}
+
+bool stream_is_wanted(const struct stream *s)
+{
+    return s->n_clients > 0 || s->n_captures > 0;
+}
+
+void stream_get_stats(const struct stream *s, struct stream_stats *out)
+{
+    *out = (struct stream_stats){
+        .frames = s->frames,
+        .clients = s->n_clients,
+        .connections_total = s->connections_total,
+        .frames_skipped = s->frames_skipped,
+        .has_measured_fps = s->has_measured_fps,
+        .measured_mfps = s->measured_mfps,
+    };
+}

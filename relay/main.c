@@ -147,21 +147,6 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         LOG_ERROR("out of memory");
         return -1;
     }
-    relay->ptz = ptz_new(relay->base, cfg->servo_url, &err);
-    if (relay->ptz == NULL) {
-        LOG_ERROR("SERVO_URL: %s", err);
-        return -1;
-    }
-    struct upstream_config uc = {.url = cfg->cam_url,
-                                 .max_frame_bytes = cfg->max_frame_bytes,
-                                 .stall_timeout_ms = cfg->upstream_stall_timeout_ms,
-                                 .backoff_min_ms = 250,
-                                 .backoff_max_ms = 10000};
-    relay->upstream = upstream_new(relay->base, &uc, on_frame, relay, &err);
-    if (relay->upstream == NULL) {
-        LOG_ERROR("CAM_URL: %s", err);
-        return -1;
-    }
     struct evhttp *http = evhttp_new(relay->base);
     if (http == NULL)
         return -1;
@@ -180,6 +165,21 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         return -1;
     }
     log_bound(bound);
+    relay->ptz = ptz_new(relay->base, cfg->servo_url, &err);
+    if (relay->ptz == NULL) {
+        LOG_ERROR("SERVO_URL: %s", err);
+        return -1;
+    }
+    struct upstream_config uc = {.url = cfg->cam_url,
+                                 .max_frame_bytes = cfg->max_frame_bytes,
+                                 .stall_timeout_ms = cfg->upstream_stall_timeout_ms,
+                                 .backoff_min_ms = 250,
+                                 .backoff_max_ms = 10000};
+    relay->upstream = upstream_new(relay->base, &uc, on_frame, relay, &err);
+    if (relay->upstream == NULL) {
+        LOG_ERROR("CAM_URL: %s", err);
+        return -1;
+    }
     return 0;
 }
 

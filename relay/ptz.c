@@ -43,6 +43,7 @@ struct ptz {
     int pan_deg;
     int tilt_deg;
     int is_confirmed;
+    struct event *sync_timer; /* asks again for the angles until the node has answered once */
 };
 
 static void send_batch(struct ptz *ptz);
@@ -103,7 +104,7 @@ static void on_reply(struct evhttp_request *req, void *arg)
         update_angles(ptz, req);
         answer(&ptz->in_flight, 200, ptz->pan_deg, ptz->tilt_deg, NULL);
     } else if (code == 0) {
-        LOG_WARN("camera control unreachable or no answer within %d s", PTZ_TIMEOUT_S);
+        LOG_WARN("camera control unreachable (refused, or no answer within %d s)", PTZ_TIMEOUT_S);
         answer(&ptz->in_flight, 504, 0, 0, "camera control did not answer");
     } else {
         LOG_WARN("camera control answered HTTP %d", code);
@@ -155,13 +156,30 @@ static void send_batch(struct ptz *ptz)
     }
 }
 
+#define SYNC_RETRY_S 3
+
 static void on_sync_done(int status, int pan, int tilt, const char *reason, void *arg)
 {
-    (void)arg;
-    if (status == 200)
+    struct ptz *ptz = arg;
+    if (status == 200) {
         LOG_INFO("camera at pan %d, tilt %d", pan, tilt);
-    else
-        LOG_WARN("cannot read the camera's angles yet: %s", reason);
+        return;
+    }
+    LOG_DEBUG("cannot read the camera's angles yet: %s", reason);
+    if (!ptz->is_confirmed && ptz->sync_timer != NULL) {
+        struct timeval tv = {.tv_sec = SYNC_RETRY_S, .tv_usec = 0};
+        evtimer_add(ptz->sync_timer, &tv);
+    }
+}
+
+/* A zero move: the node answers with its angles and nothing turns. */
+static void on_sync_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct ptz *ptz = arg;
+    if (!ptz->is_confirmed)
+        ptz_move(ptz, 0, 0, on_sync_done, ptz);
 }
 
 struct ptz *ptz_new(struct event_base *base, const char *servo_url, const char **err)
@@ -180,7 +198,13 @@ struct ptz *ptz_new(struct event_base *base, const char *servo_url, const char *
             return NULL;
         }
         ptz->is_enabled = 1;
-        ptz_move(ptz, 0, 0, on_sync_done, NULL);
+        ptz->sync_timer = evtimer_new(base, on_sync_timer, ptz);
+        if (ptz->sync_timer == NULL) {
+            *err = "out of memory";
+            free(ptz);
+            return NULL;
+        }
+        ptz_move(ptz, 0, 0, on_sync_done, ptz);
     }
     return ptz;
 }
@@ -189,6 +213,9 @@ void ptz_free(struct ptz *ptz)
 {
     if (ptz == NULL)
         return;
+    if (ptz->sync_timer != NULL)
+        event_free(ptz->sync_timer);
+    ptz->sync_timer = NULL; /* answers below must not re-arm it */
     answer(&ptz->next, 503, 0, 0, "relay shutting down");
     if (ptz->conn != NULL) {
         /* Freeing the connection cancels the request without calling on_reply. */

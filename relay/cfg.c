@@ -31,6 +31,9 @@ static const struct key_def keys[] = {
     STR(servo_url, "SERVO_URL"),
     {"LISTEN", K_LISTEN, 0, 0, 0, 0},
     NUM(max_viewers, "MAX_VIEWERS", 1, 100000),
+    NUM(max_viewers_per_address, "MAX_VIEWERS_PER_ADDRESS", 0, 100000),
+    NUM(upstream_idle_timeout_ms, "UPSTREAM_IDLE_TIMEOUT_MS", 0, 86400000),
+    NUM(offline_frame_interval_ms, "OFFLINE_FRAME_INTERVAL_MS", 200, 60000),
     NUM(viewer_stall_timeout_ms, "VIEWER_STALL_TIMEOUT_MS", 100, 3600000),
     NUM(upstream_stall_timeout_ms, "UPSTREAM_STALL_TIMEOUT_MS", 100, 3600000),
     NUM(ptz_step_deg, "PTZ_STEP_DEG", 1, 90),
@@ -44,6 +47,9 @@ void cfg_defaults(struct cfg *c)
     snprintf(c->listen_host, sizeof(c->listen_host), "0.0.0.0");
     c->listen_port = 5000;
     c->max_viewers = 1000;
+    c->max_viewers_per_address = 0;
+    c->upstream_idle_timeout_ms = 30000;
+    c->offline_frame_interval_ms = 2000;
     c->viewer_stall_timeout_ms = 30000;
     c->upstream_stall_timeout_ms = 10000;
     c->ptz_step_deg = 5;

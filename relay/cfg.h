@@ -20,6 +20,9 @@ struct cfg {
     char listen_host[128];
     uint16_t listen_port;
     unsigned max_viewers;
+    unsigned max_viewers_per_address;
+    unsigned upstream_idle_timeout_ms; /* 0: stay connected with nobody watching */
+    unsigned offline_frame_interval_ms;
     unsigned viewer_stall_timeout_ms;
     unsigned upstream_stall_timeout_ms;
     unsigned ptz_step_deg; /* the legacy /turn* routes' step */

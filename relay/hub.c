@@ -16,9 +16,6 @@
 #define LOG_TAG "hub"
 #include "log.h"
 
-#define FPS_WINDOW 32            /* frame times kept for hub_fps */
-#define FPS_MAX_AGE_US 3000000LL /* older frames do not count */
-
 struct viewer {
     TAILQ_ENTRY(viewer) link;
     struct hub *hub;
@@ -26,6 +23,7 @@ struct viewer {
     struct bufferevent *bev;        /* borrowed from conn */
     uint64_t last_seq;              /* newest frame sent or being sent */
     int is_sending;                 /* a frame is still in the output buffer */
+    char address[48]; /* client address without port, for the per-address cap */
     char peer[64];
 };
 
@@ -36,8 +34,6 @@ struct hub {
     unsigned viewer_count;
     struct frame *latest;
     uint64_t next_seq;
-    int64_t frame_times_us[FPS_WINDOW];
-    unsigned frame_times_next;
     struct hub_stats stats;
 };
 
@@ -68,12 +64,15 @@ static void viewer_free(struct viewer *v)
     /* Frees the bufferevent and its output; each frame reference in it is released. */
     evhttp_connection_free(v->conn);
     free(v);
+    if (hub->cfg.on_viewers != NULL)
+        hub->cfg.on_viewers(hub->viewer_count, hub->cfg.on_viewers_arg);
 }
 
 void hub_free(struct hub *hub)
 {
     if (hub == NULL)
         return;
+    hub->cfg.on_viewers = NULL; /* the owner is shutting down */
     struct viewer *v;
     while ((v = TAILQ_FIRST(&hub->viewers)) != NULL)
         viewer_free(v);
@@ -152,20 +151,39 @@ static int write_response_head(struct bufferevent *bev)
                                "--" HUB_BOUNDARY "\r\n");
 }
 
+static unsigned viewers_from(const struct hub *hub, const char *address)
+{
+    unsigned n = 0;
+    const struct viewer *v;
+    TAILQ_FOREACH(v, &hub->viewers, link)
+    {
+        if (strcmp(v->address, address) == 0)
+            n++;
+    }
+    return n;
+}
+
 int hub_add_viewer(struct hub *hub, struct evhttp_request *req)
 {
     if (hub->viewer_count >= hub->cfg.max_viewers)
         return -EBUSY;
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(conn, &addr, &port);
+    if (addr == NULL)
+        addr = "?";
+    if (hub->cfg.max_viewers_per_address > 0 &&
+        viewers_from(hub, addr) >= hub->cfg.max_viewers_per_address)
+        return -EUSERS;
     struct viewer *v = calloc(1, sizeof(*v));
     if (v == NULL)
         return -ENOMEM;
     v->hub = hub;
-    v->conn = evhttp_request_get_connection(req);
+    v->conn = conn;
     v->bev = evhttp_connection_get_bufferevent(v->conn);
-    char *addr = NULL;
-    ev_uint16_t port = 0;
-    evhttp_connection_get_peer(v->conn, &addr, &port);
-    snprintf(v->peer, sizeof(v->peer), "%s:%u", addr ? addr : "?", (unsigned)port);
+    snprintf(v->address, sizeof(v->address), "%s", addr);
+    snprintf(v->peer, sizeof(v->peer), "%s:%u", addr, (unsigned)port);
 
     /* From here on the hub, not evhttp, drives this connection (as ustreamer does). */
     struct timeval stall = {.tv_sec = hub->cfg.stall_timeout_ms / 1000,
@@ -183,6 +201,8 @@ int hub_add_viewer(struct hub *hub, struct evhttp_request *req)
     }
     v->is_sending = 1; /* the head is in flight; the write callback sends the newest frame */
     LOG_DEBUG("viewer %s joined (%u watching)", v->peer, hub->viewer_count);
+    if (hub->cfg.on_viewers != NULL)
+        hub->cfg.on_viewers(hub->viewer_count, hub->cfg.on_viewers_arg);
     return 0;
 }
 
@@ -195,7 +215,6 @@ int hub_publish(struct hub *hub, struct frame *frame, int64_t received_us)
     frame_unref(hub->latest);
     hub->latest = frame_ref(frame);
     hub->stats.frames_in++;
-    hub->frame_times_us[hub->frame_times_next++ % FPS_WINDOW] = received_us;
 
     struct viewer *v, *next;
     for (v = TAILQ_FIRST(&hub->viewers); v != NULL; v = next) {
@@ -218,25 +237,6 @@ struct frame *hub_latest(const struct hub *hub)
 unsigned hub_viewer_count(const struct hub *hub)
 {
     return hub->viewer_count;
-}
-
-double hub_fps(const struct hub *hub, int64_t now_us)
-{
-    int64_t oldest = 0, newest = 0;
-    unsigned n = 0;
-    for (unsigned i = 0; i < FPS_WINDOW && i < hub->frame_times_next; i++) {
-        int64_t t = hub->frame_times_us[i];
-        if (now_us - t > FPS_MAX_AGE_US)
-            continue;
-        if (n == 0 || t < oldest)
-            oldest = t;
-        if (n == 0 || t > newest)
-            newest = t;
-        n++;
-    }
-    if (n < 2 || newest == oldest)
-        return 0.0;
-    return (double)(n - 1) * 1e6 / (double)(newest - oldest);
 }
 
 void hub_get_stats(const struct hub *hub, struct hub_stats *out)

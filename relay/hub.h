@@ -21,9 +21,15 @@ struct hub;
 /* The boundary of the relay's own stream. */
 #define HUB_BOUNDARY "lookoutframe"
 
+/* Called whenever the number of viewers changes, with the new count. */
+typedef void (*hub_viewers_cb)(unsigned viewers, void *arg);
+
 struct hub_config {
-    unsigned max_viewers;      /* further viewers are refused (-EBUSY) */
-    unsigned stall_timeout_ms; /* drop a viewer that accepts no bytes for this long */
+    unsigned max_viewers;             /* further viewers are refused (-EBUSY) */
+    unsigned max_viewers_per_address; /* from one client address (-EUSERS) */
+    unsigned stall_timeout_ms;        /* drop a viewer that accepts no bytes for this long */
+    hub_viewers_cb on_viewers;        /* may be NULL */
+    void *on_viewers_arg;
 };
 
 struct hub_stats {
@@ -43,8 +49,9 @@ void hub_free(struct hub *hub);
 /*
  * Take over the connection of `req` (a GET for the stream) as a viewer: the hub writes the
  * response head and then frames; the request must not be replied to by the caller afterwards.
- * Returns 0; -EBUSY if max_viewers are connected or -ENOMEM, and then the caller still owns
- * req and must reply (503 with a reason).
+ * Returns 0; -EBUSY if max_viewers are connected, -EUSERS if max_viewers_per_address come from
+ * this client's address already, or -ENOMEM; then the caller still owns req and must reply (503
+ * with a reason).
  */
 int hub_add_viewer(struct hub *hub, struct evhttp_request *req);
 
@@ -60,9 +67,6 @@ struct frame *hub_latest(const struct hub *hub);
 
 /* Current number of viewers. */
 unsigned hub_viewer_count(const struct hub *hub);
-
-/* Frames per second over the last few seconds before now_us; 0 when frames stopped. */
-double hub_fps(const struct hub *hub, int64_t now_us);
 
 /* Counters since start (copied into *out). */
 void hub_get_stats(const struct hub *hub, struct hub_stats *out);

@@ -19,9 +19,11 @@
 #include "cfg.h"
 #include "frame.h"
 #include "hub.h"
+#include "offline.h"
 #include "ptz.h"
 #include "relay.h"
 #include "routes.h"
+#include "snapshot.h"
 #include "upstream.h"
 #define LOG_TAG "lookout"
 #include "log.h"
@@ -103,6 +105,20 @@ static void on_frame(struct frame *frame, int64_t received_us, void *arg)
 {
     struct relay *relay = arg;
     hub_publish(relay->hub, frame, received_us);
+    snapshot_on_frame(relay->snapshot);
+}
+
+/* Viewers are what keeps the camera connection open (UPSTREAM_IDLE_TIMEOUT_MS). */
+static void on_viewers(unsigned viewers, void *arg)
+{
+    struct relay *relay = arg;
+    if (relay->upstream == NULL)
+        return;
+    if (viewers > 0 && !relay->is_holding_upstream)
+        upstream_hold(relay->upstream);
+    else if (viewers == 0 && relay->is_holding_upstream)
+        upstream_release(relay->upstream);
+    relay->is_holding_upstream = viewers > 0;
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -141,7 +157,10 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     /* The plaintext is not needed past this point. */
     explicit_bzero(cfg->password, sizeof(cfg->password));
     struct hub_config hc = {.max_viewers = cfg->max_viewers,
-                            .stall_timeout_ms = cfg->viewer_stall_timeout_ms};
+                            .max_viewers_per_address = cfg->max_viewers_per_address,
+                            .stall_timeout_ms = cfg->viewer_stall_timeout_ms,
+                            .on_viewers = on_viewers,
+                            .on_viewers_arg = relay};
     relay->hub = hub_new(relay->base, &hc);
     if (relay->auth == NULL || relay->hub == NULL) {
         LOG_ERROR("out of memory");
@@ -174,10 +193,18 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
                                  .max_frame_bytes = cfg->max_frame_bytes,
                                  .stall_timeout_ms = cfg->upstream_stall_timeout_ms,
                                  .backoff_min_ms = 250,
-                                 .backoff_max_ms = 10000};
+                                 .backoff_max_ms = 10000,
+                                 .idle_timeout_ms = cfg->upstream_idle_timeout_ms};
     relay->upstream = upstream_new(relay->base, &uc, on_frame, relay, &err);
     if (relay->upstream == NULL) {
         LOG_ERROR("CAM_URL: %s", err);
+        return -1;
+    }
+    relay->snapshot = snapshot_new(relay->base, relay->hub, relay->upstream);
+    relay->offline = offline_new(relay->base, relay->hub, relay->upstream,
+                                 cfg->offline_frame_interval_ms);
+    if (relay->snapshot == NULL || relay->offline == NULL) {
+        LOG_ERROR("out of memory");
         return -1;
     }
     return 0;
@@ -212,6 +239,8 @@ int main(int argc, char **argv)
     }
 
     /* Reverse order of creation; viewers go before the HTTP server that accepted them. */
+    offline_free(relay.offline);
+    snapshot_free(relay.snapshot);
     hub_free(relay.hub);
     upstream_free(relay.upstream);
     ptz_free(relay.ptz);

@@ -9,7 +9,9 @@ struct auth;
 struct cfg;
 struct event_base;
 struct hub;
+struct offline;
 struct ptz;
+struct snapshot;
 struct upstream;
 
 struct relay {
@@ -19,5 +21,8 @@ struct relay {
     struct upstream *upstream;
     struct ptz *ptz;
     struct auth *auth;
+    struct snapshot *snapshot;
+    struct offline *offline;
     int64_t started_us;
+    int is_holding_upstream; /* viewers hold the camera connection open */
 };

@@ -14,6 +14,8 @@
 #include "hub.h"
 #include "ptz.h"
 #include "relay.h"
+#include "reply.h"
+#include "snapshot.h"
 #include "upstream.h"
 #include "web_assets.h"
 #define LOG_TAG "http"
@@ -34,27 +36,6 @@ struct route {
     int needs_auth;
     route_fn handler;
 };
-
-static void reply_text(struct evhttp_request *req, int code, const char *text)
-{
-    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-    evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
-    evhttp_add_header(h, "Cache-Control", "no-store");
-    struct evbuffer *body = evbuffer_new();
-    if (body != NULL)
-        evbuffer_add_printf(body, "%s\n", text);
-    evhttp_send_reply(req, code, NULL, body);
-    if (body != NULL)
-        evbuffer_free(body);
-}
-
-static void reply_json(struct evhttp_request *req, int code, struct evbuffer *body)
-{
-    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-    evhttp_add_header(h, "Content-Type", "application/json");
-    evhttp_add_header(h, "Cache-Control", "no-store");
-    evhttp_send_reply(req, code, NULL, body);
-}
 
 static void serve_asset(struct evhttp_request *req, const struct web_asset *asset)
 {
@@ -92,37 +73,15 @@ static void on_stream(struct evhttp_request *req, struct relay *relay)
     int rc = hub_add_viewer(relay->hub, req);
     if (rc == -EBUSY)
         reply_text(req, 503, "too many viewers: the relay's viewer limit (MAX_VIEWERS) is reached");
+    else if (rc == -EUSERS)
+        reply_text(req, 503, "too many viewers from your address (MAX_VIEWERS_PER_ADDRESS)");
     else if (rc < 0)
         reply_text(req, 503, "out of memory");
 }
 
-static void on_release_frame(const void *data, size_t len, void *frame)
-{
-    (void)data;
-    (void)len;
-    frame_unref(frame);
-}
-
 static void on_snapshot(struct evhttp_request *req, struct relay *relay)
 {
-    struct frame *f = hub_latest(relay->hub);
-    if (f == NULL || !upstream_is_online(relay->upstream)) {
-        reply_text(req, 503, "no picture: the camera is offline");
-        return;
-    }
-    struct evbuffer *body = evbuffer_new();
-    if (body == NULL) {
-        reply_text(req, 503, "out of memory");
-        return;
-    }
-    size_t len;
-    const uint8_t *jpeg = frame_jpeg(f, &len);
-    evbuffer_add_reference(body, jpeg, len, on_release_frame, frame_ref(f));
-    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-    evhttp_add_header(h, "Content-Type", "image/jpeg");
-    evhttp_add_header(h, "Cache-Control", "no-store");
-    evhttp_send_reply(req, 200, "OK", body);
-    evbuffer_free(body);
+    snapshot_request(relay->snapshot, req);
 }
 
 static void on_moved(int status, int pan_deg, int tilt_deg, const char *reason, void *arg)
@@ -196,6 +155,8 @@ static void on_status(struct evhttp_request *req, struct relay *relay)
     struct hub_stats hs;
     hub_get_stats(relay->hub, &hs);
     int online = upstream_is_online(relay->upstream);
+    struct upstream_stats us;
+    upstream_get_stats(relay->upstream, &us);
     evbuffer_add_printf(body,
                         "{\"online\":%s,\"offline_reason\":", online ? "true" : "false");
     json_string(body, upstream_offline_reason(relay->upstream));
@@ -203,8 +164,8 @@ static void on_status(struct evhttp_request *req, struct relay *relay)
                         ",\"pan\":%d,\"tilt\":%d,\"angles_confirmed\":%s,\"fps\":%.1f,"
                         "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
                         pan, tilt, is_confirmed ? "true" : "false",
-                        online ? hub_fps(relay->hub, now) : 0.0, hub_viewer_count(relay->hub),
-                        (unsigned long long)hs.frames_in,
+                        online ? upstream_fps(relay->upstream, now) : 0.0,
+                        hub_viewer_count(relay->hub), (unsigned long long)us.frames,
                         (long long)((now - relay->started_us) / 1000000));
     reply_json(req, 200, body);
     evbuffer_free(body);

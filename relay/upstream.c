@@ -18,6 +18,10 @@
 #define LOG_TAG "upstream"
 #include "log.h"
 
+#define FPS_WINDOW 32            /* frame times kept for upstream_fps */
+#define FPS_MAX_AGE_US 3000000LL /* older frames do not count */
+#define STANDBY_REASON "standby: nobody is watching"
+
 struct upstream {
     struct event_base *base;
     struct upstream_config cfg;
@@ -35,9 +39,15 @@ struct upstream {
     char reason[160];
     char logged_reason[160];
 
+    struct event *idle_timer; /* disconnects after idle_timeout_ms without demand */
+    int is_standby;           /* deliberately disconnected: nobody is watching */
+    unsigned holds;           /* upstream_hold minus upstream_release */
+
     struct mjpeg_parser parser;
     struct frame *partial; /* the frame being received */
     struct upstream_stats stats;
+    int64_t frame_times_us[FPS_WINDOW];
+    unsigned frame_times_next;
 };
 
 static void connect_now(struct upstream *u);
@@ -92,7 +102,9 @@ static void deliver(struct upstream *u)
     u->is_online = 1;
     u->failures = 0;
     u->reason[0] = '\0';
-    u->on_frame(f, hub_now_us(), u->arg);
+    int64_t now_us = hub_now_us();
+    u->frame_times_us[u->frame_times_next++ % FPS_WINDOW] = now_us;
+    u->on_frame(f, now_us, u->arg);
     frame_unref(f);
 }
 
@@ -222,6 +234,70 @@ static void on_done(struct evhttp_request *req, void *arg)
     schedule_retry(u);
 }
 
+/* Nobody watched for idle_timeout_ms: let the camera rest, as the original relay did. */
+static void on_idle(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct upstream *u = arg;
+    if (u->conn != NULL)
+        evhttp_connection_free(u->conn); /* cancels the request without calling back */
+    u->conn = NULL;
+    u->req = NULL;
+    evtimer_del(u->retry_timer);
+    drop_partial(u);
+    u->is_standby = 1;
+    u->failures = 0;
+    set_offline(u, STANDBY_REASON);
+    u->logged_reason[0] = '\0';
+    LOG_INFO("nobody watching for %u ms: disconnected from the camera", u->cfg.idle_timeout_ms);
+}
+
+void upstream_hold(struct upstream *u)
+{
+    if (u->holds++ > 0 || u->cfg.idle_timeout_ms == 0)
+        return;
+    evtimer_del(u->idle_timer);
+    if (u->is_standby) {
+        u->is_standby = 0;
+        LOG_INFO("someone is watching: connecting to the camera");
+        connect_now(u);
+    }
+}
+
+void upstream_release(struct upstream *u)
+{
+    if (u->holds == 0 || --u->holds > 0 || u->cfg.idle_timeout_ms == 0 || u->is_standby)
+        return;
+    struct timeval tv = {.tv_sec = u->cfg.idle_timeout_ms / 1000,
+                         .tv_usec = (u->cfg.idle_timeout_ms % 1000) * 1000};
+    evtimer_add(u->idle_timer, &tv);
+}
+
+double upstream_fps(const struct upstream *u, int64_t now_us)
+{
+    int64_t oldest = 0, newest = 0;
+    unsigned n = 0;
+    for (unsigned i = 0; i < FPS_WINDOW && i < u->frame_times_next; i++) {
+        int64_t t = u->frame_times_us[i];
+        if (now_us - t > FPS_MAX_AGE_US)
+            continue;
+        if (n == 0 || t < oldest)
+            oldest = t;
+        if (n == 0 || t > newest)
+            newest = t;
+        n++;
+    }
+    if (n < 2 || newest == oldest)
+        return 0.0;
+    return (double)(n - 1) * 1e6 / (double)(newest - oldest);
+}
+
+int upstream_is_standby(const struct upstream *u)
+{
+    return u->is_standby;
+}
+
 static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -288,12 +364,18 @@ struct upstream *upstream_new(struct event_base *base, const struct upstream_con
     }
     u->cfg.url = NULL; /* not kept: the parsed copy is */
     u->retry_timer = evtimer_new(base, on_retry, u);
-    if (u->retry_timer == NULL) {
+    u->idle_timer = evtimer_new(base, on_idle, u);
+    if (u->retry_timer == NULL || u->idle_timer == NULL) {
         *err = "out of memory";
-        free(u);
+        upstream_free(u);
         return NULL;
     }
-    connect_now(u);
+    if (cfg->idle_timeout_ms == 0) {
+        connect_now(u);
+    } else {
+        u->is_standby = 1;
+        set_offline(u, STANDBY_REASON);
+    }
     return u;
 }
 
@@ -303,7 +385,10 @@ void upstream_free(struct upstream *u)
         return;
     if (u->conn != NULL)
         evhttp_connection_free(u->conn); /* cancels the request without calling back */
-    event_free(u->retry_timer);
+    if (u->retry_timer != NULL)
+        event_free(u->retry_timer);
+    if (u->idle_timer != NULL)
+        event_free(u->idle_timer);
     drop_partial(u);
     free(u);
 }

@@ -24,6 +24,7 @@ struct upstream_config {
     unsigned stall_timeout_ms;  /* no bytes for this long: reconnect */
     unsigned backoff_min_ms;    /* first reconnect delay */
     unsigned backoff_max_ms;    /* reconnect delay cap */
+    unsigned idle_timeout_ms;   /* with nobody watching, disconnect after this; 0 = stay connected */
 };
 
 struct upstream_stats {
@@ -51,3 +52,17 @@ int upstream_is_online(const struct upstream *u);
 const char *upstream_offline_reason(const struct upstream *u);
 
 void upstream_get_stats(const struct upstream *u, struct upstream_stats *out);
+
+/*
+ * Someone needs frames (a viewer, a waiting snapshot): hold the connection open; release it
+ * when done. With idle_timeout_ms set, the first hold connects and the connection closes
+ * idle_timeout_ms after the last release; with 0 the upstream stays connected regardless.
+ */
+void upstream_hold(struct upstream *u);
+void upstream_release(struct upstream *u);
+
+/* 1 while deliberately disconnected for lack of viewers. */
+int upstream_is_standby(const struct upstream *u);
+
+/* Frames per second from the camera over the last 3 s before now_us (CLOCK_MONOTONIC µs). */
+double upstream_fps(const struct upstream *u, int64_t now_us);

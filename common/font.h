@@ -2,7 +2,8 @@
 /*
  * font: a 5x7 bitmap font of our own (digits, A-Z, space and ":-/.#"), drawn into an RGB24
  * image at an integer scale. Used for the simulated camera's on-screen display and the compass
- * letters in its scene. Lowercase letters draw as uppercase; other characters draw as '?'.
+ * letters in its scene, and for the relay's "camera offline" picture. Lowercase letters draw as
+ * uppercase; other characters draw as '?'.
  */
 #include <stdint.h>
 

@@ -1,0 +1,14 @@
+#pragma once
+/*
+ * reply: the relay's small HTTP answers, so every refusal looks the same: a status code and one
+ * line of plain text saying why (never a stack trace, never an empty 500).
+ */
+struct evbuffer;
+struct evhttp_request;
+
+/* Reply `code` with `text` plus a newline as text/plain, Cache-Control: no-store. */
+void reply_text(struct evhttp_request *req, int code, const char *text);
+
+/* Reply `code` with body (borrowed; may be NULL on allocation failure) as application/json,
+ * Cache-Control: no-store. */
+void reply_json(struct evhttp_request *req, int code, struct evbuffer *body);

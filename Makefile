@@ -28,6 +28,10 @@ BASE     := -std=c11 -D_GNU_SOURCE -Icore -Inode -Icommon -Irelay -I$(O)/gen -MM
 ifeq ($(SANITIZE),1)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
+ifeq ($(SANITIZE),fuzz)
+SAN      := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all
+endif
 ALL_CFLAGS  = $(BASE) $(WARN) $(SAN) $(PKG_CFLAGS) $(CFLAGS) $(CPPFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
@@ -53,8 +57,10 @@ INTEG_BIN  := $(patsubst tests/integration/%.c,$(O)/tests/%,$(INTEG_SRC))
 SUPPORT_OBJ:= $(call obj,$(SUPPORT_SRC))
 
 BINS := $(O)/lookout $(O)/lookout-cam
+FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
 
-.PHONY: all run test unit integration asan clang clean install firmware-check fuzz bench
+.PHONY: all run test unit integration asan clang clean install firmware-check fuzz fuzz-run bench
 all: $(BINS)
 
 $(O)/obj/%.o: %.c
@@ -87,6 +93,18 @@ $(O)/tests/%: $(O)/obj/tests/unit/%.o $(SUPPORT_OBJ) $(LIB_OBJ)
 $(O)/tests/%: $(O)/obj/tests/integration/%.o $(SUPPORT_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -lm -o $@
+
+# libFuzzer targets (clang), linked with everything but the two main()s.
+$(O)/fuzz/%: $(O)/obj/tests/fuzz/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer $^ $(PKG_LIBS) -lm -o $@
+
+# Each fuzz target runs FUZZ_SECONDS from its seed corpus in tests/fuzz/corpus/<name>/.
+fuzz:
+	$(MAKE) O=build/fuzz CC=clang SANITIZE=fuzz NO_DEPS=1 fuzz-run
+
+fuzz-run: $(FUZZ_BIN)
+	scripts/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 unit: $(UNIT_BIN)
 	scripts/run-tests $(UNIT_BIN)
@@ -124,5 +142,7 @@ firmware-check:
 
 clean:
 	rm -rf build
+
+.SECONDARY:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -17,7 +17,7 @@ endif
 endif
 endif
 
-PKGS      := libevent libevent_openssl openssl libturbojpeg
+PKGS      := libevent libevent_openssl openssl libturbojpeg libcrypt
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 TEST_LIBS  = $(shell pkg-config --libs cmocka)
@@ -139,6 +139,15 @@ firmware-check:
 	    $(ARM_CC) $(ARM_FLAGS) -c $$f -o $(O)/arm/$$(basename $$f .c).o; \
 	done
 	@echo "firmware-check: core/ and node/ compile for arm-none-eabi with newlib"
+
+# Load generator, then Lookout side by side with VLC and motion (docs/PERFORMANCE.md).
+# The peers come from `scripts/install-deps --bench`; bench/run skips one that is missing.
+BENCH_OBJ := $(call obj,$(wildcard bench/*.c))
+$(O)/lookout-bench: $(BENCH_OBJ) $(CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+bench: $(BINS) $(O)/lookout-bench
+	bench/run $(O)
 
 clean:
 	rm -rf build

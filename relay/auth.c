@@ -1,42 +1,51 @@
 #include "auth.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#define AUTH_MAX_HEADER 1024
+#include "throttle.h"
+#define LOG_TAG "auth"
+#include "log.h"
 
-struct auth {
-    unsigned char digest[32];
+#define AUTH_MAX_HEADER 1024
+#define PASSWORD_MAX 256
+
+struct cached {
+    unsigned char digest[32]; /* of key || Authorization value */
+    int64_t expires_us;
+    struct auth_identity who;
 };
 
-static int digest_of(const void *data, size_t len, unsigned char out[32])
-{
-    unsigned int n = 0;
-    return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == 32 ? 0 : -1;
-}
+struct auth {
+    struct users *users;
+    struct sessions *sessions;
+    struct throttle *throttle;
+    unsigned char key[32]; /* random per process: cached digests mean nothing elsewhere */
+    struct cached cache[AUTH_CACHE_ENTRIES];
+    unsigned cache_next;
+    struct auth_stats stats;
+};
 
-struct auth *auth_new(const char *user, const char *password)
+struct auth *auth_new(struct users *users, uint32_t idle_ms, uint32_t absolute_ms)
 {
     struct auth *a = calloc(1, sizeof(*a));
-    size_t ulen = strlen(user), plen = strlen(password);
-    char *joined = malloc(ulen + plen + 2);
-    if (a == NULL || joined == NULL) {
-        free(a);
-        free(joined);
+    if (a == NULL) {
+        users_free(users);
         return NULL;
     }
-    memcpy(joined, user, ulen);
-    joined[ulen] = ':';
-    memcpy(joined + ulen + 1, password, plen + 1);
-    int rc = digest_of(joined, ulen + plen + 1, a->digest);
-    explicit_bzero(joined, ulen + plen + 1);
-    free(joined);
-    if (rc < 0) {
-        free(a);
+    a->users = users;
+    a->sessions = sessions_new(idle_ms, absolute_ms);
+    a->throttle = throttle_new();
+    if (a->sessions == NULL || a->throttle == NULL ||
+        getrandom(a->key, sizeof(a->key), 0) != (ssize_t)sizeof(a->key)) {
+        auth_free(a);
         return NULL;
     }
     return a;
@@ -44,30 +53,174 @@ struct auth *auth_new(const char *user, const char *password)
 
 void auth_free(struct auth *a)
 {
+    if (a == NULL)
+        return;
+    users_free(a->users);
+    sessions_free(a->sessions);
+    throttle_free(a->throttle);
+    explicit_bzero(a, sizeof(*a));
     free(a);
 }
 
-int auth_check_basic(const struct auth *a, const char *authorization)
+int auth_parse_basic(const char *authorization, char *user, size_t user_size, char *password,
+                     size_t password_size)
 {
     if (authorization == NULL || strncasecmp(authorization, "Basic ", 6) != 0)
-        return 0;
+        return -EINVAL;
     const char *b64 = authorization + 6;
     while (*b64 == ' ')
         b64++;
     size_t len = strlen(b64);
+    while (len > 0 && b64[len - 1] == ' ')
+        len--;
     if (len == 0 || len > AUTH_MAX_HEADER || len % 4 != 0)
-        return 0;
+        return -EINVAL;
     unsigned char decoded[AUTH_MAX_HEADER];
     int n = EVP_DecodeBlock(decoded, (const unsigned char *)b64, (int)len);
     if (n < 0)
-        return 0;
+        return -EINVAL;
     /* EVP_DecodeBlock counts padding as zero bytes; take them off again. */
-    if (len >= 1 && b64[len - 1] == '=')
+    if (b64[len - 1] == '=')
         n--;
-    if (len >= 2 && b64[len - 2] == '=')
+    if (b64[len - 2] == '=')
         n--;
-    unsigned char digest[32];
-    int ok = digest_of(decoded, (size_t)n, digest) == 0 && CRYPTO_memcmp(digest, a->digest, 32) == 0;
+    int rc = -EINVAL;
+    unsigned char *colon = memchr(decoded, ':', (size_t)n);
+    if (colon != NULL && memchr(decoded, '\0', (size_t)n) == NULL) {
+        size_t ulen = (size_t)(colon - decoded), plen = (size_t)n - ulen - 1;
+        if (ulen < user_size && plen < password_size) {
+            memcpy(user, decoded, ulen);
+            user[ulen] = '\0';
+            memcpy(password, colon + 1, plen);
+            password[plen] = '\0';
+            rc = 0;
+        }
+    }
     explicit_bzero(decoded, sizeof(decoded));
-    return ok;
+    return rc;
+}
+
+static void keyed_digest(const struct auth *a, const char *value, unsigned char out[32])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int n = 0;
+    if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+        EVP_DigestUpdate(ctx, a->key, sizeof(a->key)) != 1 ||
+        EVP_DigestUpdate(ctx, value, strlen(value)) != 1 || EVP_DigestFinal_ex(ctx, out, &n) != 1)
+        memset(out, 0, 32); /* matches nothing a real key produced */
+    EVP_MD_CTX_free(ctx);
+}
+
+static const struct cached *cache_find(const struct auth *a, const unsigned char d[32],
+                                       int64_t now_us)
+{
+    for (size_t i = 0; i < AUTH_CACHE_ENTRIES; i++) {
+        const struct cached *c = &a->cache[i];
+        if (c->expires_us > now_us && CRYPTO_memcmp(c->digest, d, 32) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* Check a password for address, throttled. Fills *who on success. */
+static enum auth_result verify(struct auth *a, const char *name, const char *password,
+                               const char *address, int64_t now_us, struct auth_identity *who,
+                               int64_t *retry_ms)
+{
+    int64_t wait = throttle_wait_ms(a->throttle, address, now_us);
+    if (wait > 0) {
+        a->stats.throttled++;
+        *retry_ms = wait;
+        return AUTH_THROTTLED;
+    }
+    enum user_role role = users_verify(a->users, name, password);
+    if (role == ROLE_NONE) {
+        a->stats.failures++;
+        unsigned n = throttle_fail(a->throttle, address, now_us);
+        /* The name is logged (it helps to spot a typo); the password never is. */
+        LOG_WARN("failed login for \"%.64s\" from %s (%u in a row)", name, address, n);
+        if (n == THROTTLE_LOCKOUT_FAILURES)
+            LOG_WARN("%s locked out for %d s after %u failed logins", address,
+                     THROTTLE_LOCKOUT_MS / 1000, n);
+        return AUTH_BAD;
+    }
+    throttle_succeed(a->throttle, address);
+    memset(who, 0, sizeof(*who));
+    snprintf(who->user, sizeof(who->user), "%s", name);
+    who->role = role;
+    return AUTH_OK;
+}
+
+static enum auth_result check_basic(struct auth *a, const char *authorization,
+                                    const char *address, int64_t now_us,
+                                    struct auth_identity *who, int64_t *retry_ms)
+{
+    unsigned char d[32];
+    keyed_digest(a, authorization, d);
+    const struct cached *hit = cache_find(a, d, now_us);
+    if (hit != NULL) {
+        *who = hit->who;
+        return AUTH_OK;
+    }
+    char name[USER_NAME_MAX], password[PASSWORD_MAX];
+    if (auth_parse_basic(authorization, name, sizeof(name), password, sizeof(password)) < 0)
+        return AUTH_BAD;
+    enum auth_result r = verify(a, name, password, address, now_us, who, retry_ms);
+    explicit_bzero(password, sizeof(password));
+    if (r == AUTH_OK) {
+        struct cached *c = &a->cache[a->cache_next++ % AUTH_CACHE_ENTRIES];
+        memcpy(c->digest, d, sizeof(d));
+        c->expires_us = now_us + (int64_t)AUTH_CACHE_MS * 1000;
+        c->who = *who;
+    }
+    return r;
+}
+
+enum auth_result auth_check(struct auth *a, const char *authorization, const char *cookie,
+                            const char *address, int64_t now_us, struct auth_identity *who,
+                            int64_t *retry_ms)
+{
+    char token[SESSION_TOKEN_CHARS + 1];
+    int had_cookie = 0;
+    if (cookie != NULL && session_cookie_value(cookie, SESSION_COOKIE, token, sizeof(token)) == 0) {
+        struct session_info info;
+        had_cookie = 1;
+        if (sessions_lookup(a->sessions, token, now_us, &info) == 0) {
+            memset(who, 0, sizeof(*who));
+            snprintf(who->user, sizeof(who->user), "%s", info.user);
+            who->role = info.role;
+            who->is_session = 1;
+            return AUTH_OK;
+        }
+    }
+    if (authorization != NULL)
+        return check_basic(a, authorization, address, now_us, who, retry_ms);
+    return had_cookie ? AUTH_BAD : AUTH_NONE;
+}
+
+enum auth_result auth_login(struct auth *a, const char *name, const char *password,
+                            const char *address, int64_t now_us, struct auth_identity *who,
+                            char token_out[SESSION_TOKEN_CHARS + 1], int64_t *retry_ms)
+{
+    enum auth_result r = verify(a, name, password, address, now_us, who, retry_ms);
+    if (r != AUTH_OK)
+        return r;
+    if (sessions_create(a->sessions, who->user, who->role, now_us, token_out) < 0)
+        return AUTH_BAD;
+    who->is_session = 1;
+    a->stats.logins++;
+    LOG_INFO("%s logged in from %s (%s)", who->user, address, users_role_name(who->role));
+    return AUTH_OK;
+}
+
+void auth_logout(struct auth *a, const char *cookie)
+{
+    char token[SESSION_TOKEN_CHARS + 1];
+    if (cookie != NULL && session_cookie_value(cookie, SESSION_COOKIE, token, sizeof(token)) == 0)
+        sessions_end(a->sessions, token);
+}
+
+void auth_get_stats(const struct auth *a, struct auth_stats *out)
+{
+    *out = a->stats;
 }

@@ -1,20 +1,76 @@
 #pragma once
 /*
- * auth: checks HTTP Basic credentials (RFC 7617) against the configured login.
+ * auth: who is making a request.
  *
- * Only a SHA-256 digest of "user:password" is kept, and the comparison is constant-time
- * (CRYPTO_memcmp), so neither which part was wrong nor how much of it leaks through timing.
+ * Two ways in: a session cookie from the login page (session.h), or HTTP Basic credentials
+ * (RFC 7617) that VLC, ffmpeg, Home Assistant and scripts send. Passwords are checked with
+ * crypt_r (users.h); a verified Basic header is remembered (only a keyed digest of it, for
+ * AUTH_CACHE_MS) so a client that sends it with every request costs one hash, not one yescrypt
+ * run per request. Failed attempts are throttled per client address (throttle.h).
  */
+#include <stdint.h>
+
+#include "session.h"
+#include "users.h"
+
+#define AUTH_CACHE_ENTRIES 64
+#define AUTH_CACHE_MS (10 * 60 * 1000)
+
 struct auth;
 
-/* New checker for user/password (both copied into the digest only). NULL on failure. */
-struct auth *auth_new(const char *user, const char *password);
+enum auth_result {
+    AUTH_OK,        /* *who is filled */
+    AUTH_NONE,      /* no credentials at all */
+    AUTH_BAD,       /* wrong or malformed credentials, or an expired session */
+    AUTH_THROTTLED, /* too many failures from this address: *retry_ms says how long to wait */
+};
+
+struct auth_identity {
+    char user[USER_NAME_MAX];
+    enum user_role role;
+    int is_session; /* came with the session cookie (a browser) */
+};
+
+struct auth_stats {
+    uint64_t failures;  /* wrong passwords */
+    uint64_t throttled; /* attempts refused unchecked */
+    uint64_t logins;    /* sessions started */
+};
+
+/*
+ * New authenticator. Takes ownership of users. Sessions expire after idle_ms unused or
+ * absolute_ms after login. NULL on allocation failure (users is freed then too).
+ */
+struct auth *auth_new(struct users *users, uint32_t idle_ms, uint32_t absolute_ms);
 
 /* Free; auth_free(NULL) is a no-op. */
 void auth_free(struct auth *a);
 
 /*
- * Check an Authorization header value ("Basic base64(user:password)"); NULL counts as absent.
- * Returns 1 if it matches, 0 otherwise (absent, malformed, wrong).
+ * Identify a request from its Authorization and Cookie headers (either may be NULL), coming
+ * from client `address`, at now_us (CLOCK_MONOTONIC µs). A valid session cookie wins; otherwise
+ * Basic credentials are checked.
  */
-int auth_check_basic(const struct auth *a, const char *authorization);
+enum auth_result auth_check(struct auth *a, const char *authorization, const char *cookie,
+                            const char *address, int64_t now_us, struct auth_identity *who,
+                            int64_t *retry_ms);
+
+/*
+ * The login form: check name/password and, if right, start a session and write its cookie value
+ * to token_out. Same results as auth_check.
+ */
+enum auth_result auth_login(struct auth *a, const char *name, const char *password,
+                            const char *address, int64_t now_us, struct auth_identity *who,
+                            char token_out[SESSION_TOKEN_CHARS + 1], int64_t *retry_ms);
+
+/* End the session named in a Cookie header, if any. */
+void auth_logout(struct auth *a, const char *cookie);
+
+/*
+ * Split "Basic base64(user:password)" (RFC 7617 §2) into user and password (NUL-terminated).
+ * Returns 0, or -EINVAL for another scheme, bad base64, no ':', or fields that do not fit.
+ */
+int auth_parse_basic(const char *authorization, char *user, size_t user_size, char *password,
+                     size_t password_size);
+
+void auth_get_stats(const struct auth *a, struct auth_stats *out);

@@ -10,7 +10,7 @@
 
 #define LINE_MAX_BYTES 4096
 
-enum kind { K_STRING, K_UNSIGNED, K_SIZE, K_LISTEN, K_LOG_LEVEL };
+enum kind { K_STRING, K_UNSIGNED, K_SIZE, K_LISTEN, K_REDIRECT_LISTEN, K_LOG_LEVEL };
 
 struct key_def {
     const char *name;
@@ -27,6 +27,21 @@ struct key_def {
 static const struct key_def keys[] = {
     STR(username, "HTTP_AUTH_USERNAME"),
     STR(password, "HTTP_AUTH_PASSWORD"),
+    STR(password_hash, "HTTP_AUTH_PASSWORD_HASH"),
+    STR(users_file, "USERS_FILE"),
+    NUM(session_idle_ms, "SESSION_IDLE_TIMEOUT_MS", 10000, 2592000000u),
+    NUM(session_max_age_ms, "SESSION_MAX_AGE_MS", 10000, 2592000000u),
+    STR(tls_cert, "TLS_CERT"),
+    STR(tls_key, "TLS_KEY"),
+    {"HTTP_REDIRECT_LISTEN", K_REDIRECT_LISTEN, 0, 0, 0, 0},
+    NUM(hsts_max_age_s, "HSTS_MAX_AGE_S", 0, 63072000),
+    NUM(max_header_bytes, "MAX_HEADER_BYTES", 1024, 65536),
+    NUM(max_headers, "MAX_HEADERS", 8, 1000),
+    NUM(max_uri_bytes, "MAX_URI_BYTES", 64, 65536),
+    NUM(max_body_bytes, "MAX_BODY_BYTES", 256, 1048576),
+    NUM(max_connections, "MAX_CONNECTIONS", 1, 200000),
+    NUM(max_connections_per_address, "MAX_CONNECTIONS_PER_ADDRESS", 0, 200000),
+    NUM(request_timeout_ms, "REQUEST_TIMEOUT_MS", 1000, 3600000),
     STR(cam_url, "CAM_URL"),
     STR(servo_url, "SERVO_URL"),
     {"LISTEN", K_LISTEN, 0, 0, 0, 0},
@@ -55,6 +70,15 @@ void cfg_defaults(struct cfg *c)
     c->ptz_step_deg = 5;
     c->max_frame_bytes = 2u << 20;
     c->log_level = LOG_LEVEL_INFO;
+    c->session_idle_ms = 12u * 3600 * 1000;
+    c->session_max_age_ms = 7u * 24 * 3600 * 1000;
+    c->max_header_bytes = 8192;
+    c->max_headers = 64;
+    c->max_uri_bytes = 2048;
+    c->max_body_bytes = 4096;
+    c->max_connections = 4000;
+    c->max_connections_per_address = 200;
+    c->request_timeout_ms = 10000;
 }
 
 static int parse_unsigned(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -70,7 +94,14 @@ static int parse_unsigned(const char *s, unsigned long min, unsigned long max, u
     return 0;
 }
 
+static int parse_listen(const char *text, char *host_out, size_t host_size, uint16_t *port_out);
+
 int cfg_set_listen(struct cfg *c, const char *text)
+{
+    return parse_listen(text, c->listen_host, sizeof(c->listen_host), &c->listen_port);
+}
+
+static int parse_listen(const char *text, char *host_out, size_t host_size, uint16_t *port_out)
 {
     const char *colon = strrchr(text, ':');
     if (colon == NULL)
@@ -84,15 +115,15 @@ int cfg_set_listen(struct cfg *c, const char *text)
         host++;
         host_len -= 2;
     }
-    if (host_len >= sizeof(c->listen_host))
+    if (host_len >= host_size)
         return -EINVAL;
     if (host_len == 0) {
         host = "0.0.0.0";
         host_len = strlen(host);
     }
-    memcpy(c->listen_host, host, host_len);
-    c->listen_host[host_len] = '\0';
-    c->listen_port = (uint16_t)port;
+    memcpy(host_out, host, host_len);
+    host_out[host_len] = '\0';
+    *port_out = (uint16_t)port;
     return 0;
 }
 
@@ -127,6 +158,14 @@ int cfg_set(struct cfg *c, const char *key, const char *value, const char **reas
                 *reason = "expected HOST:PORT, e.g. 127.0.0.1:5000";
                 return -EINVAL;
             }
+            return 0;
+        case K_REDIRECT_LISTEN:
+            if (parse_listen(value, c->redirect_listen_host, sizeof(c->redirect_listen_host),
+                             &c->redirect_listen_port) < 0) {
+                *reason = "expected HOST:PORT, e.g. 0.0.0.0:80";
+                return -EINVAL;
+            }
+            c->has_redirect_listen = 1;
             return 0;
         case K_LOG_LEVEL:
             if (log_level_parse(value, &c->log_level) < 0) {
@@ -285,9 +324,20 @@ int cfg_load_environment(struct cfg *c, char *err, size_t err_size)
 
 int cfg_validate(const struct cfg *c, char *err, size_t err_size)
 {
-    if (c->username[0] == '\0' || c->password[0] == '\0') {
-        snprintf(err, err_size, "HTTP_AUTH_USERNAME and HTTP_AUTH_PASSWORD must be set "
-                                "(in .env or the environment): the relay never runs without a login");
+    int has_secret = c->password[0] != '\0' || c->password_hash[0] != '\0';
+    if (c->users_file[0] == '\0' && (c->username[0] == '\0' || !has_secret)) {
+        snprintf(err, err_size, "HTTP_AUTH_USERNAME and HTTP_AUTH_PASSWORD (or "
+                                "HTTP_AUTH_PASSWORD_HASH, or USERS_FILE) must be set in .env or "
+                                "the environment: the relay never runs without a login");
+        return -EINVAL;
+    }
+    if (c->username[0] != '\0' && !has_secret) {
+        snprintf(err, err_size, "HTTP_AUTH_USERNAME is set but neither HTTP_AUTH_PASSWORD nor "
+                                "HTTP_AUTH_PASSWORD_HASH is");
+        return -EINVAL;
+    }
+    if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
+        snprintf(err, err_size, "TLS_CERT and TLS_KEY go together: set both or neither");
         return -EINVAL;
     }
     if (c->cam_url[0] == '\0') {

@@ -15,6 +15,8 @@
 struct cfg {
     char username[128];
     char password[256]; /* plaintext as configured; cleared as soon as it is no longer needed */
+    char password_hash[256]; /* crypt(3) string, instead of password */
+    char users_file[1024];
     char cam_url[1024];
     char servo_url[1024];
     char listen_host[128];
@@ -28,6 +30,21 @@ struct cfg {
     unsigned ptz_step_deg; /* the legacy /turn* routes' step */
     size_t max_frame_bytes;
     enum log_level log_level;
+    unsigned session_idle_ms;
+    unsigned session_max_age_ms;
+    char tls_cert[1024]; /* PEM chain; with tls_key, the relay speaks HTTPS */
+    char tls_key[1024];
+    char redirect_listen_host[128]; /* plain-HTTP listener that redirects to HTTPS */
+    uint16_t redirect_listen_port;
+    int has_redirect_listen;
+    unsigned hsts_max_age_s; /* 0: no Strict-Transport-Security header */
+    unsigned max_header_bytes;
+    unsigned max_headers;
+    unsigned max_uri_bytes;
+    unsigned max_body_bytes;
+    unsigned max_connections;
+    unsigned max_connections_per_address;
+    unsigned request_timeout_ms;
 };
 
 /* Fill *c with the defaults (port 5000, 0.0.0.0, limits). */

@@ -22,8 +22,12 @@
 #include "offline.h"
 #include "ptz.h"
 #include "relay.h"
+#include "reply.h"
 #include "routes.h"
 #include "snapshot.h"
+#include "tls.h"
+#include "users.h"
+#include "passwd_input.h"
 #include "upstream.h"
 #define LOG_TAG "lookout"
 #include "log.h"
@@ -32,9 +36,6 @@
 #define LOOKOUT_VERSION "0.1.0"
 #endif
 
-#define MAX_REQUEST_HEADERS_BYTES 8192
-#define MAX_REQUEST_BODY_BYTES 4096
-#define REQUEST_TIMEOUT_S 20
 
 static void usage(FILE *out)
 {
@@ -129,7 +130,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /* Log the URL actually bound (port 0 picks one), so scripts and tests can find it. */
-static void log_bound(struct evhttp_bound_socket *bound)
+static void log_bound(struct evhttp_bound_socket *bound, const char *label, const char *scheme)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
@@ -140,22 +141,134 @@ static void log_bound(struct evhttp_bound_socket *bound)
             struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
             inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
             port = ntohs(s6->sin6_port);
-            LOG_INFO("listening on http://[%s]:%u/", host, port);
+            LOG_INFO("%s %s://[%s]:%u/", label, scheme, host, port);
             return;
         }
         struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
         inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
         port = ntohs(s4->sin_port);
     }
-    LOG_INFO("listening on http://%s:%u/", host, port);
+    LOG_INFO("%s %s://%s:%u/", label, scheme, host, port);
+}
+
+/*
+ * The login table: the .env user (password hashed here, then wiped) and the USERS_FILE.
+ * Returns NULL after logging why.
+ */
+static struct users *load_users(struct cfg *cfg)
+{
+    struct users *users = users_new();
+    if (users == NULL) {
+        LOG_ERROR("out of memory");
+        return NULL;
+    }
+    int rc = 0;
+    const char *reason = NULL;
+    if (cfg->username[0] != '\0') {
+        char hash[256];
+        if (cfg->password_hash[0] != '\0') {
+            snprintf(hash, sizeof(hash), "%s", cfg->password_hash);
+        } else if (users_hash_password(cfg->password, hash, sizeof(hash)) < 0) {
+            reason = "cannot hash the password (libcrypt)";
+            rc = -1;
+        }
+        if (rc == 0)
+            rc = users_add(users, cfg->username, hash, ROLE_OPERATOR, &reason);
+        if (rc < 0)
+            LOG_ERROR("HTTP_AUTH_USERNAME / HTTP_AUTH_PASSWORD%s: %s",
+                      cfg->password_hash[0] ? "_HASH" : "", reason);
+    }
+    /* The plaintext is not needed past this point. */
+    explicit_bzero(cfg->password, sizeof(cfg->password));
+    char err[512];
+    if (rc == 0 && cfg->users_file[0] != '\0' &&
+        (rc = users_load_file(users, cfg->users_file, err, sizeof(err))) < 0)
+        LOG_ERROR("USERS_FILE: %s", err);
+    if (rc < 0) {
+        users_free(users);
+        return NULL;
+    }
+    return users;
+}
+
+/* Plain-HTTP listener whose only answer is "go to the HTTPS URL" (HTTP_REDIRECT_LISTEN). */
+static void on_redirect(struct evhttp_request *req, void *arg)
+{
+    const struct cfg *cfg = arg;
+    const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+    char name[256] = "localhost";
+    if (host != NULL && strlen(host) < sizeof(name) && strspn(host, "abcdefghijklmnopqrstuvwxyz"
+                                                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                                    "0123456789.-:[]") ==
+                                                             strlen(host)) {
+        snprintf(name, sizeof(name), "%s", host);
+        /* Drop the plain port; keep an IPv6 literal's brackets. */
+        char *colon = strrchr(name, ':');
+        if (colon != NULL && strchr(colon, ']') == NULL)
+            *colon = '\0';
+    }
+    const char *uri = evhttp_request_get_uri(req);
+    char location[2400];
+    if (cfg->listen_port == 443)
+        snprintf(location, sizeof(location), "https://%s%s", name, uri ? uri : "/");
+    else
+        snprintf(location, sizeof(location), "https://%s:%u%s", name, (unsigned)cfg->listen_port,
+                 uri ? uri : "/");
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Location", location);
+    reply_text(req, 301, location);
+}
+
+static void on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    (void)what;
+    struct relay *relay = arg;
+    char err[512];
+    if (relay->tls == NULL)
+        LOG_INFO("SIGHUP: nothing to reload (no TLS_CERT)");
+    else if (tls_reload(relay->tls, err, sizeof(err)) < 0)
+        LOG_ERROR("SIGHUP: keeping the old certificate: %s", err);
+    else
+        LOG_INFO("SIGHUP: certificate reloaded; open connections keep theirs");
+}
+
+static int start_tls(struct relay *relay, struct cfg *cfg, struct evhttp *http)
+{
+    char err[512];
+    if (cfg->tls_cert[0] == '\0')
+        return 0;
+    relay->tls = tls_new(cfg->tls_cert, cfg->tls_key, err, sizeof(err));
+    if (relay->tls == NULL) {
+        LOG_ERROR("%s", err);
+        return -1;
+    }
+    tls_install(relay->tls, http);
+    relay->is_tls = 1;
+    if (!cfg->has_redirect_listen)
+        return 0;
+    relay->redirect_http = evhttp_new(relay->base);
+    if (relay->redirect_http == NULL)
+        return -1;
+    evhttp_set_gencb(relay->redirect_http, on_redirect, cfg);
+    evhttp_set_timeout(relay->redirect_http, 10);
+    struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(
+        relay->redirect_http, cfg->redirect_listen_host, cfg->redirect_listen_port);
+    if (bound == NULL) {
+        LOG_ERROR("cannot listen on %s:%u: %s", cfg->redirect_listen_host,
+                  (unsigned)cfg->redirect_listen_port, strerror(errno));
+        return -1;
+    }
+    log_bound(bound, "redirecting to HTTPS on", "http");
+    return 0;
 }
 
 static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
 {
     const char *err = NULL;
-    relay->auth = auth_new(cfg->username, cfg->password);
-    /* The plaintext is not needed past this point. */
-    explicit_bzero(cfg->password, sizeof(cfg->password));
+    struct users *users = load_users(cfg);
+    if (users == NULL)
+        return -1;
+    relay->auth = auth_new(users, cfg->session_idle_ms, cfg->session_max_age_ms);
     struct hub_config hc = {.max_viewers = cfg->max_viewers,
                             .max_viewers_per_address = cfg->max_viewers_per_address,
                             .stall_timeout_ms = cfg->viewer_stall_timeout_ms,
@@ -170,12 +283,19 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     if (http == NULL)
         return -1;
     *http_out = http;
-    evhttp_set_max_headers_size(http, MAX_REQUEST_HEADERS_BYTES);
-    evhttp_set_max_body_size(http, MAX_REQUEST_BODY_BYTES);
-    evhttp_set_timeout(http, REQUEST_TIMEOUT_S);
+    /* libevent's own header cap is only a backstop (it answers 400); guard.c answers 431 with a
+     * reason for anything between MAX_HEADER_BYTES and this. */
+    ev_ssize_t backstop = 16 * (ev_ssize_t)cfg->max_header_bytes;
+    evhttp_set_max_headers_size(http, backstop > 131072 ? backstop : 131072);
+    evhttp_set_max_body_size(http, cfg->max_body_bytes);
+    struct timeval request_timeout = {.tv_sec = cfg->request_timeout_ms / 1000,
+                                      .tv_usec = (cfg->request_timeout_ms % 1000) * 1000};
+    evhttp_set_timeout_tv(http, &request_timeout);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
     routes_install(http, relay);
+    if (start_tls(relay, cfg, http) < 0)
+        return -1;
     struct evhttp_bound_socket *bound =
         evhttp_bind_socket_with_handle(http, cfg->listen_host, cfg->listen_port);
     if (bound == NULL) {
@@ -183,7 +303,7 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
                   strerror(errno));
         return -1;
     }
-    log_bound(bound);
+    log_bound(bound, "listening on", relay->is_tls ? "https" : "http");
     relay->ptz = ptz_new(relay->base, cfg->servo_url, &err);
     if (relay->ptz == NULL) {
         LOG_ERROR("SERVO_URL: %s", err);
@@ -210,8 +330,50 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     return 0;
 }
 
+/*
+ * `lookout passwd NAME [ROLE]`: read a password (from the terminal without echo, or one line of
+ * standard input) and print the USERS_FILE line "NAME:HASH:ROLE".
+ */
+static int passwd_main(int argc, char **argv)
+{
+    if (argc < 3 || argc > 4) {
+        fprintf(stderr, "usage: lookout passwd NAME [viewer|operator]\n");
+        return 2;
+    }
+    const char *role_name = argc == 4 ? argv[3] : "operator";
+    if (users_role_parse(role_name) == ROLE_NONE) {
+        fprintf(stderr, "lookout passwd: role must be viewer or operator, not \"%s\"\n",
+                role_name);
+        return 2;
+    }
+    char password[256];
+    if (read_password(password, sizeof(password)) < 0) {
+        fprintf(stderr, "lookout passwd: no password given\n");
+        return 1;
+    }
+    char hash[256];
+    int rc = users_hash_password(password, hash, sizeof(hash));
+    explicit_bzero(password, sizeof(password));
+    if (rc < 0) {
+        fprintf(stderr, "lookout passwd: libcrypt cannot hash the password\n");
+        return 1;
+    }
+    struct users *check = users_new();
+    const char *reason = NULL;
+    if (check == NULL || users_add(check, argv[2], hash, users_role_parse(role_name), &reason) < 0) {
+        fprintf(stderr, "lookout passwd: %s\n", reason ? reason : "out of memory");
+        users_free(check);
+        return 2;
+    }
+    users_free(check);
+    printf("%s:%s:%s\n", argv[2], hash, role_name);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
+        return passwd_main(argc, argv);
     struct cfg cfg;
     int rc = load_config(argc, argv, &cfg);
     if (rc != 0)
@@ -228,8 +390,9 @@ int main(int argc, char **argv)
     }
     struct event *sigint = evsignal_new(relay.base, SIGINT, on_signal, relay.base);
     struct event *sigterm = evsignal_new(relay.base, SIGTERM, on_signal, relay.base);
-    if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) < 0 ||
-        evsignal_add(sigterm, NULL) < 0) {
+    struct event *sighup = evsignal_new(relay.base, SIGHUP, on_sighup, &relay);
+    if (sigint == NULL || sigterm == NULL || sighup == NULL || evsignal_add(sigint, NULL) < 0 ||
+        evsignal_add(sigterm, NULL) < 0 || evsignal_add(sighup, NULL) < 0) {
         LOG_ERROR("cannot install signal handlers");
         rc = 1;
     } else if (start(&relay, &cfg, &http) < 0) {
@@ -246,11 +409,16 @@ int main(int argc, char **argv)
     ptz_free(relay.ptz);
     if (http != NULL)
         evhttp_free(http);
+    if (relay.redirect_http != NULL)
+        evhttp_free(relay.redirect_http);
+    tls_free(relay.tls);
     auth_free(relay.auth);
     if (sigint != NULL)
         event_free(sigint);
     if (sigterm != NULL)
         event_free(sigterm);
+    if (sighup != NULL)
+        event_free(sighup);
     event_base_free(relay.base);
     return rc;
 }

@@ -12,6 +12,8 @@ struct hub;
 struct offline;
 struct ptz;
 struct snapshot;
+struct tls;
+struct evhttp;
 struct upstream;
 
 struct relay {
@@ -23,6 +25,9 @@ struct relay {
     struct auth *auth;
     struct snapshot *snapshot;
     struct offline *offline;
+    struct tls *tls;              /* NULL without TLS_CERT */
+    struct evhttp *redirect_http; /* HTTP_REDIRECT_LISTEN, or NULL */
     int64_t started_us;
     int is_holding_upstream; /* viewers hold the camera connection open */
+    int is_tls;              /* the listener speaks HTTPS: cookies get Secure */
 };

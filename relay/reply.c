@@ -4,6 +4,25 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+/* libevent names only the codes of RFC 2616; give the newer ones their proper phrase. */
+static const char *phrase(int code)
+{
+    switch (code) {
+    case 303: return "See Other";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 405: return "Method Not Allowed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 429: return "Too Many Requests";          /* RFC 6585 §4 */
+    case 431: return "Request Header Fields Too Large"; /* RFC 6585 §5 */
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return NULL; /* libevent's own */
+    }
+}
+
 void reply_text(struct evhttp_request *req, int code, const char *text)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
@@ -12,7 +31,7 @@ void reply_text(struct evhttp_request *req, int code, const char *text)
     struct evbuffer *body = evbuffer_new();
     if (body != NULL)
         evbuffer_add_printf(body, "%s\n", text);
-    evhttp_send_reply(req, code, NULL, body);
+    evhttp_send_reply(req, code, phrase(code), body);
     if (body != NULL)
         evbuffer_free(body);
 }

@@ -9,6 +9,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "auth.h"
+#include "guard.h"
 #include "cfg.h"
 #include "frame.h"
 #include "hub.h"
@@ -28,12 +29,10 @@
 
 enum { M_GET = 1, M_POST = 2 };
 
-typedef void (*route_fn)(struct evhttp_request *req, struct relay *relay);
-
 struct route {
     const char *path;
     int methods;
-    int needs_auth;
+    enum user_role role; /* the least role allowed; ROLE_NONE: public */
     route_fn handler;
 };
 
@@ -57,9 +56,9 @@ static void serve_asset(struct evhttp_request *req, const struct web_asset *asse
     evbuffer_free(body);
 }
 
-static void on_page(struct evhttp_request *req, struct relay *relay)
+static void on_page(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    (void)relay;
+    (void)ctx;
     const struct web_asset *asset = web_asset_find("/");
     if (asset == NULL) {
         reply_text(req, 500, "page missing from this build");
@@ -68,8 +67,9 @@ static void on_page(struct evhttp_request *req, struct relay *relay)
     serve_asset(req, asset);
 }
 
-static void on_stream(struct evhttp_request *req, struct relay *relay)
+static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
 {
+    struct relay *relay = ctx->relay;
     int rc = hub_add_viewer(relay->hub, req);
     if (rc == -EBUSY)
         reply_text(req, 503, "too many viewers: the relay's viewer limit (MAX_VIEWERS) is reached");
@@ -79,51 +79,10 @@ static void on_stream(struct evhttp_request *req, struct relay *relay)
         reply_text(req, 503, "out of memory");
 }
 
-static void on_snapshot(struct evhttp_request *req, struct relay *relay)
+static void on_snapshot(struct evhttp_request *req, const struct route_ctx *ctx)
 {
+    struct relay *relay = ctx->relay;
     snapshot_request(relay->snapshot, req);
-}
-
-static void on_moved(int status, int pan_deg, int tilt_deg, const char *reason, void *arg)
-{
-    struct evhttp_request *req = arg;
-    if (status != 200) {
-        reply_text(req, status, reason);
-        return;
-    }
-    struct evbuffer *body = evbuffer_new();
-    if (body != NULL)
-        evbuffer_add_printf(body, "{\"pan\":%d,\"tilt\":%d}\n", pan_deg, tilt_deg);
-    reply_json(req, 200, body);
-    if (body != NULL)
-        evbuffer_free(body);
-}
-
-static void move(struct evhttp_request *req, struct relay *relay, int tr_deg, int el_deg)
-{
-    if (ptz_move(relay->ptz, tr_deg, el_deg, on_moved, req) == -EBUSY)
-        reply_text(req, 503, "too many moves waiting for the camera; try again");
-}
-
-/* The original page's 5° moves: tr positive turns left, el negative tilts up. */
-static void on_turnleft(struct evhttp_request *req, struct relay *relay)
-{
-    move(req, relay, (int)relay->cfg->ptz_step_deg, 0);
-}
-
-static void on_turnright(struct evhttp_request *req, struct relay *relay)
-{
-    move(req, relay, -(int)relay->cfg->ptz_step_deg, 0);
-}
-
-static void on_turnup(struct evhttp_request *req, struct relay *relay)
-{
-    move(req, relay, 0, -(int)relay->cfg->ptz_step_deg);
-}
-
-static void on_turndown(struct evhttp_request *req, struct relay *relay)
-{
-    move(req, relay, 0, (int)relay->cfg->ptz_step_deg);
 }
 
 /* Writes s as a JSON string; reasons are our own ASCII phrases, but quote them safely anyway. */
@@ -142,8 +101,9 @@ static void json_string(struct evbuffer *out, const char *s)
     evbuffer_add(out, "\"", 1);
 }
 
-static void on_status(struct evhttp_request *req, struct relay *relay)
+static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
 {
+    struct relay *relay = ctx->relay;
     struct evbuffer *body = evbuffer_new();
     if (body == NULL) {
         reply_text(req, 503, "out of memory");
@@ -161,9 +121,11 @@ static void on_status(struct evhttp_request *req, struct relay *relay)
                         "{\"online\":%s,\"offline_reason\":", online ? "true" : "false");
     json_string(body, upstream_offline_reason(relay->upstream));
     evbuffer_add_printf(body,
-                        ",\"pan\":%d,\"tilt\":%d,\"angles_confirmed\":%s,\"fps\":%.1f,"
+                        ",\"user\":\"%s\",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
+                        "\"angles_confirmed\":%s,\"fps\":%.1f,"
                         "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
-                        pan, tilt, is_confirmed ? "true" : "false",
+                        ctx->who.user, users_role_name(ctx->who.role), pan, tilt,
+                        is_confirmed ? "true" : "false",
                         online ? upstream_fps(relay->upstream, now) : 0.0,
                         hub_viewer_count(relay->hub), (unsigned long long)us.frames,
                         (long long)((now - relay->started_us) / 1000000));
@@ -171,8 +133,9 @@ static void on_status(struct evhttp_request *req, struct relay *relay)
     evbuffer_free(body);
 }
 
-static void on_counter(struct evhttp_request *req, struct relay *relay)
+static void on_counter(struct evhttp_request *req, const struct route_ctx *ctx)
 {
+    struct relay *relay = ctx->relay;
     struct evbuffer *body = evbuffer_new();
     if (body != NULL)
         evbuffer_add_printf(body, "{\"viewers\":%u}\n", hub_viewer_count(relay->hub));
@@ -182,17 +145,19 @@ static void on_counter(struct evhttp_request *req, struct relay *relay)
 }
 
 static const struct route routes[] = {
-    {"/", M_GET, 1, on_page},
-    {"/index.html", M_GET, 1, on_page},
-    {"/mjpeg", M_GET, 1, on_stream},
-    {"/stream.mjpeg", M_GET, 1, on_stream},
-    {"/snapshot.jpg", M_GET, 1, on_snapshot},
-    {"/turnleft", M_POST, 1, on_turnleft},
-    {"/turnright", M_POST, 1, on_turnright},
-    {"/turnup", M_POST, 1, on_turnup},
-    {"/turndown", M_POST, 1, on_turndown},
-    {"/api/status", M_GET, 1, on_status},
-    {"/counter", M_GET, 0, on_counter},
+    {"/", M_GET, ROLE_VIEWER, on_page},
+    {"/index.html", M_GET, ROLE_VIEWER, on_page},
+    {"/login", M_GET | M_POST, ROLE_NONE, NULL}, /* GET: login_page, POST: login_submit */
+    {"/logout", M_POST, ROLE_NONE, login_logout},
+    {"/mjpeg", M_GET, ROLE_VIEWER, on_stream},
+    {"/stream.mjpeg", M_GET, ROLE_VIEWER, on_stream},
+    {"/snapshot.jpg", M_GET, ROLE_VIEWER, on_snapshot},
+    {"/turnleft", M_POST, ROLE_OPERATOR, control_turnleft},
+    {"/turnright", M_POST, ROLE_OPERATOR, control_turnright},
+    {"/turnup", M_POST, ROLE_OPERATOR, control_turnup},
+    {"/turndown", M_POST, ROLE_OPERATOR, control_turndown},
+    {"/api/status", M_GET, ROLE_VIEWER, on_status},
+    {"/counter", M_GET, ROLE_NONE, on_counter},
 };
 
 static int method_bit(enum evhttp_cmd_type cmd)
@@ -200,41 +165,55 @@ static int method_bit(enum evhttp_cmd_type cmd)
     return cmd == EVHTTP_REQ_GET ? M_GET : cmd == EVHTTP_REQ_POST ? M_POST : 0;
 }
 
-static void challenge(struct evhttp_request *req)
+static void add_security_headers(struct evhttp_request *req, const struct relay *relay)
 {
-    evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-                      "Basic realm=\"Lookout\", charset=\"UTF-8\"");
-    reply_text(req, 401, "login required");
+    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+    evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(out, "Referrer-Policy", "same-origin");
+    if (relay->is_tls && relay->cfg->hsts_max_age_s > 0) {
+        char hsts[64];
+        snprintf(hsts, sizeof(hsts), "max-age=%u", relay->cfg->hsts_max_age_s);
+        evhttp_add_header(out, "Strict-Transport-Security", hsts);
+    }
+}
+
+static void run(const struct route *r, struct evhttp_request *req, struct route_ctx *ctx)
+{
+    int is_post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
+    if (!(method_bit(evhttp_request_get_command(req)) & r->methods)) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+                          r->methods == M_POST ? "POST" : "GET");
+        reply_text(req, 405, r->methods == M_POST ? "method not allowed: use POST"
+                                                  : "method not allowed: use GET");
+        return;
+    }
+    /* Another site's page must not be able to steer, log in or log out (CSRF). */
+    if (is_post && !guard_same_origin(req)) {
+        reply_text(req, 403, "cross-site request refused (Origin is not this site)");
+        return;
+    }
+    if (r->role != ROLE_NONE && guard_login(req, ctx->relay->auth, r->role, &ctx->who) < 0)
+        return;
+    if (r->handler == NULL)
+        (is_post ? login_submit : login_page)(req, ctx);
+    else
+        r->handler(req, ctx);
 }
 
 static void dispatch(struct evhttp_request *req, void *arg)
 {
-    struct relay *relay = arg;
+    struct route_ctx ctx = {.relay = arg};
+    add_security_headers(req, ctx.relay);
+    if (guard_limits(req, ctx.relay->cfg) < 0)
+        return;
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
     if (path == NULL || path[0] == '\0')
         path = "/";
-    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-    evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
-    evhttp_add_header(out, "Referrer-Policy", "no-referrer");
-
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        const struct route *r = &routes[i];
-        if (strcmp(r->path, path) != 0)
-            continue;
-        if (r->needs_auth &&
-            !auth_check_basic(relay->auth, evhttp_find_header(evhttp_request_get_input_headers(req),
-                                                              "Authorization"))) {
-            challenge(req);
+        if (strcmp(routes[i].path, path) == 0) {
+            run(&routes[i], req, &ctx);
             return;
         }
-        if (!(method_bit(evhttp_request_get_command(req)) & r->methods)) {
-            evhttp_add_header(out, "Allow", r->methods == M_POST ? "POST" : "GET");
-            reply_text(req, 405, r->methods == M_POST ? "method not allowed: use POST"
-                                                      : "method not allowed: use GET");
-            return;
-        }
-        r->handler(req, relay);
-        return;
     }
     /* The page's own scripts and styles need no login: they hold nothing private. */
     const struct web_asset *asset = web_asset_find(path);

@@ -1,11 +1,32 @@
 #pragma once
 /*
- * routes: the relay's HTTP routes (docs/API.md lists them): the page and its assets, the
- * stream, the snapshot, pan/tilt, status. Basic auth guards all but /counter and the page's
- * static assets. Every refusal is a 4xx/5xx with a one-line plain-text reason.
+ * routes: the relay's HTTP routes (docs/API.md lists them): the page and its assets, login, the
+ * stream, the snapshot, pan/tilt, status. Each route names the least role it needs; guard.h
+ * checks limits, login and (for POST) the request's origin before a handler runs. Every refusal
+ * is a 4xx/5xx with a one-line plain-text reason.
  */
+#include "auth.h"
+
 struct evhttp;
+struct evhttp_request;
 struct relay;
+
+/* What a handler knows about the request beyond the request itself. */
+struct route_ctx {
+    struct relay *relay;
+    struct auth_identity who; /* role ROLE_NONE on public routes */
+};
+
+typedef void (*route_fn)(struct evhttp_request *req, const struct route_ctx *ctx);
 
 /* Route every request of `http` to the relay's handlers; relay is borrowed and must outlive it. */
 void routes_install(struct evhttp *http, struct relay *relay);
+
+/* Handlers that live in their own files. */
+void control_turnleft(struct evhttp_request *req, const struct route_ctx *ctx);
+void control_turnright(struct evhttp_request *req, const struct route_ctx *ctx);
+void control_turnup(struct evhttp_request *req, const struct route_ctx *ctx);
+void control_turndown(struct evhttp_request *req, const struct route_ctx *ctx);
+void login_page(struct evhttp_request *req, const struct route_ctx *ctx);
+void login_submit(struct evhttp_request *req, const struct route_ctx *ctx);
+void login_logout(struct evhttp_request *req, const struct route_ctx *ctx);

@@ -1,0 +1,138 @@
+#include "guard.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "cfg.h"
+#include "hub.h"
+#include "reply.h"
+
+int guard_limits(struct evhttp_request *req, const struct cfg *cfg)
+{
+    const char *uri = evhttp_request_get_uri(req);
+    if (uri != NULL && strlen(uri) > cfg->max_uri_bytes) {
+        reply_text(req, 414, "URI too long (MAX_URI_BYTES)");
+        return -1;
+    }
+    const struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
+    const struct evkeyval *h;
+    unsigned count = 0;
+    size_t bytes = 0;
+    TAILQ_FOREACH(h, headers, next)
+    {
+        count++;
+        bytes += strlen(h->key) + strlen(h->value) + 4; /* ": " and CRLF */
+    }
+    if (count > cfg->max_headers || bytes > cfg->max_header_bytes) {
+        /* RFC 6585 §5. Connection: close, so a flood of big headers costs one request. */
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        reply_text(req, 431, "request header fields too large (MAX_HEADERS, MAX_HEADER_BYTES)");
+        return -1;
+    }
+    return 0;
+}
+
+/* "host[:port]" of an absolute URL, lower-case, into out. Returns 0, or -1 if it has none. */
+static int url_authority(const char *url, char *out, size_t out_size)
+{
+    struct evhttp_uri *u = evhttp_uri_parse(url);
+    if (u == NULL)
+        return -1;
+    const char *host = evhttp_uri_get_host(u);
+    int port = evhttp_uri_get_port(u);
+    int rc = -1;
+    if (host != NULL && host[0] != '\0') {
+        int is_v6 = strchr(host, ':') != NULL;
+        int n = port > 0 ? snprintf(out, out_size, "%s%s%s:%d", is_v6 ? "[" : "", host,
+                                    is_v6 ? "]" : "", port)
+                         : snprintf(out, out_size, "%s%s%s", is_v6 ? "[" : "", host,
+                                    is_v6 ? "]" : "");
+        rc = (n > 0 && (size_t)n < out_size) ? 0 : -1;
+    }
+    evhttp_uri_free(u);
+    return rc;
+}
+
+int guard_same_origin(struct evhttp_request *req)
+{
+    const struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    const char *origin = evhttp_find_header(in, "Origin");
+    const char *source = origin != NULL ? origin : evhttp_find_header(in, "Referer");
+    if (source == NULL)
+        return 1;
+    const char *host = evhttp_find_header(in, "Host");
+    char authority[300];
+    if (host == NULL || strcmp(source, "null") == 0 ||
+        url_authority(source, authority, sizeof(authority)) < 0)
+        return 0;
+    return strcasecmp(authority, host) == 0;
+}
+
+const char *guard_client_address(struct evhttp_request *req, char *out, size_t out_size)
+{
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &addr, &port);
+    snprintf(out, out_size, "%s", addr != NULL ? addr : "?");
+    return out;
+}
+
+/* A browser page load (not a script's fetch, not an <img>): Sec-Fetch-Mode says so. */
+static int is_navigation(const struct evkeyvalq *in)
+{
+    const char *mode = evhttp_find_header(in, "Sec-Fetch-Mode");
+    return mode == NULL || strcmp(mode, "navigate") == 0;
+}
+
+static void refuse_anonymous(struct evhttp_request *req, enum auth_result r)
+{
+    const struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+    const char *accept = evhttp_find_header(in, "Accept");
+    int wants_page = path != NULL && (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0);
+    if (wants_page && accept != NULL && strstr(accept, "text/html") != NULL &&
+        evhttp_find_header(in, "Authorization") == NULL) {
+        evhttp_add_header(out, "Location", "/login");
+        reply_text(req, 303, "log in first: /login");
+        return;
+    }
+    /* A challenge makes a browser pop up its own login box: only for clients that navigated
+     * here (VLC, curl, a typed-in stream URL), never for the page's own scripts and images. */
+    if (is_navigation(in))
+        evhttp_add_header(out, "WWW-Authenticate", "Basic realm=\"Lookout\", charset=\"UTF-8\"");
+    reply_text(req, 401, r == AUTH_BAD ? "wrong user name or password" : "login required");
+}
+
+int guard_login(struct evhttp_request *req, struct auth *auth, enum user_role role,
+                struct auth_identity *who)
+{
+    const struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    char address[64];
+    int64_t retry_ms = 0;
+    enum auth_result r = auth_check(auth, evhttp_find_header(in, "Authorization"),
+                                    evhttp_find_header(in, "Cookie"),
+                                    guard_client_address(req, address, sizeof(address)),
+                                    hub_now_us(), who, &retry_ms);
+    if (r == AUTH_THROTTLED) {
+        char seconds[24];
+        snprintf(seconds, sizeof(seconds), "%lld", (long long)((retry_ms + 999) / 1000));
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", seconds);
+        reply_text(req, 429, "too many failed logins from your address; wait and try again");
+        return -1;
+    }
+    if (r != AUTH_OK) {
+        refuse_anonymous(req, r);
+        return -1;
+    }
+    if (who->role < role) {
+        reply_text(req, 403, "your account may watch but not steer (role: viewer)");
+        return -1;
+    }
+    return 0;
+}

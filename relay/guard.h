@@ -1,0 +1,38 @@
+#pragma once
+/*
+ * guard: the checks every request passes before a route runs, each refusal a status code and a
+ * one-line reason: request size limits (URI 414, header count and bytes 431), the cross-site
+ * check for state-changing requests (403), and the login (401, 403 by role, 429 when throttled).
+ */
+#include <stdint.h>
+
+#include "auth.h"
+
+struct cfg;
+struct evhttp_request;
+
+/*
+ * Check the request line and headers against the configured limits. Returns 0, or replies
+ * (414/431 with a reason) and returns -1.
+ */
+int guard_limits(struct evhttp_request *req, const struct cfg *cfg);
+
+/*
+ * For a state-changing request: 1 if its Origin (or, without one, its Referer) names this very
+ * host, or if it carries neither (not a browser: browsers send Origin on every cross-site POST);
+ * 0 if it names another site or "null" (RFC 6454 §7: a sandboxed or privacy-sensitive origin).
+ */
+int guard_same_origin(struct evhttp_request *req);
+
+/*
+ * The client's address as text (no port), into out. Returns out.
+ */
+const char *guard_client_address(struct evhttp_request *req, char *out, size_t out_size);
+
+/*
+ * Identify the request's user and require at least `role`. Returns 0 with *who filled, or
+ * replies (303 to the login page for a browser opening the page, 401 with a Basic challenge for
+ * other clients, 403 for a role too low, 429 with Retry-After when throttled) and returns -1.
+ */
+int guard_login(struct evhttp_request *req, struct auth *auth, enum user_role role,
+                struct auth_identity *who);

@@ -1,0 +1,119 @@
+/*
+ * The login page's routes: GET /login shows the form (web/login.html), POST /login checks it and
+ * starts a session, POST /logout ends it. The cookie is HttpOnly (no script reads it),
+ * SameSite=Strict (no other site's page sends it), and Secure when the relay speaks HTTPS.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "auth.h"
+#include "cfg.h"
+#include "guard.h"
+#include "hub.h"
+#include "relay.h"
+#include "reply.h"
+#include "routes.h"
+#include "web_assets.h"
+
+static void see_other(struct evhttp_request *req, const char *location)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Location", location);
+    reply_text(req, 303, location);
+}
+
+static void set_cookie(struct evhttp_request *req, const struct relay *relay, const char *token,
+                       unsigned max_age_s)
+{
+    char cookie[256];
+    snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s",
+             SESSION_COOKIE, token, max_age_s, relay->is_tls ? "; Secure" : "");
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", cookie);
+}
+
+void login_page(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    (void)ctx;
+    const struct web_asset *page = web_asset_find("/login.html");
+    if (page == NULL) {
+        reply_text(req, 500, "login page missing from this build");
+        return;
+    }
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Content-Type", page->content_type);
+    evhttp_add_header(h, "Cache-Control", "no-store");
+    struct evbuffer *body = evbuffer_new();
+    if (body == NULL) {
+        reply_text(req, 503, "out of memory");
+        return;
+    }
+    evbuffer_add_reference(body, page->data, page->size, NULL, NULL);
+    evhttp_send_reply(req, 200, "OK", body);
+    evbuffer_free(body);
+}
+
+/* Copy the form body (bounded by the server's body limit) into a NUL-terminated string. */
+static int read_form(struct evhttp_request *req, char *out, size_t out_size)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    if (len >= out_size)
+        return -1;
+    evbuffer_copyout(in, out, len);
+    out[len] = '\0';
+    return 0;
+}
+
+void login_submit(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    struct relay *relay = ctx->relay;
+    char form[4096];
+    struct evkeyvalq fields;
+    TAILQ_INIT(&fields);
+    if (read_form(req, form, sizeof(form)) < 0 || evhttp_parse_query_str(form, &fields) < 0) {
+        explicit_bzero(form, sizeof(form));
+        evhttp_clear_headers(&fields);
+        reply_text(req, 400, "expected a form with user and password");
+        return;
+    }
+    explicit_bzero(form, sizeof(form));
+    const char *user = evhttp_find_header(&fields, "user");
+    char *password = (char *)evhttp_find_header(&fields, "password");
+    if (user == NULL || password == NULL) {
+        evhttp_clear_headers(&fields);
+        reply_text(req, 400, "expected a form with user and password");
+        return;
+    }
+    char address[64], token[SESSION_TOKEN_CHARS + 1];
+    struct auth_identity who;
+    int64_t retry_ms = 0;
+    enum auth_result r = auth_login(relay->auth, user, password,
+                                    guard_client_address(req, address, sizeof(address)),
+                                    hub_now_us(), &who, token, &retry_ms);
+    explicit_bzero(password, strlen(password));
+    evhttp_clear_headers(&fields);
+    if (r == AUTH_OK) {
+        set_cookie(req, relay, token, relay->cfg->session_max_age_ms / 1000);
+        explicit_bzero(token, sizeof(token));
+        see_other(req, "/");
+    } else if (r == AUTH_THROTTLED) {
+        char where[64];
+        snprintf(where, sizeof(where), "/login?error=wait&s=%lld",
+                 (long long)((retry_ms + 999) / 1000));
+        see_other(req, where);
+    } else {
+        see_other(req, "/login?error=bad");
+    }
+}
+
+void login_logout(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    struct relay *relay = ctx->relay;
+    auth_logout(relay->auth, evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie"));
+    set_cookie(req, relay, "", 0);
+    see_other(req, "/login");
+}

@@ -1,0 +1,89 @@
+#include "throttle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct entry {
+    char address[48];
+    unsigned failures;
+    int64_t last_failure_us;
+};
+
+struct throttle {
+    struct entry list[THROTTLE_MAX_ADDRESSES];
+};
+
+struct throttle *throttle_new(void)
+{
+    return calloc(1, sizeof(struct throttle));
+}
+
+void throttle_free(struct throttle *t)
+{
+    free(t);
+}
+
+static struct entry *find(struct throttle *t, const char *address)
+{
+    for (size_t i = 0; i < THROTTLE_MAX_ADDRESSES; i++) {
+        if (t->list[i].failures > 0 && strcmp(t->list[i].address, address) == 0)
+            return &t->list[i];
+    }
+    return NULL;
+}
+
+static int64_t delay_ms(unsigned failures)
+{
+    if (failures >= THROTTLE_LOCKOUT_FAILURES)
+        return THROTTLE_LOCKOUT_MS;
+    if (failures < THROTTLE_FREE_FAILURES)
+        return 0;
+    int64_t d = 1000;
+    for (unsigned i = THROTTLE_FREE_FAILURES; i < failures && d < THROTTLE_MAX_DELAY_MS; i++)
+        d *= 2;
+    return d < THROTTLE_MAX_DELAY_MS ? d : THROTTLE_MAX_DELAY_MS;
+}
+
+int64_t throttle_wait_ms(struct throttle *t, const char *address, int64_t now_us)
+{
+    struct entry *e = find(t, address);
+    if (e == NULL)
+        return 0;
+    int64_t until_us = e->last_failure_us + delay_ms(e->failures) * 1000;
+    if (now_us >= until_us) {
+        if (e->failures >= THROTTLE_LOCKOUT_FAILURES)
+            memset(e, 0, sizeof(*e)); /* the lockout is over: start afresh */
+        return 0;
+    }
+    return (until_us - now_us + 999) / 1000;
+}
+
+unsigned throttle_fail(struct throttle *t, const char *address, int64_t now_us)
+{
+    struct entry *e = find(t, address);
+    if (e == NULL) {
+        /* A free slot, else the one whose last failure is oldest. */
+        e = &t->list[0];
+        for (size_t i = 0; i < THROTTLE_MAX_ADDRESSES; i++) {
+            if (t->list[i].failures == 0) {
+                e = &t->list[i];
+                break;
+            }
+            if (t->list[i].last_failure_us < e->last_failure_us)
+                e = &t->list[i];
+        }
+        memset(e, 0, sizeof(*e));
+        snprintf(e->address, sizeof(e->address), "%s", address);
+    }
+    e->failures++;
+    e->last_failure_us = now_us;
+    return e->failures;
+}
+
+void throttle_succeed(struct throttle *t, const char *address)
+{
+    struct entry *e = find(t, address);
+    if (e != NULL)
+        memset(e, 0, sizeof(*e));
+}

@@ -1,0 +1,193 @@
+#include "users.h"
+
+#include <crypt.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#define HASH_MAX 256
+
+struct user {
+    char name[USER_NAME_MAX];
+    char hash[HASH_MAX];
+    enum user_role role;
+};
+
+struct users {
+    struct user list[USERS_MAX];
+    size_t count;
+    char dummy_hash[HASH_MAX]; /* verified against for unknown names: equal timing */
+};
+
+int users_hash_password(const char *password, char *hash_out, size_t hash_size)
+{
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    struct crypt_data *data = calloc(1, sizeof(*data));
+    if (data == NULL)
+        return -ENOMEM;
+    int rc = -EINVAL;
+    /* NULL random bytes: libcrypt reads the OS's random source itself. */
+    if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) != NULL) {
+        const char *h = crypt_r(password, salt, data);
+        if (h != NULL && h[0] != '*' && strlen(h) < hash_size) {
+            memcpy(hash_out, h, strlen(h) + 1);
+            rc = 0;
+        }
+    }
+    explicit_bzero(data, sizeof(*data));
+    free(data);
+    return rc;
+}
+
+struct users *users_new(void)
+{
+    struct users *u = calloc(1, sizeof(*u));
+    if (u == NULL)
+        return NULL;
+    if (users_hash_password("no such user", u->dummy_hash, sizeof(u->dummy_hash)) < 0) {
+        free(u);
+        return NULL;
+    }
+    return u;
+}
+
+void users_free(struct users *u)
+{
+    free(u);
+}
+
+size_t users_count(const struct users *u)
+{
+    return u->count;
+}
+
+enum user_role users_role_parse(const char *text)
+{
+    if (strcmp(text, "viewer") == 0)
+        return ROLE_VIEWER;
+    if (strcmp(text, "operator") == 0)
+        return ROLE_OPERATOR;
+    return ROLE_NONE;
+}
+
+const char *users_role_name(enum user_role role)
+{
+    return role == ROLE_OPERATOR ? "operator" : role == ROLE_VIEWER ? "viewer" : "none";
+}
+
+static int name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n >= USER_NAME_MAX)
+        return 0;
+    /* Names appear in logs, JSON and the users file (':'-separated): keep them plain. */
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-' || c == '@';
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+/* A hash libcrypt can verify: a "$id$" prefix it knows, checked by hashing with it as setting. */
+static int hash_ok(const char *hash)
+{
+    if (hash[0] != '$' || strlen(hash) >= HASH_MAX)
+        return 0;
+    struct crypt_data *data = calloc(1, sizeof(*data));
+    if (data == NULL)
+        return 0;
+    const char *h = crypt_r("", hash, data);
+    int ok = h != NULL && h[0] != '*';
+    free(data);
+    return ok;
+}
+
+int users_add(struct users *u, const char *name, const char *hash, enum user_role role,
+              const char **reason)
+{
+    if (!name_ok(name)) {
+        *reason = "bad user name (1-63 of A-Z a-z 0-9 . _ - @)";
+        return -EINVAL;
+    }
+    if (role == ROLE_NONE) {
+        *reason = "role must be viewer or operator";
+        return -EINVAL;
+    }
+    if (!hash_ok(hash)) {
+        *reason = "not a crypt(3) hash libcrypt supports (make one with `lookout passwd NAME`)";
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < u->count; i++) {
+        if (strcmp(u->list[i].name, name) == 0) {
+            *reason = "user defined twice";
+            return -EINVAL;
+        }
+    }
+    if (u->count >= USERS_MAX) {
+        *reason = "too many users";
+        return -ENOSPC;
+    }
+    struct user *e = &u->list[u->count++];
+    snprintf(e->name, sizeof(e->name), "%s", name);
+    snprintf(e->hash, sizeof(e->hash), "%s", hash);
+    e->role = role;
+    return 0;
+}
+
+int users_load_file(struct users *u, const char *path, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        int e = errno;
+        snprintf(err, err_size, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    char line[512];
+    unsigned lineno = 0;
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '\0' || line[0] == '#')
+            continue;
+        /* name:hash:role; the hash itself holds '$' but never ':'. */
+        char *first = strchr(line, ':');
+        char *last = strrchr(line, ':');
+        const char *reason = "expected name:hash:role";
+        if (first != NULL && last != first) {
+            *first = '\0';
+            *last = '\0';
+            rc = users_add(u, line, first + 1, users_role_parse(last + 1), &reason);
+        } else {
+            rc = -EINVAL;
+        }
+        if (rc < 0)
+            snprintf(err, err_size, "%s:%u: %s", path, lineno, reason);
+    }
+    fclose(f);
+    return rc;
+}
+
+enum user_role users_verify(const struct users *u, const char *name, const char *password)
+{
+    const struct user *found = NULL;
+    for (size_t i = 0; i < u->count; i++) {
+        if (strcmp(u->list[i].name, name) == 0)
+            found = &u->list[i];
+    }
+    const char *hash = found != NULL ? found->hash : u->dummy_hash;
+    struct crypt_data *data = calloc(1, sizeof(*data));
+    if (data == NULL)
+        return ROLE_NONE;
+    const char *h = crypt_r(password, hash, data);
+    int ok = h != NULL && strlen(h) == strlen(hash) && CRYPTO_memcmp(h, hash, strlen(hash)) == 0;
+    explicit_bzero(data, sizeof(*data));
+    free(data);
+    return (ok && found != NULL) ? found->role : ROLE_NONE;
+}

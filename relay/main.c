@@ -17,6 +17,7 @@
 
 #include "auth.h"
 #include "cfg.h"
+#include "connlimit.h"
 #include "frame.h"
 #include "hub.h"
 #include "offline.h"
@@ -269,6 +270,11 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     if (users == NULL)
         return -1;
     relay->auth = auth_new(users, cfg->session_idle_ms, cfg->session_max_age_ms);
+    relay->connlimit = connlimit_new(cfg->max_connections, cfg->max_connections_per_address);
+    if (relay->connlimit == NULL) {
+        LOG_ERROR("out of memory");
+        return -1;
+    }
     struct hub_config hc = {.max_viewers = cfg->max_viewers,
                             .max_viewers_per_address = cfg->max_viewers_per_address,
                             .stall_timeout_ms = cfg->viewer_stall_timeout_ms,
@@ -412,6 +418,7 @@ int main(int argc, char **argv)
     if (relay.redirect_http != NULL)
         evhttp_free(relay.redirect_http);
     tls_free(relay.tls);
+    connlimit_free(relay.connlimit); /* after evhttp_free: closing connections update it */
     auth_free(relay.auth);
     if (sigint != NULL)
         event_free(sigint);

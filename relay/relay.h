@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct auth;
+struct connlimit;
 struct cfg;
 struct event_base;
 struct hub;
@@ -26,6 +27,7 @@ struct relay {
     struct snapshot *snapshot;
     struct offline *offline;
     struct tls *tls;              /* NULL without TLS_CERT */
+    struct connlimit *connlimit;
     struct evhttp *redirect_http; /* HTTP_REDIRECT_LISTEN, or NULL */
     int64_t started_us;
     int is_holding_upstream; /* viewers hold the camera connection open */

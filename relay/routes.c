@@ -9,6 +9,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "auth.h"
+#include "connlimit.h"
 #include "guard.h"
 #include "cfg.h"
 #include "frame.h"
@@ -204,6 +205,14 @@ static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct route_ctx ctx = {.relay = arg};
     add_security_headers(req, ctx.relay);
+    int admitted = connlimit_admit(ctx.relay->connlimit, req);
+    if (admitted < 0) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        reply_text(req, 503, admitted == -EUSERS
+                                 ? "too many connections from your address (MAX_CONNECTIONS_PER_ADDRESS)"
+                                 : "too many connections (MAX_CONNECTIONS)");
+        return;
+    }
     if (guard_limits(req, ctx.relay->cfg) < 0)
         return;
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));

@@ -52,6 +52,8 @@ static const struct key_def keys[] = {
     NUM(viewer_stall_timeout_ms, "VIEWER_STALL_TIMEOUT_MS", 100, 3600000),
     NUM(upstream_stall_timeout_ms, "UPSTREAM_STALL_TIMEOUT_MS", 100, 3600000),
     NUM(ptz_step_deg, "PTZ_STEP_DEG", 1, 90),
+    NUM(camera_fov_deg, "CAMERA_FOV_DEG", 10, 180),
+    STR(presets_file, "PRESETS_FILE"),
     {"MAX_FRAME_BYTES", K_SIZE, offsetof(struct cfg, max_frame_bytes), 0, 1024, 64UL << 20},
     {"LOG_LEVEL", K_LOG_LEVEL, 0, 0, 0, 0},
 };
@@ -68,6 +70,8 @@ void cfg_defaults(struct cfg *c)
     c->viewer_stall_timeout_ms = 30000;
     c->upstream_stall_timeout_ms = 10000;
     c->ptz_step_deg = 5;
+    c->camera_fov_deg = 60; /* the simulated camera's; an OV2640 with its stock lens sees ~65 */
+    snprintf(c->presets_file, sizeof(c->presets_file), "lookout-presets.txt");
     c->max_frame_bytes = 2u << 20;
     c->log_level = LOG_LEVEL_INFO;
     c->session_idle_ms = 12u * 3600 * 1000;

@@ -28,6 +28,8 @@ struct cfg {
     unsigned viewer_stall_timeout_ms;
     unsigned upstream_stall_timeout_ms;
     unsigned ptz_step_deg; /* the legacy /turn* routes' step */
+    unsigned camera_fov_deg; /* horizontal field of view, for click-to-aim on the page */
+    char presets_file[1024];
     size_t max_frame_bytes;
     enum log_level log_level;
     unsigned session_idle_ms;

@@ -21,6 +21,7 @@
 #include "frame.h"
 #include "hub.h"
 #include "offline.h"
+#include "presets.h"
 #include "ptz.h"
 #include "relay.h"
 #include "reply.h"
@@ -310,6 +311,12 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         return -1;
     }
     log_bound(bound, "listening on", relay->is_tls ? "https" : "http");
+    char perr[512];
+    relay->presets = presets_load(cfg->presets_file, perr, sizeof(perr));
+    if (relay->presets == NULL) {
+        LOG_ERROR("PRESETS_FILE: %s", perr);
+        return -1;
+    }
     relay->ptz = ptz_new(relay->base, cfg->servo_url, &err);
     if (relay->ptz == NULL) {
         LOG_ERROR("SERVO_URL: %s", err);
@@ -413,6 +420,7 @@ int main(int argc, char **argv)
     hub_free(relay.hub);
     upstream_free(relay.upstream);
     ptz_free(relay.ptz);
+    presets_free(relay.presets);
     if (http != NULL)
         evhttp_free(http);
     if (relay.redirect_http != NULL)

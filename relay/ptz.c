@@ -25,9 +25,17 @@ struct waiter {
 };
 
 /* A batch of merged moves and the callers waiting for it. */
+/* One axis of a batch: degrees to add, or (is_absolute) an angle plus degrees added since. */
+struct axis_cmd {
+    int is_absolute;
+    int value_deg;
+};
+
 struct batch {
-    int tr_deg;
-    int el_deg;
+    struct axis_cmd pan;
+    struct axis_cmd tilt;
+    int sent_tr_deg; /* the relative move actually sent, for local tracking */
+    int sent_el_deg;
     struct waiter waiters[PTZ_MAX_WAITING];
     unsigned count;
 };
@@ -42,6 +50,7 @@ struct ptz {
     int is_busy;
     int pan_deg;
     int tilt_deg;
+    int limits_deg[4]; /* pan min, pan max, tilt min, tilt max */
     int is_confirmed;
     struct event *sync_timer; /* asks again for the angles until the node has answered once */
 };
@@ -69,13 +78,24 @@ static int json_int(const char *json, const char *name, int *out)
     return 0;
 }
 
+/* "limits":{"pan":[0,180],"tilt":[0,180]} in the node's answer; kept only if sane. */
+static void parse_limits(struct ptz *ptz, const char *json)
+{
+    int v[4];
+    const char *p = strstr(json, "\"limits\"");
+    if (p == NULL || sscanf(p, "\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]}", &v[0], &v[1],
+                            &v[2], &v[3]) != 4)
+        return;
+    if (v[0] < 0 || v[0] >= v[1] || v[1] > 360 || v[2] < 0 || v[2] >= v[3] || v[3] > 360)
+        return;
+    memcpy(ptz->limits_deg, v, sizeof(v));
+}
+
 static void answer(struct batch *b, int status, int pan, int tilt, const char *reason)
 {
     for (unsigned i = 0; i < b->count; i++)
         b->waiters[i].done(status, pan, tilt, reason, b->waiters[i].arg);
-    b->count = 0;
-    b->tr_deg = 0;
-    b->el_deg = 0;
+    memset(b, 0, sizeof(*b));
 }
 
 static void update_angles(struct ptz *ptz, struct evhttp_request *req)
@@ -89,11 +109,14 @@ static void update_angles(struct ptz *ptz, struct evhttp_request *req)
         ptz->pan_deg = pan;
         ptz->tilt_deg = tilt;
         ptz->is_confirmed = 1;
+        parse_limits(ptz, body);
         return;
     }
     /* The original firmware answers without angles: track the move ourselves. */
-    ptz->pan_deg = clamp(ptz->pan_deg + ptz->in_flight.tr_deg, LIMIT_MIN_DEG, LIMIT_MAX_DEG);
-    ptz->tilt_deg = clamp(ptz->tilt_deg + ptz->in_flight.el_deg, LIMIT_MIN_DEG, LIMIT_MAX_DEG);
+    ptz->pan_deg = clamp(ptz->pan_deg + ptz->in_flight.sent_tr_deg, ptz->limits_deg[0],
+                         ptz->limits_deg[1]);
+    ptz->tilt_deg = clamp(ptz->tilt_deg + ptz->in_flight.sent_el_deg, ptz->limits_deg[2],
+                          ptz->limits_deg[3]);
 }
 
 static void on_reply(struct evhttp_request *req, void *arg)
@@ -117,17 +140,43 @@ static void on_reply(struct evhttp_request *req, void *arg)
         send_batch(ptz);
 }
 
+/* An axis's angle after the batch, from the angle the node was last told. */
+static int resulting_deg(const struct axis_cmd *a, int current, int lo, int hi)
+{
+    return clamp(a->is_absolute ? a->value_deg : current + a->value_deg, lo, hi);
+}
+
+/*
+ * The node request for a batch. A node that reports its angles takes absolute moves
+ * (?pan=&tilt=) when the batch has one; the original firmware knows only relative ones, so
+ * absolute targets are turned into the difference from the tracked angles.
+ */
+static void build_query(struct ptz *ptz, struct batch *b, char *out, size_t out_size)
+{
+    const int *lim = ptz->limits_deg;
+    int pan = resulting_deg(&b->pan, ptz->pan_deg, lim[0], lim[1]);
+    int tilt = resulting_deg(&b->tilt, ptz->tilt_deg, lim[2], lim[3]);
+    char sep = strchr(ptz->url.path_query, '?') ? '&' : '?';
+    int is_absolute = b->pan.is_absolute || b->tilt.is_absolute;
+    if (is_absolute && ptz->is_confirmed) {
+        snprintf(out, out_size, "%s%cpan=%d&tilt=%d", ptz->url.path_query, sep, pan, tilt);
+        b->sent_tr_deg = pan - ptz->pan_deg;
+        b->sent_el_deg = tilt - ptz->tilt_deg;
+        return;
+    }
+    b->sent_tr_deg = is_absolute ? pan - ptz->pan_deg : clamp(b->pan.value_deg, -MOVE_MAX_DEG, MOVE_MAX_DEG);
+    b->sent_el_deg = is_absolute ? tilt - ptz->tilt_deg : clamp(b->tilt.value_deg, -MOVE_MAX_DEG, MOVE_MAX_DEG);
+    snprintf(out, out_size, "%s%ctr=%d&el=%d", ptz->url.path_query, sep, b->sent_tr_deg,
+             b->sent_el_deg);
+}
+
 static void send_batch(struct ptz *ptz)
 {
     ptz->in_flight = ptz->next;
     memset(&ptz->next, 0, sizeof(ptz->next));
     struct batch *b = &ptz->in_flight;
-    b->tr_deg = clamp(b->tr_deg, -MOVE_MAX_DEG, MOVE_MAX_DEG);
-    b->el_deg = clamp(b->el_deg, -MOVE_MAX_DEG, MOVE_MAX_DEG);
-
     char target[1200];
-    snprintf(target, sizeof(target), "%s%ctr=%d&el=%d", ptz->url.path_query,
-             strchr(ptz->url.path_query, '?') ? '&' : '?', b->tr_deg, b->el_deg);
+    build_query(ptz, b, target, sizeof(target));
     ptz->conn = evhttp_connection_base_new(ptz->base, NULL, ptz->url.host, ptz->url.port);
     struct evhttp_request *req = evhttp_request_new(on_reply, ptz);
     if (ptz->conn == NULL || req == NULL) {
@@ -192,6 +241,10 @@ struct ptz *ptz_new(struct event_base *base, const char *servo_url, const char *
     ptz->base = base;
     ptz->pan_deg = 90;
     ptz->tilt_deg = 90;
+    ptz->limits_deg[0] = LIMIT_MIN_DEG;
+    ptz->limits_deg[1] = LIMIT_MAX_DEG;
+    ptz->limits_deg[2] = LIMIT_MIN_DEG;
+    ptz->limits_deg[3] = LIMIT_MAX_DEG;
     if (servo_url != NULL && servo_url[0] != '\0') {
         if (url_parse(servo_url, &ptz->url, err) < 0) {
             free(ptz);
@@ -225,7 +278,9 @@ void ptz_free(struct ptz *ptz)
     free(ptz);
 }
 
-int ptz_move(struct ptz *ptz, int tr_deg, int el_deg, ptz_done_cb done, void *arg)
+/* Queue a command into the next batch, sending at once when nothing is in flight. */
+static int enqueue(struct ptz *ptz, const struct axis_cmd *pan, const struct axis_cmd *tilt,
+                   ptz_done_cb done, void *arg)
 {
     if (!ptz->is_enabled) {
         done(503, 0, 0, "no SERVO_URL configured", arg);
@@ -234,12 +289,37 @@ int ptz_move(struct ptz *ptz, int tr_deg, int el_deg, ptz_done_cb done, void *ar
     if (ptz->in_flight.count + ptz->next.count >= PTZ_MAX_WAITING)
         return -EBUSY;
     struct batch *b = &ptz->next;
-    b->tr_deg += tr_deg;
-    b->el_deg += el_deg;
+    const struct axis_cmd *cmd[2] = {pan, tilt};
+    struct axis_cmd *axis[2] = {&b->pan, &b->tilt};
+    for (int i = 0; i < 2; i++) {
+        if (cmd[i]->is_absolute)
+            *axis[i] = *cmd[i]; /* an absolute target replaces whatever was queued */
+        else
+            axis[i]->value_deg += cmd[i]->value_deg;
+    }
     b->waiters[b->count++] = (struct waiter){done, arg};
     if (!ptz->is_busy)
         send_batch(ptz);
     return 0;
+}
+
+int ptz_move(struct ptz *ptz, int tr_deg, int el_deg, ptz_done_cb done, void *arg)
+{
+    struct axis_cmd pan = {0, tr_deg}, tilt = {0, el_deg};
+    return enqueue(ptz, &pan, &tilt, done, arg);
+}
+
+int ptz_move_to(struct ptz *ptz, int has_pan, int pan_deg, int has_tilt, int tilt_deg,
+                ptz_done_cb done, void *arg)
+{
+    struct axis_cmd pan = {has_pan, has_pan ? pan_deg : 0};
+    struct axis_cmd tilt = {has_tilt, has_tilt ? tilt_deg : 0};
+    return enqueue(ptz, &pan, &tilt, done, arg);
+}
+
+void ptz_get_limits(const struct ptz *ptz, int limits_deg[4])
+{
+    memcpy(limits_deg, ptz->limits_deg, sizeof(ptz->limits_deg));
 }
 
 int ptz_get_angles(const struct ptz *ptz, int *pan_deg, int *tilt_deg)

@@ -36,5 +36,16 @@ void ptz_free(struct ptz *ptz);
  */
 int ptz_move(struct ptz *ptz, int tr_deg, int el_deg, ptz_done_cb done, void *arg);
 
+/*
+ * Move to absolute angles (degrees; either axis may be left alone with has_* = 0). Targets are
+ * clamped to the node's limits. A node that reports its angles gets ?pan=&tilt=; the original
+ * firmware gets the equivalent relative move. Same contract as ptz_move.
+ */
+int ptz_move_to(struct ptz *ptz, int has_pan, int pan_deg, int has_tilt, int tilt_deg,
+                ptz_done_cb done, void *arg);
+
+/* The node's angle limits: pan min, pan max, tilt min, tilt max (0..180 until it says). */
+void ptz_get_limits(const struct ptz *ptz, int limits_deg[4]);
+
 /* The last known target angles; returns 1 if the node has confirmed them, 0 if assumed. */
 int ptz_get_angles(const struct ptz *ptz, int *pan_deg, int *tilt_deg);

@@ -11,6 +11,7 @@ struct cfg;
 struct event_base;
 struct hub;
 struct offline;
+struct presets;
 struct ptz;
 struct snapshot;
 struct tls;
@@ -23,6 +24,7 @@ struct relay {
     struct hub *hub;
     struct upstream *upstream;
     struct ptz *ptz;
+    struct presets *presets;
     struct auth *auth;
     struct snapshot *snapshot;
     struct offline *offline;

@@ -112,6 +112,8 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
     }
     int pan, tilt;
     int is_confirmed = ptz_get_angles(relay->ptz, &pan, &tilt);
+    int lim[4];
+    ptz_get_limits(relay->ptz, lim);
     int64_t now = hub_now_us();
     struct hub_stats hs;
     hub_get_stats(relay->hub, &hs);
@@ -123,10 +125,12 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
     json_string(body, upstream_offline_reason(relay->upstream));
     evbuffer_add_printf(body,
                         ",\"user\":\"%s\",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
-                        "\"angles_confirmed\":%s,\"fps\":%.1f,"
+                        "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
+                        "\"fov_deg\":%u,\"fps\":%.1f,"
                         "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
                         ctx->who.user, users_role_name(ctx->who.role), pan, tilt,
-                        is_confirmed ? "true" : "false",
+                        is_confirmed ? "true" : "false", lim[0], lim[1], lim[2], lim[3],
+                        relay->cfg->camera_fov_deg,
                         online ? upstream_fps(relay->upstream, now) : 0.0,
                         hub_viewer_count(relay->hub), (unsigned long long)us.frames,
                         (long long)((now - relay->started_us) / 1000000));
@@ -158,6 +162,12 @@ static const struct route routes[] = {
     {"/turnup", M_POST, ROLE_OPERATOR, control_turnup},
     {"/turndown", M_POST, ROLE_OPERATOR, control_turndown},
     {"/api/status", M_GET, ROLE_VIEWER, on_status},
+    {"/api/move", M_POST, ROLE_OPERATOR, api_move},
+    {"/api/home", M_POST, ROLE_OPERATOR, api_home},
+    {"/api/presets", M_GET, ROLE_VIEWER, api_presets},
+    {"/api/presets/save", M_POST, ROLE_OPERATOR, api_preset_save},
+    {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall},
+    {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete},
     {"/counter", M_GET, ROLE_NONE, on_counter},
 };
 

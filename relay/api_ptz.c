@@ -1,0 +1,154 @@
+/*
+ * The page's pan/tilt API: absolute and relative moves, home, and presets (docs/API.md).
+ * Moves take the node's own query syntax (core/query.h: tr/el or pan/tilt, strictly checked)
+ * in the query string of a POST; presets are named in ?name=.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "presets.h"
+#include "ptz.h"
+#include "query.h"
+#include "relay.h"
+#include "reply.h"
+#include "routes.h"
+
+static void on_moved(int status, int pan_deg, int tilt_deg, const char *reason, void *arg)
+{
+    struct evhttp_request *req = arg;
+    if (status != 200) {
+        reply_text(req, status, reason);
+        return;
+    }
+    struct evbuffer *body = evbuffer_new();
+    if (body != NULL)
+        evbuffer_add_printf(body, "{\"pan\":%d,\"tilt\":%d}\n", pan_deg, tilt_deg);
+    reply_json(req, 200, body);
+    if (body != NULL)
+        evbuffer_free(body);
+}
+
+static void busy_check(struct evhttp_request *req, int rc)
+{
+    if (rc == -EBUSY)
+        reply_text(req, 503, "too many moves waiting for the camera; try again");
+}
+
+void api_move(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    struct query_move move;
+    char reason[QUERY_REASON_MAX];
+    if (query_parse(query, &move, reason, sizeof(reason)) != QUERY_OK) {
+        reply_text(req, 400, reason);
+        return;
+    }
+    struct ptz *ptz = ctx->relay->ptz;
+    if (move.mode == QUERY_MODE_ABSOLUTE)
+        busy_check(req, ptz_move_to(ptz, move.has_pan, move.pan_deg, move.has_tilt,
+                                    move.tilt_deg, on_moved, req));
+    else
+        busy_check(req, ptz_move(ptz, move.has_pan ? move.pan_deg : 0,
+                                 move.has_tilt ? move.tilt_deg : 0, on_moved, req));
+}
+
+void api_home(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    int lim[4];
+    ptz_get_limits(ctx->relay->ptz, lim);
+    busy_check(req, ptz_move_to(ctx->relay->ptz, 1, (lim[0] + lim[1]) / 2, 1,
+                                (lim[2] + lim[3]) / 2, on_moved, req));
+}
+
+static void reply_presets(struct evhttp_request *req, const struct presets *p)
+{
+    struct evbuffer *body = evbuffer_new();
+    if (body == NULL) {
+        reply_text(req, 503, "out of memory");
+        return;
+    }
+    evbuffer_add_printf(body, "{\"presets\":[");
+    for (size_t i = 0; i < presets_count(p); i++) {
+        const char *name;
+        int pan, tilt;
+        presets_get(p, i, &name, &pan, &tilt);
+        /* Names are limited to letters, digits, space and "_-.": nothing to escape. */
+        evbuffer_add_printf(body, "%s{\"name\":\"%s\",\"pan\":%d,\"tilt\":%d}", i ? "," : "",
+                            name, pan, tilt);
+    }
+    evbuffer_add_printf(body, "]}\n");
+    reply_json(req, 200, body);
+    evbuffer_free(body);
+}
+
+void api_presets(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    reply_presets(req, ctx->relay->presets);
+}
+
+/* The ?name= of a preset request, decoded, into out. Replies 400 and returns -1 if bad. */
+static int preset_name(struct evhttp_request *req, char *out, size_t out_size)
+{
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    struct evkeyvalq params;
+    TAILQ_INIT(&params);
+    const char *name = NULL;
+    if (query != NULL && evhttp_parse_query_str(query, &params) == 0)
+        name = evhttp_find_header(&params, "name");
+    int ok = name != NULL && presets_name_ok(name);
+    if (ok)
+        snprintf(out, out_size, "%s", name);
+    evhttp_clear_headers(&params);
+    if (!ok)
+        reply_text(req, 400, "name: 1-32 of letters, digits, space, '_', '-', '.'");
+    return ok ? 0 : -1;
+}
+
+void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    char name[PRESET_NAME_MAX + 1];
+    if (preset_name(req, name, sizeof(name)) < 0)
+        return;
+    int pan, tilt;
+    ptz_get_angles(ctx->relay->ptz, &pan, &tilt);
+    int rc = presets_save(ctx->relay->presets, name, pan, tilt);
+    if (rc == -ENOSPC)
+        reply_text(req, 409, "too many presets: delete one first");
+    else if (rc < 0)
+        reply_text(req, 500, "cannot write PRESETS_FILE; see the relay's log");
+    else
+        reply_presets(req, ctx->relay->presets);
+}
+
+void api_preset_recall(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    char name[PRESET_NAME_MAX + 1];
+    int pan, tilt;
+    if (preset_name(req, name, sizeof(name)) < 0)
+        return;
+    if (presets_find(ctx->relay->presets, name, &pan, &tilt) < 0) {
+        reply_text(req, 404, "no preset by that name");
+        return;
+    }
+    busy_check(req, ptz_move_to(ctx->relay->ptz, 1, pan, 1, tilt, on_moved, req));
+}
+
+void api_preset_delete(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    char name[PRESET_NAME_MAX + 1];
+    if (preset_name(req, name, sizeof(name)) < 0)
+        return;
+    int rc = presets_delete(ctx->relay->presets, name);
+    if (rc == -ENOENT)
+        reply_text(req, 404, "no preset by that name");
+    else if (rc < 0)
+        reply_text(req, 500, "cannot write PRESETS_FILE; see the relay's log");
+    else
+        reply_presets(req, ctx->relay->presets);
+}

@@ -125,8 +125,9 @@ clang:
 	$(MAKE) O=build/clang CC=clang NO_DEPS=1 test
 
 # Demo: simulated camera + relay on loopback; prints the URL and login; Ctrl-C stops both.
+# `make run TLS=1` serves it over HTTPS with a self-signed certificate.
 run: $(BINS)
-	scripts/run-demo $(O)
+	LOOKOUT_TLS=$(TLS) scripts/run-demo $(O)
 
 # core/ must build for a 32-bit MCU with newlib: this is the firmware's portability proof.
 ARM_CC    ?= arm-none-eabi-gcc

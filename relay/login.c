@@ -39,21 +39,10 @@ void login_page(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     (void)ctx;
     const struct web_asset *page = web_asset_find("/login.html");
-    if (page == NULL) {
+    if (page == NULL)
         reply_text(req, 500, "login page missing from this build");
-        return;
-    }
-    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-    evhttp_add_header(h, "Content-Type", page->content_type);
-    evhttp_add_header(h, "Cache-Control", "no-store");
-    struct evbuffer *body = evbuffer_new();
-    if (body == NULL) {
-        reply_text(req, 503, "out of memory");
-        return;
-    }
-    evbuffer_add_reference(body, page->data, page->size, NULL, NULL);
-    evhttp_send_reply(req, 200, "OK", body);
-    evbuffer_free(body);
+    else
+        route_serve_asset(req, page);
 }
 
 /* Copy the form body (bounded by the server's body limit) into a NUL-terminated string. */

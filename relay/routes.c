@@ -37,7 +37,7 @@ struct route {
     route_fn handler;
 };
 
-static void serve_asset(struct evhttp_request *req, const struct web_asset *asset)
+void route_serve_asset(struct evhttp_request *req, const struct web_asset *asset)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", asset->content_type);
@@ -65,7 +65,7 @@ static void on_page(struct evhttp_request *req, const struct route_ctx *ctx)
         reply_text(req, 500, "page missing from this build");
         return;
     }
-    serve_asset(req, asset);
+    route_serve_asset(req, asset);
 }
 
 static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
@@ -237,7 +237,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
     /* The page's own scripts and styles need no login: they hold nothing private. */
     const struct web_asset *asset = web_asset_find(path);
     if (asset != NULL && evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
-        serve_asset(req, asset);
+        route_serve_asset(req, asset);
         return;
     }
     reply_text(req, 404, "not found");

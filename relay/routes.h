@@ -22,6 +22,11 @@ typedef void (*route_fn)(struct evhttp_request *req, const struct route_ctx *ctx
 /* Route every request of `http` to the relay's handlers; relay is borrowed and must outlive it. */
 void routes_install(struct evhttp *http, struct relay *relay);
 
+struct web_asset;
+
+/* Answer with an embedded file; HTML gets the page's Content-Security-Policy and X-Frame-Options. */
+void route_serve_asset(struct evhttp_request *req, const struct web_asset *asset);
+
 /* Handlers that live in their own files. */
 void control_turnleft(struct evhttp_request *req, const struct route_ctx *ctx);
 void control_turnright(struct evhttp_request *req, const struct route_ctx *ctx);

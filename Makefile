@@ -7,7 +7,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 
 # Goals that need the Debian packages installed first. `NO_DEPS=1` skips the step (packagers).
-DEPS_GOALS := run test asan unit integration bench fuzz firmware-check
+DEPS_GOALS := run test asan unit integration browser bench fuzz firmware-check
 ifneq ($(NO_DEPS),1)
 ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
 $(info $(shell scripts/install-deps >&2))
@@ -17,7 +17,7 @@ endif
 endif
 endif
 
-PKGS      := libevent libevent_openssl openssl libturbojpeg libcrypt
+PKGS      := libevent libevent_openssl openssl libturbojpeg libcrypt libsystemd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 TEST_LIBS  = $(shell pkg-config --libs cmocka)
@@ -60,7 +60,7 @@ BINS := $(O)/lookout $(O)/lookout-cam
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all run test unit integration asan clang clean install firmware-check fuzz fuzz-run bench
+.PHONY: all run test unit integration browser asan clang clean install uninstall firmware-check fuzz fuzz-run bench
 all: $(BINS)
 
 $(O)/obj/%.o: %.c
@@ -112,9 +112,20 @@ unit: $(UNIT_BIN)
 integration: $(BINS) $(INTEG_BIN)
 	LOOKOUT_BIN_DIR=$(O) scripts/run-tests $(INTEG_BIN)
 
-# Every test: unit, then integration against the real binaries on loopback.
-test: $(BINS) $(UNIT_BIN) $(INTEG_BIN)
+# The page in Debian's headless Chromium (tests/browser/). npm ci installs the pinned
+# playwright-core (it downloads no browser) on first use and when the lockfile changes.
+BROWSER_NPM := tests/browser/node_modules/.installed
+$(BROWSER_NPM): tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	touch $@
+
+browser: $(BINS) $(BROWSER_NPM)
+	LOOKOUT_BIN_DIR=$(O) node --test tests/browser/
+
+# Every test: unit, then integration against the real binaries on loopback, then the browser.
+test: $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(BROWSER_NPM)
 	LOOKOUT_BIN_DIR=$(O) scripts/run-tests $(UNIT_BIN) $(INTEG_BIN)
+	LOOKOUT_BIN_DIR=$(O) node --test tests/browser/
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build tree.
 asan:
@@ -149,6 +160,37 @@ $(O)/lookout-bench: $(BENCH_OBJ) $(CORE_OBJ)
 
 bench: $(BINS) $(O)/lookout-bench
 	bench/run $(O)
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binaries, lookout(8) and lookout-cam(1), the
+# systemd units, the docs, the nginx sites and the example settings (docs/DEPLOY.md: what goes
+# where). Nothing goes to /etc: settings are the administrator's. No dependency installation.
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/lookout
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+# The units and the man page name /usr/local paths; point them at where things really go.
+INSTALL_SED = sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/doc/lookout|$(DOCDIR)|g' \
+                  -e 's|/usr/share/doc/lookout|$(DOCDIR)|g'
+DOC_FILES := README.md docs/API.md docs/CONFIG.md docs/DEPLOY.md docs/INTEGRATIONS.md docs/SECURITY.md
+install: $(BINS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/nginx
+	$(INSTALL) -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	$(INSTALL_SED) man/lookout.8 >$(DESTDIR)$(MANDIR)/man8/lookout.8
+	$(INSTALL_SED) man/lookout-cam.1 >$(DESTDIR)$(MANDIR)/man1/lookout-cam.1
+	$(INSTALL_SED) deploy/lookout.service >$(DESTDIR)$(UNITDIR)/lookout.service
+	$(INSTALL_SED) deploy/lookout.socket >$(DESTDIR)$(UNITDIR)/lookout.socket
+	chmod 644 $(DESTDIR)$(MANDIR)/man8/lookout.8 $(DESTDIR)$(MANDIR)/man1/lookout-cam.1 \
+	    $(DESTDIR)$(UNITDIR)/lookout.service $(DESTDIR)$(UNITDIR)/lookout.socket
+	$(INSTALL) -m 644 $(DOC_FILES) deploy/lookout.env.example $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 deploy/nginx/lookout.conf deploy/nginx/lookout-tls.conf $(DESTDIR)$(DOCDIR)/nginx/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/lookout $(DESTDIR)$(BINDIR)/lookout-cam \
+	    $(DESTDIR)$(MANDIR)/man8/lookout.8 $(DESTDIR)$(MANDIR)/man1/lookout-cam.1 \
+	    $(DESTDIR)$(UNITDIR)/lookout.service $(DESTDIR)$(UNITDIR)/lookout.socket
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build

@@ -15,11 +15,14 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "access_log.h"
 #include "auth.h"
 #include "cfg.h"
+#include "cfg_check.h"
 #include "connlimit.h"
 #include "frame.h"
 #include "hub.h"
+#include "listen.h"
 #include "offline.h"
 #include "presets.h"
 #include "ptz.h"
@@ -50,6 +53,7 @@ static void usage(FILE *out)
             "  --env FILE         read settings from FILE (default: ./.env if it exists)\n"
             "  --listen ADDR:PORT listen here (default 0.0.0.0:5000; port 0 picks a free one)\n"
             "  --log-level LEVEL  error, warn, info (default) or debug\n"
+            "  --check-config     report every configuration error and exit (0: config ok)\n"
             "  --help             show this help\n"
             "  --version          show the version\n"
             "\n"
@@ -64,10 +68,11 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
     static const struct option opts[] = {
         {"env", required_argument, NULL, 'e'},   {"listen", required_argument, NULL, 'l'},
         {"log-level", required_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},     {"check-config", no_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
     };
     const char *env_path = NULL, *listen = NULL, *level = NULL;
-    int c;
+    int c, is_check = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'e': env_path = optarg; break;
@@ -75,6 +80,7 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         case 'v': level = optarg; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("lookout %s\n", LOOKOUT_VERSION); exit(0);
+        case 'c': is_check = 1; break;
         default: usage(stderr); return 2;
         }
     }
@@ -83,6 +89,9 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         return 2;
     }
     char err[512];
+    /* --check-config: every bad line of the file, not only the first (cfg_check.h). */
+    if (is_check && cfg_check_file(env_path ? env_path : ".env", env_path != NULL, stderr) > 0)
+        return 1;
     cfg_defaults(cfg);
     if (cfg_load_file(cfg, env_path ? env_path : ".env", env_path != NULL, err, sizeof(err)) < 0 ||
         cfg_load_environment(cfg, err, sizeof(err)) < 0) {
@@ -101,6 +110,8 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         fprintf(stderr, "lookout: %s\n", err);
         return 1;
     }
+    if (is_check)
+        exit(cfg_check_finish(cfg, stdout, stderr));
     return 0;
 }
 
@@ -282,7 +293,8 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
                             .on_viewers = on_viewers,
                             .on_viewers_arg = relay};
     relay->hub = hub_new(relay->base, &hc);
-    if (relay->auth == NULL || relay->hub == NULL) {
+    relay->access_log = access_log_new();
+    if (relay->auth == NULL || relay->hub == NULL || relay->access_log == NULL) {
         LOG_ERROR("out of memory");
         return -1;
     }
@@ -303,14 +315,10 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     routes_install(http, relay);
     if (start_tls(relay, cfg, http) < 0)
         return -1;
-    struct evhttp_bound_socket *bound =
-        evhttp_bind_socket_with_handle(http, cfg->listen_host, cfg->listen_port);
-    if (bound == NULL) {
-        LOG_ERROR("cannot listen on %s:%u: %s", cfg->listen_host, (unsigned)cfg->listen_port,
-                  strerror(errno));
+    /* The sockets systemd passed (lookout.socket), or LISTEN. */
+    const char *scheme = relay->is_tls ? "https" : "http";
+    if (listen_start(http, cfg->listen_host, cfg->listen_port, scheme) < 0)
         return -1;
-    }
-    log_bound(bound, "listening on", relay->is_tls ? "https" : "http");
     char perr[512];
     relay->presets = presets_load(cfg->presets_file, perr, sizeof(perr));
     if (relay->presets == NULL) {
@@ -411,7 +419,9 @@ int main(int argc, char **argv)
     } else if (start(&relay, &cfg, &http) < 0) {
         rc = 1;
     } else {
+        listen_notify_ready();
         event_base_dispatch(relay.base);
+        listen_notify_stopping();
     }
 
     /* Reverse order of creation; viewers go before the HTTP server that accepted them. */
@@ -425,6 +435,7 @@ int main(int argc, char **argv)
         evhttp_free(http);
     if (relay.redirect_http != NULL)
         evhttp_free(relay.redirect_http);
+    access_log_free(relay.access_log); /* after evhttp_free: no request can complete now */
     tls_free(relay.tls);
     connlimit_free(relay.connlimit); /* after evhttp_free: closing connections update it */
     auth_free(relay.auth);

@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 
+struct access_log;
 struct auth;
 struct connlimit;
 struct cfg;
@@ -28,6 +29,7 @@ struct relay {
     struct auth *auth;
     struct snapshot *snapshot;
     struct offline *offline;
+    struct access_log *access_log; /* one line per request, request counters */
     struct tls *tls;              /* NULL without TLS_CERT */
     struct connlimit *connlimit;
     struct evhttp *redirect_http; /* HTTP_REDIRECT_LISTEN, or NULL */

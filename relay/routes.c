@@ -8,12 +8,14 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "access_log.h"
 #include "auth.h"
 #include "connlimit.h"
 #include "guard.h"
 #include "cfg.h"
 #include "frame.h"
 #include "hub.h"
+#include "metrics.h"
 #include "ptz.h"
 #include "relay.h"
 #include "reply.h"
@@ -71,8 +73,12 @@ static void on_page(struct evhttp_request *req, const struct route_ctx *ctx)
 static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     struct relay *relay = ctx->relay;
+    struct access_log_stream logged;
+    access_log_stream_begin(&logged, req); /* before the hub owns req */
     int rc = hub_add_viewer(relay->hub, req);
-    if (rc == -EBUSY)
+    if (rc == 0)
+        access_log_stream_end(relay->access_log, &logged);
+    else if (rc == -EBUSY)
         reply_text(req, 503, "too many viewers: the relay's viewer limit (MAX_VIEWERS) is reached");
     else if (rc == -EUSERS)
         reply_text(req, 503, "too many viewers from your address (MAX_VIEWERS_PER_ADDRESS)");
@@ -169,6 +175,8 @@ static const struct route routes[] = {
     {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall},
     {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete},
     {"/counter", M_GET, ROLE_NONE, on_counter},
+    {"/metrics", M_GET, ROLE_VIEWER, metrics_reply},
+    {"/healthz", M_GET, ROLE_NONE, metrics_healthz},
 };
 
 static int method_bit(enum evhttp_cmd_type cmd)
@@ -214,6 +222,7 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct route_ctx ctx = {.relay = arg};
+    access_log_begin(ctx.relay->access_log, req);
     add_security_headers(req, ctx.relay);
     int admitted = connlimit_admit(ctx.relay->connlimit, req);
     if (admitted < 0) {

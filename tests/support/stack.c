@@ -1,0 +1,113 @@
+#include "stack.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "proc.h"
+#include "tmpdir.h"
+
+#define STARTUP_TIMEOUT_MS 10000
+
+char *const ts_stack_clean_env[] = {
+    "HTTP_AUTH_USERNAME", "HTTP_AUTH_PASSWORD", "CAM_URL",       "SERVO_URL", "LISTEN",
+    "LISTEN_FDS",         "LISTEN_PID",         "NOTIFY_SOCKET", NULL};
+
+const char *ts_bin_dir(void)
+{
+    const char *dir = getenv("LOOKOUT_BIN_DIR");
+    return (dir != NULL && dir[0] != '\0') ? dir : "build";
+}
+
+/* Start one program and wait for its "<prefix>HOST:PORT" log line. Returns the port or < 0. */
+static int start(char *const argv[], const char *log_path, const char *prefix, pid_t *pid)
+{
+    *pid = ts_proc_spawn(argv, ts_stack_clean_env, log_path);
+    if (*pid < 0) {
+        int rc = (int)*pid;
+        fprintf(stderr, "stack: cannot start %s: %s\n", argv[0], strerror(-rc));
+        *pid = 0;
+        return rc;
+    }
+    int port = ts_proc_log_port(log_path, prefix, STARTUP_TIMEOUT_MS);
+    if (port < 0) {
+        fprintf(stderr, "stack: %s did not log \"%s\" within %d ms: %s\n", argv[0], prefix,
+                STARTUP_TIMEOUT_MS, strerror(-port));
+        ts_proc_print_log(log_path, 40);
+    }
+    return port;
+}
+
+static int stop(pid_t *pid, const char *name, const char *log_path)
+{
+    if (*pid <= 0)
+        return 0;
+    int code = ts_proc_stop(*pid);
+    *pid = 0;
+    if (code != 0) {
+        fprintf(stderr, "stack: %s exited with %d\n", name, code);
+        ts_proc_print_log(log_path, 40);
+    }
+    return code;
+}
+
+int ts_stack_stop(struct ts_stack *s)
+{
+    int relay = stop(&s->relay_pid, "lookout", s->relay_log);
+    int cam = stop(&s->cam_pid, "lookout-cam", s->cam_log);
+    return relay != 0 ? relay : cam;
+}
+
+int ts_stack_start(struct ts_stack *s, const char *dir, unsigned fps, const char *extra_env_lines)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->cam_log, sizeof(s->cam_log), "%s/lookout-cam.log", dir);
+    snprintf(s->relay_log, sizeof(s->relay_log), "%s/lookout.log", dir);
+    char cam_bin[512], relay_bin[512], fps_text[16];
+    snprintf(cam_bin, sizeof(cam_bin), "%s/lookout-cam", ts_bin_dir());
+    snprintf(relay_bin, sizeof(relay_bin), "%s/lookout", ts_bin_dir());
+    snprintf(fps_text, sizeof(fps_text), "%u", fps);
+
+    char *cam_argv[] = {cam_bin, "--stream-port", "0",      "--control-port",
+                        "0",     "--fps",         fps_text, NULL};
+    int port = start(cam_argv, s->cam_log, "stream listening on http://", &s->cam_pid);
+    if (port < 0)
+        goto fail;
+    s->stream_port = (uint16_t)port;
+    port = ts_proc_log_port(s->cam_log, "control listening on http://", STARTUP_TIMEOUT_MS);
+    if (port < 0) {
+        fprintf(stderr, "stack: lookout-cam logged no control port\n");
+        goto fail;
+    }
+    s->control_port = (uint16_t)port;
+
+    char env_text[2048];
+    int n = snprintf(env_text, sizeof(env_text),
+                     "HTTP_AUTH_USERNAME=%s\nHTTP_AUTH_PASSWORD=%s\n"
+                     "CAM_URL=http://127.0.0.1:%u/mjpeg\n"
+                     "SERVO_URL=http://127.0.0.1:%u/control_servo\n%s",
+                     TS_STACK_USER, TS_STACK_PASSWORD, (unsigned)s->stream_port,
+                     (unsigned)s->control_port, extra_env_lines ? extra_env_lines : "");
+    if (n < 0 || (size_t)n >= sizeof(env_text) ||
+        (port = ts_file_write(dir, ".env", env_text, s->env_path, sizeof(s->env_path))) < 0) {
+        fprintf(stderr, "stack: cannot write %s/.env\n", dir);
+        port = -EIO;
+        goto fail;
+    }
+    char *relay_argv[] = {relay_bin, "--env", s->env_path, "--listen", "127.0.0.1:0", NULL};
+    port = start(relay_argv, s->relay_log, "listening on http://", &s->relay_pid);
+    if (port < 0)
+        goto fail;
+    s->relay_port = (uint16_t)port;
+    if (ts_basic_auth_header(TS_STACK_USER, TS_STACK_PASSWORD, s->auth, sizeof(s->auth)) < 0) {
+        port = -ENOSPC;
+        goto fail;
+    }
+    return 0;
+
+fail:
+    ts_stack_stop(s);
+    return port < 0 ? port : -EIO;
+}

@@ -132,13 +132,14 @@ int session_cookie_value(const char *header, const char *name, char *out, size_t
         if (len > name_len && strncmp(p, name, name_len) == 0 && p[name_len] == '=') {
             const char *v = p + name_len + 1;
             size_t vlen = len - name_len - 1;
-            /* RFC 6265 allows the value in double quotes. */
+            /* Blanks before the ';' first, then the quotes RFC 6265 §4.1.1 allows around the
+             * value: the other order left "\"tok\" " quoted. */
+            while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+                vlen--;
             if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
                 v++;
                 vlen -= 2;
             }
-            while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-                vlen--;
             if (vlen + 1 > out_size)
                 return -ENOSPC;
             memcpy(out, v, vlen);

@@ -27,6 +27,7 @@
 #include "presets.h"
 #include "ptz.h"
 #include "relay.h"
+#include "redirect.h"
 #include "reply.h"
 #include "routes.h"
 #include "snapshot.h"
@@ -142,27 +143,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(arg, NULL);
 }
 
-/* Log the URL actually bound (port 0 picks one), so scripts and tests can find it. */
-static void log_bound(struct evhttp_bound_socket *bound, const char *label, const char *scheme)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    char host[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &len) == 0) {
-        if (ss.ss_family == AF_INET6) {
-            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-            inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-            port = ntohs(s6->sin6_port);
-            LOG_INFO("%s %s://[%s]:%u/", label, scheme, host, port);
-            return;
-        }
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
-        port = ntohs(s4->sin_port);
-    }
-    LOG_INFO("%s %s://%s:%u/", label, scheme, host, port);
-}
 
 /*
  * The login table: the .env user (password hashed here, then wiped) and the USERS_FILE.
@@ -204,33 +184,6 @@ static struct users *load_users(struct cfg *cfg)
     return users;
 }
 
-/* Plain-HTTP listener whose only answer is "go to the HTTPS URL" (HTTP_REDIRECT_LISTEN). */
-static void on_redirect(struct evhttp_request *req, void *arg)
-{
-    const struct cfg *cfg = arg;
-    const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
-    char name[256] = "localhost";
-    if (host != NULL && strlen(host) < sizeof(name) && strspn(host, "abcdefghijklmnopqrstuvwxyz"
-                                                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                                    "0123456789.-:[]") ==
-                                                             strlen(host)) {
-        snprintf(name, sizeof(name), "%s", host);
-        /* Drop the plain port; keep an IPv6 literal's brackets. */
-        char *colon = strrchr(name, ':');
-        if (colon != NULL && strchr(colon, ']') == NULL)
-            *colon = '\0';
-    }
-    const char *uri = evhttp_request_get_uri(req);
-    char location[2400];
-    if (cfg->listen_port == 443)
-        snprintf(location, sizeof(location), "https://%s%s", name, uri ? uri : "/");
-    else
-        snprintf(location, sizeof(location), "https://%s:%u%s", name, (unsigned)cfg->listen_port,
-                 uri ? uri : "/");
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Location", location);
-    reply_text(req, 301, location);
-}
-
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
 {
     (void)sig;
@@ -257,22 +210,31 @@ static int start_tls(struct relay *relay, struct cfg *cfg, struct evhttp *http)
     }
     tls_install(relay->tls, http);
     relay->is_tls = 1;
-    if (!cfg->has_redirect_listen)
-        return 0;
-    relay->redirect_http = evhttp_new(relay->base);
-    if (relay->redirect_http == NULL)
-        return -1;
-    evhttp_set_gencb(relay->redirect_http, on_redirect, cfg);
-    evhttp_set_timeout(relay->redirect_http, 10);
-    struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(
-        relay->redirect_http, cfg->redirect_listen_host, cfg->redirect_listen_port);
-    if (bound == NULL) {
-        LOG_ERROR("cannot listen on %s:%u: %s", cfg->redirect_listen_host,
-                  (unsigned)cfg->redirect_listen_port, strerror(errno));
-        return -1;
-    }
-    log_bound(bound, "redirecting to HTTPS on", "http");
     return 0;
+}
+
+static void remember_port(struct evhttp_bound_socket *bound, void *arg)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    uint16_t *port = arg;
+    if (*port != 0 ||
+        getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &len) != 0)
+        return;
+    *port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                           : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* HTTP_REDIRECT_LISTEN: points at the port actually bound (LISTEN's, port 0's, or systemd's). */
+static int start_redirect(struct relay *relay, const struct cfg *cfg, struct evhttp *http)
+{
+    if (!relay->is_tls || !cfg->has_redirect_listen)
+        return 0;
+    uint16_t https_port = 0;
+    evhttp_foreach_bound_socket(http, remember_port, &https_port);
+    relay->redirect = redirect_new(relay->base, cfg->redirect_listen_host,
+                                   cfg->redirect_listen_port, https_port);
+    return relay->redirect != NULL ? 0 : -1;
 }
 
 static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
@@ -317,7 +279,8 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         return -1;
     /* The sockets systemd passed (lookout.socket), or LISTEN. */
     const char *scheme = relay->is_tls ? "https" : "http";
-    if (listen_start(http, cfg->listen_host, cfg->listen_port, scheme) < 0)
+    if (listen_start(http, cfg->listen_host, cfg->listen_port, scheme) < 0 ||
+        start_redirect(relay, cfg, http) < 0)
         return -1;
     char perr[512];
     relay->presets = presets_load(cfg->presets_file, perr, sizeof(perr));
@@ -433,8 +396,7 @@ int main(int argc, char **argv)
     presets_free(relay.presets);
     if (http != NULL)
         evhttp_free(http);
-    if (relay.redirect_http != NULL)
-        evhttp_free(relay.redirect_http);
+    redirect_free(relay.redirect);
     access_log_free(relay.access_log); /* after evhttp_free: no request can complete now */
     tls_free(relay.tls);
     connlimit_free(relay.connlimit); /* after evhttp_free: closing connections update it */

@@ -16,7 +16,7 @@ struct presets;
 struct ptz;
 struct snapshot;
 struct tls;
-struct evhttp;
+struct redirect;
 struct upstream;
 
 struct relay {
@@ -32,7 +32,7 @@ struct relay {
     struct access_log *access_log; /* one line per request, request counters */
     struct tls *tls;              /* NULL without TLS_CERT */
     struct connlimit *connlimit;
-    struct evhttp *redirect_http; /* HTTP_REDIRECT_LISTEN, or NULL */
+    struct redirect *redirect;    /* HTTP_REDIRECT_LISTEN, or NULL */
     int64_t started_us;
     int is_holding_upstream; /* viewers hold the camera connection open */
     int is_tls;              /* the listener speaks HTTPS: cookies get Secure */

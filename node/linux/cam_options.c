@@ -19,6 +19,10 @@ static const char usage[] =
     "  --fps N              frames per second, 1..60 (default 15)\n"
     "  --quality N          JPEG quality, 1..100 (default 80)\n"
     "  --max-clients N      concurrent stream clients, 1..100 (default 2)\n"
+    "  --scene FILE.jpg     show this JPEG (e.g. a panorama, at most 8192x8192) through a\n"
+    "                       window that pans and tilts with the servos: pan 180..0 sweeps it\n"
+    "                       left to right, tilt 0..180 top to bottom (default: a rendered\n"
+    "                       landscape)\n"
     "  --log-level LEVEL    error, warn, info or debug (default info)\n"
     "  --help               this text\n"
     "  --version            the version\n";
@@ -82,6 +86,7 @@ enum cam_options_result cam_options_parse(int argc, char **argv, struct cam_opti
         .fps = 15,
         .quality = 80,
         .max_clients = 2,
+        .scene_path = NULL,
         .log_level = LOG_LEVEL_INFO,
     };
     for (int i = 1; i < argc; i++) {
@@ -137,6 +142,10 @@ enum cam_options_result cam_options_parse(int argc, char **argv, struct cam_opti
             if (!parse_uint(value, 1, 100, &n))
                 return bad(err_stream, flag, "an integer 1..100", value);
             out->max_clients = (unsigned)n;
+        } else if (strcmp(flag, "--scene") == 0) {
+            if (value == NULL || value[0] == '\0')
+                return bad(err_stream, flag, "a JPEG file", value);
+            out->scene_path = value;
         } else if (strcmp(flag, "--log-level") == 0) {
             if (value == NULL || log_level_parse(value, &out->log_level) != 0)
                 return bad(err_stream, flag, "error, warn, info or debug", value);

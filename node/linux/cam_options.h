@@ -10,7 +10,8 @@
 
 #define CAM_VERSION "0.1.0"
 
-/* Parsed flags. Plain value type; bind_addr points into argv or a static default. */
+/* Parsed flags. Plain value type; bind_addr and scene_path point into argv (or a static
+ * default). The scene file is only named here: main opens and decodes it. */
 struct cam_options {
     const char *bind_addr;    /* --bind, default 127.0.0.1 */
     uint16_t stream_port;     /* --stream-port, default 8080; 0 = ephemeral */
@@ -19,6 +20,7 @@ struct cam_options {
     unsigned fps;             /* --fps, default 15, 1..60 */
     int quality;              /* --quality, default 80, 1..100 */
     unsigned max_clients;     /* --max-clients, default 2, 1..100 */
+    const char *scene_path;   /* --scene FILE.jpg, default NULL: the rendered landscape */
     enum log_level log_level; /* --log-level, default info */
 };
 

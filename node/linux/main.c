@@ -15,6 +15,7 @@
 #include "control.h"
 #include "node.h"
 #include "sim_camera.h"
+#include "sim_panorama.h"
 #include "stream.h"
 
 #define LOG_TAG "cam"
@@ -26,7 +27,9 @@
 /* Everything the callbacks need, owned by main's stack frame (no globals). */
 struct app {
     struct cam_options opts;
+    struct node_config node_cfg;
     struct node node;
+    struct sim_panorama *panorama; /* --scene, or NULL */
     struct sim_camera *camera;
     struct stream *stream;
     struct control *control;
@@ -83,11 +86,36 @@ static void log_frame_costs(const struct app *app)
                  st.render_us_avg, st.encode_us_avg, app->opts.width, app->opts.height);
 }
 
+/* Decode --scene for the frame size and the servos' limits. Returns 0, or -1 after one line on
+ * stderr naming the flag and the file. */
+static int load_scene(struct app *app)
+{
+    struct sim_panorama_config cfg = {
+        .width = app->opts.width,
+        .height = app->opts.height,
+        .pan_min_deg = app->node_cfg.pan.min_deg,
+        .pan_max_deg = app->node_cfg.pan.max_deg,
+        .tilt_min_deg = app->node_cfg.tilt.min_deg,
+        .tilt_max_deg = app->node_cfg.tilt.max_deg,
+    };
+    char why[SIM_PANORAMA_REASON_MAX];
+    app->panorama = sim_panorama_new(app->opts.scene_path, &cfg, why, sizeof(why));
+    if (app->panorama == NULL) {
+        fprintf(stderr, "lookout-cam: --scene: %s\n", why);
+        return -1;
+    }
+    unsigned w, h;
+    sim_panorama_source_size(app->panorama, &w, &h);
+    LOG_INFO("scene: %s (%ux%u), pan %d..%d across its width, tilt %d..%d down its height",
+             app->opts.scene_path, w, h, cfg.pan_min_deg, cfg.pan_max_deg, cfg.tilt_min_deg,
+             cfg.tilt_max_deg);
+    return 0;
+}
+
 /* Start everything in order; on failure the caller's teardown frees what was made. */
 static int start(struct app *app)
 {
-    struct node_config node_cfg = node_config_default();
-    if (node_init(&app->node, &node_cfg, clock_ms_now()) != 0) {
+    if (node_init(&app->node, &app->node_cfg, clock_ms_now()) != 0) {
         LOG_ERROR("bad servo configuration");
         return -1;
     }
@@ -95,6 +123,7 @@ static int start(struct app *app)
         .width = app->opts.width,
         .height = app->opts.height,
         .quality = app->opts.quality,
+        .panorama = app->panorama,
     };
     app->camera = sim_camera_new(&cam_cfg, &app->node);
     if (app->camera == NULL) {
@@ -137,6 +166,12 @@ int main(int argc, char **argv)
         return 2;
     }
     log_current_level = app.opts.log_level;
+    app.node_cfg = node_config_default();
+    if (app.opts.scene_path != NULL) {
+        /* Before anything listens: a scene that cannot be shown is a usage error (exit 2). */
+        if (load_scene(&app) != 0)
+            return 2;
+    }
     /* A viewer that disconnects mid-write must not kill the process. */
     signal(SIGPIPE, SIG_IGN);
 
@@ -180,6 +215,7 @@ out:
     control_free(app.control);
     stream_free(app.stream);
     sim_camera_free(app.camera);
+    sim_panorama_free(app.panorama);
     /* Runs libevent's pending finalizers, which release the last frame references. */
     event_base_free(app.base);
     return status;

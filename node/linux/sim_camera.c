@@ -10,13 +10,15 @@
 
 #include "font.h"
 #include "node.h"
+#include "sim_panorama.h"
 #include "sim_scene.h"
 
 struct sim_camera {
     unsigned width, height;
     int quality;
     const struct node *node;
-    struct sim_scene *scene;
+    struct sim_scene *scene;       /* the landscape, or NULL */
+    struct sim_panorama *panorama; /* borrowed: --scene, or NULL */
     tjhandle tj;
     uint8_t *rgb;
     unsigned char *jpeg;
@@ -93,10 +95,13 @@ static void draw_osd(struct sim_camera *sc)
     snprintf(text, sizeof(text), "PAN %d TILT %d", pan, tilt);
     font_draw_text(sc->rgb, sc->width, sc->height, (int)pad, (int)(sc->height - strip + pad), text,
                    scale, node_is_moving(sc->node) ? amber : white);
-    snprintf(text, sizeof(text), "HDG %03d %s", bearing, compass_point(bearing));
-    font_draw_text(sc->rgb, sc->width, sc->height,
-                   (int)(sc->width - pad - font_text_width(text, scale)),
-                   (int)(sc->height - strip + pad), text, scale, white);
+    /* A heading means something in the landscape only: an image has no compass. */
+    if (sc->scene != NULL) {
+        snprintf(text, sizeof(text), "HDG %03d %s", bearing, compass_point(bearing));
+        font_draw_text(sc->rgb, sc->width, sc->height,
+                       (int)(sc->width - pad - font_text_width(text, scale)),
+                       (int)(sc->height - strip + pad), text, scale, white);
+    }
     draw_crosshair(sc);
 }
 
@@ -113,7 +118,11 @@ static int op_get(void *self, uint32_t now_ms, struct cam_frame *out)
         return -EBUSY;
     unsigned long long t0 = mono_us();
     sc->seq++;
-    sim_scene_render(sc->scene, sc->rgb, node_pan_mdeg(sc->node), node_tilt_mdeg(sc->node));
+    if (sc->panorama != NULL)
+        sim_panorama_render(sc->panorama, sc->rgb, node_pan_mdeg(sc->node),
+                            node_tilt_mdeg(sc->node));
+    else
+        sim_scene_render(sc->scene, sc->rgb, node_pan_mdeg(sc->node), node_tilt_mdeg(sc->node));
     draw_osd(sc);
     unsigned long long t1 = mono_us();
     unsigned long size = sc->jpeg_cap;
@@ -173,6 +182,13 @@ struct sim_camera *sim_camera_new(const struct sim_camera_config *cfg, const str
     if (cfg->width < 16 || cfg->width > 4096 || cfg->height < 16 || cfg->height > 4096 ||
         cfg->quality < 1 || cfg->quality > 100 || node == NULL)
         return NULL;
+    if (cfg->panorama != NULL) {
+        /* It renders into our RGB buffer: a panorama of another size would overrun it. */
+        unsigned w, h;
+        sim_panorama_output_size(cfg->panorama, &w, &h);
+        if (w != cfg->width || h != cfg->height)
+            return NULL;
+    }
     struct sim_camera *sc = calloc(1, sizeof(*sc));
     if (sc == NULL)
         return NULL;
@@ -180,12 +196,15 @@ struct sim_camera *sim_camera_new(const struct sim_camera_config *cfg, const str
     sc->height = cfg->height;
     sc->quality = cfg->quality;
     sc->node = node;
-    sc->scene = sim_scene_new(cfg->width, cfg->height);
+    sc->panorama = cfg->panorama;
+    if (cfg->panorama == NULL)
+        sc->scene = sim_scene_new(cfg->width, cfg->height);
     sc->tj = tjInitCompress();
     sc->rgb = malloc((size_t)cfg->width * cfg->height * 3);
     sc->jpeg_cap = tjBufSize((int)cfg->width, (int)cfg->height, TJSAMP_420);
     sc->jpeg = sc->jpeg_cap != (unsigned long)-1 ? tjAlloc((int)sc->jpeg_cap) : NULL;
-    if (sc->scene == NULL || sc->tj == NULL || sc->rgb == NULL || sc->jpeg == NULL) {
+    if ((sc->scene == NULL && sc->panorama == NULL) || sc->tj == NULL || sc->rgb == NULL ||
+        sc->jpeg == NULL) {
         sim_camera_free(sc);
         return NULL;
     }

@@ -1,9 +1,11 @@
 #pragma once
 /*
  * sim_camera: lookout-cam's default camera, an implementation of node/cam.h that renders the
- * simulated scene (sim_scene.h) at the node's current servo angles and encodes it as a JPEG
- * with libjpeg-turbo. It draws an on-screen display like a real IP camera's: date and time,
- * frame number, and the pan/tilt angles, on dark strips so they stay legible.
+ * simulated scene (sim_scene.h), or a JPEG seen through a moving window (sim_panorama.h,
+ * `--scene`), at the node's current servo angles and encodes it as a JPEG with libjpeg-turbo.
+ * It draws an on-screen display like a real IP camera's: date and time, frame number, and the
+ * pan/tilt angles (and, over the landscape, the compass heading), on dark strips so they stay
+ * legible.
  *
  * One TurboJPEG handle, one RGB buffer and one JPEG buffer (tjBufSize, the worst case) are
  * allocated at creation; producing a frame allocates nothing. Loop thread only.
@@ -13,11 +15,15 @@
 #include "cam.h"
 
 struct node;
+struct sim_panorama;
 
 struct sim_camera_config {
     unsigned width;  /* pixels, 16..4096 */
     unsigned height; /* pixels, 16..4096 */
     int quality;     /* JPEG quality 1..100 */
+    /* NULL: render the landscape. Else borrowed (it must outlive the camera) and made for this
+     * width and height (else sim_camera_new fails): the camera shows it instead. */
+    struct sim_panorama *panorama;
 };
 
 /* Average cost of the frames produced so far, in microseconds (for logs and benchmarks). */

@@ -1,0 +1,101 @@
+#include "redirect.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "reply.h"
+#define LOG_TAG "redirect"
+#include "log.h"
+
+#define REDIRECT_TIMEOUT_S 10
+
+struct redirect {
+    struct evhttp *http;
+    uint16_t https_port;
+};
+
+/* The Host header without its port, if it looks like a host name or address; else NULL. */
+static const char *host_name(const char *host, char *out, size_t out_size)
+{
+    static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789.-:[]";
+    if (host == NULL || host[0] == '\0' || strlen(host) >= out_size ||
+        strspn(host, allowed) != strlen(host))
+        return NULL;
+    snprintf(out, out_size, "%s", host);
+    char *colon = strrchr(out, ':');
+    if (colon != NULL && strchr(colon, ']') == NULL) /* keep an IPv6 literal whole */
+        *colon = '\0';
+    return out;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    struct redirect *r = arg;
+    char name[256];
+    const char *host = host_name(evhttp_find_header(evhttp_request_get_input_headers(req), "Host"),
+                                 name, sizeof(name));
+    if (host == NULL) {
+        reply_text(req, 400, "a Host header is needed to redirect to HTTPS");
+        return;
+    }
+    const char *uri = evhttp_request_get_uri(req);
+    char port[8] = "";
+    if (r->https_port != 443)
+        snprintf(port, sizeof(port), ":%u", (unsigned)r->https_port);
+    char location[2400];
+    snprintf(location, sizeof(location), "https://%s%s%s", host, port, uri ? uri : "/");
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Location", location);
+    reply_text(req, 301, location);
+}
+
+struct redirect *redirect_new(struct event_base *base, const char *host, uint16_t port,
+                              uint16_t https_port)
+{
+    struct redirect *r = calloc(1, sizeof(*r));
+    if (r == NULL || (r->http = evhttp_new(base)) == NULL) {
+        LOG_ERROR("out of memory");
+        free(r);
+        return NULL;
+    }
+    r->https_port = https_port;
+    evhttp_set_gencb(r->http, on_request, r);
+    evhttp_set_timeout(r->http, REDIRECT_TIMEOUT_S);
+    struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(r->http, host, port);
+    if (bound == NULL) {
+        LOG_ERROR("cannot listen on %s:%u: %s", host, (unsigned)port, strerror(errno));
+        redirect_free(r);
+        return NULL;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char text[INET6_ADDRSTRLEN] = "?";
+    unsigned bound_port = port;
+    if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &len) == 0) {
+        int is_v6 = ss.ss_family == AF_INET6;
+        const void *a = is_v6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                              : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+        inet_ntop(ss.ss_family, a, text, sizeof(text));
+        bound_port = ntohs(is_v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                 : ((struct sockaddr_in *)&ss)->sin_port);
+    }
+    LOG_INFO("redirecting to HTTPS on http://%s:%u/", text, bound_port);
+    return r;
+}
+
+void redirect_free(struct redirect *r)
+{
+    if (r == NULL)
+        return;
+    if (r->http != NULL)
+        evhttp_free(r->http);
+    free(r);
+}

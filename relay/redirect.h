@@ -1,0 +1,20 @@
+#pragma once
+/*
+ * redirect: a plain-HTTP listener (HTTP_REDIRECT_LISTEN) whose only answer is 301 to the same
+ * path on the relay's HTTPS port, so that http://camera.example/ still works once TLS is on.
+ */
+#include <stdint.h>
+
+struct event_base;
+struct redirect;
+
+/*
+ * Listen on host:port and send every request to https://<its Host>:https_port<its URI>
+ * (the port left out when it is 443). Logs "redirecting to HTTPS on http://HOST:PORT/".
+ * Returns NULL after logging why (bind failed, out of memory).
+ */
+struct redirect *redirect_new(struct event_base *base, const char *host, uint16_t port,
+                              uint16_t https_port);
+
+/* Stop listening and free; redirect_free(NULL) is a no-op. */
+void redirect_free(struct redirect *r);

@@ -1,8 +1,10 @@
 /*
- * The page's pan/tilt API: absolute and relative moves, home, and presets (docs/API.md).
- * Moves take the node's own query syntax (core/query.h: tr/el or pan/tilt, strictly checked)
- * in the query string of a POST; presets are named in ?name=.
+ * The pan/tilt routes (docs/API.md): the original page's 5° moves (/turnleft ...), and the
+ * page's API: absolute and relative moves, home, presets. /api/move takes the node's own query
+ * syntax (core/query.h: tr/el or pan/tilt, strictly checked) in the query string of a POST;
+ * presets are named in ?name=.
  */
+#include "cfg.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +40,32 @@ static void busy_check(struct evhttp_request *req, int rc)
 {
     if (rc == -EBUSY)
         reply_text(req, 503, "too many moves waiting for the camera; try again");
+}
+
+static void turn(struct evhttp_request *req, const struct route_ctx *ctx, int tr_deg, int el_deg)
+{
+    busy_check(req, ptz_move(ctx->relay->ptz, tr_deg, el_deg, on_moved, req));
+}
+
+/* The original firmware's convention: tr positive turns left, el negative tilts up. */
+void control_turnleft(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    turn(req, ctx, (int)ctx->relay->cfg->ptz_step_deg, 0);
+}
+
+void control_turnright(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    turn(req, ctx, -(int)ctx->relay->cfg->ptz_step_deg, 0);
+}
+
+void control_turnup(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    turn(req, ctx, 0, -(int)ctx->relay->cfg->ptz_step_deg);
+}
+
+void control_turndown(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    turn(req, ctx, 0, (int)ctx->relay->cfg->ptz_step_deg);
 }
 
 void api_move(struct evhttp_request *req, const struct route_ctx *ctx)

@@ -113,11 +113,15 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct offline *o = arg;
-    if (upstream_is_online(o->upstream)) {
-        learn_size(o);
+    /* On every tick, not only while online: a camera that fails within one interval of its
+     * first frame is still drawn at its own size. While offline the newest frame is the
+     * camera's last one or an offline picture already of that size. */
+    learn_size(o);
+    if (upstream_is_online(o->upstream))
         return;
-    }
-    if (hub_viewer_count(o->hub) == 0 || upstream_is_standby(o->upstream))
+    /* Nor while waking from standby: the camera is not known to be offline before it fails. */
+    if (hub_viewer_count(o->hub) == 0 || upstream_is_standby(o->upstream) ||
+        upstream_is_connecting(o->upstream))
         return;
     struct frame *f = render(o, upstream_offline_reason(o->upstream));
     if (f == NULL)

@@ -99,8 +99,9 @@ void snapshot_request(struct snapshot *s, struct evhttp_request *req)
         send_frame(req, f);
         return;
     }
-    if (!upstream_is_standby(s->upstream) && s->count == 0) {
-        /* Connected (or trying) but no picture: the camera is down, not asleep. */
+    if (!upstream_is_standby(s->upstream) && !upstream_is_connecting(s->upstream) &&
+        s->count == 0) {
+        /* Trying again after a failure: the camera is down, not asleep or just waking up. */
         reply_text(req, 503, "no picture: the camera is offline");
         return;
     }

@@ -1,9 +1,9 @@
 #pragma once
 /*
  * snapshot: answers GET /snapshot.jpg with the newest live frame. When the relay is in standby
- * (nobody watching, upstream disconnected) the request waits, holding the upstream, for the
- * first frame after reconnecting: at most SNAPSHOT_MAX_WAITING requests, SNAPSHOT_WAIT_MS each,
- * then 503 with a reason.
+ * (nobody watching, upstream disconnected), or connecting after it, the request waits, holding
+ * the upstream, for the first frame after reconnecting: at most SNAPSHOT_MAX_WAITING requests,
+ * SNAPSHOT_WAIT_MS each, then 503 with a reason.
  */
 struct event_base;
 struct evhttp_request;

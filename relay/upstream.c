@@ -298,6 +298,12 @@ int upstream_is_standby(const struct upstream *u)
     return u->is_standby;
 }
 
+int upstream_is_connecting(const struct upstream *u)
+{
+    /* failures is reset by a frame and by standby, and counts every failed attempt. */
+    return !u->is_online && !u->is_standby && u->failures == 0 && u->conn != NULL;
+}
+
 static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;

@@ -64,5 +64,12 @@ void upstream_release(struct upstream *u);
 /* 1 while deliberately disconnected for lack of viewers. */
 int upstream_is_standby(const struct upstream *u);
 
+/*
+ * 1 during the first connection attempt after start-up or a wake-up from standby: no frame yet,
+ * and no failure either, so the camera is presumably fine, only not streaming yet. Callers wait
+ * for a frame then, rather than report the camera offline.
+ */
+int upstream_is_connecting(const struct upstream *u);
+
 /* Frames per second from the camera over the last 3 s before now_us (CLOCK_MONOTONIC µs). */
 double upstream_fps(const struct upstream *u, int64_t now_us);

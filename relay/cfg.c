@@ -29,6 +29,7 @@ static const struct key_def keys[] = {
     STR(password, "HTTP_AUTH_PASSWORD"),
     STR(password_hash, "HTTP_AUTH_PASSWORD_HASH"),
     STR(users_file, "USERS_FILE"),
+    STR(trusted_proxies, "TRUSTED_PROXIES"),
     NUM(session_idle_ms, "SESSION_IDLE_TIMEOUT_MS", 10000, 2592000000u),
     NUM(session_max_age_ms, "SESSION_MAX_AGE_MS", 10000, 2592000000u),
     STR(tls_cert, "TLS_CERT"),

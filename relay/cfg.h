@@ -17,6 +17,7 @@ struct cfg {
     char password[256]; /* plaintext as configured; cleared as soon as it is no longer needed */
     char password_hash[256]; /* crypt(3) string, instead of password */
     char users_file[1024];
+    char trusted_proxies[256]; /* comma-separated addresses whose X-Forwarded-For is believed */
     char cam_url[1024];
     char servo_url[1024];
     char listen_host[128];

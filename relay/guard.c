@@ -73,12 +73,46 @@ int guard_same_origin(struct evhttp_request *req)
     return strcasecmp(authority, host) == 0;
 }
 
-const char *guard_client_address(struct evhttp_request *req, char *out, size_t out_size)
+/* Is addr one of the comma-separated literals in list? */
+static int in_list(const char *list, const char *addr)
+{
+    size_t n = strlen(addr);
+    for (const char *p = list; p != NULL && *p != '\0';) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ", ");
+        if (len == n && len > 0 && strncmp(p, addr, n) == 0)
+            return 1;
+        p += len;
+    }
+    return 0;
+}
+
+const char *guard_client_address(struct evhttp_request *req, const char *trusted_proxies,
+                                 char *out, size_t out_size)
 {
     char *addr = NULL;
     ev_uint16_t port = 0;
     evhttp_connection_get_peer(evhttp_request_get_connection(req), &addr, &port);
     snprintf(out, out_size, "%s", addr != NULL ? addr : "?");
+    if (addr == NULL || trusted_proxies == NULL || !in_list(trusted_proxies, addr))
+        return out;
+    /* The proxy appends the address it saw to X-Forwarded-For ($proxy_add_x_forwarded_for):
+     * the last entry is the only one it vouches for; earlier ones came from the client. */
+    const char *xff =
+        evhttp_find_header(evhttp_request_get_input_headers(req), "X-Forwarded-For");
+    if (xff == NULL)
+        return out;
+    const char *last = strrchr(xff, ',');
+    last = last != NULL ? last + 1 : xff;
+    while (*last == ' ')
+        last++;
+    size_t len = strcspn(last, " ");
+    if (len > 0 && len < out_size && len < 46 &&
+        strspn(last, "0123456789abcdefABCDEF.:") >= len) {
+        memcpy(out, last, len);
+        out[len] = '\0';
+    }
     return out;
 }
 
@@ -109,15 +143,16 @@ static void refuse_anonymous(struct evhttp_request *req, enum auth_result r)
     reply_text(req, 401, r == AUTH_BAD ? "wrong user name or password" : "login required");
 }
 
-int guard_login(struct evhttp_request *req, struct auth *auth, enum user_role role,
-                struct auth_identity *who)
+int guard_login(struct evhttp_request *req, struct auth *auth, const char *trusted_proxies,
+                enum user_role role, struct auth_identity *who)
 {
     const struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     char address[64];
     int64_t retry_ms = 0;
     enum auth_result r = auth_check(auth, evhttp_find_header(in, "Authorization"),
                                     evhttp_find_header(in, "Cookie"),
-                                    guard_client_address(req, address, sizeof(address)),
+                                    guard_client_address(req, trusted_proxies, address,
+                                                         sizeof(address)),
                                     hub_now_us(), who, &retry_ms);
     if (r == AUTH_THROTTLED) {
         char seconds[24];

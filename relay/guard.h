@@ -25,14 +25,18 @@ int guard_limits(struct evhttp_request *req, const struct cfg *cfg);
 int guard_same_origin(struct evhttp_request *req);
 
 /*
- * The client's address as text (no port), into out. Returns out.
+ * The client's address as text (no port), into out. When the peer is one of trusted_proxies
+ * (comma-separated address literals, TRUSTED_PROXIES; may be NULL or ""), the last
+ * X-Forwarded-For entry is used instead: the address that proxy saw. Returns out.
  */
-const char *guard_client_address(struct evhttp_request *req, char *out, size_t out_size);
+const char *guard_client_address(struct evhttp_request *req, const char *trusted_proxies,
+                                 char *out, size_t out_size);
 
 /*
- * Identify the request's user and require at least `role`. Returns 0 with *who filled, or
+ * Identify the request's user and require at least `role` (failures are throttled per client
+ * address, as guard_client_address finds it). Returns 0 with *who filled, or
  * replies (303 to the login page for a browser opening the page, 401 with a Basic challenge for
  * other clients, 403 for a role too low, 429 with Retry-After when throttled) and returns -1.
  */
-int guard_login(struct evhttp_request *req, struct auth *auth, enum user_role role,
-                struct auth_identity *who);
+int guard_login(struct evhttp_request *req, struct auth *auth, const char *trusted_proxies,
+                enum user_role role, struct auth_identity *who);

@@ -81,7 +81,8 @@ void login_submit(struct evhttp_request *req, const struct route_ctx *ctx)
     struct auth_identity who;
     int64_t retry_ms = 0;
     enum auth_result r = auth_login(relay->auth, user, password,
-                                    guard_client_address(req, address, sizeof(address)),
+                                    guard_client_address(req, relay->cfg->trusted_proxies,
+                                                         address, sizeof(address)),
                                     hub_now_us(), &who, token, &retry_ms);
     explicit_bzero(password, strlen(password));
     evhttp_clear_headers(&fields);

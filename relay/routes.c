@@ -211,7 +211,8 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
         reply_text(req, 403, "cross-site request refused (Origin is not this site)");
         return;
     }
-    if (r->role != ROLE_NONE && guard_login(req, ctx->relay->auth, r->role, &ctx->who) < 0)
+    const char *proxies = ctx->relay->cfg->trusted_proxies;
+    if (r->role != ROLE_NONE && guard_login(req, ctx->relay->auth, proxies, r->role, &ctx->who) < 0)
         return;
     if (r->handler == NULL)
         (is_post ? login_submit : login_page)(req, ctx);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <turbojpeg.h>
 
 /* Largest picture we decode: anything bigger in a test is a broken header, not a frame. */
@@ -56,4 +57,32 @@ int ts_jpeg_decode_ok(const uint8_t *jpeg, size_t len, int *width, int *height)
     if (height != NULL)
         *height = h;
     return 0;
+}
+
+int ts_jpeg_encode_gray(const uint8_t *pixels, int width, int height, int quality, uint8_t **jpeg,
+                        size_t *len)
+{
+    *jpeg = NULL;
+    if (pixels == NULL || width <= 0 || height <= 0 || width > MAX_SIDE || height > MAX_SIDE ||
+        quality < 1 || quality > 100)
+        return -EINVAL;
+    tjhandle tj = tjInitCompress();
+    if (tj == NULL)
+        return -ENOMEM;
+    unsigned char *out = NULL;
+    unsigned long out_len = 0;
+    int rc = -EINVAL;
+    if (tjCompress2(tj, pixels, width, width, height, TJPF_GRAY, &out, &out_len, TJSAMP_GRAY,
+                    quality, 0) == 0) {
+        /* Copied so that the caller frees it with free(), not tjFree(). */
+        *jpeg = malloc(out_len);
+        rc = *jpeg != NULL ? 0 : -ENOMEM;
+        if (rc == 0) {
+            memcpy(*jpeg, out, out_len);
+            *len = out_len;
+        }
+    }
+    tjFree(out);
+    tjDestroy(tj);
+    return rc;
 }

@@ -20,3 +20,12 @@ int ts_jpeg_decode_ok(const uint8_t *jpeg, size_t len, int *width, int *height);
  * *width and *height, and returns 0; otherwise returns -EINVAL or -ENOMEM and sets *pixels NULL.
  */
 int ts_jpeg_decode_gray(const uint8_t *jpeg, size_t len, uint8_t **pixels, int *width, int *height);
+
+/*
+ * Encode an 8-bit grayscale picture (one byte per pixel, rows packed) as a baseline JPEG of the
+ * given quality (1..100). On success stores a new buffer in *jpeg (the caller frees it with
+ * free()) and its length in *len, and returns 0; otherwise returns -EINVAL or -ENOMEM and sets
+ * *jpeg NULL.
+ */
+int ts_jpeg_encode_gray(const uint8_t *pixels, int width, int height, int quality, uint8_t **jpeg,
+                        size_t *len);

@@ -104,6 +104,10 @@ static int viewer_send(struct viewer *v, struct frame *f)
     return 0;
 }
 
+/* A new viewer is not shown a frame older than this (say, the last one before standby): it
+ * waits for the next live frame or offline picture instead. */
+#define STALE_FRAME_US 5000000LL
+
 /* Output drained to the kernel: the viewer is ready for the newest frame. */
 static void on_viewer_write(struct bufferevent *bev, void *arg)
 {
@@ -111,10 +115,13 @@ static void on_viewer_write(struct bufferevent *bev, void *arg)
     struct viewer *v = arg;
     struct hub *hub = v->hub;
     v->is_sending = 0;
-    if (hub->latest != NULL && frame_seq(hub->latest) > v->last_seq) {
-        if (viewer_send(v, hub->latest) < 0)
-            viewer_free(v);
-    }
+    struct frame *f = hub->latest;
+    if (f == NULL || frame_seq(f) <= v->last_seq)
+        return;
+    if (v->last_seq == 0 && hub_now_us() - frame_received_us(f) > STALE_FRAME_US)
+        return;
+    if (viewer_send(v, f) < 0)
+        viewer_free(v);
 }
 
 /* Viewers send nothing after the request; read and discard so EOF is noticed. */

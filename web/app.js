@@ -1,318 +1,280 @@
-// Lookout page: live picture, pan/tilt pad, status. No inline script: CSP is default-src 'self'.
-(function () {
-    "use strict";
+// Lookout page: status, the position map and the pieces wired together. No inline script: the
+// CSP is default-src 'self'. Modules: api.js (the relay's JSON API), picture.js (the stream,
+// aiming, full screen, snapshot), steer.js (the move queue, pad and keys), joystick.js,
+// presets.js.
+import { call } from "./api.js";
+import { bindJoystick } from "./joystick.js";
+import { createPicture } from "./picture.js";
+import { createPresets } from "./presets.js";
+import { createSteering } from "./steer.js";
 
-    var STATUS_INTERVAL_MS = 1000;
-    var STATUS_TIMEOUT_MS = 3000;
-    var MOVE_TIMEOUT_MS = 5000;
-    var REPEAT_MS = 150;
-    var MESSAGE_MS = 4000;
+const STATUS_INTERVAL_MS = 1000;
+const STATUS_HIDDEN_INTERVAL_MS = 5000;
+const STATUS_TIMEOUT_MS = 3000;
+const PICTURE_PATIENCE_MS = 6000; // online but no picture for this long: restart the stream
+const MESSAGE_MS = 4000;
 
-    var KEYS = { ArrowUp: "up", ArrowDown: "down", ArrowLeft: "left", ArrowRight: "right" };
+const $ = (id) => document.getElementById(id);
+const el = {
+    badge: $("badge"),
+    badgeText: $("badge-text"),
+    fps: $("fps"),
+    viewers: $("viewers"),
+    userName: $("user-name"),
+    roleTag: $("role-tag"),
+    overlay: $("overlay"),
+    overlayTitle: $("overlay-title"),
+    overlayDetail: $("overlay-detail"),
+    message: $("message"),
+    aimHint: $("aim-hint"),
+    steer: $("steer"),
+    map: $("map"),
+    mapView: $("map-view"),
+    mapDot: $("map-dot"),
+    pan: $("pan"),
+    tilt: $("tilt"),
+    anglesNote: $("angles-note"),
+};
 
-    var $ = function (id) {
-        return document.getElementById(id);
-    };
-    var el = {
-        badge: $("badge"),
-        badgeText: $("badge-text"),
-        fps: $("fps"),
-        viewers: $("viewers"),
-        viewersLabel: $("viewers-label"),
-        frame: $("frame"),
-        live: $("live"),
-        overlay: $("overlay"),
-        overlayTitle: $("overlay-title"),
-        overlayDetail: $("overlay-detail"),
-        pan: $("pan"),
-        tilt: $("tilt"),
-        angles: $("angles"),
-        snapshot: $("snapshot"),
-        message: $("message"),
-    };
+const state = {
+    online: null, // null until the first answer from /api/status
+    isReachable: true,
+    wasUnreachable: false,
+    offlineReason: "",
+    role: null,
+    fovDeg: 60,
+    isConfirmed: true,
+    limits: null, // the map is laid out for these
+    pictureSince: Date.now(), // when the stream was last (re)started
+};
 
-    // What we know, and what we show.
-    var state = {
-        online: null, // null until the first answer from /api/status
-        reachable: true,
-        hasPicture: false,
-        isBroken: false,
-        lastMoveAt: 0, // when the last move reply arrived: older status replies lose to it
-    };
+// --- messages ----------------------------------------------------------------------------
 
-    // --- fetch with a deadline ---------------------------------------------------------------
+let messageTimer = null;
+function showMessage(text) {
+    el.message.textContent = text;
+    clearTimeout(messageTimer);
+    messageTimer = setTimeout(() => {
+        el.message.textContent = "";
+    }, MESSAGE_MS);
+}
 
-    // Absolute URLs from location.origin, which never holds "user:pass@": opened as
-    // http://user:pass@host/, the page's relative URLs would carry the credentials, and fetch()
-    // refuses those. The browser still sends the login it cached for this origin.
-    function here(path) {
-        return location.origin + path;
+// --- the pieces --------------------------------------------------------------------------
+
+const picture = createPicture({
+    viewer: $("viewer"),
+    frame: $("frame"),
+    live: $("live"),
+    marker: $("aim-marker"),
+    fullscreen: $("fullscreen"),
+    fullscreenText: $("fullscreen-text"),
+    snapshot: $("snapshot"),
+}, () => render());
+
+const steering = createSteering({
+    onAngles: (pan, tilt) => {
+        showAngles(pan, tilt);
+        presets.markCurrent();
+    },
+    onError: showMessage,
+    onForbidden: (text) => {
+        showMessage(text);
+        setRole("viewer");
+    },
+});
+
+const presets = createPresets({
+    panel: $("presets"),
+    list: $("preset-list"),
+    empty: $("preset-empty"),
+    form: $("preset-form"),
+    name: $("preset-name"),
+    rule: $("preset-rule"),
+}, steering, { onError: showMessage, onInfo: showMessage });
+
+steering.bindPad(el.steer);
+steering.bindKeys(document);
+bindJoystick($("joystick"), $("joystick-knob"), steering);
+picture.bindAim(steering, () => state.fovDeg, () => state.role === "operator");
+
+// --- badge and overlay -------------------------------------------------------------------
+
+function setBadge(kind, text) {
+    el.badge.className = "badge is-" + kind;
+    el.badgeText.textContent = text;
+}
+
+function showOverlay(kind, title, detail) {
+    el.overlay.className = "overlay" + (kind === "offline" ? " is-offline" : "");
+    el.overlayTitle.textContent = title;
+    el.overlayDetail.textContent = detail || "";
+}
+
+function hideOverlay() {
+    el.overlay.className = "overlay is-gone";
+}
+
+// "standby" (nobody watched until now) and "connecting" are the relay waking up, not a fault.
+function isStarting(reason) {
+    return /^(standby|connecting)/.test(reason);
+}
+
+function render() {
+    if (!state.isReachable) {
+        setBadge("offline", "No connection");
+        showOverlay("offline", "Relay unreachable", "Retrying every second…");
+    } else if (state.online === null || (state.online === false && isStarting(state.offlineReason))) {
+        setBadge("connecting", "Connecting");
+        showOverlay("connecting", "Connecting to the camera…", "");
+    } else if (state.online === false) {
+        setBadge("offline", "Offline");
+        const why = state.offlineReason;
+        showOverlay("offline", "Camera offline",
+            (why ? why.charAt(0).toUpperCase() + why.slice(1) + ". " : "") +
+            "The picture comes back by itself.");
+    } else if (!picture.hasPicture) {
+        setBadge("live", "Live");
+        showOverlay("connecting", "Waiting for the picture…", "");
+    } else {
+        setBadge("live", "Live");
+        hideOverlay();
     }
+    $("frame").classList.toggle("is-broken", !picture.hasPicture);
+}
 
-    function fetchWithTimeout(path, options, timeoutMs) {
-        var ctl = typeof AbortController === "function" ? new AbortController() : null;
-        var timer = null;
-        if (ctl) {
-            options.signal = ctl.signal;
-            timer = setTimeout(function () {
-                ctl.abort();
-            }, timeoutMs);
-        }
-        options.cache = "no-store";
-        options.credentials = "same-origin";
-        return fetch(here(path), options).finally(function () {
-            if (timer) clearTimeout(timer);
-        });
-    }
+// --- the position map --------------------------------------------------------------------
 
-    // --- status line, badge and overlay ------------------------------------------------------
-
-    function setBadge(kind, text) {
-        el.badge.className = "badge is-" + kind;
-        el.badgeText.textContent = text;
-    }
-
-    function showOverlay(kind, title, detail) {
-        el.overlay.className = "overlay" + (kind === "offline" ? " is-offline" : "");
-        el.overlayTitle.textContent = title;
-        el.overlayDetail.textContent = detail || "";
-        el.overlay.hidden = false;
-    }
-
-    function hideOverlay() {
-        el.overlay.hidden = true;
-    }
-
-    function render() {
-        if (!state.reachable) {
-            setBadge("offline", "No connection");
-            showOverlay("offline", "Relay unreachable", "Retrying every second…");
-        } else if (state.online === false) {
-            setBadge("offline", "Offline");
-            showOverlay("offline", "Camera offline", state.offlineReason || "Waiting for the camera to come back…");
-        } else if (state.online === null) {
-            setBadge("connecting", "Connecting");
-            showOverlay("connecting", "Connecting…", "");
-        } else if (!state.hasPicture || state.isBroken) {
-            setBadge("live", "Live");
-            showOverlay("connecting", "Waiting for the picture…", "");
-        } else {
-            setBadge("live", "Live");
-            hideOverlay();
-        }
-        el.frame.classList.toggle("is-broken", state.isBroken || !state.hasPicture);
-    }
-
-    function setAngles(pan, tilt) {
-        if (typeof pan === "number" && isFinite(pan)) el.pan.textContent = Math.round(pan) + "°";
-        if (typeof tilt === "number" && isFinite(tilt)) el.tilt.textContent = Math.round(tilt) + "°";
-        el.angles.setAttribute("aria-label", "Pan " + el.pan.textContent + ", tilt " + el.tilt.textContent);
-    }
-
-    var messageTimer = null;
-    function showMessage(text) {
-        el.message.textContent = text;
-        if (messageTimer) clearTimeout(messageTimer);
-        messageTimer = setTimeout(function () {
-            el.message.textContent = "";
-        }, MESSAGE_MS);
-    }
-
-    // --- the picture -------------------------------------------------------------------------
-
-    // Restart the stream: a new URL, so neither the browser nor a proxy hands back the old one.
-    function reloadPicture() {
-        state.hasPicture = false;
-        state.isBroken = false;
-        el.live.src = here("/mjpeg?t=" + Date.now());
-        render();
-    }
-
-    // Keep the frame at the stream's own aspect ratio once the first frame tells us what it is.
-    function checkPicture() {
-        var w = el.live.naturalWidth;
-        var h = el.live.naturalHeight;
-        if (w > 0 && h > 0) {
-            el.frame.style.setProperty("--ar", (w / h).toFixed(4));
-            if (!state.hasPicture) {
-                state.hasPicture = true;
-                state.isBroken = false;
-                render();
-            }
-        }
-    }
-
-    el.live.addEventListener("load", checkPicture);
-    el.live.addEventListener("error", function () {
-        state.isBroken = true;
-        state.hasPicture = false;
-        render();
+// The map's coordinates are degrees: x = pan_max - pan (pan grows to the left), y = tilt - tilt_min.
+function layoutMap(limits) {
+    const w = Math.max(1, limits.pan[1] - limits.pan[0]);
+    const h = Math.max(1, limits.tilt[1] - limits.tilt[0]);
+    el.map.setAttribute("viewBox", `0 0 ${w} ${h}`);
+    const range = el.map.querySelector(".map-range");
+    range.setAttribute("width", w);
+    range.setAttribute("height", h);
+    const [vAxis, hAxis] = el.map.querySelectorAll(".map-axis");
+    const cx = w / 2;
+    const cy = h / 2;
+    vAxis.setAttribute("x1", cx);
+    vAxis.setAttribute("x2", cx);
+    vAxis.setAttribute("y2", h);
+    hAxis.setAttribute("y1", cy);
+    hAxis.setAttribute("y2", cy);
+    hAxis.setAttribute("x2", w);
+    const size = Math.min(w, h);
+    const labels = el.map.querySelectorAll(".map-label");
+    const places = [[size * 0.04, cy + size * 0.03], [w - size * 0.04, cy + size * 0.03],
+                    [cx, size * 0.09], [cx, h - size * 0.04]];
+    labels.forEach((t, i) => {
+        t.setAttribute("x", places[i][0].toFixed(1));
+        t.setAttribute("y", places[i][1].toFixed(1));
+        t.setAttribute("font-size", (size * 0.075).toFixed(1));
     });
+    el.mapDot.setAttribute("r", (size * 0.028).toFixed(1));
+}
 
-    // --- polling /api/status -----------------------------------------------------------------
-
-    function applyStatus(s, startedAt) {
-        var wasOnline = state.online;
-        state.reachable = true;
-        state.online = s.online !== false;
-        state.offlineReason = s.offline_reason || "";
-        if (typeof s.fps === "number") el.fps.textContent = s.fps.toFixed(1);
-        if (typeof s.viewers === "number") {
-            el.viewers.textContent = String(s.viewers);
-            el.viewersLabel.textContent = "watching";
-        }
-        // A move reply that arrived after this request left is newer than its angles.
-        if (startedAt >= state.lastMoveAt) setAngles(s.pan, s.tilt);
-
-        // The camera came back (or the stream broke meanwhile): start the picture again.
-        if (state.online && (wasOnline === false || state.isBroken)) reloadPicture();
-        checkPicture();
-        render();
+function showAngles(pan, tilt) {
+    el.pan.textContent = Math.round(pan) + "°";
+    el.tilt.textContent = Math.round(tilt) + "°";
+    el.anglesNote.textContent = "estimated: the camera does not report its angles";
+    el.anglesNote.hidden = state.isConfirmed;
+    const lim = steering.limits;
+    if (!state.limits || state.limits.pan[0] !== lim.pan[0] || state.limits.pan[1] !== lim.pan[1] ||
+        state.limits.tilt[0] !== lim.tilt[0] || state.limits.tilt[1] !== lim.tilt[1]) {
+        state.limits = { pan: lim.pan.slice(), tilt: lim.tilt.slice() };
+        layoutMap(state.limits);
     }
+    const x = lim.pan[1] - pan;
+    const y = tilt - lim.tilt[0];
+    const live = $("live");
+    const ar = live.naturalWidth > 0 && live.naturalHeight > 0 ? live.naturalWidth / live.naturalHeight : 4 / 3;
+    const vw = state.fovDeg;
+    const vh = state.fovDeg / ar;
+    el.mapView.setAttribute("x", (x - vw / 2).toFixed(1));
+    el.mapView.setAttribute("y", (y - vh / 2).toFixed(1));
+    el.mapView.setAttribute("width", vw.toFixed(1));
+    el.mapView.setAttribute("height", vh.toFixed(1));
+    el.mapDot.setAttribute("cx", x.toFixed(1));
+    el.mapDot.setAttribute("cy", y.toFixed(1));
+    el.mapView.removeAttribute("hidden");
+    el.mapDot.removeAttribute("hidden");
+    el.map.setAttribute("aria-label",
+        `Camera points at pan ${Math.round(pan)}°, tilt ${Math.round(tilt)}°, within pan ` +
+        `${lim.pan[0]}–${lim.pan[1]}° and tilt ${lim.tilt[0]}–${lim.tilt[1]}°`);
+}
 
-    function pollStatus() {
-        var startedAt = Date.now();
-        fetchWithTimeout("/api/status", { method: "GET" }, STATUS_TIMEOUT_MS)
-            .then(function (r) {
-                if (!r.ok) throw new Error("HTTP " + r.status);
-                return r.json();
-            })
-            .then(function (s) {
-                applyStatus(s, startedAt);
-            })
-            .catch(function () {
-                state.reachable = false;
-                el.fps.textContent = "–";
-                el.viewers.textContent = "–";
-                render();
-            })
-            .finally(function () {
-                // Chained, not setInterval: a slow relay never has two status requests queued.
-                setTimeout(pollStatus, STATUS_INTERVAL_MS);
-            });
+// Clicking the map points the camera there (operators).
+el.map.addEventListener("click", (e) => {
+    if (state.role !== "operator" || !state.limits) return;
+    const m = el.map.getScreenCTM();
+    if (!m) return;
+    const pt = new DOMPoint(e.clientX, e.clientY).matrixTransform(m.inverse());
+    steering.moveTo(state.limits.pan[1] - pt.x, state.limits.tilt[0] + pt.y);
+});
+
+// --- who is logged in --------------------------------------------------------------------
+
+function setRole(role) {
+    if (role === state.role) return;
+    state.role = role;
+    const canSteer = role === "operator";
+    el.steer.hidden = !canSteer;
+    el.aimHint.hidden = !canSteer;
+    el.roleTag.hidden = canSteer;
+    document.body.classList.toggle("can-steer", canSteer);
+    steering.setEnabled(canSteer);
+    presets.setEnabled(canSteer);
+}
+
+// --- polling /api/status -----------------------------------------------------------------
+
+function applyStatus(s, startedAt) {
+    const wasUnreachable = state.wasUnreachable;
+    state.isReachable = true;
+    state.wasUnreachable = false;
+    state.online = s.online !== false;
+    state.offlineReason = s.offline_reason || "";
+    state.isConfirmed = s.angles_confirmed !== false;
+    if (typeof s.fov_deg === "number" && s.fov_deg > 0) state.fovDeg = s.fov_deg;
+    el.fps.textContent = typeof s.fps === "number" ? s.fps.toFixed(1) : "–";
+    el.viewers.textContent = typeof s.viewers === "number" ? String(s.viewers) : "–";
+    if (typeof s.user === "string") el.userName.textContent = s.user;
+    setRole(s.role === "operator" ? "operator" : "viewer");
+    steering.fromStatus(s, startedAt);
+
+    // The stream broke, the relay was away (its connection is gone), or no picture came for a
+    // while although the camera is online: start the picture again.
+    picture.check();
+    const isStuck = state.online && !picture.hasPicture &&
+        Date.now() - state.pictureSince > PICTURE_PATIENCE_MS;
+    if (!picture.isPaused && (picture.isBroken || wasUnreachable || isStuck)) {
+        state.pictureSince = Date.now();
+        picture.reload();
     }
-
-    // --- moving ------------------------------------------------------------------------------
-
-    // One request in flight at most; one click may wait behind it. Held buttons and keys just
-    // skip their turn while a request is out, so nothing piles up on a slow camera.
-    var inFlight = false;
-    var queued = null;
-
-    function move(dir) {
-        if (inFlight) {
-            queued = dir;
-            return;
-        }
-        inFlight = true;
-        fetchWithTimeout("/turn" + dir, { method: "POST" }, MOVE_TIMEOUT_MS)
-            .then(function (r) {
-                if (r.ok) return r.json();
-                return r.text().then(function (text) {
-                    throw new Error(text.trim().split("\n")[0] || "HTTP " + r.status);
-                });
-            })
-            .then(function (a) {
-                state.lastMoveAt = Date.now();
-                setAngles(a.pan, a.tilt);
-            })
-            .catch(function (err) {
-                var text = err && err.name === "AbortError" ? "The camera did not answer in time" : err.message;
-                showMessage("Could not move: " + text);
-            })
-            .finally(function () {
-                inFlight = false;
-                if (queued) {
-                    var next = queued;
-                    queued = null;
-                    move(next);
-                }
-            });
-    }
-
-    // Hold to repeat: move now, then every REPEAT_MS while held, skipping while one is out.
-    var hold = { dir: null, timer: null, button: null };
-
-    function startHold(dir, button) {
-        stopHold();
-        hold.dir = dir;
-        hold.button = button;
-        if (button) button.classList.add("is-pressed");
-        move(dir);
-        hold.timer = setInterval(function () {
-            if (!inFlight) move(hold.dir);
-        }, REPEAT_MS);
-    }
-
-    function stopHold() {
-        if (hold.timer) clearInterval(hold.timer);
-        if (hold.button) hold.button.classList.remove("is-pressed");
-        hold.dir = null;
-        hold.timer = null;
-        hold.button = null;
-    }
-
-    function buttonFor(dir) {
-        return document.querySelector('.pad[data-move="' + dir + '"]');
-    }
-
-    Array.prototype.forEach.call(document.querySelectorAll(".pad[data-move]"), function (b) {
-        var dir = b.getAttribute("data-move");
-        b.addEventListener("pointerdown", function (e) {
-            if (e.button !== 0) return;
-            e.preventDefault(); // no focus ring flash, no text selection on long press
-            if (b.setPointerCapture) b.setPointerCapture(e.pointerId);
-            startHold(dir, b);
-        });
-        ["pointerup", "pointercancel", "lostpointercapture"].forEach(function (t) {
-            b.addEventListener(t, function () {
-                if (hold.button === b) stopHold();
-            });
-        });
-        b.addEventListener("contextmenu", function (e) {
-            e.preventDefault();
-        });
-        // Enter/Space on a focused button: a click with detail 0. Pointer clicks (detail > 0)
-        // were already handled on pointerdown.
-        b.addEventListener("click", function (e) {
-            if (e.detail === 0) move(dir);
-        });
-    });
-
-    document.addEventListener("keydown", function (e) {
-        var dir = KEYS[e.key];
-        if (!dir || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
-        e.preventDefault(); // arrows would scroll the page
-        if (e.repeat || hold.dir === dir) return; // our own timer repeats, not the keyboard's
-        startHold(dir, buttonFor(dir));
-    });
-
-    document.addEventListener("keyup", function (e) {
-        if (KEYS[e.key] && KEYS[e.key] === hold.dir) stopHold();
-    });
-
-    // A key or finger released outside the window would otherwise keep the camera turning.
-    window.addEventListener("blur", stopHold);
-    document.addEventListener("visibilitychange", function () {
-        if (document.hidden) stopHold();
-    });
-
-    // --- snapshot ----------------------------------------------------------------------------
-
-    function pad2(n) {
-        return (n < 10 ? "0" : "") + n;
-    }
-
-    el.snapshot.addEventListener("click", function () {
-        var d = new Date();
-        el.snapshot.download =
-            "lookout-" + d.getFullYear() + pad2(d.getMonth() + 1) + pad2(d.getDate()) + "-" +
-            pad2(d.getHours()) + pad2(d.getMinutes()) + pad2(d.getSeconds()) + ".jpg";
-    });
-
-    // --- start -------------------------------------------------------------------------------
-
-    checkPicture();
     render();
-    pollStatus();
-})();
+}
+
+function pollStatus() {
+    const startedAt = Date.now();
+    call("GET", "/api/status", STATUS_TIMEOUT_MS)
+        .then((s) => applyStatus(s, startedAt))
+        .catch((err) => {
+            if (err.status === 401) return;
+            state.isReachable = false;
+            state.wasUnreachable = true;
+            el.fps.textContent = "–";
+            el.viewers.textContent = "–";
+            render();
+        })
+        .finally(() => {
+            // Chained, not setInterval: a slow relay never has two status requests queued.
+            setTimeout(pollStatus, document.hidden ? STATUS_HIDDEN_INTERVAL_MS : STATUS_INTERVAL_MS);
+        });
+}
+
+document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) picture.check();
+});
+
+render();
+pollStatus();

@@ -1,0 +1,283 @@
+// Test support for the browser tests: the real binaries on loopback, and Debian's Chromium.
+//
+// The simulated camera (lookout-cam) and the relay (lookout) are started from $LOOKOUT_BIN_DIR
+// (default build/) on ephemeral loopback ports read back from their log lines, with a .env, a
+// USERS_FILE and a PRESETS_FILE in a temporary directory. Every process is ended by its PID, and
+// every wait has a deadline. Set LOOKOUT_KEEP_TMP=1 to keep the temporary directory (logs).
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import { mkdtempSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN_DIR = resolve(REPO, process.env.LOOKOUT_BIN_DIR || 'build');
+export const ARTEFACTS = join(REPO, 'build', 'browser');
+export const CHROMIUM = process.env.LOOKOUT_CHROMIUM || '/usr/bin/chromium';
+
+const STARTUP_TIMEOUT_MS = 10000;
+const STOP_GRACE_MS = 3000;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls fn() until it returns a truthy value, and returns that; throws after timeoutMs.
+export async function waitFor(what, fn, timeoutMs = 10000, intervalMs = 100) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    for (;;) {
+        try {
+            const v = await fn();
+            if (v) return v;
+            last = v;
+        } catch (e) {
+            last = e;
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}` +
+                (last instanceof Error ? `: ${last.message}` : ''));
+        }
+        await sleep(intervalMs);
+    }
+}
+
+// The relay and the camera read settings from the environment before .env: keep ours out.
+function childEnv() {
+    const env = {};
+    for (const k of ['PATH', 'LANG', 'TZ', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']) {
+        if (process.env[k] !== undefined) env[k] = process.env[k];
+    }
+    return env;
+}
+
+// One child process with its output in a log file, so a failed run can show it.
+class Proc {
+    constructor(name, argv, logPath) {
+        this.name = name;
+        this.logPath = logPath;
+        const fd = openSync(logPath, 'a');
+        this.child = spawn(argv[0], argv.slice(1), { env: childEnv(), stdio: ['ignore', fd, fd] });
+        closeSync(fd);
+        this.pid = this.child.pid;
+        this.exited = new Promise((res) => this.child.once('exit', (code, sig) => res({ code, sig })));
+        this.isRunning = true;
+        this.exited.then(() => { this.isRunning = false; });
+        live.add(this);
+    }
+
+    log() {
+        try {
+            return readFileSync(this.logPath, 'utf8');
+        } catch {
+            return '';
+        }
+    }
+
+    // The port in the first log line "...<prefix>127.0.0.1:PORT/" (prefix ends in "://").
+    async port(prefix) {
+        const re = new RegExp(prefix.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + '[^\\s:]+:(\\d+)/');
+        return waitFor(`${this.name} to log "${prefix}"`, () => {
+            const m = re.exec(this.log());
+            if (m) return Number(m[1]);
+            if (!this.isRunning) throw new Error(`${this.name} exited:\n${this.tail()}`);
+            return 0;
+        }, STARTUP_TIMEOUT_MS, 50);
+    }
+
+    tail(lines = 30) {
+        return this.log().split('\n').slice(-lines).join('\n');
+    }
+
+    // SIGTERM by PID, SIGKILL after a grace period. Returns the exit status.
+    async stop(signal = 'SIGTERM') {
+        if (this.isRunning) {
+            try {
+                process.kill(this.pid, signal);
+            } catch {
+                // already gone
+            }
+            const timer = setTimeout(() => {
+                try {
+                    process.kill(this.pid, 'SIGKILL');
+                } catch {
+                    // already gone
+                }
+            }, STOP_GRACE_MS);
+            await this.exited;
+            clearTimeout(timer);
+        }
+        live.delete(this);
+        return this.exited;
+    }
+}
+
+// Whatever a crashed or interrupted test left behind is killed by PID when node exits.
+const live = new Set();
+const tmpDirs = new Set();
+function killAll() {
+    for (const p of live) {
+        try {
+            process.kill(p.pid, 'SIGKILL');
+        } catch {
+            // already gone
+        }
+    }
+    if (process.env.LOOKOUT_KEEP_TMP !== '1') {
+        for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+    }
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(sig, () => {
+        killAll();
+        process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+    });
+}
+
+export const OPERATOR = { user: 'alice', password: 'op-pass-7f3a' };
+export const VIEWER = { user: 'viola', password: 'view-pass-19c2' };
+
+// The simulated camera and the relay, as a deployment would run them.
+export class Rig {
+    async start() {
+        this.dir = mkdtempSync(join(tmpdir(), 'lookout-browser-'));
+        tmpDirs.add(this.dir);
+        await this.startCam(0, 0);
+
+        const passwd = spawnSync(join(BIN_DIR, 'lookout'), ['passwd', VIEWER.user, 'viewer'], {
+            input: VIEWER.password + '\n', env: childEnv(), encoding: 'utf8', timeout: 10000,
+        });
+        if (passwd.status !== 0) throw new Error(`lookout passwd failed: ${passwd.stderr}`);
+        const usersFile = join(this.dir, 'users');
+        writeFileSync(usersFile, passwd.stdout, { mode: 0o600 });
+
+        this.envFile = join(this.dir, '.env');
+        writeFileSync(this.envFile, [
+            `HTTP_AUTH_USERNAME=${OPERATOR.user}`,
+            `HTTP_AUTH_PASSWORD=${OPERATOR.password}`,
+            `USERS_FILE=${usersFile}`,
+            `PRESETS_FILE=${join(this.dir, 'presets.txt')}`,
+            `CAM_URL=http://127.0.0.1:${this.streamPort}/mjpeg`,
+            `SERVO_URL=http://127.0.0.1:${this.controlPort}/control_servo`,
+            '',
+        ].join('\n'), { mode: 0o600 });
+
+        this.relay = new Proc('lookout', [join(BIN_DIR, 'lookout'), '--env', this.envFile,
+            '--listen', '127.0.0.1:0'], join(this.dir, 'lookout.log'));
+        this.relayPort = await this.relay.port('listening on http://');
+        this.url = `http://127.0.0.1:${this.relayPort}`;
+        return this;
+    }
+
+    // Starts lookout-cam; with ports given (a restart), retries while the old socket lingers.
+    async startCam(streamPort, controlPort) {
+        const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+        for (;;) {
+            this.cam = new Proc('lookout-cam', [join(BIN_DIR, 'lookout-cam'), '--bind', '127.0.0.1',
+                '--stream-port', String(streamPort), '--control-port', String(controlPort),
+                '--fps', '15'], join(this.dir, 'lookout-cam.log'));
+            try {
+                this.streamPort = await this.cam.port('stream listening on http://');
+                this.controlPort = await this.cam.port('control listening on http://');
+                return;
+            } catch (e) {
+                await this.cam.stop();
+                if (Date.now() > deadline) throw e;
+                await sleep(200);
+            }
+        }
+    }
+
+    async stopCam() {
+        await this.cam.stop('SIGKILL');
+        // The next start appends to the same log: mark where it begins so ports are read anew.
+        const log = join(this.dir, 'lookout-cam.log');
+        writeFileSync(log, readFileSync(log, 'utf8').replace(/listening on/g, 'was listening on'));
+    }
+
+    // The relay's /api/status with HTTP Basic (the test's own view, not the page's). node:http,
+    // not fetch: Debian's Node 18 has fetch only with its separate undici package.
+    status(who = OPERATOR) {
+        const auth = Buffer.from(`${who.user}:${who.password}`).toString('base64');
+        return new Promise((res, rej) => {
+            const req = http.get(`${this.url}/api/status`, {
+                headers: { Authorization: `Basic ${auth}` }, timeout: 5000,
+            }, (r) => {
+                let body = '';
+                r.setEncoding('utf8');
+                r.on('data', (d) => { body += d; });
+                r.on('end', () => {
+                    if (r.statusCode !== 200) rej(new Error(`/api/status: HTTP ${r.statusCode}: ${body}`));
+                    else {
+                        try {
+                            res(JSON.parse(body));
+                        } catch (e) {
+                            rej(e);
+                        }
+                    }
+                });
+            });
+            req.on('timeout', () => req.destroy(new Error('/api/status: no answer in 5 s')));
+            req.on('error', rej);
+        });
+    }
+
+    async stop() {
+        const failures = [];
+        for (const p of [this.relay, this.cam]) {
+            if (!p) continue;
+            const { code, sig } = await p.stop();
+            if (code !== 0 && sig !== 'SIGTERM' && sig !== 'SIGKILL') {
+                failures.push(`${p.name} exited with ${code ?? sig}:\n${p.tail()}`);
+            }
+        }
+        if (this.dir && process.env.LOOKOUT_KEEP_TMP !== '1') rmSync(this.dir, { recursive: true, force: true });
+        else if (this.dir) console.log(`# logs kept in ${this.dir}`);
+        tmpDirs.delete(this.dir);
+        return failures;
+    }
+
+    logs() {
+        return [this.relay, this.cam].filter(Boolean)
+            .map((p) => `--- ${p.name} (${p.logPath})\n${p.tail()}`).join('\n');
+    }
+}
+
+// Debian's Chromium, headless, with nothing that reaches the network on its own. Playwright
+// gives every launch a fresh temporary profile (user-data dir) and removes it on close.
+export async function launchBrowser() {
+    mkdirSync(ARTEFACTS, { recursive: true });
+    return chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        timeout: 30000,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+            '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+}
+
+// Logs in through the form, as a person would, and returns the page showing the camera.
+export async function login(context, rig, who) {
+    const page = await context.newPage();
+    await page.goto(`${rig.url}/`);
+    await page.waitForURL(/\/login/);
+    await page.getByLabel('User name').fill(who.user);
+    await page.getByLabel('Password').fill(who.password);
+    await Promise.all([
+        page.waitForURL(`${rig.url}/`),
+        page.getByRole('button', { name: 'Log in' }).click(),
+    ]);
+    return page;
+}
+
+// A screenshot of the whole page. Playwright's fullPage option drops Chromium's touch
+// emulation on the way (the joystick would vanish): grow the viewport instead, then restore it.
+export async function screenshotWholePage(page, path) {
+    const size = page.viewportSize();
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    if (height > size.height) await page.setViewportSize({ width: size.width, height });
+    await page.screenshot({ path });
+    if (height > size.height) await page.setViewportSize(size);
+}

@@ -116,7 +116,7 @@ integration: $(BINS) $(INTEG_BIN)
 # playwright-core (it downloads no browser) on first use and when the lockfile changes.
 BROWSER_NPM := tests/browser/node_modules/.installed
 $(BROWSER_NPM): tests/browser/package-lock.json
-	cd tests/browser && npm ci --no-audit --no-fund
+	tests/browser/install
 	touch $@
 
 browser: $(BINS) $(BROWSER_NPM)

@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
 #include "mjpeg_writer.h"
 
 /* Room for "Content-Type: image/jpeg\r\nContent-Length: N\r\nX-Timestamp: ...\r\n..." */
@@ -22,6 +27,8 @@ struct frame {
     size_t header_len;
     size_t tail_len;
     uint8_t *buf; /* FRAME_HEADROOM + capacity + FRAME_TAILROOM bytes */
+    struct evbuffer_file_segment *segment; /* the wire bytes in a memfd, made on first use */
+    int has_segment_failed;
 };
 
 struct frame *frame_new(size_t capacity, size_t max_bytes)
@@ -97,6 +104,9 @@ void frame_unref(struct frame *f)
 {
     if (f == NULL || --f->refs > 0)
         return;
+    /* Output buffers still sending it hold their own references to the segment. */
+    if (f->segment != NULL)
+        evbuffer_file_segment_free(f->segment);
     free(f->buf);
     free(f);
 }
@@ -121,4 +131,26 @@ uint64_t frame_seq(const struct frame *f)
 int64_t frame_received_us(const struct frame *f)
 {
     return f->received_us;
+}
+
+struct evbuffer_file_segment *frame_file_segment(struct frame *f)
+{
+    if (f->segment != NULL || f->has_segment_failed)
+        return f->segment;
+    size_t len;
+    const uint8_t *wire = frame_wire(f, &len);
+    int fd = memfd_create("lookout-frame", MFD_CLOEXEC);
+    ssize_t written = fd >= 0 ? write(fd, wire, len) : -1;
+    if (written == (ssize_t)len) {
+        /* Without mmap libevent sends it with sendfile(2); CLOSE_ON_FREE: the fd goes with
+         * the segment's last reference. */
+        f->segment = evbuffer_file_segment_new(fd, 0, (ev_off_t)len,
+                                               EVBUF_FS_CLOSE_ON_FREE | EVBUF_FS_DISABLE_MMAP);
+    }
+    if (f->segment == NULL) {
+        if (fd >= 0)
+            close(fd);
+        f->has_segment_failed = 1; /* out of descriptors or memory: references it is */
+    }
+    return f->segment;
 }

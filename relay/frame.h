@@ -45,5 +45,16 @@ const uint8_t *frame_jpeg(const struct frame *f, size_t *len);
 /* The finished part (header fields, JPEG, delimiter) as sent to viewers, borrowed likewise. */
 const uint8_t *frame_wire(const struct frame *f, size_t *len);
 
+struct evbuffer_file_segment;
+
+/*
+ * The finished part written once into a memfd, as a libevent file segment, so that each plain
+ * TCP viewer is sent it with sendfile(2): the kernel copies from its page cache and the
+ * relay's per-viewer user-to-kernel copy disappears. Made on the first call and kept with the
+ * frame (borrowed: valid while a frame reference is held; evbuffer_add_file_segment takes its
+ * own). Returns NULL if no memfd could be had (out of descriptors): send by reference then.
+ */
+struct evbuffer_file_segment *frame_file_segment(struct frame *f);
+
 uint64_t frame_seq(const struct frame *f);
 int64_t frame_received_us(const struct frame *f);

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -87,16 +90,25 @@ static void on_frame_released(const void *data, size_t len, void *frame)
     frame_unref(frame);
 }
 
-/* Queue one reference to the frame's wire bytes; they leave the output buffer as sent. */
+/*
+ * Queue the frame for the viewer without copying it: as a file segment (sendfile) on plain TCP,
+ * or as a reference to the frame's memory (TLS must encrypt from memory, and it is the fallback).
+ */
 static int viewer_send(struct viewer *v, struct frame *f)
 {
     size_t len;
     const uint8_t *wire = frame_wire(f, &len);
-    frame_ref(f);
-    if (evbuffer_add_reference(bufferevent_get_output(v->bev), wire, len, on_frame_released, f) <
-        0) {
-        frame_unref(f);
-        return -ENOMEM;
+    struct evbuffer *out = bufferevent_get_output(v->bev);
+    struct evbuffer_file_segment *seg = v->hub->cfg.use_sendfile ? frame_file_segment(f) : NULL;
+    if (seg != NULL) {
+        if (evbuffer_add_file_segment(out, seg, 0, (ev_off_t)len) < 0)
+            return -ENOMEM;
+    } else {
+        frame_ref(f);
+        if (evbuffer_add_reference(out, wire, len, on_frame_released, f) < 0) {
+            frame_unref(f);
+            return -ENOMEM;
+        }
     }
     v->last_seq = frame_seq(f);
     v->is_sending = 1;
@@ -198,6 +210,12 @@ int hub_add_viewer(struct hub *hub, struct evhttp_request *req)
     bufferevent_setcb(v->bev, on_viewer_read, on_viewer_write, on_viewer_event, v);
     bufferevent_set_timeouts(v->bev, NULL, &stall);
     bufferevent_setwatermark(v->bev, EV_WRITE, 0, 0);
+    /* A frame's last partial TCP segment must not wait for the viewer's delayed ACK (Nagle:
+     * +40 ms); and a whole frame goes in one write, not libevent's default 16 KB ones, or the
+     * many small sends cost more than the frame (docs/PERFORMANCE.md). */
+    int one = 1;
+    setsockopt(bufferevent_getfd(v->bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    bufferevent_set_max_single_write(v->bev, HUB_MAX_SINGLE_WRITE);
     bufferevent_enable(v->bev, EV_READ | EV_WRITE);
     TAILQ_INSERT_TAIL(&hub->viewers, v, link);
     hub->viewer_count++;

@@ -24,10 +24,14 @@ struct hub;
 /* Called whenever the number of viewers changes, with the new count. */
 typedef void (*hub_viewers_cb)(unsigned viewers, void *arg);
 
+/* Bytes one write to a viewer may carry: more than a frame, so a frame is one system call. */
+#define HUB_MAX_SINGLE_WRITE (1024 * 1024)
+
 struct hub_config {
     unsigned max_viewers;             /* further viewers are refused (-EBUSY) */
     unsigned max_viewers_per_address; /* from one client address (-EUSERS) */
     unsigned stall_timeout_ms;        /* drop a viewer that accepts no bytes for this long */
+    int use_sendfile;                 /* plain TCP viewers: send frames with sendfile(2) */
     hub_viewers_cb on_viewers;        /* may be NULL */
     void *on_viewers_arg;
 };

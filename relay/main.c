@@ -16,6 +16,7 @@
 #include <event2/http.h>
 
 #include "access_log.h"
+#include "accept_pause.h"
 #include "auth.h"
 #include "cfg.h"
 #include "cfg_check.h"
@@ -136,6 +137,17 @@ static void on_viewers(unsigned viewers, void *arg)
     relay->is_holding_upstream = viewers > 0;
 }
 
+/* libevent's own warnings go through our log, with our levels and format. */
+static void on_libevent_log(int severity, const char *msg)
+{
+    enum log_level level = severity >= EVENT_LOG_ERR    ? LOG_LEVEL_ERROR
+                           : severity == EVENT_LOG_WARN ? LOG_LEVEL_WARN
+                           : severity == EVENT_LOG_MSG  ? LOG_LEVEL_INFO
+                                                        : LOG_LEVEL_DEBUG;
+    if (level <= log_current_level)
+        log_write(level, "libevent", "%s", msg);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
@@ -250,6 +262,7 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         return -1;
     }
     struct hub_config hc = {.max_viewers = cfg->max_viewers,
+                            .use_sendfile = cfg->tls_cert[0] == '\0',
                             .max_viewers_per_address = cfg->max_viewers_per_address,
                             .stall_timeout_ms = cfg->viewer_stall_timeout_ms,
                             .on_viewers = on_viewers,
@@ -282,6 +295,8 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     if (listen_start(http, cfg->listen_host, cfg->listen_port, scheme) < 0 ||
         start_redirect(relay, cfg, http) < 0)
         return -1;
+    /* Each viewer and connection is a descriptor; plus the camera, files and frames in memfds. */
+    accept_pause_install(http, (unsigned long)cfg->max_connections + cfg->max_viewers + 64);
     char perr[512];
     relay->presets = presets_load(cfg->presets_file, perr, sizeof(perr));
     if (relay->presets == NULL) {
@@ -368,6 +383,11 @@ int main(int argc, char **argv)
     struct relay relay = {.cfg = &cfg, .started_us = hub_now_us()};
     struct evhttp *http = NULL;
     relay.base = event_base_new();
+    /* Two priorities: the camera's connection (0) is served before the viewers (1), so a loop
+     * busy with a thousand viewers still reads every frame as it arrives. */
+    if (relay.base != NULL)
+        event_base_priority_init(relay.base, 2);
+    event_set_log_callback(on_libevent_log);
     if (relay.base == NULL) {
         LOG_ERROR("cannot create the event loop");
         return 1;

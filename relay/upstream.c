@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -322,6 +323,9 @@ static void connect_now(struct upstream *u)
     u->has_reason = 0;
     u->stats.connects++;
     u->conn = evhttp_connection_base_new(u->base, NULL, u->url.host, u->url.port);
+    /* Priority 0 of the loop's two (main.c): frames come in before viewers are served. */
+    if (u->conn != NULL)
+        bufferevent_priority_set(evhttp_connection_get_bufferevent(u->conn), 0);
     struct evhttp_request *req = evhttp_request_new(on_done, u);
     if (u->conn == NULL || req == NULL) {
         if (req != NULL)

@@ -31,6 +31,12 @@ void log_write(enum log_level level, const char *tag, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* One event, one line: a client's text in a message (a user name, a camera's status line)
+     * must not end the line and forge the next one. */
+    for (char *c = msg; *c != '\0'; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    }
 
     /* journald records its own timestamp; a terminal or file gets ours. */
     if (getenv("JOURNAL_STREAM") != NULL) {

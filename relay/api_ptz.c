@@ -148,6 +148,8 @@ void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx)
     int rc = presets_save(ctx->relay->presets, name, pan, tilt);
     if (rc == -ENOSPC)
         reply_text(req, 409, "too many presets: delete one first");
+    else if (rc == -EINVAL) /* the name was checked above: the node's angles are out of range */
+        reply_text(req, 502, "the camera reports an angle out of range; preset not saved");
     else if (rc < 0)
         reply_text(req, 500, "cannot write PRESETS_FILE; see the relay's log");
     else

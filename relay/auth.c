@@ -100,15 +100,19 @@ int auth_parse_basic(const char *authorization, char *user, size_t user_size, ch
     return rc;
 }
 
-static void keyed_digest(const struct auth *a, const char *value, unsigned char out[32])
+/* Returns 0, or -1 if OpenSSL failed (then the cache must be neither read nor written: every
+ * failure would produce the same digest). */
+static int keyed_digest(const struct auth *a, const char *value, unsigned char out[32])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned int n = 0;
+    int rc = 0;
     if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(ctx, a->key, sizeof(a->key)) != 1 ||
         EVP_DigestUpdate(ctx, value, strlen(value)) != 1 || EVP_DigestFinal_ex(ctx, out, &n) != 1)
-        memset(out, 0, 32); /* matches nothing a real key produced */
+        rc = -1;
     EVP_MD_CTX_free(ctx);
+    return rc;
 }
 
 static const struct cached *cache_find(const struct auth *a, const unsigned char d[32],
@@ -156,8 +160,8 @@ static enum auth_result check_basic(struct auth *a, const char *authorization,
                                     struct auth_identity *who, int64_t *retry_ms)
 {
     unsigned char d[32];
-    keyed_digest(a, authorization, d);
-    const struct cached *hit = cache_find(a, d, now_us);
+    int has_digest = keyed_digest(a, authorization, d) == 0;
+    const struct cached *hit = has_digest ? cache_find(a, d, now_us) : NULL;
     if (hit != NULL) {
         *who = hit->who;
         return AUTH_OK;
@@ -167,7 +171,7 @@ static enum auth_result check_basic(struct auth *a, const char *authorization,
         return AUTH_BAD;
     enum auth_result r = verify(a, name, password, address, now_us, who, retry_ms);
     explicit_bzero(password, sizeof(password));
-    if (r == AUTH_OK) {
+    if (r == AUTH_OK && has_digest) {
         struct cached *c = &a->cache[a->cache_next++ % AUTH_CACHE_ENTRIES];
         memcpy(c->digest, d, sizeof(d));
         c->expires_us = now_us + (int64_t)AUTH_CACHE_MS * 1000;

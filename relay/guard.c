@@ -47,7 +47,8 @@ static int url_authority(const char *url, char *out, size_t out_size)
     int port = evhttp_uri_get_port(u);
     int rc = -1;
     if (host != NULL && host[0] != '\0') {
-        int is_v6 = strchr(host, ':') != NULL;
+        /* libevent keeps an IP literal's brackets ("[::1]"): add them only if missing. */
+        int is_v6 = host[0] != '[' && strchr(host, ':') != NULL;
         int n = port > 0 ? snprintf(out, out_size, "%s%s%s:%d", is_v6 ? "[" : "", host,
                                     is_v6 ? "]" : "", port)
                          : snprintf(out, out_size, "%s%s%s", is_v6 ? "[" : "", host,

@@ -146,7 +146,9 @@ static struct preset *find(struct presets *p, const char *name)
 
 int presets_save(struct presets *p, const char *name, int pan_deg, int tilt_deg)
 {
-    if (!presets_name_ok(name))
+    /* The load's own range (parse_line): a preset the relay writes must not stop its next
+     * start. The angles come from the node's answers, which need not be sane. */
+    if (!presets_name_ok(name) || pan_deg < 0 || pan_deg > 360 || tilt_deg < 0 || tilt_deg > 360)
         return -EINVAL;
     struct presets before = *p;
     struct preset *e = find(p, name);

@@ -25,8 +25,9 @@ void presets_free(struct presets *p);
 
 /*
  * Save (or overwrite) `name` at pan/tilt and write the file. Names are 1-32 of A-Z a-z 0-9,
- * space, '_', '-', '.'. Returns 0; -EINVAL for a bad name; -ENOSPC past PRESETS_MAX; or the
- * negative errno of a failed write (the list in memory is then unchanged).
+ * space, '_', '-', '.'; angles 0..360 (what presets_load accepts). Returns 0; -EINVAL for a bad
+ * name or angle; -ENOSPC past PRESETS_MAX; or the negative errno of a failed write (the list in
+ * memory is then unchanged).
  */
 int presets_save(struct presets *p, const char *name, int pan_deg, int tilt_deg);
 

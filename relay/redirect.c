@@ -11,11 +11,14 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "accept_pause.h"
 #include "reply.h"
 #define LOG_TAG "redirect"
 #include "log.h"
 
 #define REDIRECT_TIMEOUT_S 10
+#define REDIRECT_MAX_HEADER_BYTES (64 * 1024)
+#define REDIRECT_MAX_BODY_BYTES 4096
 
 struct redirect {
     struct evhttp *http;
@@ -47,12 +50,20 @@ static void on_request(struct evhttp_request *req, void *arg)
         reply_text(req, 400, "a Host header is needed to redirect to HTTPS");
         return;
     }
-    const char *uri = evhttp_request_get_uri(req);
+    /* The parsed path and query, not the raw request-target: one that does not start with '/'
+     * ("@evil.example/", or a proxy's absolute "http://...") would otherwise be read as part of
+     * the authority after the host. */
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+    const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+    if (path == NULL || path[0] != '/')
+        path = "/";
     char port[8] = "";
     if (r->https_port != 443)
         snprintf(port, sizeof(port), ":%u", (unsigned)r->https_port);
     char location[2400];
-    snprintf(location, sizeof(location), "https://%s%s%s", host, port, uri ? uri : "/");
+    snprintf(location, sizeof(location), "https://%s%s%s%s%s", host, port, path,
+             query != NULL ? "?" : "", query != NULL ? query : "");
     evhttp_add_header(evhttp_request_get_output_headers(req), "Location", location);
     reply_text(req, 301, location);
 }
@@ -69,12 +80,18 @@ struct redirect *redirect_new(struct event_base *base, const char *host, uint16_
     r->https_port = https_port;
     evhttp_set_gencb(r->http, on_request, r);
     evhttp_set_timeout(r->http, REDIRECT_TIMEOUT_S);
+    /* libevent buffers headers and bodies without limit unless told: this port faces the
+     * internet too (SECURITY.md, "a bound on everything"). */
+    evhttp_set_max_headers_size(r->http, REDIRECT_MAX_HEADER_BYTES);
+    evhttp_set_max_body_size(r->http, REDIRECT_MAX_BODY_BYTES);
     struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(r->http, host, port);
     if (bound == NULL) {
         LOG_ERROR("cannot listen on %s:%u: %s", host, (unsigned)port, strerror(errno));
         redirect_free(r);
         return NULL;
     }
+    /* Out of descriptors, pause accepting as the main listener does, instead of spinning. */
+    accept_pause_install(r->http, 0);
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     char text[INET6_ADDRSTRLEN] = "?";

@@ -9,8 +9,10 @@ struct event_base;
 struct redirect;
 
 /*
- * Listen on host:port and send every request to https://<its Host>:https_port<its URI>
- * (the port left out when it is 443). Logs "redirecting to HTTPS on http://HOST:PORT/".
+ * Listen on host:port and send every request to https://<its Host>:https_port<its path and
+ * query> (the port left out when it is 443; "/" for a request-target that is not a path).
+ * Headers and bodies are bounded; out of descriptors it pauses accepting (accept_pause.h).
+ * Logs "redirecting to HTTPS on http://HOST:PORT/".
  * Returns NULL after logging why (bind failed, out of memory).
  */
 struct redirect *redirect_new(struct event_base *base, const char *host, uint16_t port,

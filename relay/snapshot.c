@@ -37,7 +37,12 @@ static void send_frame(struct evhttp_request *req, struct frame *f)
     size_t len;
     const uint8_t *jpeg = frame_jpeg(f, &len);
     /* The frame's memory goes out by reference; the reference is dropped once sent. */
-    evbuffer_add_reference(body, jpeg, len, on_release_frame, frame_ref(f));
+    if (evbuffer_add_reference(body, jpeg, len, on_release_frame, frame_ref(f)) < 0) {
+        frame_unref(f); /* not taken: no cleanup callback will run */
+        evbuffer_free(body);
+        reply_text(req, 503, "out of memory");
+        return;
+    }
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", "image/jpeg");
     evhttp_add_header(h, "Cache-Control", "no-store");

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -20,14 +21,22 @@ static int fill(const struct evhttp_uri *uri, struct url_parts *out, const char 
         *err = "URL has no host";
         return -EINVAL;
     }
-    if (strlen(host) >= sizeof(out->host)) {
+    /* libevent keeps an IP literal's brackets ("[::1]"): connecting wants the bare address. */
+    size_t host_len = strlen(host);
+    int is_ipv6 = host[0] == '[';
+    if (is_ipv6) {
+        host++;
+        host_len -= 2;
+    }
+    if (host_len >= sizeof(out->host)) {
         *err = "URL host is too long";
         return -EINVAL;
     }
     int port = evhttp_uri_get_port(uri);
     out->port = (uint16_t)(port > 0 ? port : 80);
-    snprintf(out->host, sizeof(out->host), "%s", host);
-    int is_ipv6 = strchr(host, ':') != NULL;
+    memcpy(out->host, host, host_len);
+    out->host[host_len] = '\0';
+    host = out->host;
     char port_text[16] = "";
     if (port > 0)
         snprintf(port_text, sizeof(port_text), ":%d", port);
@@ -51,16 +60,27 @@ static int fill_authorization(const char *userinfo, struct url_parts *out, const
     out->authorization[0] = '\0';
     if (userinfo == NULL || userinfo[0] == '\0')
         return 0;
-    size_t len = strlen(userinfo);
+    /* The URL percent-encodes its userinfo (RFC 3986 §3.2.1, so "p%40ss" for "p@ss"); Basic
+     * carries the plain bytes (RFC 7617). */
+    size_t len = 0;
+    char *plain = evhttp_uridecode(userinfo, 0, &len);
+    if (plain == NULL) {
+        *err = "out of memory";
+        return -ENOMEM;
+    }
+    int rc = 0;
     /* Base64 grows 3 bytes to 4; keep room for "Basic " and the NUL. */
     if ((len + 2) / 3 * 4 + 7 > sizeof(out->authorization)) {
         *err = "URL credentials are too long";
-        return -EINVAL;
+        rc = -EINVAL;
+    } else {
+        memcpy(out->authorization, "Basic ", 6);
+        EVP_EncodeBlock((unsigned char *)out->authorization + 6, (const unsigned char *)plain,
+                        (int)len);
     }
-    memcpy(out->authorization, "Basic ", 6);
-    EVP_EncodeBlock((unsigned char *)out->authorization + 6, (const unsigned char *)userinfo,
-                    (int)len);
-    return 0;
+    explicit_bzero(plain, len);
+    free(plain);
+    return rc;
 }
 
 int url_parse(const char *url, struct url_parts *out, const char **err)

@@ -20,6 +20,6 @@ struct url_parts {
 
 /*
  * Parse `url` into *out. Only http:// is accepted. Returns 0, or -EINVAL with *err set to a
- * one-line reason (a static string) for an unusable URL.
+ * one-line reason (a static string) for an unusable URL (-ENOMEM: out of memory).
  */
 int url_parse(const char *url, struct url_parts *out, const char **err);

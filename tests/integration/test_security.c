@@ -1095,6 +1095,24 @@ static void test_security_tls_redirect(void **state)
     https_url(s, "/login", want, sizeof(want));
     header_is(r.head, "Location", want);
     ts_http_response_deinit(&r);
+    /* A request-target that is not "/...": never glued after the host, where
+     * "https://127.0.0.1:PORT" "@evil.example/x" would name evil.example as the host. */
+    assert_int_equal(request(s->redirect_port, "GET", "@evil.example/x", NULL, NULL, &r), 301);
+    https_url(s, "/", want, sizeof(want));
+    header_is(r.head, "Location", want);
+    ts_http_response_deinit(&r);
+    /* The absolute form a forward proxy sends: its path and query, not the whole URL. */
+    char target[128];
+    snprintf(target, sizeof(target), "http://127.0.0.1:%u/counter?x=1", (unsigned)s->redirect_port);
+    assert_int_equal(request(s->redirect_port, "GET", target, NULL, NULL, &r), 301);
+    https_url(s, "/counter?x=1", want, sizeof(want));
+    header_is(r.head, "Location", want);
+    ts_http_response_deinit(&r);
+    /* Bounded like the main listener: a huge body is refused at once, not buffered. */
+    int status = request(s->redirect_port, "GET", "/", "Content-Length: 1000000000\r\n", NULL, &r);
+    if (status != 413)
+        fail_msg("a 1 GB body announced to the redirect listener: %d, want 413", status);
+    ts_http_response_deinit(&r);
 }
 
 /* Wait until path is larger than size (a stream still flowing). Returns its new size or -1. */

@@ -17,8 +17,12 @@
 
 #include <openssl/evp.h>
 
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
 #include "../support/tmpdir.h"
 #include "auth.h"
+#include "guard.h"
 #include "log.h"
 #include "throttle.h"
 
@@ -528,6 +532,9 @@ static void test_auth_log_names_failures_not_secrets(void **state)
         else
             n++;
     }
+    /* A name is the client's text: a line end in it must not start a forged log line. */
+    enum auth_result forged =
+        auth_login(a, "mallory\nFORGED bob logged in\r", "x", "192.0.2.12", now, &who, tok, &retry);
     enum auth_result login = auth_login(a, "bob", "bob-pass", OTHER_ADDR, now, &who, tok, &retry);
     enum auth_result check = auth_check(a, h, NULL, OTHER_ADDR, now, &who, &retry);
     auth_free(a);
@@ -536,9 +543,13 @@ static void test_auth_log_names_failures_not_secrets(void **state)
     close(saved);
     log_current_level = saved_level;
 
+    assert_int_equal(forged, AUTH_BAD);
     assert_int_equal(login, AUTH_OK);
     assert_int_equal(check, AUTH_OK);
     char *log = slurp(path);
+    if (strstr(log, "\nFORGED") != NULL || strchr(log, '\r') != NULL)
+        fail_msg("a user name broke a log line:\n%s", log);
+    assert_non_null(strstr(log, "failed login for \"mallory?FORGED bob logged in?\""));
     char count_line[64];
     snprintf(count_line, sizeof(count_line), "(%d in a row)", THROTTLE_LOCKOUT_FAILURES);
     assert_non_null(strstr(log, "failed login for \"alice\" from " ADDR));
@@ -552,6 +563,35 @@ static void test_auth_log_names_failures_not_secrets(void **state)
             fail_msg("the log holds \"%s\":\n%s", secrets[i], log);
     }
     free(log);
+}
+
+/* guard_same_origin on a request with these Host and Origin headers (either may be NULL). */
+static int same_origin(const char *host, const char *origin)
+{
+    struct evhttp_request *req = evhttp_request_new(NULL, NULL);
+    assert_non_null(req);
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    if (host != NULL)
+        assert_int_equal(evhttp_add_header(in, "Host", host), 0);
+    if (origin != NULL)
+        assert_int_equal(evhttp_add_header(in, "Origin", origin), 0);
+    int rc = guard_same_origin(req);
+    evhttp_request_free(req);
+    return rc;
+}
+
+/* The CSRF check compares like with like for IPv6 literals too: libevent keeps the brackets of
+ * an IP literal in the host it parses from Origin, and they must not be doubled. */
+static void test_auth_same_origin_ipv6(void **state)
+{
+    (void)state;
+    assert_int_equal(same_origin("127.0.0.1:5000", "http://127.0.0.1:5000"), 1);
+    assert_int_equal(same_origin("[::1]:5000", "http://[::1]:5000"), 1);
+    assert_int_equal(same_origin("[2001:DB8::7]", "https://[2001:db8::7]"), 1);
+    assert_int_equal(same_origin("[::1]:5000", "http://[::1]:5001"), 0);
+    assert_int_equal(same_origin("[::1]:5000", "http://[::2]:5000"), 0);
+    assert_int_equal(same_origin("[::1]:5000", "http://evil.example"), 0);
+    assert_int_equal(same_origin("[::1]:5000", NULL), 1);
 }
 
 int main(void)
@@ -568,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_auth_basic_cache),
         cmocka_unit_test_setup_teardown(test_auth_log_names_failures_not_secrets, make_dir,
                                         free_dir),
+        cmocka_unit_test(test_auth_same_origin_ipv6),
     };
     return cmocka_run_group_tests_name("auth", tests, group_setup, NULL);
 }

@@ -11,7 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
+#include "../support/tmpdir.h"
 #include "cfg.h"
+#include "presets.h"
+#include "url.h"
 
 static void parse_ok(const char *line, const char *want_key, const char *want_value)
 {
@@ -147,6 +152,67 @@ static void test_cfg_validate_requires_login_and_camera(void **state)
     assert_non_null(strstr(err, "CAM_URL"));
 }
 
+/* CAM_URL and SERVO_URL as the relay uses them (relay/url.c). */
+static void test_cfg_camera_url_parts(void **state)
+{
+    (void)state;
+    struct url_parts u;
+    const char *err = NULL;
+    assert_int_equal(url_parse("http://cam.local/mjpeg", &u, &err), 0);
+    assert_string_equal(u.host, "cam.local");
+    assert_int_equal(u.port, 80);
+    assert_string_equal(u.host_header, "cam.local");
+    assert_string_equal(u.path_query, "/mjpeg");
+    assert_string_equal(u.authorization, "");
+
+    /* An IPv6 literal: connected to without brackets, named with one pair in Host. */
+    assert_int_equal(url_parse("http://[::1]:8080/mjpeg?q=1", &u, &err), 0);
+    assert_string_equal(u.host, "::1");
+    assert_int_equal(u.port, 8080);
+    assert_string_equal(u.host_header, "[::1]:8080");
+    assert_string_equal(u.path_query, "/mjpeg?q=1");
+    assert_string_equal(u.display, "http://[::1]:8080/mjpeg?q=1");
+
+    /* Userinfo is percent-encoded (RFC 3986 §3.2.1); Basic carries the plain bytes (RFC 7617),
+     * so a password with '@' or '/' in it can be written at all. */
+    char want[64] = "Basic ";
+    EVP_EncodeBlock((unsigned char *)want + 6, (const unsigned char *)"admin:p@ss/w:rd", 15);
+    assert_int_equal(url_parse("http://admin:p%40ss%2Fw:rd@192.0.2.1:81/", &u, &err), 0);
+    assert_string_equal(u.authorization, want);
+    assert_string_equal(u.display, "http://192.0.2.1:81/");
+
+    assert_int_equal(url_parse("https://cam.local/", &u, &err), -EINVAL);
+    assert_int_equal(url_parse("cam.local", &u, &err), -EINVAL);
+}
+
+/* PRESETS_FILE: what presets_save writes, presets_load reads back at the next start. The angles
+ * come from the node's answers: one the load would refuse is refused when saving instead. */
+static void test_cfg_presets_file_reloads(void **state)
+{
+    (void)state;
+    char *dir = ts_tmpdir_new();
+    assert_non_null(dir);
+    char path[512], err[256];
+    snprintf(path, sizeof(path), "%s/presets", dir);
+    struct presets *p = presets_load(path, err, sizeof(err));
+    assert_non_null(p);
+    assert_int_equal(presets_save(p, "front door", 30, 120), 0);
+    assert_int_equal(presets_save(p, "too far", 30, 361), -EINVAL);
+    assert_int_equal(presets_save(p, "negative", -5, 90), -EINVAL);
+    assert_int_equal(presets_count(p), 1);
+    presets_free(p);
+    p = presets_load(path, err, sizeof(err));
+    if (p == NULL)
+        fail_msg("the relay cannot read the presets it wrote: %s", err);
+    int pan = 0, tilt = 0;
+    assert_int_equal(presets_find(p, "front door", &pan, &tilt), 0);
+    assert_int_equal(pan, 30);
+    assert_int_equal(tilt, 120);
+    assert_int_equal(presets_count(p), 1);
+    presets_free(p);
+    ts_tmpdir_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +222,8 @@ int main(void)
         cmocka_unit_test(test_cfg_file_and_environment),
         cmocka_unit_test(test_cfg_file_errors_name_file_line_key),
         cmocka_unit_test(test_cfg_validate_requires_login_and_camera),
+        cmocka_unit_test(test_cfg_camera_url_parts),
+        cmocka_unit_test(test_cfg_presets_file_reloads),
     };
     return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);
 }

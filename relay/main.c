@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
@@ -303,12 +304,20 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         LOG_ERROR("PRESETS_FILE: %s", perr);
         return -1;
     }
-    relay->ptz = ptz_new(relay->base, cfg->servo_url, &err);
+    /* Camera URLs may name a host (a dynamic-DNS name): resolve it off the loop. Without a
+     * resolv.conf this is NULL and libevent falls back to a blocking lookup. */
+    relay->dns = evdns_base_new(relay->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+                                                 EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+    if (relay->dns == NULL)
+        LOG_WARN("no DNS resolver (resolv.conf): host names in CAM_URL and SERVO_URL will be "
+                 "resolved with a blocking lookup");
+    relay->ptz = ptz_new(relay->base, relay->dns, cfg->servo_url, &err);
     if (relay->ptz == NULL) {
         LOG_ERROR("SERVO_URL: %s", err);
         return -1;
     }
     struct upstream_config uc = {.url = cfg->cam_url,
+                                 .dns = relay->dns,
                                  .max_frame_bytes = cfg->max_frame_bytes,
                                  .stall_timeout_ms = cfg->upstream_stall_timeout_ms,
                                  .backoff_min_ms = 250,
@@ -414,6 +423,8 @@ int main(int argc, char **argv)
     upstream_free(relay.upstream);
     ptz_free(relay.ptz);
     presets_free(relay.presets);
+    if (relay.dns != NULL)
+        evdns_base_free(relay.dns, 1); /* after its users: fails what is still resolving */
     if (http != NULL)
         evhttp_free(http);
     redirect_free(relay.redirect);

@@ -42,6 +42,7 @@ struct batch {
 
 struct ptz {
     struct event_base *base;
+    struct evdns_base *dns;
     int is_enabled;
     struct url_parts url;
     struct evhttp_connection *conn; /* of the request in flight, NULL when idle */
@@ -177,7 +178,7 @@ static void send_batch(struct ptz *ptz)
     struct batch *b = &ptz->in_flight;
     char target[1200];
     build_query(ptz, b, target, sizeof(target));
-    ptz->conn = evhttp_connection_base_new(ptz->base, NULL, ptz->url.host, ptz->url.port);
+    ptz->conn = evhttp_connection_base_new(ptz->base, ptz->dns, ptz->url.host, ptz->url.port);
     struct evhttp_request *req = evhttp_request_new(on_reply, ptz);
     if (ptz->conn == NULL || req == NULL) {
         if (req != NULL)
@@ -231,7 +232,8 @@ static void on_sync_timer(evutil_socket_t fd, short what, void *arg)
         ptz_move(ptz, 0, 0, on_sync_done, ptz);
 }
 
-struct ptz *ptz_new(struct event_base *base, const char *servo_url, const char **err)
+struct ptz *ptz_new(struct event_base *base, struct evdns_base *dns, const char *servo_url,
+                    const char **err)
 {
     struct ptz *ptz = calloc(1, sizeof(*ptz));
     if (ptz == NULL) {
@@ -239,6 +241,7 @@ struct ptz *ptz_new(struct event_base *base, const char *servo_url, const char *
         return NULL;
     }
     ptz->base = base;
+    ptz->dns = dns;
     ptz->pan_deg = 90;
     ptz->tilt_deg = 90;
     ptz->limits_deg[0] = LIMIT_MIN_DEG;

@@ -8,6 +8,7 @@
  * JSON answer ("target_pan", "target_tilt"); a node that answers without JSON (the original
  * firmware) is tracked locally, clamped to 0..180 from the 90/90 it starts at.
  */
+struct evdns_base;
 struct event_base;
 struct ptz;
 
@@ -20,10 +21,12 @@ typedef void (*ptz_done_cb)(int status, int pan_deg, int tilt_deg, const char *r
 
 /*
  * New forwarder for `servo_url` (http://host[:port]/control_servo), NULL or "" for none (every
- * move then fails with 503). Asks the node for its angles at once (a zero move).
+ * move then fails with 503). Asks the node for its angles at once (a zero move). dns (borrowed,
+ * may be NULL: blocking resolution) resolves a host name without blocking the loop.
  * Returns NULL with *err set (static string) for a bad URL or on allocation failure.
  */
-struct ptz *ptz_new(struct event_base *base, const char *servo_url, const char **err);
+struct ptz *ptz_new(struct event_base *base, struct evdns_base *dns, const char *servo_url,
+                    const char **err);
 
 /* Free; pending callers are answered 503 first. ptz_free(NULL) is a no-op. */
 void ptz_free(struct ptz *ptz);

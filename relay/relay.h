@@ -9,6 +9,7 @@ struct access_log;
 struct auth;
 struct connlimit;
 struct cfg;
+struct evdns_base;
 struct event_base;
 struct hub;
 struct offline;
@@ -21,6 +22,7 @@ struct upstream;
 
 struct relay {
     struct event_base *base;
+    struct evdns_base *dns; /* NULL without a resolv.conf */
     const struct cfg *cfg;
     struct hub *hub;
     struct upstream *upstream;

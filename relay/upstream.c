@@ -322,7 +322,7 @@ static void connect_now(struct upstream *u)
     u->is_online = 0;
     u->has_reason = 0;
     u->stats.connects++;
-    u->conn = evhttp_connection_base_new(u->base, NULL, u->url.host, u->url.port);
+    u->conn = evhttp_connection_base_new(u->base, u->cfg.dns, u->url.host, u->url.port);
     /* Priority 0 of the loop's two (main.c): frames come in before viewers are served. */
     if (u->conn != NULL)
         bufferevent_priority_set(evhttp_connection_get_bufferevent(u->conn), 0);

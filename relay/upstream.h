@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct evdns_base;
 struct event_base;
 struct frame;
 struct upstream;
@@ -25,6 +26,8 @@ struct upstream_config {
     unsigned backoff_min_ms;    /* first reconnect delay */
     unsigned backoff_max_ms;    /* reconnect delay cap */
     unsigned idle_timeout_ms;   /* with nobody watching, disconnect after this; 0 = stay connected */
+    struct evdns_base *dns;     /* resolves a host name without blocking the loop; borrowed, or
+                                   NULL (libevent then resolves with a blocking getaddrinfo) */
 };
 
 struct upstream_stats {

@@ -20,6 +20,8 @@
 #include "relay.h"
 #include "reply.h"
 #include "routes.h"
+#define LOG_TAG "ptz"
+#include "log.h"
 
 static void on_moved(int status, int pan_deg, int tilt_deg, const char *reason, void *arg)
 {
@@ -138,6 +140,13 @@ static int preset_name(struct evhttp_request *req, char *out, size_t out_size)
     return ok ? 0 : -1;
 }
 
+/* The file could not be written: the list in memory is unchanged; say why in the log. */
+static void write_failed(struct evhttp_request *req, const struct route_ctx *ctx, int rc)
+{
+    LOG_ERROR("cannot write PRESETS_FILE %s: %s", ctx->relay->cfg->presets_file, strerror(-rc));
+    reply_text(req, 500, "cannot write PRESETS_FILE; see the relay's log");
+}
+
 void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     char name[PRESET_NAME_MAX + 1];
@@ -151,7 +160,7 @@ void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx)
     else if (rc == -EINVAL) /* the name was checked above: the node's angles are out of range */
         reply_text(req, 502, "the camera reports an angle out of range; preset not saved");
     else if (rc < 0)
-        reply_text(req, 500, "cannot write PRESETS_FILE; see the relay's log");
+        write_failed(req, ctx, rc);
     else
         reply_presets(req, ctx->relay->presets);
 }
@@ -178,7 +187,7 @@ void api_preset_delete(struct evhttp_request *req, const struct route_ctx *ctx)
     if (rc == -ENOENT)
         reply_text(req, 404, "no preset by that name");
     else if (rc < 0)
-        reply_text(req, 500, "cannot write PRESETS_FILE; see the relay's log");
+        write_failed(req, ctx, rc);
     else
         reply_presets(req, ctx->relay->presets);
 }

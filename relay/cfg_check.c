@@ -80,6 +80,12 @@ int cfg_check_finish(const struct cfg *c, FILE *ok_out, FILE *err_out)
         fprintf(err_out, "out of memory\n");
         return 1;
     }
+    const char *why = NULL;
+    if (c->username[0] != '\0' && c->password_hash[0] != '\0' &&
+        users_add(users, c->username, c->password_hash, ROLE_OPERATOR, &why) < 0) {
+        fprintf(err_out, "HTTP_AUTH_PASSWORD_HASH: %s\n", why);
+        is_ok = 0;
+    }
     if (c->users_file[0] != '\0' && users_load_file(users, c->users_file, err, sizeof(err)) < 0) {
         fprintf(err_out, "USERS_FILE: %s\n", err);
         is_ok = 0;

@@ -165,6 +165,7 @@ static int write_response_head(struct bufferevent *bev)
                                "Cache-Control: no-store, no-cache, must-revalidate, max-age=0\r\n"
                                "Pragma: no-cache\r\n"
                                "X-Content-Type-Options: nosniff\r\n"
+                               "Referrer-Policy: same-origin\r\n"
                                "Connection: close\r\n"
                                "\r\n"
                                "--" HUB_BOUNDARY "\r\n");

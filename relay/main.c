@@ -49,6 +49,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: lookout [--env FILE] [--listen ADDR:PORT] [--log-level LEVEL]\n"
+            "       lookout --check-config [--env FILE]\n"
+            "       lookout passwd NAME [viewer|operator]\n"
             "\n"
             "The Lookout relay: one connection to the camera (CAM_URL), the live stream to any\n"
             "number of viewers, a web page to watch and steer (SERVO_URL).\n"
@@ -59,6 +61,9 @@ static void usage(FILE *out)
             "  --check-config     report every configuration error and exit (0: config ok)\n"
             "  --help             show this help\n"
             "  --version          show the version\n"
+            "\n"
+            "`lookout passwd NAME [ROLE]` reads a password (terminal or stdin) and prints a\n"
+            "USERS_FILE line with its yescrypt hash.\n"
             "\n"
             "Settings (.env keys, overridden by the environment): HTTP_AUTH_USERNAME,\n"
             "HTTP_AUTH_PASSWORD, CAM_URL, SERVO_URL, LISTEN, MAX_VIEWERS, MAX_FRAME_BYTES, ...\n"
@@ -121,6 +126,12 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
 static void on_frame(struct frame *frame, int64_t received_us, void *arg)
 {
     struct relay *relay = arg;
+    /* The first frame of a connection may come from a node that restarted: re-read its angles. */
+    uint64_t connects = upstream_connects(relay->upstream);
+    if (connects != relay->angles_read_at_connect) {
+        relay->angles_read_at_connect = connects;
+        ptz_refresh(relay->ptz);
+    }
     hub_publish(relay->hub, frame, received_us);
     snapshot_on_frame(relay->snapshot);
 }

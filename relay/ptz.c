@@ -53,6 +53,8 @@ struct ptz {
     int tilt_deg;
     int limits_deg[4]; /* pan min, pan max, tilt min, tilt max */
     int is_confirmed;
+    int last_error;          /* enum evhttp_request_error of the request in flight, or -1 */
+    int is_failure_logged;   /* said once until the node answers again */
     struct event *sync_timer; /* asks again for the angles until the node has answered once */
 };
 
@@ -120,18 +122,41 @@ static void update_angles(struct ptz *ptz, struct evhttp_request *req)
                           ptz->limits_deg[3]);
 }
 
+static void on_error(enum evhttp_request_error error, void *arg)
+{
+    struct ptz *ptz = arg;
+    ptz->last_error = (int)error;
+}
+
+/* One line when the node stops answering, one when it is back: not one per retry. */
+static void log_failure(struct ptz *ptz, const char *what)
+{
+    if (ptz->is_failure_logged)
+        return;
+    ptz->is_failure_logged = 1;
+    LOG_WARN("camera control %s: %s", ptz->url.display, what);
+}
+
 static void on_reply(struct evhttp_request *req, void *arg)
 {
     struct ptz *ptz = arg;
     int code = req ? evhttp_request_get_response_code(req) : 0;
     if (code == 200) {
+        if (ptz->is_failure_logged)
+            LOG_INFO("camera control %s answers again", ptz->url.display);
+        ptz->is_failure_logged = 0;
         update_angles(ptz, req);
         answer(&ptz->in_flight, 200, ptz->pan_deg, ptz->tilt_deg, NULL);
+    } else if (code == 0 && ptz->last_error == EVREQ_HTTP_TIMEOUT) {
+        log_failure(ptz, "no answer within the timeout");
+        answer(&ptz->in_flight, 504, 0, 0, "camera control did not answer in time");
     } else if (code == 0) {
-        LOG_WARN("camera control unreachable (refused, or no answer within %d s)", PTZ_TIMEOUT_S);
-        answer(&ptz->in_flight, 504, 0, 0, "camera control did not answer");
+        /* Refused, reset or unresolvable: libevent 2.1 reports a failed connect with code 0
+         * and often no error callback at all. */
+        log_failure(ptz, "unreachable");
+        answer(&ptz->in_flight, 502, 0, 0, "camera control unreachable");
     } else {
-        LOG_WARN("camera control answered HTTP %d", code);
+        LOG_WARN("camera control %s answered HTTP %d", ptz->url.display, code);
         answer(&ptz->in_flight, 502, 0, 0, "camera control refused the move");
     }
     /* This connection is freed by libevent once this callback returns. */
@@ -190,6 +215,8 @@ static void send_batch(struct ptz *ptz)
         return;
     }
     evhttp_connection_set_timeout(ptz->conn, PTZ_TIMEOUT_S);
+    ptz->last_error = -1;
+    evhttp_request_set_error_cb(req, on_error);
     evhttp_connection_set_max_body_size(ptz->conn, PTZ_REPLY_MAX);
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Host", ptz->url.host_header);
@@ -318,6 +345,12 @@ int ptz_move_to(struct ptz *ptz, int has_pan, int pan_deg, int has_tilt, int til
     struct axis_cmd pan = {has_pan, has_pan ? pan_deg : 0};
     struct axis_cmd tilt = {has_tilt, has_tilt ? tilt_deg : 0};
     return enqueue(ptz, &pan, &tilt, done, arg);
+}
+
+void ptz_refresh(struct ptz *ptz)
+{
+    if (ptz->is_enabled && ptz->sync_timer != NULL)
+        ptz_move(ptz, 0, 0, on_sync_done, ptz);
 }
 
 void ptz_get_limits(const struct ptz *ptz, int limits_deg[4])

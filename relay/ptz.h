@@ -47,6 +47,12 @@ int ptz_move(struct ptz *ptz, int tr_deg, int el_deg, ptz_done_cb done, void *ar
 int ptz_move_to(struct ptz *ptz, int has_pan, int pan_deg, int has_tilt, int tilt_deg,
                 ptz_done_cb done, void *arg);
 
+/*
+ * Ask the node for its angles again (a zero move), e.g. when its stream comes back after a
+ * restart: a restarted node is back at its home angles, not where the relay last sent it.
+ */
+void ptz_refresh(struct ptz *ptz);
+
 /* The node's angle limits: pan min, pan max, tilt min, tilt max (0..180 until it says). */
 void ptz_get_limits(const struct ptz *ptz, int limits_deg[4]);
 

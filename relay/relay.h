@@ -37,5 +37,6 @@ struct relay {
     struct redirect *redirect;    /* HTTP_REDIRECT_LISTEN, or NULL */
     int64_t started_us;
     int is_holding_upstream; /* viewers hold the camera connection open */
+    uint64_t angles_read_at_connect; /* the upstream connection whose node angles were read */
     int is_tls;              /* the listener speaks HTTPS: cookies get Secure */
 };

@@ -72,6 +72,14 @@ static void on_page(struct evhttp_request *req, const struct route_ctx *ctx)
 
 static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
 {
+    if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+        /* The stream's headers only: a monitor's HEAD must not become a viewer. */
+        struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+        evhttp_add_header(h, "Content-Type", "multipart/x-mixed-replace;boundary=" HUB_BOUNDARY);
+        evhttp_add_header(h, "Cache-Control", "no-store");
+        evhttp_send_reply(req, 200, "OK", NULL);
+        return;
+    }
     struct relay *relay = ctx->relay;
     struct access_log_stream logged;
     access_log_stream_begin(&logged, req); /* before the hub owns req */
@@ -179,9 +187,12 @@ static const struct route routes[] = {
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz},
 };
 
+/* HEAD is a GET without the body (RFC 9110 §9.3.2): evhttp leaves the body out itself. */
 static int method_bit(enum evhttp_cmd_type cmd)
 {
-    return cmd == EVHTTP_REQ_GET ? M_GET : cmd == EVHTTP_REQ_POST ? M_POST : 0;
+    return (cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) ? M_GET
+           : cmd == EVHTTP_REQ_POST                          ? M_POST
+                                                             : 0;
 }
 
 static void add_security_headers(struct evhttp_request *req, const struct relay *relay)

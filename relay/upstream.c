@@ -229,7 +229,7 @@ static void on_done(struct evhttp_request *req, void *arg)
     drop_partial(u);
     /* Say it once per cause, not on every retry of an unreachable camera. */
     if (strcmp(u->logged_reason, u->reason) != 0) {
-        LOG_WARN("camera offline: %s; retrying with backoff", u->reason);
+        LOG_WARN("camera %s offline: %s; retrying with backoff", u->url.display, u->reason);
         snprintf(u->logged_reason, sizeof(u->logged_reason), "%s", u->reason);
     }
     schedule_retry(u);
@@ -292,6 +292,11 @@ double upstream_fps(const struct upstream *u, int64_t now_us)
     if (n < 2 || newest == oldest)
         return 0.0;
     return (double)(n - 1) * 1e6 / (double)(newest - oldest);
+}
+
+uint64_t upstream_connects(const struct upstream *u)
+{
+    return u->stats.connects;
 }
 
 int upstream_is_standby(const struct upstream *u)

@@ -64,6 +64,9 @@ void upstream_get_stats(const struct upstream *u, struct upstream_stats *out);
 void upstream_hold(struct upstream *u);
 void upstream_release(struct upstream *u);
 
+/* Connection attempts so far: changes with every new connection to the camera. */
+uint64_t upstream_connects(const struct upstream *u);
+
 /* 1 while deliberately disconnected for lack of viewers. */
 int upstream_is_standby(const struct upstream *u);
 

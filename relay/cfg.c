@@ -184,6 +184,21 @@ int cfg_set(struct cfg *c, const char *key, const char *value, const char **reas
     return -ENOENT;
 }
 
+void cfg_explain(const char *key, const char *value, const char *reason, char *out,
+                 size_t out_size)
+{
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const struct key_def *k = &keys[i];
+        if (strcmp(k->name, key) == 0 && (k->kind == K_UNSIGNED || k->kind == K_SIZE)) {
+            /* Numbers are never secret: show what was read, and what would be right. */
+            snprintf(out, out_size, "expected a whole number from %lu to %lu, got \"%.40s\"",
+                     k->min, k->max, value);
+            return;
+        }
+    }
+    snprintf(out, out_size, "%s", reason);
+}
+
 static const char *skip_blank(const char *p)
 {
     while (*p == ' ' || *p == '\t')
@@ -302,7 +317,9 @@ int cfg_load_file(struct cfg *c, const char *path, int must_exist, char *err, si
             if (r == -ENOENT) {
                 LOG_WARN("%s:%u: %s: unknown key, ignored", path, lineno, key);
             } else if (r < 0) {
-                snprintf(err, err_size, "%s:%u: %s: %s", path, lineno, key, reason);
+                char why[160];
+                cfg_explain(key, value, reason, why, sizeof(why));
+                snprintf(err, err_size, "%s:%u: %s: %s", path, lineno, key, why);
                 rc = r;
             }
         }
@@ -320,7 +337,9 @@ int cfg_load_environment(struct cfg *c, char *err, size_t err_size)
         const char *v = getenv(keys[i].name);
         const char *reason = NULL;
         if (v != NULL && cfg_set(c, keys[i].name, v, &reason) < 0) {
-            snprintf(err, err_size, "environment: %s: %s", keys[i].name, reason);
+            char why[160];
+            cfg_explain(keys[i].name, v, reason, why, sizeof(why));
+            snprintf(err, err_size, "environment: %s: %s", keys[i].name, why);
             return -EINVAL;
         }
     }

@@ -69,6 +69,13 @@ int cfg_parse_line(const char *line, char *key, size_t key_size, char *value, si
 int cfg_set(struct cfg *c, const char *key, const char *value, const char **reason);
 
 /*
+ * The message for a value cfg_set refused: for numeric keys "expected a whole number from MIN to
+ * MAX, got \"VALUE\"" (never a secret), otherwise `reason` as is. Writes it NUL-terminated.
+ */
+void cfg_explain(const char *key, const char *value, const char *reason, char *out,
+                 size_t out_size);
+
+/*
  * Read a .env file. A missing file is an error only if must_exist. Unknown keys are warned
  * about by name and skipped. Returns 0, or a negative errno with err holding
  * "FILE:LINE: KEY: reason" (or "FILE: reason").

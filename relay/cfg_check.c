@@ -48,7 +48,9 @@ int cfg_check_file(const char *path, int must_exist, FILE *out)
             fprintf(out, "%s:%u: %s%s%s\n", path, lineno, key, key[0] ? ": " : "", reason);
             errors++;
         } else if (key[0] != '\0' && cfg_set(&scratch, key, value, &reason) == -EINVAL) {
-            fprintf(out, "%s:%u: %s: %s\n", path, lineno, key, reason);
+            char why[160];
+            cfg_explain(key, value, reason, why, sizeof(why));
+            fprintf(out, "%s:%u: %s: %s\n", path, lineno, key, why);
             errors++;
         }
     }

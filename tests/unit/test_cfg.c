@@ -128,8 +128,8 @@ static void test_cfg_file_errors_name_file_line_key(void **state)
     cfg_defaults(&c);
     assert_int_equal(cfg_load_file(&c, path, 1, err, sizeof(err)), -EINVAL);
     char want[200];
-    snprintf(want, sizeof(want), "%s:3: MAX_VIEWERS: not a whole number in the allowed range",
-             path);
+    snprintf(want, sizeof(want),
+             "%s:3: MAX_VIEWERS: expected a whole number from 1 to 100000, got \"lots\"", path);
     assert_string_equal(err, want);
     unlink(path);
 

@@ -29,6 +29,8 @@ struct auth {
     struct throttle *throttle;
     unsigned char key[32]; /* random per process: cached digests mean nothing elsewhere */
     struct cached cache[AUTH_CACHE_ENTRIES];
+    int64_t checks_window_us; /* start of the current second of password checks */
+    unsigned checks_in_window;
     unsigned cache_next;
     struct auth_stats stats;
 };
@@ -137,6 +139,19 @@ static enum auth_result verify(struct auth *a, const char *name, const char *pas
         *retry_ms = wait;
         return AUTH_THROTTLED;
     }
+    /* Each check is a yescrypt run on the event loop (~15 ms here): guesses from many
+     * addresses at once must not starve the stream, so the whole relay does at most
+     * AUTH_MAX_CHECKS_PER_S of them. Cached Basic headers and sessions cost none. */
+    if (now_us - a->checks_window_us >= 1000000) {
+        a->checks_window_us = now_us;
+        a->checks_in_window = 0;
+    }
+    if (a->checks_in_window >= AUTH_MAX_CHECKS_PER_S) {
+        a->stats.throttled++;
+        *retry_ms = (a->checks_window_us + 1000000 - now_us + 999) / 1000;
+        return AUTH_THROTTLED;
+    }
+    a->checks_in_window++;
     enum user_role role = users_verify(a->users, name, password);
     if (role == ROLE_NONE) {
         a->stats.failures++;

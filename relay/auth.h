@@ -15,6 +15,8 @@
 
 #define AUTH_CACHE_ENTRIES 64
 #define AUTH_CACHE_MS (10 * 60 * 1000)
+/* Password checks (yescrypt) the whole relay does per second at most; more wait (429). */
+#define AUTH_MAX_CHECKS_PER_S 20
 
 struct auth;
 

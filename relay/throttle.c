@@ -1,5 +1,6 @@
 #include "throttle.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,23 @@ struct throttle *throttle_new(void)
 void throttle_free(struct throttle *t)
 {
     free(t);
+}
+
+/*
+ * The unit that is throttled: an IPv4 address, or an IPv6 address's /64. One subscriber
+ * usually holds a whole /64, so counting per /128 would give a guesser 2^64 fresh addresses.
+ */
+static const char *key_of(const char *address, char *out, size_t out_size)
+{
+    struct in6_addr a6;
+    if (strchr(address, ':') == NULL || inet_pton(AF_INET6, address, &a6) != 1)
+        return address;
+    memset(a6.s6_addr + 8, 0, 8);
+    char text[INET6_ADDRSTRLEN];
+    if (inet_ntop(AF_INET6, &a6, text, sizeof(text)) == NULL)
+        return address;
+    snprintf(out, out_size, "%s/64", text);
+    return out;
 }
 
 static struct entry *find(struct throttle *t, const char *address)
@@ -47,6 +65,8 @@ static int64_t delay_ms(unsigned failures)
 
 int64_t throttle_wait_ms(struct throttle *t, const char *address, int64_t now_us)
 {
+    char key[64];
+    address = key_of(address, key, sizeof(key));
     struct entry *e = find(t, address);
     if (e == NULL)
         return 0;
@@ -61,6 +81,8 @@ int64_t throttle_wait_ms(struct throttle *t, const char *address, int64_t now_us
 
 unsigned throttle_fail(struct throttle *t, const char *address, int64_t now_us)
 {
+    char key[64];
+    address = key_of(address, key, sizeof(key));
     struct entry *e = find(t, address);
     if (e == NULL) {
         /* A free slot, else the one whose last failure is oldest. */
@@ -83,6 +105,8 @@ unsigned throttle_fail(struct throttle *t, const char *address, int64_t now_us)
 
 void throttle_succeed(struct throttle *t, const char *address)
 {
+    char key[64];
+    address = key_of(address, key, sizeof(key));
     struct entry *e = find(t, address);
     if (e != NULL)
         memset(e, 0, sizeof(*e));

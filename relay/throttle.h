@@ -6,8 +6,9 @@
  * a delay that doubles with every failure (1 s, 2 s, 4 s, ... up to THROTTLE_MAX_DELAY_MS);
  * from THROTTLE_LOCKOUT_FAILURES failures on, the address is locked out for
  * THROTTLE_LOCKOUT_MS. An attempt inside the delay is refused without checking the password
- * (429), so a guesser gains nothing by hurrying. A success clears the address. The table is
- * bounded (THROTTLE_MAX_ADDRESSES, least recently failed evicted).
+ * (429), so a guesser gains nothing by hurrying. A success clears the address. IPv6 clients
+ * are counted per /64 (what one subscriber usually holds). The table is bounded
+ * (THROTTLE_MAX_ADDRESSES, least recently failed evicted).
  */
 #include <stdint.h>
 

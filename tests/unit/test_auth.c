@@ -594,6 +594,29 @@ static void test_auth_same_origin_ipv6(void **state)
     assert_int_equal(same_origin("[::1]:5000", NULL), 1);
 }
 
+/* Guesses spread over many addresses still cost at most AUTH_MAX_CHECKS_PER_S password checks. */
+static void test_auth_global_check_rate(void **state)
+{
+    (void)state;
+    struct auth *a = make_auth();
+    struct auth_identity who;
+    int64_t retry = 0;
+    char h[128], addr[32];
+    basic("alice:guess", h, sizeof(h));
+    for (unsigned i = 0; i < AUTH_MAX_CHECKS_PER_S; i++) {
+        snprintf(addr, sizeof(addr), "198.51.100.%u", i + 1);
+        assert_int_equal(auth_check(a, h, NULL, addr, T0, &who, &retry), AUTH_BAD);
+    }
+    assert_int_equal(auth_check(a, h, NULL, "203.0.113.1", T0 + 300 * MS, &who, &retry),
+                     AUTH_THROTTLED);
+    assert_int_equal(retry, 700);
+    /* The next second has room again, and the right password works. */
+    assert_int_equal(auth_check(a, basic("alice:alice-pass", h, sizeof(h)), NULL, "203.0.113.1",
+                                T0 + 1000 * MS, &who, &retry),
+                     AUTH_OK);
+    auth_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -606,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_auth_check_session_cookie_versus_basic),
         cmocka_unit_test(test_auth_throttled_after_repeated_failures),
         cmocka_unit_test(test_auth_basic_cache),
+        cmocka_unit_test(test_auth_global_check_rate),
         cmocka_unit_test_setup_teardown(test_auth_log_names_failures_not_secrets, make_dir,
                                         free_dir),
         cmocka_unit_test(test_auth_same_origin_ipv6),

@@ -130,6 +130,19 @@ static void test_throttle_other_addresses_unaffected(void **state)
     throttle_free(t);
 }
 
+static void test_throttle_ipv6_counts_per_64(void **state)
+{
+    (void)state;
+    struct throttle *t = table();
+    /* Addresses of one /64 are one client; the next /64 is another. */
+    assert_int_equal(throttle_fail(t, "2001:db8:1:2::1", T0), 1);
+    assert_int_equal(throttle_fail(t, "2001:db8:1:2:aaaa:bbbb:cccc:dddd", T0), 2);
+    assert_int_equal(throttle_fail(t, "2001:db8:1:3::1", T0), 1);
+    throttle_succeed(t, "2001:db8:1:2::ffff");
+    assert_int_equal(throttle_fail(t, "2001:db8:1:2::1", T0), 1);
+    throttle_free(t);
+}
+
 static void test_throttle_table_is_bounded(void **state)
 {
     (void)state;
@@ -160,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_throttle_lockout_ends_and_starts_afresh),
         cmocka_unit_test(test_throttle_success_clears),
         cmocka_unit_test(test_throttle_other_addresses_unaffected),
+        cmocka_unit_test(test_throttle_ipv6_counts_per_64),
         cmocka_unit_test(test_throttle_table_is_bounded),
     };
     return cmocka_run_group_tests_name("throttle", tests, NULL, NULL);

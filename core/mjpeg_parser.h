@@ -44,9 +44,9 @@ struct mjpeg_span {
 
 struct mjpeg_parser {
     /* Public, read-only. */
-    long content_length;        /* of the current part after MJPEG_PART_BEGIN, or -1 if absent */
-    unsigned long parts;        /* complete parts reported */
-    unsigned long errors;       /* parts dropped as too big or malformed */
+    long content_length;         /* of the current part after MJPEG_PART_BEGIN, or -1 if absent */
+    unsigned long parts;         /* complete parts reported */
+    unsigned long errors;        /* parts dropped as too big or malformed */
     unsigned long skipped_bytes; /* preamble and resync bytes that belonged to no part */
 
     /* Private. */
@@ -54,21 +54,21 @@ struct mjpeg_parser {
     size_t _max_frame_bytes;
     char _boundary[MJPEG_BOUNDARY_MAX + 1]; /* without leading dashes */
     size_t _boundary_len;
-    size_t _part_bytes;      /* body bytes reported for the current part */
-    size_t _header_bytes;    /* bytes of the current header block */
-    int _match;              /* progress through the delimiter, see mjpeg_parser.c */
-    size_t _dashes;          /* dashes seen at the start of a candidate delimiter line */
-    size_t _boundary_pos;    /* boundary bytes matched so far */
+    size_t _part_bytes;   /* body bytes reported for the current part */
+    size_t _header_bytes; /* bytes of the current header block */
+    int _match;           /* progress through the delimiter, see mjpeg_parser.c */
+    size_t _dashes;       /* dashes seen at the start of a candidate delimiter line */
+    size_t _boundary_pos; /* boundary bytes matched so far */
     int _has_cr;
     char _line[MJPEG_LINE_MAX];
     size_t _line_len;
     int _line_overflow;
-    int _skipping;            /* dropping the current part's body */
+    int _skipping;                          /* dropping the current part's body */
     uint8_t _held[MJPEG_BOUNDARY_MAX + 32]; /* a delimiter prefix held back, maybe body bytes */
     size_t _held_len;
     uint8_t _flush[MJPEG_BOUNDARY_MAX + 32]; /* held bytes that turned out to be body */
     size_t _flush_len;
-    int _pending_end;         /* an END to report after the last PART_END */
+    int _pending_end; /* an END to report after the last PART_END */
 };
 
 /*

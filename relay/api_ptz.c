@@ -81,8 +81,8 @@ void api_move(struct evhttp_request *req, const struct route_ctx *ctx)
     }
     struct ptz *ptz = ctx->relay->ptz;
     if (move.mode == QUERY_MODE_ABSOLUTE)
-        busy_check(req, ptz_move_to(ptz, move.has_pan, move.pan_deg, move.has_tilt,
-                                    move.tilt_deg, on_moved, req));
+        busy_check(req, ptz_move_to(ptz, move.has_pan, move.pan_deg, move.has_tilt, move.tilt_deg,
+                                    on_moved, req));
     else
         busy_check(req, ptz_move(ptz, move.has_pan ? move.pan_deg : 0,
                                  move.has_tilt ? move.tilt_deg : 0, on_moved, req));
@@ -92,8 +92,8 @@ void api_home(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     int lim[4];
     ptz_get_limits(ctx->relay->ptz, lim);
-    busy_check(req, ptz_move_to(ctx->relay->ptz, 1, (lim[0] + lim[1]) / 2, 1,
-                                (lim[2] + lim[3]) / 2, on_moved, req));
+    busy_check(req, ptz_move_to(ctx->relay->ptz, 1, (lim[0] + lim[1]) / 2, 1, (lim[2] + lim[3]) / 2,
+                                on_moved, req));
 }
 
 static void reply_presets(struct evhttp_request *req, const struct presets *p)
@@ -109,8 +109,8 @@ static void reply_presets(struct evhttp_request *req, const struct presets *p)
         int pan, tilt;
         presets_get(p, i, &name, &pan, &tilt);
         /* Names are limited to letters, digits, space and "_-.": nothing to escape. */
-        evbuffer_add_printf(body, "%s{\"name\":\"%s\",\"pan\":%d,\"tilt\":%d}", i ? "," : "",
-                            name, pan, tilt);
+        evbuffer_add_printf(body, "%s{\"name\":\"%s\",\"pan\":%d,\"tilt\":%d}", i ? "," : "", name,
+                            pan, tilt);
     }
     evbuffer_add_printf(body, "]}\n");
     reply_json(req, 200, body);

@@ -170,9 +170,8 @@ static enum auth_result verify(struct auth *a, const char *name, const char *pas
     return AUTH_OK;
 }
 
-static enum auth_result check_basic(struct auth *a, const char *authorization,
-                                    const char *address, int64_t now_us,
-                                    struct auth_identity *who, int64_t *retry_ms)
+static enum auth_result check_basic(struct auth *a, const char *authorization, const char *address,
+                                    int64_t now_us, struct auth_identity *who, int64_t *retry_ms)
 {
     unsigned char d[32];
     int has_digest = keyed_digest(a, authorization, d) == 0;

@@ -16,13 +16,19 @@ struct key_def {
     const char *name;
     enum kind kind;
     size_t offset;
-    size_t size;        /* K_STRING: buffer size */
-    unsigned long min;  /* numeric range */
+    size_t size;       /* K_STRING: buffer size */
+    unsigned long min; /* numeric range */
     unsigned long max;
 };
 
-#define STR(field, name) {name, K_STRING, offsetof(struct cfg, field), sizeof(((struct cfg *)0)->field), 0, 0}
-#define NUM(field, name, lo, hi) {name, K_UNSIGNED, offsetof(struct cfg, field), 0, lo, hi}
+#define STR(field, name)                                                                           \
+    {                                                                                              \
+        name, K_STRING, offsetof(struct cfg, field), sizeof(((struct cfg *)0)->field), 0, 0        \
+    }
+#define NUM(field, name, lo, hi)                                                                   \
+    {                                                                                              \
+        name, K_UNSIGNED, offsetof(struct cfg, field), 0, lo, hi                                   \
+    }
 
 static const struct key_def keys[] = {
     STR(username, "HTTP_AUTH_USERNAME"),
@@ -184,8 +190,7 @@ int cfg_set(struct cfg *c, const char *key, const char *value, const char **reas
     return -ENOENT;
 }
 
-void cfg_explain(const char *key, const char *value, const char *reason, char *out,
-                 size_t out_size)
+void cfg_explain(const char *key, const char *value, const char *reason, char *out, size_t out_size)
 {
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         const struct key_def *k = &keys[i];
@@ -309,8 +314,7 @@ int cfg_load_file(struct cfg *c, const char *path, int must_exist, char *err, si
             break;
         }
         if (cfg_parse_line(line, key, sizeof(key), value, sizeof(value), &reason) < 0) {
-            snprintf(err, err_size, "%s:%u: %s%s%s", path, lineno, key, key[0] ? ": " : "",
-                     reason);
+            snprintf(err, err_size, "%s:%u: %s%s%s", path, lineno, key, key[0] ? ": " : "", reason);
             rc = -EINVAL;
         } else if (key[0] != '\0') {
             int r = cfg_set(c, key, value, &reason);
@@ -350,14 +354,16 @@ int cfg_validate(const struct cfg *c, char *err, size_t err_size)
 {
     int has_secret = c->password[0] != '\0' || c->password_hash[0] != '\0';
     if (c->users_file[0] == '\0' && (c->username[0] == '\0' || !has_secret)) {
-        snprintf(err, err_size, "HTTP_AUTH_USERNAME and HTTP_AUTH_PASSWORD (or "
-                                "HTTP_AUTH_PASSWORD_HASH, or USERS_FILE) must be set in .env or "
-                                "the environment: the relay never runs without a login");
+        snprintf(err, err_size,
+                 "HTTP_AUTH_USERNAME and HTTP_AUTH_PASSWORD (or "
+                 "HTTP_AUTH_PASSWORD_HASH, or USERS_FILE) must be set in .env or "
+                 "the environment: the relay never runs without a login");
         return -EINVAL;
     }
     if (c->username[0] != '\0' && !has_secret) {
-        snprintf(err, err_size, "HTTP_AUTH_USERNAME is set but neither HTTP_AUTH_PASSWORD nor "
-                                "HTTP_AUTH_PASSWORD_HASH is");
+        snprintf(err, err_size,
+                 "HTTP_AUTH_USERNAME is set but neither HTTP_AUTH_PASSWORD nor "
+                 "HTTP_AUTH_PASSWORD_HASH is");
         return -EINVAL;
     }
     if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {

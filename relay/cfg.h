@@ -28,7 +28,7 @@ struct cfg {
     unsigned offline_frame_interval_ms;
     unsigned viewer_stall_timeout_ms;
     unsigned upstream_stall_timeout_ms;
-    unsigned ptz_step_deg; /* the legacy /turn* routes' step */
+    unsigned ptz_step_deg;   /* the legacy /turn* routes' step */
     unsigned camera_fov_deg; /* horizontal field of view, for click-to-aim on the page */
     char presets_file[1024];
     size_t max_frame_bytes;

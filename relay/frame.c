@@ -26,7 +26,7 @@ struct frame {
     size_t max_bytes;
     size_t header_len;
     size_t tail_len;
-    uint8_t *buf; /* FRAME_HEADROOM + capacity + FRAME_TAILROOM bytes */
+    uint8_t *buf;                          /* FRAME_HEADROOM + capacity + FRAME_TAILROOM bytes */
     struct evbuffer_file_segment *segment; /* the wire bytes in a memfd, made on first use */
     int has_segment_failed;
 };
@@ -81,11 +81,12 @@ int frame_finish(struct frame *f, uint64_t seq, int64_t received_us, const char 
     f->received_us = received_us;
     /* X-Timestamp in seconds, as ustreamer and mjpg-streamer send it; the sequence lets a
      * client (make bench) count the frames it lost. */
-    snprintf(extra, sizeof(extra), "X-Timestamp: %" PRId64 ".%06" PRId64 "\r\nX-Frame-Seq: %" PRIu64 "\r\n",
+    snprintf(extra, sizeof(extra),
+             "X-Timestamp: %" PRId64 ".%06" PRId64 "\r\nX-Frame-Seq: %" PRIu64 "\r\n",
              received_us / 1000000, received_us % 1000000, seq);
     int h = mjpeg_write_part_fields(header, sizeof(header), f->jpeg_len, extra);
-    int t = mjpeg_write_delimiter((char *)f->buf + FRAME_HEADROOM + f->jpeg_len,
-                                  FRAME_TAILROOM, boundary);
+    int t = mjpeg_write_delimiter((char *)f->buf + FRAME_HEADROOM + f->jpeg_len, FRAME_TAILROOM,
+                                  boundary);
     if (h < 0 || t < 0)
         return -EINVAL;
     f->header_len = (size_t)h;

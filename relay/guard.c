@@ -49,10 +49,10 @@ static int url_authority(const char *url, char *out, size_t out_size)
     if (host != NULL && host[0] != '\0') {
         /* libevent keeps an IP literal's brackets ("[::1]"): add them only if missing. */
         int is_v6 = host[0] != '[' && strchr(host, ':') != NULL;
-        int n = port > 0 ? snprintf(out, out_size, "%s%s%s:%d", is_v6 ? "[" : "", host,
-                                    is_v6 ? "]" : "", port)
-                         : snprintf(out, out_size, "%s%s%s", is_v6 ? "[" : "", host,
-                                    is_v6 ? "]" : "");
+        int n = port > 0
+                    ? snprintf(out, out_size, "%s%s%s:%d", is_v6 ? "[" : "", host, is_v6 ? "]" : "",
+                               port)
+                    : snprintf(out, out_size, "%s%s%s", is_v6 ? "[" : "", host, is_v6 ? "]" : "");
         rc = (n > 0 && (size_t)n < out_size) ? 0 : -1;
     }
     evhttp_uri_free(u);
@@ -89,8 +89,8 @@ static int in_list(const char *list, const char *addr)
     return 0;
 }
 
-const char *guard_client_address(struct evhttp_request *req, const char *trusted_proxies,
-                                 char *out, size_t out_size)
+const char *guard_client_address(struct evhttp_request *req, const char *trusted_proxies, char *out,
+                                 size_t out_size)
 {
     char *addr = NULL;
     ev_uint16_t port = 0;
@@ -100,8 +100,7 @@ const char *guard_client_address(struct evhttp_request *req, const char *trusted
         return out;
     /* The proxy appends the address it saw to X-Forwarded-For ($proxy_add_x_forwarded_for):
      * the last entry is the only one it vouches for; earlier ones came from the client. */
-    const char *xff =
-        evhttp_find_header(evhttp_request_get_input_headers(req), "X-Forwarded-For");
+    const char *xff = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Forwarded-For");
     if (xff == NULL)
         return out;
     const char *last = strrchr(xff, ',');
@@ -109,8 +108,7 @@ const char *guard_client_address(struct evhttp_request *req, const char *trusted
     while (*last == ' ')
         last++;
     size_t len = strcspn(last, " ");
-    if (len > 0 && len < out_size && len < 46 &&
-        strspn(last, "0123456789abcdefABCDEF.:") >= len) {
+    if (len > 0 && len < out_size && len < 46 && strspn(last, "0123456789abcdefABCDEF.:") >= len) {
         memcpy(out, last, len);
         out[len] = '\0';
     }
@@ -150,11 +148,10 @@ int guard_login(struct evhttp_request *req, struct auth *auth, const char *trust
     const struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     char address[64];
     int64_t retry_ms = 0;
-    enum auth_result r = auth_check(auth, evhttp_find_header(in, "Authorization"),
-                                    evhttp_find_header(in, "Cookie"),
-                                    guard_client_address(req, trusted_proxies, address,
-                                                         sizeof(address)),
-                                    hub_now_us(), who, &retry_ms);
+    enum auth_result r =
+        auth_check(auth, evhttp_find_header(in, "Authorization"), evhttp_find_header(in, "Cookie"),
+                   guard_client_address(req, trusted_proxies, address, sizeof(address)),
+                   hub_now_us(), who, &retry_ms);
     if (r == AUTH_THROTTLED) {
         char seconds[24];
         snprintf(seconds, sizeof(seconds), "%lld", (long long)((retry_ms + 999) / 1000));

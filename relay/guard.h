@@ -29,8 +29,8 @@ int guard_same_origin(struct evhttp_request *req);
  * (comma-separated address literals, TRUSTED_PROXIES; may be NULL or ""), the last
  * X-Forwarded-For entry is used instead: the address that proxy saw. Returns out.
  */
-const char *guard_client_address(struct evhttp_request *req, const char *trusted_proxies,
-                                 char *out, size_t out_size);
+const char *guard_client_address(struct evhttp_request *req, const char *trusted_proxies, char *out,
+                                 size_t out_size);
 
 /*
  * Identify the request's user and require at least `role` (failures are throttled per client

@@ -26,7 +26,7 @@ struct viewer {
     struct bufferevent *bev;        /* borrowed from conn */
     uint64_t last_seq;              /* newest frame sent or being sent */
     int is_sending;                 /* a frame is still in the output buffer */
-    char address[48]; /* client address without port, for the per-address cap */
+    char address[48];               /* client address without port, for the per-address cap */
     char peer[64];
 };
 
@@ -161,7 +161,8 @@ static int write_response_head(struct bufferevent *bev)
 {
     return evbuffer_add_printf(bufferevent_get_output(bev),
                                "HTTP/1.1 200 OK\r\n"
-                               "Content-Type: multipart/x-mixed-replace;boundary=" HUB_BOUNDARY "\r\n"
+                               "Content-Type: multipart/x-mixed-replace;boundary=" HUB_BOUNDARY
+                               "\r\n"
                                "Cache-Control: no-store, no-cache, must-revalidate, max-age=0\r\n"
                                "Pragma: no-cache\r\n"
                                "X-Content-Type-Options: nosniff\r\n"

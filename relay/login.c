@@ -80,10 +80,10 @@ void login_submit(struct evhttp_request *req, const struct route_ctx *ctx)
     char address[64], token[SESSION_TOKEN_CHARS + 1];
     struct auth_identity who;
     int64_t retry_ms = 0;
-    enum auth_result r = auth_login(relay->auth, user, password,
-                                    guard_client_address(req, relay->cfg->trusted_proxies,
-                                                         address, sizeof(address)),
-                                    hub_now_us(), &who, token, &retry_ms);
+    enum auth_result r =
+        auth_login(relay->auth, user, password,
+                   guard_client_address(req, relay->cfg->trusted_proxies, address, sizeof(address)),
+                   hub_now_us(), &who, token, &retry_ms);
     explicit_bzero(password, strlen(password));
     evhttp_clear_headers(&fields);
     if (r == AUTH_OK) {

@@ -44,7 +44,6 @@
 #define LOOKOUT_VERSION "0.1.0"
 #endif
 
-
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -74,22 +73,39 @@ static void usage(FILE *out)
 static int load_config(int argc, char **argv, struct cfg *cfg)
 {
     static const struct option opts[] = {
-        {"env", required_argument, NULL, 'e'},   {"listen", required_argument, NULL, 'l'},
-        {"log-level", required_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},     {"check-config", no_argument, NULL, 'c'},
+        {"env", required_argument, NULL, 'e'},
+        {"listen", required_argument, NULL, 'l'},
+        {"log-level", required_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"check-config", no_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
     const char *env_path = NULL, *listen = NULL, *level = NULL;
     int c, is_check = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'e': env_path = optarg; break;
-        case 'l': listen = optarg; break;
-        case 'v': level = optarg; break;
-        case 'h': usage(stdout); exit(0);
-        case 'V': printf("lookout %s\n", LOOKOUT_VERSION); exit(0);
-        case 'c': is_check = 1; break;
-        default: usage(stderr); return 2;
+        case 'e':
+            env_path = optarg;
+            break;
+        case 'l':
+            listen = optarg;
+            break;
+        case 'v':
+            level = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("lookout %s\n", LOOKOUT_VERSION);
+            exit(0);
+        case 'c':
+            is_check = 1;
+            break;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind < argc) {
@@ -166,7 +182,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     LOG_INFO("signal %d: shutting down", (int)sig);
     event_base_loopexit(arg, NULL);
 }
-
 
 /*
  * The login table: the .env user (password hashed here, then wiped) and the USERS_FILE.
@@ -256,8 +271,8 @@ static int start_redirect(struct relay *relay, const struct cfg *cfg, struct evh
         return 0;
     uint16_t https_port = 0;
     evhttp_foreach_bound_socket(http, remember_port, &https_port);
-    relay->redirect = redirect_new(relay->base, cfg->redirect_listen_host,
-                                   cfg->redirect_listen_port, https_port);
+    relay->redirect =
+        redirect_new(relay->base, cfg->redirect_listen_host, cfg->redirect_listen_port, https_port);
     return relay->redirect != NULL ? 0 : -1;
 }
 
@@ -340,8 +355,8 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         return -1;
     }
     relay->snapshot = snapshot_new(relay->base, relay->hub, relay->upstream);
-    relay->offline = offline_new(relay->base, relay->hub, relay->upstream,
-                                 cfg->offline_frame_interval_ms);
+    relay->offline =
+        offline_new(relay->base, relay->hub, relay->upstream, cfg->offline_frame_interval_ms);
     if (relay->snapshot == NULL || relay->offline == NULL) {
         LOG_ERROR("out of memory");
         return -1;
@@ -361,8 +376,7 @@ static int passwd_main(int argc, char **argv)
     }
     const char *role_name = argc == 4 ? argv[3] : "operator";
     if (users_role_parse(role_name) == ROLE_NONE) {
-        fprintf(stderr, "lookout passwd: role must be viewer or operator, not \"%s\"\n",
-                role_name);
+        fprintf(stderr, "lookout passwd: role must be viewer or operator, not \"%s\"\n", role_name);
         return 2;
     }
     char password[256];
@@ -379,7 +393,8 @@ static int passwd_main(int argc, char **argv)
     }
     struct users *check = users_new();
     const char *reason = NULL;
-    if (check == NULL || users_add(check, argv[2], hash, users_role_parse(role_name), &reason) < 0) {
+    if (check == NULL ||
+        users_add(check, argv[2], hash, users_role_parse(role_name), &reason) < 0) {
         fprintf(stderr, "lookout passwd: %s\n", reason ? reason : "out of memory");
         users_free(check);
         return 2;

@@ -53,8 +53,8 @@ struct ptz {
     int tilt_deg;
     int limits_deg[4]; /* pan min, pan max, tilt min, tilt max */
     int is_confirmed;
-    int last_error;          /* enum evhttp_request_error of the request in flight, or -1 */
-    int is_failure_logged;   /* said once until the node answers again */
+    int last_error;           /* enum evhttp_request_error of the request in flight, or -1 */
+    int is_failure_logged;    /* said once until the node answers again */
     struct event *sync_timer; /* asks again for the angles until the node has answered once */
 };
 
@@ -86,8 +86,8 @@ static void parse_limits(struct ptz *ptz, const char *json)
 {
     int v[4];
     const char *p = strstr(json, "\"limits\"");
-    if (p == NULL || sscanf(p, "\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]}", &v[0], &v[1],
-                            &v[2], &v[3]) != 4)
+    if (p == NULL ||
+        sscanf(p, "\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]}", &v[0], &v[1], &v[2], &v[3]) != 4)
         return;
     if (v[0] < 0 || v[0] >= v[1] || v[1] > 360 || v[2] < 0 || v[2] >= v[3] || v[3] > 360)
         return;
@@ -116,10 +116,10 @@ static void update_angles(struct ptz *ptz, struct evhttp_request *req)
         return;
     }
     /* The original firmware answers without angles: track the move ourselves. */
-    ptz->pan_deg = clamp(ptz->pan_deg + ptz->in_flight.sent_tr_deg, ptz->limits_deg[0],
-                         ptz->limits_deg[1]);
-    ptz->tilt_deg = clamp(ptz->tilt_deg + ptz->in_flight.sent_el_deg, ptz->limits_deg[2],
-                          ptz->limits_deg[3]);
+    ptz->pan_deg =
+        clamp(ptz->pan_deg + ptz->in_flight.sent_tr_deg, ptz->limits_deg[0], ptz->limits_deg[1]);
+    ptz->tilt_deg =
+        clamp(ptz->tilt_deg + ptz->in_flight.sent_el_deg, ptz->limits_deg[2], ptz->limits_deg[3]);
 }
 
 static void on_error(enum evhttp_request_error error, void *arg)
@@ -190,8 +190,10 @@ static void build_query(struct ptz *ptz, struct batch *b, char *out, size_t out_
         b->sent_el_deg = tilt - ptz->tilt_deg;
         return;
     }
-    b->sent_tr_deg = is_absolute ? pan - ptz->pan_deg : clamp(b->pan.value_deg, -MOVE_MAX_DEG, MOVE_MAX_DEG);
-    b->sent_el_deg = is_absolute ? tilt - ptz->tilt_deg : clamp(b->tilt.value_deg, -MOVE_MAX_DEG, MOVE_MAX_DEG);
+    b->sent_tr_deg =
+        is_absolute ? pan - ptz->pan_deg : clamp(b->pan.value_deg, -MOVE_MAX_DEG, MOVE_MAX_DEG);
+    b->sent_el_deg =
+        is_absolute ? tilt - ptz->tilt_deg : clamp(b->tilt.value_deg, -MOVE_MAX_DEG, MOVE_MAX_DEG);
     snprintf(out, out_size, "%s%ctr=%d&el=%d", ptz->url.path_query, sep, b->sent_tr_deg,
              b->sent_el_deg);
 }

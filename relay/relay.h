@@ -32,11 +32,11 @@ struct relay {
     struct snapshot *snapshot;
     struct offline *offline;
     struct access_log *access_log; /* one line per request, request counters */
-    struct tls *tls;              /* NULL without TLS_CERT */
+    struct tls *tls;               /* NULL without TLS_CERT */
     struct connlimit *connlimit;
-    struct redirect *redirect;    /* HTTP_REDIRECT_LISTEN, or NULL */
+    struct redirect *redirect; /* HTTP_REDIRECT_LISTEN, or NULL */
     int64_t started_us;
-    int is_holding_upstream; /* viewers hold the camera connection open */
+    int is_holding_upstream;         /* viewers hold the camera connection open */
     uint64_t angles_read_at_connect; /* the upstream connection whose node angles were read */
-    int is_tls;              /* the listener speaks HTTPS: cookies get Secure */
+    int is_tls;                      /* the listener speaks HTTPS: cookies get Secure */
 };

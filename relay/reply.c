@@ -8,18 +8,30 @@
 static const char *phrase(int code)
 {
     switch (code) {
-    case 303: return "See Other";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 405: return "Method Not Allowed";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 429: return "Too Many Requests";          /* RFC 6585 §4 */
-    case 431: return "Request Header Fields Too Large"; /* RFC 6585 §5 */
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return NULL; /* libevent's own */
+    case 303:
+        return "See Other";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 429:
+        return "Too Many Requests"; /* RFC 6585 §4 */
+    case 431:
+        return "Request Header Fields Too Large"; /* RFC 6585 §5 */
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return NULL; /* libevent's own */
     }
 }
 

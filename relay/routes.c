@@ -134,20 +134,18 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
     int online = upstream_is_online(relay->upstream);
     struct upstream_stats us;
     upstream_get_stats(relay->upstream, &us);
-    evbuffer_add_printf(body,
-                        "{\"online\":%s,\"offline_reason\":", online ? "true" : "false");
+    evbuffer_add_printf(body, "{\"online\":%s,\"offline_reason\":", online ? "true" : "false");
     json_string(body, upstream_offline_reason(relay->upstream));
-    evbuffer_add_printf(body,
-                        ",\"user\":\"%s\",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
-                        "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
-                        "\"fov_deg\":%u,\"fps\":%.1f,"
-                        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
-                        ctx->who.user, users_role_name(ctx->who.role), pan, tilt,
-                        is_confirmed ? "true" : "false", lim[0], lim[1], lim[2], lim[3],
-                        relay->cfg->camera_fov_deg,
-                        online ? upstream_fps(relay->upstream, now) : 0.0,
-                        hub_viewer_count(relay->hub), (unsigned long long)us.frames,
-                        (long long)((now - relay->started_us) / 1000000));
+    evbuffer_add_printf(
+        body,
+        ",\"user\":\"%s\",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
+        "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
+        "\"fov_deg\":%u,\"fps\":%.1f,"
+        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
+        ctx->who.user, users_role_name(ctx->who.role), pan, tilt, is_confirmed ? "true" : "false",
+        lim[0], lim[1], lim[2], lim[3], relay->cfg->camera_fov_deg,
+        online ? upstream_fps(relay->upstream, now) : 0.0, hub_viewer_count(relay->hub),
+        (unsigned long long)us.frames, (long long)((now - relay->started_us) / 1000000));
     reply_json(req, 200, body);
     evbuffer_free(body);
 }
@@ -213,8 +211,9 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
     if (!(method_bit(evhttp_request_get_command(req)) & r->methods)) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
                           r->methods == M_POST ? "POST" : "GET");
-        reply_text(req, 405, r->methods == M_POST ? "method not allowed: use POST"
-                                                  : "method not allowed: use GET");
+        reply_text(req, 405,
+                   r->methods == M_POST ? "method not allowed: use POST"
+                                        : "method not allowed: use GET");
         return;
     }
     /* Another site's page must not be able to steer, log in or log out (CSRF). */
@@ -239,9 +238,10 @@ static void dispatch(struct evhttp_request *req, void *arg)
     int admitted = connlimit_admit(ctx.relay->connlimit, req);
     if (admitted < 0) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-        reply_text(req, 503, admitted == -EUSERS
-                                 ? "too many connections from your address (MAX_CONNECTIONS_PER_ADDRESS)"
-                                 : "too many connections (MAX_CONNECTIONS)");
+        reply_text(req, 503,
+                   admitted == -EUSERS
+                       ? "too many connections from your address (MAX_CONNECTIONS_PER_ADDRESS)"
+                       : "too many connections (MAX_CONNECTIONS)");
         return;
     }
     if (guard_limits(req, ctx.relay->cfg) < 0)

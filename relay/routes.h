@@ -24,7 +24,8 @@ void routes_install(struct evhttp *http, struct relay *relay);
 
 struct web_asset;
 
-/* Answer with an embedded file; HTML gets the page's Content-Security-Policy and X-Frame-Options. */
+/* Answer with an embedded file; HTML gets the page's Content-Security-Policy and X-Frame-Options.
+ */
 void route_serve_asset(struct evhttp_request *req, const struct web_asset *asset);
 
 /* Handlers that live in their own files. */

@@ -85,7 +85,8 @@ int sessions_create(struct sessions *s, const char *user, enum user_role role, i
 
 static struct session *find(struct sessions *s, const char *token)
 {
-    if (strlen(token) != SESSION_TOKEN_CHARS || strspn(token, "0123456789abcdef") != SESSION_TOKEN_CHARS)
+    if (strlen(token) != SESSION_TOKEN_CHARS ||
+        strspn(token, "0123456789abcdef") != SESSION_TOKEN_CHARS)
         return NULL;
     unsigned char h[32];
     if (hash_token(token, h) < 0)
@@ -98,8 +99,7 @@ static struct session *find(struct sessions *s, const char *token)
     return NULL;
 }
 
-int sessions_lookup(struct sessions *s, const char *token, int64_t now_us,
-                    struct session_info *out)
+int sessions_lookup(struct sessions *s, const char *token, int64_t now_us, struct session_info *out)
 {
     struct session *e = find(s, token);
     if (e == NULL)

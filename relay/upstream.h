@@ -20,14 +20,14 @@ struct upstream;
 typedef void (*upstream_frame_cb)(struct frame *frame, int64_t received_us, void *arg);
 
 struct upstream_config {
-    const char *url;            /* http://[user:pass@]host[:port]/path; copied */
-    size_t max_frame_bytes;     /* larger frames are dropped and counted */
-    unsigned stall_timeout_ms;  /* no bytes for this long: reconnect */
-    unsigned backoff_min_ms;    /* first reconnect delay */
-    unsigned backoff_max_ms;    /* reconnect delay cap */
-    unsigned idle_timeout_ms;   /* with nobody watching, disconnect after this; 0 = stay connected */
-    struct evdns_base *dns;     /* resolves a host name without blocking the loop; borrowed, or
-                                   NULL (libevent then resolves with a blocking getaddrinfo) */
+    const char *url;           /* http://[user:pass@]host[:port]/path; copied */
+    size_t max_frame_bytes;    /* larger frames are dropped and counted */
+    unsigned stall_timeout_ms; /* no bytes for this long: reconnect */
+    unsigned backoff_min_ms;   /* first reconnect delay */
+    unsigned backoff_max_ms;   /* reconnect delay cap */
+    unsigned idle_timeout_ms;  /* with nobody watching, disconnect after this; 0 = stay connected */
+    struct evdns_base *dns;    /* resolves a host name without blocking the loop; borrowed, or
+                                  NULL (libevent then resolves with a blocking getaddrinfo) */
 };
 
 struct upstream_stats {

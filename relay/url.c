@@ -50,8 +50,7 @@ static int fill(const struct evhttp_uri *uri, struct url_parts *out, const char 
         *err = "URL path is too long";
         return -EINVAL;
     }
-    snprintf(out->display, sizeof(out->display), "http://%s%s", out->host_header,
-             out->path_query);
+    snprintf(out->display, sizeof(out->display), "http://%s%s", out->host_header, out->path_query);
     return 0;
 }
 

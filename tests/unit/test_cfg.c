@@ -102,10 +102,11 @@ static void test_cfg_file_and_environment(void **state)
     (void)state;
     struct cfg c;
     char err[256] = "";
-    char *path = write_temp("# original keys\nHTTP_AUTH_USERNAME=exampleUser\n"
-                            "HTTP_AUTH_PASSWORD=longNicePassword\n"
-                            "CAM_URL=http://192.168.1.100/mjpeg\nSERVO_URL=http://192.168.1.100:81/control_servo\n"
-                            "SOMETHING_ELSE=1\n");
+    char *path = write_temp(
+        "# original keys\nHTTP_AUTH_USERNAME=exampleUser\n"
+        "HTTP_AUTH_PASSWORD=longNicePassword\n"
+        "CAM_URL=http://192.168.1.100/mjpeg\nSERVO_URL=http://192.168.1.100:81/control_servo\n"
+        "SOMETHING_ELSE=1\n");
     cfg_defaults(&c);
     assert_int_equal(cfg_load_file(&c, path, 1, err, sizeof(err)), 0);
     assert_string_equal(c.username, "exampleUser");

@@ -227,9 +227,10 @@ static void test_mjpeg_parser_oversized_then_recovery(void **state)
 {
     (void)state;
     /* One part declared too big, one too big without Content-Length, then good ones. */
-    const char *s = "--b\r\nContent-Length: 50\r\n\r\n01234567890123456789012345678901234567890123456789"
-                    "\r\n--b\r\n\r\n0123456789012345678901234567890\r\n"
-                    "--b\r\nContent-Length: 5\r\n\r\nsmall\r\n--b\r\n\r\ntiny\r\n--b\r\n";
+    const char *s =
+        "--b\r\nContent-Length: 50\r\n\r\n01234567890123456789012345678901234567890123456789"
+        "\r\n--b\r\n\r\n0123456789012345678901234567890\r\n"
+        "--b\r\nContent-Length: 5\r\n\r\nsmall\r\n--b\r\n\r\ntiny\r\n--b\r\n";
     struct collected c;
     for (size_t slice = 0; slice < 4; slice++) {
         struct mjpeg_parser p;
@@ -303,17 +304,18 @@ static void test_mjpeg_parser_boundary_from_content_type(void **state)
 {
     (void)state;
     char b[MJPEG_BOUNDARY_MAX + 1];
-    assert_int_equal(mjpeg_boundary_from_content_type(
-                         "multipart/x-mixed-replace;boundary=123456789000000000000987654321", b,
-                         sizeof(b)),
-                     0);
+    assert_int_equal(
+        mjpeg_boundary_from_content_type(
+            "multipart/x-mixed-replace;boundary=123456789000000000000987654321", b, sizeof(b)),
+        0);
     assert_string_equal(b, MJPEG_ESP32_BOUNDARY);
-    assert_int_equal(mjpeg_boundary_from_content_type(
-                         "Multipart/X-Mixed-Replace; charset=x; BOUNDARY=\"my frame\"", b, sizeof(b)),
-                     0);
+    assert_int_equal(
+        mjpeg_boundary_from_content_type(
+            "Multipart/X-Mixed-Replace; charset=x; BOUNDARY=\"my frame\"", b, sizeof(b)),
+        0);
     assert_string_equal(b, "my frame");
-    assert_int_equal(mjpeg_boundary_from_content_type("multipart/x-mixed-replace; boundary=--ab; x=1",
-                                                      b, sizeof(b)),
+    assert_int_equal(mjpeg_boundary_from_content_type(
+                         "multipart/x-mixed-replace; boundary=--ab; x=1", b, sizeof(b)),
                      0);
     assert_string_equal(b, "--ab");
     assert_int_equal(mjpeg_boundary_from_content_type("image/jpeg; boundary=x", b, sizeof(b)),
@@ -366,7 +368,8 @@ static void test_mjpeg_writer_formats(void **state)
                      (int)strlen("multipart/x-mixed-replace;boundary=abc"));
     assert_string_equal(out, "multipart/x-mixed-replace;boundary=abc");
     int n = mjpeg_write_part_header(out, sizeof(out), "abc", 1234, NULL);
-    assert_string_equal(out, "\r\n--abc\r\nContent-Type: image/jpeg\r\nContent-Length: 1234\r\n\r\n");
+    assert_string_equal(out,
+                        "\r\n--abc\r\nContent-Type: image/jpeg\r\nContent-Length: 1234\r\n\r\n");
     assert_int_equal(n, (int)strlen(out));
     assert_int_equal(mjpeg_write_part_header(out, 10, "abc", 1, NULL), -ENOSPC);
     assert_int_equal(mjpeg_write_part_header(out, sizeof(out), "", 1, NULL), -EINVAL);

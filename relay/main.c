@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <event2/dns.h>
 #include <event2/event.h>
@@ -379,11 +380,27 @@ static int passwd_main(int argc, char **argv)
         fprintf(stderr, "lookout passwd: role must be viewer or operator, not \"%s\"\n", role_name);
         return 2;
     }
-    char password[256];
-    if (read_password(password, sizeof(password)) < 0) {
+    char password[256], again[256];
+    if (read_password("Password: ", password, sizeof(password)) < 0) {
         fprintf(stderr, "lookout passwd: no password given\n");
         return 1;
     }
+    /* A typo typed blind would lock the user out: on a terminal, ask twice. */
+    if (isatty(STDIN_FILENO)) {
+        int is_same =
+            read_password("Again: ", again, sizeof(again)) == 0 && strcmp(password, again) == 0;
+        explicit_bzero(again, sizeof(again));
+        if (!is_same) {
+            explicit_bzero(password, sizeof(password));
+            fprintf(stderr, "lookout passwd: the two passwords differ\n");
+            return 1;
+        }
+    }
+    if (strlen(password) < 10)
+        fprintf(stderr,
+                "lookout passwd: warning: %zu characters is short for a password that "
+                "faces the internet; 10 or more is better\n",
+                strlen(password));
     char hash[256];
     int rc = users_hash_password(password, hash, sizeof(hash));
     explicit_bzero(password, sizeof(password));

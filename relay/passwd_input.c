@@ -5,12 +5,12 @@
 #include <termios.h>
 #include <unistd.h>
 
-int read_password(char *out, size_t out_size)
+int read_password(const char *prompt, char *out, size_t out_size)
 {
     int is_tty = isatty(STDIN_FILENO);
     struct termios saved, quiet;
     if (is_tty) {
-        fprintf(stderr, "Password: ");
+        fprintf(stderr, "%s", prompt);
         fflush(stderr);
         if (tcgetattr(STDIN_FILENO, &saved) == 0) {
             quiet = saved;

@@ -5,6 +5,6 @@
  */
 #include <stddef.h>
 
-/* Read into out (NUL-terminated, line end stripped). Returns 0, or -1 if nothing was read or
- * the password is empty or longer than out_size - 1. */
-int read_password(char *out, size_t out_size);
+/* Read into out (NUL-terminated, line end stripped), showing prompt on a terminal. Returns 0, or
+ * -1 if nothing was read or the password is empty or longer than out_size - 1. */
+int read_password(const char *prompt, char *out, size_t out_size);

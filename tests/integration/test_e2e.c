@@ -65,46 +65,14 @@ static const char *bin_dir(void)
     return (dir != NULL && dir[0] != '\0') ? dir : "build";
 }
 
-/* Start one program and wait for its "<prefix>HOST:PORT" log line. Returns the port or < 0. */
-static int start(char *const argv[], char *const env[], const char *log_path, const char *prefix,
-                 pid_t *pid)
-{
-    *pid = ts_proc_spawn(argv, env, log_path);
-    if (*pid < 0) {
-        fprintf(stderr, "e2e: cannot start %s: %s\n", argv[0], strerror((int)-*pid));
-        *pid = 0;
-        return -1;
-    }
-    int port = ts_proc_log_port(log_path, prefix, STARTUP_TIMEOUT_MS);
-    if (port < 0) {
-        fprintf(stderr, "e2e: %s did not log \"%s\" within %d ms: %s\n", argv[0], prefix,
-                STARTUP_TIMEOUT_MS, strerror(-port));
-        ts_proc_print_log(log_path, 40);
-    }
-    return port;
-}
-
-static int stop(pid_t *pid, const char *name, const char *log_path)
-{
-    if (*pid <= 0)
-        return 0;
-    int code = ts_proc_stop(*pid);
-    *pid = 0;
-    if (code != 0) {
-        fprintf(stderr, "e2e: %s exited with %d\n", name, code);
-        ts_proc_print_log(log_path, 40);
-    }
-    return code;
-}
-
 static int group_teardown(void **state)
 {
     struct e2e *e = *state;
     if (e == NULL)
         return 0;
     /* The relay first: the camera then sees its client leave, as it would in production. */
-    stop(&e->relay_pid, "lookout", e->relay_log);
-    stop(&e->cam_pid, "lookout-cam", e->cam_log);
+    ts_proc_stop_reporting("e2e", &e->relay_pid, "lookout", e->relay_log);
+    ts_proc_stop_reporting("e2e", &e->cam_pid, "lookout-cam", e->cam_log);
     ts_tmpdir_free(e->dir);
     free(e);
     *state = NULL;
@@ -131,7 +99,8 @@ static int group_setup(void **state)
     snprintf(relay_bin, sizeof(relay_bin), "%s/lookout", bin_dir());
 
     char *cam_argv[] = {cam_bin, "--stream-port", "0", "--control-port", "0", "--fps", "20", NULL};
-    int port = start(cam_argv, NULL, e->cam_log, "stream listening on http://", &e->cam_pid);
+    int port = ts_proc_start_port("e2e", cam_argv, NULL, e->cam_log, "stream listening on http://",
+                                  STARTUP_TIMEOUT_MS, &e->cam_pid);
     if (port < 0)
         goto fail;
     e->stream_port = (uint16_t)port;
@@ -158,7 +127,8 @@ static int group_setup(void **state)
     /* The process environment overrides the file: keep the caller's own settings out. */
     char *relay_env[] = {"HTTP_AUTH_USERNAME", "HTTP_AUTH_PASSWORD", "CAM_URL", "SERVO_URL", NULL};
     char *relay_argv[] = {relay_bin, "--env", env_path, "--listen", "127.0.0.1:0", NULL};
-    port = start(relay_argv, relay_env, e->relay_log, "listening on http://", &e->relay_pid);
+    port = ts_proc_start_port("e2e", relay_argv, relay_env, e->relay_log, "listening on http://",
+                              STARTUP_TIMEOUT_MS, &e->relay_pid);
     if (port < 0)
         goto fail;
     e->relay_port = (uint16_t)port;
@@ -456,8 +426,8 @@ static void test_e2e_no_credentials_is_401_with_challenge(void **state)
 static void test_e2e_sigterm_exits_cleanly(void **state)
 {
     struct e2e *e = *state;
-    assert_int_equal(stop(&e->relay_pid, "lookout", e->relay_log), 0);
-    assert_int_equal(stop(&e->cam_pid, "lookout-cam", e->cam_log), 0);
+    assert_int_equal(ts_proc_stop_reporting("e2e", &e->relay_pid, "lookout", e->relay_log), 0);
+    assert_int_equal(ts_proc_stop_reporting("e2e", &e->cam_pid, "lookout-cam", e->cam_log), 0);
 }
 
 int main(void)

@@ -119,26 +119,12 @@ static int start_cam(char *const argv[], const char *log_path, pid_t *pid, uint1
     return 0;
 }
 
-/* Stop a child by pid; returns its exit code (0 = clean, also no leaks under ASan). */
-static int stop_cam(pid_t *pid, const char *log_path)
-{
-    if (*pid <= 0)
-        return 0;
-    int code = ts_proc_stop(*pid);
-    *pid = 0;
-    if (code != 0) {
-        fprintf(stderr, "node_http: lookout-cam exited with %d\n", code);
-        ts_proc_print_log(log_path, 40);
-    }
-    return code;
-}
-
 static int group_teardown(void **state)
 {
     struct node_http *t = *state;
     if (t == NULL)
         return 0;
-    stop_cam(&t->pid, t->log);
+    ts_proc_stop_reporting("node_http", &t->pid, "lookout-cam", t->log);
     ts_tmpdir_free(t->dir);
     free(t);
     *state = NULL;
@@ -265,7 +251,7 @@ static int case_teardown(void **state)
         ts_stream_close(t->streams[i]);
         t->streams[i] = NULL;
     }
-    stop_cam(&t->scene_pid, t->scene_log);
+    ts_proc_stop_reporting("node_http", &t->scene_pid, "lookout-cam", t->scene_log);
     int64_t deadline = now_ms() + HTTP_TIMEOUT_MS;
     while (had_streams && t->pid > 0 && now_ms() < deadline) {
         struct ts_http_response r;
@@ -673,7 +659,8 @@ static void test_node_http_scene_pans_across_a_jpeg(void **state)
     ts_stream_close(t->streams[0]);
     t->streams[0] = NULL;
 
-    assert_int_equal(stop_cam(&t->scene_pid, t->scene_log), 0);
+    assert_int_equal(
+        ts_proc_stop_reporting("node_http", &t->scene_pid, "lookout-cam", t->scene_log), 0);
 }
 
 /* --- the command line ---------------------------------------------------------------------- */
@@ -784,7 +771,7 @@ static void test_node_http_help_lists_every_flag_with_its_default(void **state)
 static void test_node_http_sigterm_exits_cleanly(void **state)
 {
     struct node_http *t = *state;
-    assert_int_equal(stop_cam(&t->pid, t->log), 0);
+    assert_int_equal(ts_proc_stop_reporting("node_http", &t->pid, "lookout-cam", t->log), 0);
 }
 
 int main(void)

@@ -183,19 +183,6 @@ static int start_proc(char *const argv[], const char *log_path, const char *pref
     }
 }
 
-static int stop_proc(pid_t *pid, const char *name, const char *log_path)
-{
-    if (*pid <= 0)
-        return 0;
-    int code = ts_proc_stop(*pid);
-    *pid = 0;
-    if (code != 0) {
-        fprintf(stderr, "security: %s exited with %d\n", name, code);
-        ts_proc_print_log(log_path, 60);
-    }
-    return code;
-}
-
 static long file_size(const char *path)
 {
     struct stat st;
@@ -438,10 +425,10 @@ static int group_teardown(void **state)
     struct sec *s = *state;
     if (s == NULL)
         return 0;
-    stop_proc(&s->main.pid, "lookout (main)", s->main.log);
-    stop_proc(&s->tls.pid, "lookout (tls)", s->tls.log);
-    stop_proc(&s->caps.pid, "lookout (caps)", s->caps.log);
-    stop_proc(&s->cam_pid, "lookout-cam", s->cam_log);
+    ts_proc_stop_reporting("security", &s->main.pid, "lookout (main)", s->main.log);
+    ts_proc_stop_reporting("security", &s->tls.pid, "lookout (tls)", s->tls.log);
+    ts_proc_stop_reporting("security", &s->caps.pid, "lookout (caps)", s->caps.log);
+    ts_proc_stop_reporting("security", &s->cam_pid, "lookout-cam", s->cam_log);
     ts_tmpdir_free(s->dir);
     free(s);
     *state = NULL;
@@ -594,7 +581,7 @@ static int group_setup(void **state)
         started = start_relay(s, &s->tls, env, listen, "https");
         if (started < 0) {
             /* The port was taken meanwhile: a fresh log, so no stale line is read next time. */
-            stop_proc(&s->tls.pid, "lookout (tls)", s->tls.log);
+            ts_proc_stop_reporting("security", &s->tls.pid, "lookout (tls)", s->tls.log);
             unlink(s->tls.log);
         }
     }
@@ -1261,10 +1248,13 @@ static void test_security_wrong_password_throttled(void **state)
 static void test_security_logs_hold_no_secrets(void **state)
 {
     struct sec *s = *state;
-    assert_int_equal(stop_proc(&s->main.pid, "lookout (main)", s->main.log), 0);
-    assert_int_equal(stop_proc(&s->tls.pid, "lookout (tls)", s->tls.log), 0);
-    assert_int_equal(stop_proc(&s->caps.pid, "lookout (caps)", s->caps.log), 0);
-    assert_int_equal(stop_proc(&s->cam_pid, "lookout-cam", s->cam_log), 0);
+    assert_int_equal(
+        ts_proc_stop_reporting("security", &s->main.pid, "lookout (main)", s->main.log), 0);
+    assert_int_equal(ts_proc_stop_reporting("security", &s->tls.pid, "lookout (tls)", s->tls.log),
+                     0);
+    assert_int_equal(
+        ts_proc_stop_reporting("security", &s->caps.pid, "lookout (caps)", s->caps.log), 0);
+    assert_int_equal(ts_proc_stop_reporting("security", &s->cam_pid, "lookout-cam", s->cam_log), 0);
 
     const char *logs[] = {s->main.log, s->tls.log, s->caps.log, s->cam_log};
     for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {

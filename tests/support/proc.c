@@ -273,3 +273,35 @@ void ts_proc_print_log(const char *log_path, int max_lines)
     free(line);
     fclose(f);
 }
+
+int ts_proc_start_port(const char *who, char *const argv[], char *const extra_env[],
+                       const char *log_path, const char *prefix, int timeout_ms, pid_t *pid)
+{
+    *pid = ts_proc_spawn(argv, extra_env, log_path);
+    if (*pid < 0) {
+        int rc = (int)*pid;
+        fprintf(stderr, "%s: cannot start %s: %s\n", who, argv[0], strerror(-rc));
+        *pid = 0;
+        return rc;
+    }
+    int port = ts_proc_log_port(log_path, prefix, timeout_ms);
+    if (port < 0) {
+        fprintf(stderr, "%s: %s did not log \"%s\" within %d ms: %s\n", who, argv[0], prefix,
+                timeout_ms, strerror(-port));
+        ts_proc_print_log(log_path, 40);
+    }
+    return port;
+}
+
+int ts_proc_stop_reporting(const char *who, pid_t *pid, const char *name, const char *log_path)
+{
+    if (*pid <= 0)
+        return 0;
+    int code = ts_proc_stop(*pid);
+    *pid = 0;
+    if (code != 0) {
+        fprintf(stderr, "%s: %s exited with %d\n", who, name, code);
+        ts_proc_print_log(log_path, 60);
+    }
+    return code;
+}

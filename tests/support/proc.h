@@ -46,3 +46,17 @@ int ts_proc_stop(pid_t pid);
 
 /* Copy the last `max_lines` lines of log_path to stderr, each prefixed with "| ", for diagnosis. */
 void ts_proc_print_log(const char *log_path, int max_lines);
+
+/*
+ * Spawn argv (as ts_proc_spawn, with extra_env) and wait up to timeout_ms for its
+ * "<prefix>HOST:PORT" log line. Stores the pid in *pid (0 if the spawn failed). Returns the port,
+ * or a negative errno after printing why (and the log) to stderr, each line tagged with `who`.
+ */
+int ts_proc_start_port(const char *who, char *const argv[], char *const extra_env[],
+                       const char *log_path, const char *prefix, int timeout_ms, pid_t *pid);
+
+/*
+ * Stop *pid (if > 0) with ts_proc_stop and set it to 0. A non-zero exit is reported on stderr
+ * with the last lines of log_path. Returns the exit code (0: clean, also no leaks under ASan).
+ */
+int ts_proc_stop_reporting(const char *who, pid_t *pid, const char *name, const char *log_path);

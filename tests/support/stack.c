@@ -22,41 +22,10 @@ const char *ts_bin_dir(void)
 }
 
 /* Start one program and wait for its "<prefix>HOST:PORT" log line. Returns the port or < 0. */
-static int start(char *const argv[], const char *log_path, const char *prefix, pid_t *pid)
-{
-    *pid = ts_proc_spawn(argv, ts_stack_clean_env, log_path);
-    if (*pid < 0) {
-        int rc = (int)*pid;
-        fprintf(stderr, "stack: cannot start %s: %s\n", argv[0], strerror(-rc));
-        *pid = 0;
-        return rc;
-    }
-    int port = ts_proc_log_port(log_path, prefix, STARTUP_TIMEOUT_MS);
-    if (port < 0) {
-        fprintf(stderr, "stack: %s did not log \"%s\" within %d ms: %s\n", argv[0], prefix,
-                STARTUP_TIMEOUT_MS, strerror(-port));
-        ts_proc_print_log(log_path, 40);
-    }
-    return port;
-}
-
-static int stop(pid_t *pid, const char *name, const char *log_path)
-{
-    if (*pid <= 0)
-        return 0;
-    int code = ts_proc_stop(*pid);
-    *pid = 0;
-    if (code != 0) {
-        fprintf(stderr, "stack: %s exited with %d\n", name, code);
-        ts_proc_print_log(log_path, 40);
-    }
-    return code;
-}
-
 int ts_stack_stop(struct ts_stack *s)
 {
-    int relay = stop(&s->relay_pid, "lookout", s->relay_log);
-    int cam = stop(&s->cam_pid, "lookout-cam", s->cam_log);
+    int relay = ts_proc_stop_reporting("stack", &s->relay_pid, "lookout", s->relay_log);
+    int cam = ts_proc_stop_reporting("stack", &s->cam_pid, "lookout-cam", s->cam_log);
     return relay != 0 ? relay : cam;
 }
 
@@ -72,7 +41,8 @@ int ts_stack_start(struct ts_stack *s, const char *dir, unsigned fps, const char
 
     char *cam_argv[] = {cam_bin, "--stream-port", "0",      "--control-port",
                         "0",     "--fps",         fps_text, NULL};
-    int port = start(cam_argv, s->cam_log, "stream listening on http://", &s->cam_pid);
+    int port = ts_proc_start_port("stack", cam_argv, ts_stack_clean_env, s->cam_log,
+                                  "stream listening on http://", STARTUP_TIMEOUT_MS, &s->cam_pid);
     if (port < 0)
         goto fail;
     s->stream_port = (uint16_t)port;
@@ -97,7 +67,8 @@ int ts_stack_start(struct ts_stack *s, const char *dir, unsigned fps, const char
         goto fail;
     }
     char *relay_argv[] = {relay_bin, "--env", s->env_path, "--listen", "127.0.0.1:0", NULL};
-    port = start(relay_argv, s->relay_log, "listening on http://", &s->relay_pid);
+    port = ts_proc_start_port("stack", relay_argv, ts_stack_clean_env, s->relay_log,
+                              "listening on http://", STARTUP_TIMEOUT_MS, &s->relay_pid);
     if (port < 0)
         goto fail;
     s->relay_port = (uint16_t)port;

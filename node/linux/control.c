@@ -16,9 +16,6 @@
 #include "log.h"
 
 /* Control requests are one short line; bound everything else. */
-#define MAX_HEADERS_BYTES 8192
-#define MAX_BODY_BYTES 1024
-#define REQUEST_TIMEOUT_S 10
 
 struct control {
     struct evhttp *http;
@@ -75,13 +72,7 @@ struct control *control_new(struct event_base *base, const char *addr, uint16_t 
         control_free(c);
         return NULL;
     }
-    /* Accept every method so that node_handle can answer 405 rather than evhttp's 501. */
-    evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_max_headers_size(c->http, MAX_HEADERS_BYTES);
-    evhttp_set_max_body_size(c->http, MAX_BODY_BYTES);
-    evhttp_set_timeout(c->http, REQUEST_TIMEOUT_S);
+    http_glue_configure(c->http);
     evhttp_set_gencb(c->http, on_request, c);
     int rc = http_glue_bind(c->http, addr, port, &c->port);
     if (rc < 0) {

@@ -55,3 +55,18 @@ void http_glue_send(struct evhttp_request *req, int status, const char *content_
     evhttp_send_reply(req, status, NULL, buf);
     evbuffer_free(buf);
 }
+
+/* A node serves one relay: requests are tiny GETs, so the limits can be small. */
+#define MAX_HEADERS_BYTES 8192
+#define MAX_BODY_BYTES 1024
+#define REQUEST_TIMEOUT_S 10
+
+void http_glue_configure(struct evhttp *http)
+{
+    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                         EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                                         EVHTTP_REQ_PATCH);
+    evhttp_set_max_headers_size(http, MAX_HEADERS_BYTES);
+    evhttp_set_max_body_size(http, MAX_BODY_BYTES);
+    evhttp_set_timeout(http, REQUEST_TIMEOUT_S);
+}

@@ -14,6 +14,12 @@ struct evhttp_request;
 #define HTTP_GLUE_URL_MAX 80
 
 /*
+ * The node's request limits on http (headers 8 KiB, body 1 KiB, 10 s to send a request), and
+ * every method accepted, so that the node's own handler answers 405 rather than evhttp's 501.
+ */
+void http_glue_configure(struct evhttp *http);
+
+/*
  * Listen on addr:port (port 0: ephemeral) and store the port actually bound, read back with
  * getsockname, in *bound_port. Returns 0, or a negative errno (-EADDRINUSE, -EINVAL...).
  */

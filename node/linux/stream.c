@@ -21,9 +21,6 @@
 /* Part headers: 128 bytes plus the boundary always suffice (mjpeg_writer.h). */
 #define PART_HEADER_MAX (128 + MJPEG_BOUNDARY_MAX)
 /* Request bodies are not used on this port; headers are small. */
-#define MAX_HEADERS_BYTES 8192
-#define MAX_BODY_BYTES 1024
-#define REQUEST_TIMEOUT_S 10
 /* A stream client has nothing to say; anything it sends beyond this is not read, bounding the
  * input buffer (close is still noticed when the next write fails). */
 #define CLIENT_READ_MAX 4096
@@ -348,13 +345,7 @@ struct stream *stream_new(struct event_base *base, const struct stream_config *c
         stream_free(s);
         return NULL;
     }
-    /* Accept every method so that the handler can answer 405 rather than evhttp's 501. */
-    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_max_headers_size(s->http, MAX_HEADERS_BYTES);
-    evhttp_set_max_body_size(s->http, MAX_BODY_BYTES);
-    evhttp_set_timeout(s->http, REQUEST_TIMEOUT_S);
+    http_glue_configure(s->http);
     evhttp_set_gencb(s->http, on_request, s);
     int rc = http_glue_bind(s->http, cfg->bind_addr, cfg->port, &s->port);
     if (rc < 0) {

@@ -24,7 +24,25 @@ TEST_LIBS  = $(shell pkg-config --libs cmocka)
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
-BASE     := -std=c11 -D_GNU_SOURCE -Icore -Inode -Icommon -Irelay -I$(O)/gen -MMD -MP
+BASE     := -std=c11 -D_GNU_SOURCE -I$(O)/gen -MMD -MP
+
+# Layers and the include paths each may use (docs/ARCHITECTURE.md): a header outside them does not
+# resolve, so a forbidden dependency fails to build. Lower layers never see higher ones.
+INC_core         := -Icore
+INC_common       := -Icommon
+INC_node         := $(INC_core) -Inode
+INC_node_linux   := $(INC_common) $(INC_node) -Inode/linux
+INC_relay_config := $(INC_common) $(INC_core) -Irelay/config
+INC_relay_http   := $(INC_relay_config) -Irelay/http
+INC_relay_access := $(INC_relay_http) -Irelay/access -Irelay
+INC_relay_camera := $(INC_relay_http) -Irelay/camera
+INC_relay_steer  := $(INC_relay_access) -Irelay/steer
+INC_relay_ops    := $(INC_relay_access) -Irelay/camera -Irelay/steer -Irelay/ops
+INC_relay        := $(INC_relay_ops)
+INC_ALL          := $(INC_relay) -Inode -Inode/linux
+# The layer of a source file: its directory, e.g. relay/camera/hub.c -> relay_camera.
+layer_of = $(subst /,_,$(patsubst %/,%,$(dir $(1))))
+inc_for  = $(or $(INC_$(call layer_of,$(1))),$(INC_ALL))
 ifeq ($(SANITIZE),1)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
@@ -39,7 +57,7 @@ ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 CORE_SRC   := $(wildcard core/*.c)
 COMMON_SRC := $(wildcard common/*.c)
 NODE_SRC   := $(wildcard node/*.c) $(filter-out node/linux/main.c,$(wildcard node/linux/*.c))
-RELAY_SRC  := $(filter-out relay/main.c,$(wildcard relay/*.c))
+RELAY_SRC  := $(filter-out relay/main.c,$(wildcard relay/*.c relay/*/*.c))
 WEB_FILES  := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg))
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
@@ -65,11 +83,11 @@ all: $(BINS)
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(call inc_for,$<) $(ALL_CFLAGS) -c $< -o $@
 
 $(O)/obj/gen/%.o: $(O)/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(INC_common) $(ALL_CFLAGS) -c $< -o $@
 
 # The page is compiled into the relay: tools/embed turns web/* into a C table (no build-time downloads).
 $(O)/tools/embed: tools/embed.c

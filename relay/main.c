@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "clock.h"
 #include "access_log.h"
 #include "accept_pause.h"
 #include "auth.h"
@@ -432,7 +433,7 @@ int main(int argc, char **argv)
     log_current_level = cfg.log_level;
     signal(SIGPIPE, SIG_IGN);
 
-    struct relay relay = {.cfg = &cfg, .started_us = hub_now_us()};
+    struct relay relay = {.cfg = &cfg, .started_us = clock_now_us()};
     struct evhttp *http = NULL;
     relay.base = event_base_new();
     /* Two priorities: the camera's connection (0) is served before the viewers (1), so a loop

@@ -1,4 +1,5 @@
 #include "routes.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -128,7 +129,7 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
     int is_confirmed = ptz_get_angles(relay->ptz, &pan, &tilt);
     int lim[4];
     ptz_get_limits(relay->ptz, lim);
-    int64_t now = hub_now_us();
+    int64_t now = clock_now_us();
     struct hub_stats hs;
     hub_get_stats(relay->hub, &hs);
     int online = upstream_is_online(relay->upstream);

@@ -254,11 +254,11 @@ static void test_deploy_version_and_help(void **state)
     free(out);
 }
 
-/* docs/CONFIG.md names every key of relay/cfg.c's table, so the doc cannot fall behind. */
+/* docs/CONFIG.md names every key of relay/config/cfg.c's table, so the doc cannot fall behind. */
 static void test_deploy_config_doc_lists_every_key(void **state)
 {
     (void)state;
-    char *source = read_source("relay/cfg.c");
+    char *source = read_source("relay/config/cfg.c");
     char *doc = read_source("docs/CONFIG.md");
     const char *table = strstr(source, "keys[] = {");
     assert_non_null(table);
@@ -271,7 +271,7 @@ static void test_deploy_config_doc_lists_every_key(void **state)
         char name[80];
         snprintf(name, sizeof(name), "`%.*s`", (int)(close - q - 1), q + 1);
         if (strstr(doc, name) == NULL)
-            fail_msg("docs/CONFIG.md does not mention %s (a key in relay/cfg.c)", name);
+            fail_msg("docs/CONFIG.md does not mention %s (a key in relay/config/cfg.c)", name);
         keys++;
         q = close + 1;
     }

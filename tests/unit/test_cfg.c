@@ -153,7 +153,7 @@ static void test_cfg_validate_requires_login_and_camera(void **state)
     assert_non_null(strstr(err, "CAM_URL"));
 }
 
-/* CAM_URL and SERVO_URL as the relay uses them (relay/url.c). */
+/* CAM_URL and SERVO_URL as the relay uses them (relay/http/url.c). */
 static void test_cfg_camera_url_parts(void **state)
 {
     (void)state;

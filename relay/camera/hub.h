@@ -74,6 +74,3 @@ unsigned hub_viewer_count(const struct hub *hub);
 
 /* Counters since start (copied into *out). */
 void hub_get_stats(const struct hub *hub, struct hub_stats *out);
-
-/* CLOCK_MONOTONIC in microseconds: the clock of received_us and now_us. */
-int64_t hub_now_us(void);

@@ -11,10 +11,10 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "clock.h"
 #include "auth.h"
 #include "cfg.h"
 #include "guard.h"
-#include "hub.h"
 #include "relay.h"
 #include "reply.h"
 #include "routes.h"
@@ -83,7 +83,7 @@ void login_submit(struct evhttp_request *req, const struct route_ctx *ctx)
     enum auth_result r =
         auth_login(relay->auth, user, password,
                    guard_client_address(req, relay->cfg->trusted_proxies, address, sizeof(address)),
-                   hub_now_us(), &who, token, &retry_ms);
+                   clock_now_us(), &who, token, &retry_ms);
     explicit_bzero(password, strlen(password));
     evhttp_clear_headers(&fields);
     if (r == AUTH_OK) {

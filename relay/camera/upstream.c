@@ -1,4 +1,5 @@
 #include "upstream.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -103,7 +104,7 @@ static void deliver(struct upstream *u)
     u->is_online = 1;
     u->failures = 0;
     u->reason[0] = '\0';
-    int64_t now_us = hub_now_us();
+    int64_t now_us = clock_now_us();
     u->frame_times_us[u->frame_times_next++ % FPS_WINDOW] = now_us;
     u->on_frame(f, now_us, u->arg);
     frame_unref(f);

@@ -1,4 +1,5 @@
 #include "guard.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 #include <event2/keyvalq_struct.h>
 
 #include "cfg.h"
-#include "hub.h"
 #include "reply.h"
 
 int guard_limits(struct evhttp_request *req, const struct cfg *cfg)
@@ -151,7 +151,7 @@ int guard_login(struct evhttp_request *req, struct auth *auth, const char *trust
     enum auth_result r =
         auth_check(auth, evhttp_find_header(in, "Authorization"), evhttp_find_header(in, "Cookie"),
                    guard_client_address(req, trusted_proxies, address, sizeof(address)),
-                   hub_now_us(), who, &retry_ms);
+                   clock_now_us(), who, &retry_ms);
     if (r == AUTH_THROTTLED) {
         char seconds[24];
         snprintf(seconds, sizeof(seconds), "%lld", (long long)((retry_ms + 999) / 1000));

@@ -1,4 +1,5 @@
 #include "metrics.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -71,7 +72,7 @@ int metrics_render(const struct relay *relay, struct evbuffer *out)
     auth_get_stats(relay->auth, &aus);
     upstream_get_stats(relay->upstream, &us);
     access_log_get_stats(relay->access_log, &as);
-    int64_t now = hub_now_us();
+    int64_t now = clock_now_us();
     int is_online = upstream_is_online(relay->upstream);
     int rc = 0;
 

@@ -1,4 +1,5 @@
 #include "hub.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,13 +40,6 @@ struct hub {
     uint64_t next_seq;
     struct hub_stats stats;
 };
-
-int64_t hub_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 struct hub *hub_new(struct event_base *base, const struct hub_config *cfg)
 {
@@ -130,7 +124,7 @@ static void on_viewer_write(struct bufferevent *bev, void *arg)
     struct frame *f = hub->latest;
     if (f == NULL || frame_seq(f) <= v->last_seq)
         return;
-    if (v->last_seq == 0 && hub_now_us() - frame_received_us(f) > STALE_FRAME_US)
+    if (v->last_seq == 0 && clock_now_us() - frame_received_us(f) > STALE_FRAME_US)
         return;
     if (viewer_send(v, f) < 0)
         viewer_free(v);

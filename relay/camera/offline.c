@@ -1,4 +1,5 @@
 #include "offline.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +127,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     struct frame *f = render(o, upstream_offline_reason(o->upstream));
     if (f == NULL)
         return;
-    hub_publish(o->hub, f, hub_now_us());
+    hub_publish(o->hub, f, clock_now_us());
     frame_unref(f);
 }
 

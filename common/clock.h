@@ -1,0 +1,8 @@
+#pragma once
+/*
+ * clock: the relay's one time source for durations and deadlines.
+ */
+#include <stdint.h>
+
+/* Microseconds on CLOCK_MONOTONIC (never jumps with the wall clock; POSIX clock_gettime(2)). */
+int64_t clock_now_us(void);

@@ -17,9 +17,10 @@ endif
 endif
 endif
 
-PKGS      := libevent libevent_openssl openssl libturbojpeg libcrypt libsystemd
+PKGS      := libevent libevent_openssl libevent_pthreads openssl libturbojpeg libcrypt libsystemd \
+             sqlite3 libavformat libavcodec libavutil libmosquitto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lwslay -lpthread
 TEST_LIBS  = $(shell pkg-config --libs cmocka)
 
 CFLAGS   ?= -O2 -g
@@ -37,7 +38,9 @@ INC_relay_http   := $(INC_relay_config) -Irelay/http
 INC_relay_access := $(INC_relay_http) -Irelay/access -Irelay
 INC_relay_camera := $(INC_relay_http) -Irelay/camera
 INC_relay_steer  := $(INC_relay_access) -Irelay/steer
-INC_relay_ops    := $(INC_relay_access) -Irelay/camera -Irelay/steer -Irelay/ops
+INC_relay_guard  := $(INC_relay_steer) -Irelay/camera -Irelay/guard
+INC_relay_notify := $(INC_relay_guard) -Irelay/notify
+INC_relay_ops    := $(INC_relay_notify) -Irelay/ops
 INC_relay        := $(INC_relay_ops)
 INC_ALL          := $(INC_relay) -Inode -Inode/linux
 # The layer of a source file: its directory, e.g. relay/camera/hub.c -> relay_camera.

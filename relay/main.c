@@ -23,6 +23,7 @@
 #include "auth.h"
 #include "camera.h"
 #include "cameras.h"
+#include "bearer.h"
 #include "cfg.h"
 #include "cfg_check.h"
 #include "connlimit.h"
@@ -31,6 +32,7 @@
 #include "redirect.h"
 #include "reply.h"
 #include "routes.h"
+#include "throttle.h"
 #include "tls.h"
 #include "users.h"
 #include "passwd_input.h"
@@ -248,9 +250,19 @@ static int start_redirect(struct relay *relay, const struct cfg *cfg, struct evh
 }
 
 /* The camera the main .env defines (CAM_URL, SERVO_URL, ...): the default camera. */
-static int start_cameras(struct relay *relay, const struct cfg *cfg)
+static int start_cameras(struct relay *relay, struct cfg *cfg)
 {
+    /* NODE_TOKEN: only its digest is kept; the plaintext goes now. */
+    unsigned char digest[BEARER_DIGEST_BYTES];
+    const char *why = NULL;
+    int has_token = bearer_load(cfg->node_token, cfg->node_token_file, digest, &why);
+    explicit_bzero(cfg->node_token, sizeof(cfg->node_token));
+    if (has_token < 0) {
+        LOG_ERROR("%s: %s", cfg->node_token_file[0] ? "NODE_TOKEN_FILE" : "NODE_TOKEN", why);
+        return -1;
+    }
     struct camera_config cc = {.name = "cam",
+                               .node_token_digest = has_token ? digest : NULL,
                                .cam_url = cfg->cam_url,
                                .servo_url = cfg->servo_url,
                                .presets_file = cfg->presets_file,
@@ -285,7 +297,8 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         return -1;
     relay->auth = auth_new(users, cfg->session_idle_ms, cfg->session_max_age_ms);
     relay->connlimit = connlimit_new(cfg->max_connections, cfg->max_connections_per_address);
-    if (relay->connlimit == NULL) {
+    relay->node_throttle = throttle_new();
+    if (relay->connlimit == NULL || relay->node_throttle == NULL) {
         LOG_ERROR("out of memory");
         return -1;
     }
@@ -433,6 +446,7 @@ int main(int argc, char **argv)
     access_log_free(relay.access_log); /* after evhttp_free: no request can complete now */
     tls_free(relay.tls);
     connlimit_free(relay.connlimit); /* after evhttp_free: closing connections update it */
+    throttle_free(relay.node_throttle);
     auth_free(relay.auth);
     if (sigint != NULL)
         event_free(sigint);

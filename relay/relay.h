@@ -12,6 +12,7 @@ struct cfg;
 struct evdns_base;
 struct event_base;
 struct cameras;
+struct throttle;
 struct tls;
 struct redirect;
 
@@ -24,6 +25,7 @@ struct relay {
     struct access_log *access_log; /* one line per request, request counters */
     struct tls *tls;               /* NULL without TLS_CERT */
     struct connlimit *connlimit;
+    struct throttle *node_throttle; /* wrong node tokens, per address (api_link.c) */
     struct redirect *redirect; /* HTTP_REDIRECT_LISTEN, or NULL */
     int64_t started_us;
     int is_tls; /* the listener speaks HTTPS: cookies get Secure */

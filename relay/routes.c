@@ -17,6 +17,7 @@
 #include "guard.h"
 #include "cfg.h"
 #include "hub.h"
+#include "link_msg.h"
 #include "metrics.h"
 #include "ptz.h"
 #include "relay.h"
@@ -181,6 +182,7 @@ static const struct route routes[] = {
     {"/counter", M_GET, ROLE_NONE, on_counter},
     {"/metrics", M_GET, ROLE_VIEWER, metrics_reply},
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz},
+    {"/" LINK_MSG_PATH, M_GET, ROLE_NONE, api_node_link}, /* the node's token, not a login */
 };
 
 /* HEAD is a GET without the body (RFC 9110 §9.3.2): evhttp leaves the body out itself. */

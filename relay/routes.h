@@ -44,3 +44,4 @@ void api_presets(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_preset_recall(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_preset_delete(struct evhttp_request *req, const struct route_ctx *ctx);
+void api_node_link(struct evhttp_request *req, const struct route_ctx *ctx);

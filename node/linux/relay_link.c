@@ -158,8 +158,7 @@ static void on_ws_message(wslay_event_context_ptr ctx, const struct wslay_event_
         return;
     }
     if (act.has_reply) {
-        LOG_INFO("move from the relay: pan -> %d, tilt -> %d", node_pan_deg(rl->node),
-                 node_tilt_deg(rl->node));
+        LOG_DEBUG("move from the relay answered: %s", reply);
         send_text(rl, reply, act.reply_len);
     }
     if (act.has_stream && act.stream_on != rl->is_streaming) {

@@ -5,13 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bearer.h"
 #include "clock.h"
 #include "hub.h"
+#include "link_msg.h"
 #include "offline.h"
 #include "presets.h"
 #include "ptz.h"
 #include "snapshot.h"
 #include "source.h"
+#include "source_link.h"
 #include "upstream.h"
 #define LOG_TAG "camera"
 #include "log.h"
@@ -32,6 +35,8 @@ struct camera {
     struct presets *presets;
     struct snapshot *snapshot;
     struct offline *offline;
+    struct source_link *link; /* the source when the node dials in (borrowed from source) */
+    unsigned char token_digest[BEARER_DIGEST_BYTES];
     int is_holding_source;   /* viewers hold the source open */
     uint64_t angles_read_at; /* the source connection whose node angles were read */
 };
@@ -82,15 +87,92 @@ void camera_set_source(struct camera *cam, const struct source *src)
 {
     if (cam->is_holding_source)
         source_release(&cam->source);
+    if (cam->link != NULL && cam->source.impl == cam->link)
+        cam->link = NULL; /* freed with the source below */
     source_free(&cam->source);
     cam->source = *src;
     if (cam->is_holding_source)
         source_hold(&cam->source);
 }
 
+static int link_send(const char *text, size_t len, void *arg)
+{
+    struct camera *cam = arg;
+    return source_link_send_text(cam->link, text, len);
+}
+
+static void on_link_message(const struct link_msg *m, void *arg)
+{
+    struct camera *cam = arg;
+    if (m->type == LINK_MSG_MOVED)
+        ptz_link_answer(cam->ptz, m);
+    else if (m->type == LINK_MSG_STATUS)
+        ptz_link_status(cam->ptz, m);
+}
+
+static void on_link_state(int is_up, void *arg)
+{
+    struct camera *cam = arg;
+    if (is_up)
+        ptz_refresh(cam->ptz); /* a node that dials in may have restarted: read its angles */
+    else
+        ptz_link_down(cam->ptz);
+}
+
+/* NODE_TOKEN without CAM_URL: the camera's source is its node's link, and so are moves. */
+static int start_link(struct camera *cam, struct event_base *base,
+                      const struct camera_config *cfg, char *err, size_t err_size)
+{
+    if (cfg->cam_url != NULL && cfg->cam_url[0] != '\0') {
+        snprintf(err, err_size, "NODE_TOKEN: set CAM_URL (the relay pulls) or NODE_TOKEN (the "
+                                "node dials in), not both");
+        return -EINVAL;
+    }
+    memcpy(cam->token_digest, cfg->node_token_digest, BEARER_DIGEST_BYTES);
+    struct source_link_config lc = {.name = cfg->name,
+                                    .max_frame_bytes = cfg->max_frame_bytes,
+                                    .stall_timeout_ms = cfg->upstream_stall_timeout_ms,
+                                    .idle_timeout_ms = cfg->upstream_idle_timeout_ms};
+    struct source_link_callbacks cb = {.on_frame = on_frame,
+                                       .on_message = on_link_message,
+                                       .on_state = on_link_state,
+                                       .arg = cam};
+    cam->link = source_link_new(base, &lc, &cb);
+    if (cam->link == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -ENOMEM;
+    }
+    source_link_as_source(cam->link, &cam->source);
+    if ((cfg->servo_url == NULL || cfg->servo_url[0] == '\0') &&
+        ptz_use_link(cam->ptz, link_send, cam) < 0) {
+        snprintf(err, err_size, "out of memory");
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int camera_has_link(const struct camera *cam)
+{
+    return cam->link != NULL;
+}
+
+int camera_link_matches(const struct camera *cam, const char *authorization)
+{
+    return cam->link != NULL && bearer_matches(authorization, cam->token_digest);
+}
+
+int camera_link_accept(struct camera *cam, struct evhttp_request *req, const char *accept)
+{
+    if (cam->link == NULL)
+        return -ENOTSUP;
+    return source_link_accept(cam->link, req, accept);
+}
+
 static int start_source(struct camera *cam, struct event_base *base, struct evdns_base *dns,
                         const struct camera_config *cfg, char *err, size_t err_size)
 {
+    if (cfg->node_token_digest != NULL)
+        return start_link(cam, base, cfg, err, err_size);
     if (cfg->cam_url == NULL || cfg->cam_url[0] == '\0')
         return 0;
     const char *why = NULL;

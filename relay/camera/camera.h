@@ -31,7 +31,10 @@ struct camera_config {
     const char *title;        /* shown on the page; NULL or "": the name */
     const char *cam_url;      /* the MJPEG stream to pull; NULL or "": no source until one is
                                  attached with camera_set_source (a node that dials in) */
-    const char *servo_url;    /* the node's pan/tilt URL; NULL or "": no steering (503) */
+    const char *servo_url;    /* the node's pan/tilt URL; NULL or "": no steering (503), or
+                                 steering over the node link */
+    const unsigned char *node_token_digest; /* SHA-256 of NODE_TOKEN (bearer.h), or NULL: with
+                                 it and no cam_url, the camera waits for its node to dial in */
     const char *presets_file; /* this camera's presets */
     unsigned fov_deg;         /* horizontal field of view, for click-to-aim */
     unsigned ptz_step_deg;    /* the legacy /turn* routes' step */
@@ -75,6 +78,19 @@ void camera_publish(struct camera *cam, struct frame *frame, int64_t received_us
  * to the new one. A zeroed *src detaches (the camera is then offline, "no source").
  */
 void camera_set_source(struct camera *cam, const struct source *src);
+
+/*
+ * The node link (source_link.h), for a camera with a NODE_TOKEN. camera_has_link: 1 if the
+ * camera waits for (or has) a node link. camera_link_matches: 1 if
+ * `authorization` (an Authorization header value, may be NULL) carries this camera's token
+ * (constant time); 0 otherwise or for a camera without a link. camera_link_accept: take req's
+ * connection over as the camera's link (ws_upgrade_check gave accept); returns 0, -ENOTSUP for a
+ * camera without a link, -ENOMEM (the caller then still answers req).
+ */
+struct evhttp_request;
+int camera_has_link(const struct camera *cam);
+int camera_link_matches(const struct camera *cam, const char *authorization);
+int camera_link_accept(struct camera *cam, struct evhttp_request *req, const char *accept);
 
 /* The parts, borrowed for the camera's lifetime. */
 const char *camera_name(const struct camera *cam);

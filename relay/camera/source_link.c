@@ -19,6 +19,7 @@
 #include "fps_meter.h"
 #include "frame.h"
 #include "link_msg.h"
+#include "source.h"
 #include "ws_upgrade.h"
 #define LOG_TAG "link"
 #include "log.h"
@@ -558,4 +559,72 @@ double source_link_fps(const struct source_link *l, int64_t now_us)
 void source_link_get_stats(const struct source_link *l, struct source_link_stats *out)
 {
     *out = l->stats;
+}
+
+/* The source operations (source.h) over a link. */
+static int src_is_online(const void *l)
+{
+    return source_link_is_online(l);
+}
+
+static int src_is_standby(const void *l)
+{
+    return source_link_is_standby(l);
+}
+
+static int src_is_connecting(const void *l)
+{
+    return source_link_is_connecting(l);
+}
+
+static const char *src_offline_reason(const void *l)
+{
+    return source_link_offline_reason(l);
+}
+
+static void src_hold(void *l)
+{
+    source_link_hold(l);
+}
+
+static void src_release(void *l)
+{
+    source_link_release(l);
+}
+
+static double src_fps(const void *l, int64_t now_us)
+{
+    return source_link_fps(l, now_us);
+}
+
+static void src_get_stats(const void *impl, struct source_stats *out)
+{
+    const struct source_link *l = impl;
+    out->connects = l->stats.connects;
+    out->frames = l->stats.frames;
+    out->frames_dropped = l->stats.frames_dropped;
+    out->bytes = l->stats.bytes;
+}
+
+static void src_free(void *l)
+{
+    source_link_free(l);
+}
+
+static const struct source_ops link_source_ops = {
+    .is_online = src_is_online,
+    .is_standby = src_is_standby,
+    .is_connecting = src_is_connecting,
+    .offline_reason = src_offline_reason,
+    .hold = src_hold,
+    .release = src_release,
+    .fps = src_fps,
+    .get_stats = src_get_stats,
+    .free = src_free,
+};
+
+void source_link_as_source(struct source_link *l, struct source *out)
+{
+    out->ops = &link_source_ops;
+    out->impl = l;
 }

@@ -90,3 +90,7 @@ void source_link_hold(struct source_link *l);    /* someone needs frames */
 void source_link_release(struct source_link *l); /* ... no longer */
 double source_link_fps(const struct source_link *l, int64_t now_us);
 void source_link_get_stats(const struct source_link *l, struct source_link_stats *out);
+
+struct source;
+/* Fill *out with the link as a camera's source (source.h): out->impl is l, source_free frees l. */
+void source_link_as_source(struct source_link *l, struct source *out);

@@ -50,6 +50,8 @@ static const struct key_def keys[] = {
     NUM(max_connections_per_address, "MAX_CONNECTIONS_PER_ADDRESS", 0, 200000),
     NUM(request_timeout_ms, "REQUEST_TIMEOUT_MS", 1000, 3600000),
     STR(cam_url, "CAM_URL"),
+    STR(node_token, "NODE_TOKEN"),
+    STR(node_token_file, "NODE_TOKEN_FILE"),
     STR(servo_url, "SERVO_URL"),
     {"LISTEN", K_LISTEN, 0, 0, 0, 0},
     NUM(max_viewers, "MAX_VIEWERS", 1, 100000),
@@ -370,8 +372,19 @@ int cfg_validate(const struct cfg *c, char *err, size_t err_size)
         snprintf(err, err_size, "TLS_CERT and TLS_KEY go together: set both or neither");
         return -EINVAL;
     }
-    if (c->cam_url[0] == '\0') {
-        snprintf(err, err_size, "CAM_URL must be set, e.g. CAM_URL=http://192.168.1.100/mjpeg");
+    int has_token = c->node_token[0] != '\0' || c->node_token_file[0] != '\0';
+    if (c->node_token[0] != '\0' && c->node_token_file[0] != '\0') {
+        snprintf(err, err_size, "NODE_TOKEN and NODE_TOKEN_FILE: set one, not both");
+        return -EINVAL;
+    }
+    if (has_token && c->cam_url[0] != '\0') {
+        snprintf(err, err_size, "CAM_URL and NODE_TOKEN: set CAM_URL (the relay pulls the "
+                                "camera) or NODE_TOKEN (the camera dials in), not both");
+        return -EINVAL;
+    }
+    if (c->cam_url[0] == '\0' && !has_token) {
+        snprintf(err, err_size, "CAM_URL must be set, e.g. CAM_URL=http://192.168.1.100/mjpeg "
+                                "(or NODE_TOKEN, for a camera that dials in)");
         return -EINVAL;
     }
     return 0;

@@ -19,6 +19,8 @@ struct cfg {
     char users_file[1024];
     char trusted_proxies[256]; /* comma-separated addresses whose X-Forwarded-For is believed */
     char cam_url[1024];
+    char node_token[600];       /* the node's link secret; wiped once its digest is taken */
+    char node_token_file[1024]; /* or a file holding it */
     char servo_url[1024];
     char listen_host[128];
     uint16_t listen_port;

@@ -157,6 +157,12 @@ void access_log_stream_end(struct access_log *a, const struct access_log_stream 
     LOG_INFO("%s %s %s 200 stream", stream->address, stream->method, stream->path);
 }
 
+void access_log_link_end(struct access_log *a, const struct access_log_stream *stream)
+{
+    count(a, 101);
+    LOG_INFO("%s %s %s 101 node link", stream->address, stream->method, stream->path);
+}
+
 void access_log_get_stats(const struct access_log *a, struct access_log_stats *out)
 {
     *out = a->stats;

@@ -56,5 +56,8 @@ void access_log_stream_begin(struct access_log_stream *out, struct evhttp_reques
 /* The hub took the stream (it never "completes" in evhttp's sense): log and count it now. */
 void access_log_stream_end(struct access_log *a, const struct access_log_stream *stream);
 
+/* A camera node's link was taken over after its 101 (source_link.h): log "101 node link". */
+void access_log_link_end(struct access_log *a, const struct access_log_stream *stream);
+
 /* Counters since start (copied into *out). */
 void access_log_get_stats(const struct access_log *a, struct access_log_stats *out);

@@ -1,4 +1,5 @@
 #include "cfg_check.h"
+#include "bearer.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -67,8 +68,15 @@ int cfg_check_finish(const struct cfg *c, FILE *ok_out, FILE *err_out)
     struct url_parts cam, servo;
     const char *reason = NULL;
     int is_ok = 1;
-    if (url_parse(c->cam_url, &cam, &reason) < 0) {
+    int is_link = c->cam_url[0] == '\0';
+    if (!is_link && url_parse(c->cam_url, &cam, &reason) < 0) {
         fprintf(err_out, "CAM_URL: %s\n", reason);
+        is_ok = 0;
+    }
+    unsigned char digest[BEARER_DIGEST_BYTES];
+    if (bearer_load(c->node_token, c->node_token_file, digest, &reason) < 0) {
+        fprintf(err_out, "%s: %s\n", c->node_token_file[0] ? "NODE_TOKEN_FILE" : "NODE_TOKEN",
+                reason);
         is_ok = 0;
     }
     if (c->servo_url[0] != '\0' && url_parse(c->servo_url, &servo, &reason) < 0) {
@@ -111,7 +119,7 @@ int cfg_check_finish(const struct cfg *c, FILE *ok_out, FILE *err_out)
         return 1;
     /* url_parts.display never holds credentials, so the summary is safe to print. */
     fprintf(ok_out, "config ok: listen %s:%u, camera %s, pan/tilt %s\n", c->listen_host,
-            (unsigned)c->listen_port, cam.display,
+            (unsigned)c->listen_port, is_link ? "dials in (NODE_TOKEN)" : cam.display,
             c->servo_url[0] != '\0' ? servo.display : "(no SERVO_URL)");
     return 0;
 }

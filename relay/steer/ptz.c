@@ -9,6 +9,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "link_msg.h"
 #include "url.h"
 #define LOG_TAG "ptz"
 #include "log.h"
@@ -56,6 +57,12 @@ struct ptz {
     int last_error;           /* enum evhttp_request_error of the request in flight, or -1 */
     int is_failure_logged;    /* said once until the node answers again */
     struct event *sync_timer; /* asks again for the angles until the node has answered once */
+    /* A node link instead of SERVO_URL (ptz_use_link): */
+    ptz_send_fn link_send;
+    void *link_arg;
+    uint32_t link_next_id;     /* ids of moves sent over the link */
+    uint32_t link_id;          /* the move in flight */
+    struct event *link_timer;  /* its answer's deadline */
 };
 
 static void send_batch(struct ptz *ptz);
@@ -101,12 +108,8 @@ static void answer(struct batch *b, int status, int pan, int tilt, const char *r
     memset(b, 0, sizeof(*b));
 }
 
-static void update_angles(struct ptz *ptz, struct evhttp_request *req)
+static void update_angles(struct ptz *ptz, const char *body)
 {
-    char body[PTZ_REPLY_MAX + 1];
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    ev_ssize_t n = evbuffer_copyout(in, body, PTZ_REPLY_MAX);
-    body[n > 0 ? n : 0] = '\0';
     int pan, tilt;
     if (json_int(body, "target_pan", &pan) == 0 && json_int(body, "target_tilt", &tilt) == 0) {
         ptz->pan_deg = pan;
@@ -145,7 +148,11 @@ static void on_reply(struct evhttp_request *req, void *arg)
         if (ptz->is_failure_logged)
             LOG_INFO("camera control %s answers again", ptz->url.display);
         ptz->is_failure_logged = 0;
-        update_angles(ptz, req);
+        char body[PTZ_REPLY_MAX + 1];
+        struct evbuffer *in = evhttp_request_get_input_buffer(req);
+        ev_ssize_t n = evbuffer_copyout(in, body, PTZ_REPLY_MAX);
+        body[n > 0 ? n : 0] = '\0';
+        update_angles(ptz, body);
         answer(&ptz->in_flight, 200, ptz->pan_deg, ptz->tilt_deg, NULL);
     } else if (code == 0 && ptz->last_error == EVREQ_HTTP_TIMEOUT) {
         log_failure(ptz, "no answer within the timeout");
@@ -198,11 +205,17 @@ static void build_query(struct ptz *ptz, struct batch *b, char *out, size_t out_
              b->sent_el_deg);
 }
 
+static void send_batch_link(struct ptz *ptz, struct batch *b);
+
 static void send_batch(struct ptz *ptz)
 {
     ptz->in_flight = ptz->next;
     memset(&ptz->next, 0, sizeof(ptz->next));
     struct batch *b = &ptz->in_flight;
+    if (ptz->link_send != NULL) {
+        send_batch_link(ptz, b);
+        return;
+    }
     char target[1200];
     build_query(ptz, b, target, sizeof(target));
     ptz->conn = evhttp_connection_base_new(ptz->base, ptz->dns, ptz->url.host, ptz->url.port);
@@ -233,6 +246,104 @@ static void send_batch(struct ptz *ptz)
         ptz->is_busy = 0;
         answer(b, 504, 0, 0, "camera control did not answer");
     }
+}
+
+/*
+ * Moves over the node link (docs/API.md, "Node link"): the batch goes as one "move" message
+ * with an id, and the node's "moved" answer with that id completes it (ptz_link_answer). One
+ * move in flight, merged as over HTTP; an answer that does not come within PTZ_TIMEOUT_S is a
+ * 504, and a late one is ignored by its id.
+ */
+static void send_batch_link(struct ptz *ptz, struct batch *b)
+{
+    const int *lim = ptz->limits_deg;
+    int is_absolute = b->pan.is_absolute || b->tilt.is_absolute;
+    char msg[LINK_MSG_MAX_BYTES];
+    uint32_t id = ++ptz->link_next_id;
+    int n;
+    if (is_absolute && ptz->is_confirmed) {
+        int pan = resulting_deg(&b->pan, ptz->pan_deg, lim[0], lim[1]);
+        int tilt = resulting_deg(&b->tilt, ptz->tilt_deg, lim[2], lim[3]);
+        b->sent_tr_deg = pan - ptz->pan_deg;
+        b->sent_el_deg = tilt - ptz->tilt_deg;
+        n = link_msg_write_move_to(msg, sizeof(msg), id, pan, tilt);
+    } else {
+        char unused[8];
+        build_query(ptz, b, unused, 0); /* the relative move, as the HTTP path computes it */
+        n = link_msg_write_move_by(msg, sizeof(msg), id, b->sent_tr_deg, b->sent_el_deg);
+    }
+    if (n < 0 || ptz->link_send(msg, (size_t)n, ptz->link_arg) < 0) {
+        log_failure(ptz, "not connected");
+        answer(b, 502, 0, 0, "camera not connected (its node link is down)");
+        return;
+    }
+    ptz->link_id = id;
+    ptz->is_busy = 1;
+    struct timeval tv = {.tv_sec = PTZ_TIMEOUT_S, .tv_usec = 0};
+    evtimer_add(ptz->link_timer, &tv);
+}
+
+/* The move in flight is over (answered, timed out, link down): send what queued meanwhile. */
+static void link_done(struct ptz *ptz, int status, const char *reason)
+{
+    evtimer_del(ptz->link_timer);
+    ptz->is_busy = 0;
+    answer(&ptz->in_flight, status, ptz->pan_deg, ptz->tilt_deg, reason);
+    if (!ptz->is_busy && ptz->next.count > 0)
+        send_batch(ptz);
+}
+
+static void on_link_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct ptz *ptz = arg;
+    log_failure(ptz, "no answer within the timeout");
+    link_done(ptz, 504, "camera control did not answer in time");
+}
+
+/* Angles and limits from a node message, kept only if sane (as parse_limits does). */
+static void take_angles(struct ptz *ptz, const struct link_msg *m)
+{
+    const int *v = m->limits;
+    if (m->has_limits && v[0] >= 0 && v[0] < v[1] && v[1] <= 360 && v[2] >= 0 && v[2] < v[3] &&
+        v[3] <= 360)
+        memcpy(ptz->limits_deg, v, sizeof(ptz->limits_deg));
+    ptz->pan_deg = m->target_pan;
+    ptz->tilt_deg = m->target_tilt;
+    ptz->is_confirmed = 1;
+}
+
+void ptz_link_answer(struct ptz *ptz, const struct link_msg *m)
+{
+    if (ptz->link_send == NULL || !ptz->is_busy || !m->has_id || m->id != ptz->link_id) {
+        LOG_DEBUG("ignored a move answer that no move waits for");
+        return;
+    }
+    if (m->has_status && m->status == 200 && m->has_target_pan && m->has_target_tilt) {
+        if (ptz->is_failure_logged)
+            LOG_INFO("camera control answers again");
+        ptz->is_failure_logged = 0;
+        take_angles(ptz, m);
+        link_done(ptz, 200, NULL);
+        return;
+    }
+    LOG_WARN("camera refused a move (%d): %s", m->has_status ? m->status : 0,
+             m->has_error ? m->error : "no reason given");
+    link_done(ptz, 502, "camera control refused the move");
+}
+
+void ptz_link_status(struct ptz *ptz, const struct link_msg *m)
+{
+    /* While a move is out, its answer has the newer angles. */
+    if (ptz->link_send != NULL && !ptz->is_busy && m->has_target_pan && m->has_target_tilt)
+        take_angles(ptz, m);
+}
+
+void ptz_link_down(struct ptz *ptz)
+{
+    if (ptz->link_send != NULL && ptz->is_busy)
+        link_done(ptz, 502, "camera not connected (its node link went down)");
 }
 
 #define SYNC_RETRY_S 3
@@ -294,10 +405,29 @@ struct ptz *ptz_new(struct event_base *base, struct evdns_base *dns, const char 
     return ptz;
 }
 
+int ptz_use_link(struct ptz *ptz, ptz_send_fn send, void *arg)
+{
+    if (ptz->is_enabled)
+        return -EEXIST;
+    ptz->link_timer = evtimer_new(ptz->base, on_link_timeout, ptz);
+    ptz->sync_timer = evtimer_new(ptz->base, on_sync_timer, ptz);
+    if (ptz->link_timer == NULL || ptz->sync_timer == NULL)
+        return -ENOMEM;
+    ptz->link_send = send;
+    ptz->link_arg = arg;
+    ptz->is_enabled = 1;
+    snprintf(ptz->url.display, sizeof(ptz->url.display), "(node link)");
+    return 0;
+}
+
 void ptz_free(struct ptz *ptz)
 {
     if (ptz == NULL)
         return;
+    if (ptz->link_timer != NULL)
+        event_free(ptz->link_timer);
+    if (ptz->link_send != NULL && ptz->is_busy)
+        answer(&ptz->in_flight, 503, 0, 0, "relay shutting down");
     if (ptz->sync_timer != NULL)
         event_free(ptz->sync_timer);
     ptz->sync_timer = NULL; /* answers below must not re-arm it */

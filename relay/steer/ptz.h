@@ -8,6 +8,8 @@
  * JSON answer ("target_pan", "target_tilt"); a node that answers without JSON (the original
  * firmware) is tracked locally, clamped to 0..180 from the 90/90 it starts at.
  */
+#include <stddef.h>
+
 struct evdns_base;
 struct event_base;
 struct ptz;
@@ -58,3 +60,23 @@ void ptz_get_limits(const struct ptz *ptz, int limits_deg[4]);
 
 /* The last known target angles; returns 1 if the node has confirmed them, 0 if assumed. */
 int ptz_get_angles(const struct ptz *ptz, int *pan_deg, int *tilt_deg);
+
+/*
+ * Moves over a camera node's link (docs/API.md, "Node link") instead of SERVO_URL: send(text,
+ * len, arg) queues one "move" message to the node and returns 0 or a negative errno (-ENOTCONN
+ * while the link is down: the move fails with 502). The node's answers come back through
+ * ptz_link_answer; the same one-move-in-flight merging applies. For a ptz made without a
+ * SERVO_URL. Returns 0, -EEXIST if it has a SERVO_URL, -ENOMEM.
+ */
+struct link_msg;
+typedef int (*ptz_send_fn)(const char *text, size_t len, void *arg);
+int ptz_use_link(struct ptz *ptz, ptz_send_fn send, void *arg);
+
+/* A "moved" message from the node (borrowed): completes the move in flight with its id. */
+void ptz_link_answer(struct ptz *ptz, const struct link_msg *msg);
+
+/* A "status" message: the node's angles and limits (kept unless a move is in flight). */
+void ptz_link_status(struct ptz *ptz, const struct link_msg *msg);
+
+/* The link went down: the move in flight fails (502); later moves fail until it is back. */
+void ptz_link_down(struct ptz *ptz);

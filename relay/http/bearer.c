@@ -75,3 +75,24 @@ int bearer_read_file(const char *path, char *out, size_t size, const char **reas
     OPENSSL_cleanse(line, sizeof(line));
     return rc;
 }
+
+int bearer_load(const char *token, const char *file, unsigned char out[BEARER_DIGEST_BYTES],
+                const char **reason)
+{
+    char text[BEARER_MAX_CHARS + 1];
+    int rc = 0;
+    if (file != NULL && file[0] != '\0') {
+        rc = bearer_read_file(file, text, sizeof(text), reason);
+    } else if (token != NULL && token[0] != '\0') {
+        rc = bearer_check_token(token, reason);
+        if (rc == 0)
+            snprintf(text, sizeof(text), "%s", token);
+    } else {
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    bearer_digest(text, out);
+    OPENSSL_cleanse(text, sizeof(text));
+    return 1;
+}

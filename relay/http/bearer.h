@@ -33,3 +33,11 @@ int bearer_check_token(const char *token, const char **reason);
  * negative errno (-ENOENT, -EACCES...) or -EINVAL (empty, too long, bad shape) with *reason set.
  */
 int bearer_read_file(const char *path, char *out, size_t size, const char **reason);
+
+/*
+ * The digest for the settings NODE_TOKEN (a token) or NODE_TOKEN_FILE (a file holding it; at
+ * most one of them non-empty). Returns 1 with out filled, 0 if neither is set, or a negative
+ * errno with *reason set (static phrase, never the token).
+ */
+int bearer_load(const char *token, const char *file, unsigned char out[BEARER_DIGEST_BYTES],
+                const char **reason);

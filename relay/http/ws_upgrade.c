@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -28,19 +29,29 @@ static int lists_token(const char *value, const char *token)
     return 0;
 }
 
+/* Any field `name` lists token: repeated fields form one list (RFC 9110 §5.3). */
+static int header_lists_token(struct evkeyvalq *h, const char *name, const char *token)
+{
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, h, next)
+    {
+        if (strcasecmp(kv->key, name) == 0 && lists_token(kv->value, token))
+            return 1;
+    }
+    return 0;
+}
+
 int ws_upgrade_check(struct evhttp_request *req, char accept[WS_ACCEPT_SIZE], const char **reason)
 {
     struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-    const char *upgrade = evhttp_find_header(h, "Upgrade");
-    const char *connection = evhttp_find_header(h, "Connection");
     const char *version = evhttp_find_header(h, "Sec-WebSocket-Version");
     const char *key = evhttp_find_header(h, "Sec-WebSocket-Key");
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
         *reason = "the node link is a WebSocket: GET with Upgrade: websocket";
         return -EPROTO;
     }
-    if (upgrade == NULL || !lists_token(upgrade, "websocket") || connection == NULL ||
-        !lists_token(connection, "upgrade")) {
+    if (!header_lists_token(h, "Upgrade", "websocket") ||
+        !header_lists_token(h, "Connection", "upgrade")) {
         *reason = "the node link is a WebSocket: send Upgrade: websocket, Connection: Upgrade";
         return -EPROTO;
     }

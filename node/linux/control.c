@@ -9,6 +9,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "clock_ms.h"
+#include "basic_auth.h"
 #include "http_glue.h"
 #include "node.h"
 
@@ -19,6 +20,7 @@
 
 struct control {
     struct evhttp *http;
+    const struct basic_auth *auth; /* --auth-file, or NULL */
     struct node *node;
     control_facts_cb facts_cb;
     void *facts_arg;
@@ -28,6 +30,8 @@ struct control {
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct control *c = arg;
+    if (!basic_auth_admit(c->auth, req))
+        return;
     bool is_get = evhttp_request_get_command(req) == EVHTTP_REQ_GET;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = evhttp_uri_get_path(uri);
@@ -98,4 +102,9 @@ void control_free(struct control *c)
 uint16_t control_port(const struct control *c)
 {
     return c->port;
+}
+
+void control_set_auth(struct control *c, const struct basic_auth *auth)
+{
+    c->auth = auth;
 }

@@ -29,3 +29,8 @@ void control_free(struct control *c);
 
 /* The port actually bound. */
 uint16_t control_port(const struct control *c);
+
+struct basic_auth;
+/* Require the credentials of auth (borrowed; must outlive the port) on every request: 401
+ * otherwise (basic_auth.h). NULL: no login. */
+void control_set_auth(struct control *c, const struct basic_auth *auth);

@@ -13,6 +13,7 @@
 #include "cam_options.h"
 #include "clock_ms.h"
 #include "control.h"
+#include "basic_auth.h"
 #include "node.h"
 #include "relay_link.h"
 #include "secret_file.h"
@@ -36,6 +37,7 @@ struct app {
     struct stream *stream;
     struct control *control;
     struct relay_link *link; /* --relay, or NULL */
+    struct basic_auth *auth; /* --auth-file, or NULL */
     struct event_base *base;
 };
 
@@ -148,9 +150,30 @@ static int start_link(struct app *app, const struct cam *cam)
     return 0;
 }
 
+/* --auth-file: both ports ask for this user:password (HTTP Basic). */
+static int load_auth(struct app *app)
+{
+    if (app->opts.auth_file == NULL)
+        return 0;
+    char line[600], err[300];
+    if (secret_file_read(app->opts.auth_file, line, sizeof(line), err, sizeof(err)) < 0) {
+        LOG_ERROR("--auth-file: %s", err);
+        return -1;
+    }
+    app->auth = basic_auth_new(line);
+    explicit_bzero(line, sizeof(line));
+    if (app->auth == NULL) {
+        LOG_ERROR("--auth-file: %s: expected one line user:password", app->opts.auth_file);
+        return -1;
+    }
+    return 0;
+}
+
 /* Start everything in order; on failure the caller's teardown frees what was made. */
 static int start(struct app *app)
 {
+    if (load_auth(app) != 0)
+        return -1;
     if (node_init(&app->node, &app->node_cfg, clock_ms_now()) != 0) {
         LOG_ERROR("bad servo configuration");
         return -1;
@@ -188,6 +211,7 @@ static int start(struct app *app)
         app->stream = stream_new(app->base, &stream_cfg, &cam);
         if (app->stream == NULL)
             return -1;
+        stream_set_auth(app->stream, app->auth);
     }
     if (is_relay && !app->opts.has_control_port)
         return 0;
@@ -195,6 +219,7 @@ static int start(struct app *app)
                                on_facts, app);
     if (app->control == NULL)
         return -1;
+    control_set_auth(app->control, app->auth);
     return 0;
 }
 
@@ -263,6 +288,7 @@ out:
     stream_free(app.stream);
     sim_camera_free(app.camera);
     sim_panorama_free(app.panorama);
+    basic_auth_free(app.auth);
     /* Runs libevent's pending finalizers, which release the last frame references. */
     event_base_free(app.base);
     return status;

@@ -11,6 +11,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "basic_auth.h"
 #include "http_glue.h"
 #include "mjpeg_writer.h"
 
@@ -52,6 +53,7 @@ struct capture_slot {
 
 struct stream {
     struct evhttp *http;
+    const struct basic_auth *auth; /* --auth-file, or NULL */
     struct cam cam;
     uint16_t port;
     unsigned write_timeout_s;
@@ -199,6 +201,8 @@ static void queue_capture(struct stream *s, struct evhttp_request *req)
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct stream *s = arg;
+    if (!basic_auth_admit(s->auth, req))
+        return;
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
         send_text(req, 405, "method not allowed: use GET\n");
@@ -394,4 +398,9 @@ void stream_get_stats(const struct stream *s, struct stream_stats *out)
         .has_measured_fps = s->has_measured_fps,
         .measured_mfps = s->measured_mfps,
     };
+}
+
+void stream_set_auth(struct stream *s, const struct basic_auth *auth)
+{
+    s->auth = auth;
 }

@@ -180,9 +180,15 @@ static int on_headers(struct evhttp_request *req, void *arg)
     struct upstream *u = arg;
     int code = evhttp_request_get_response_code(req);
     if (code != 200) {
-        char reason[96];
-        snprintf(reason, sizeof(reason), "camera answered HTTP %d %s", code,
-                 evhttp_request_get_response_code_line(req));
+        char reason[128];
+        if (code == 401 || code == 403)
+            snprintf(reason, sizeof(reason),
+                     "the camera refused the relay's credentials (HTTP %d): check the "
+                     "user:password in CAM_URL",
+                     code);
+        else
+            snprintf(reason, sizeof(reason), "camera answered HTTP %d %s", code,
+                     evhttp_request_get_response_code_line(req));
         set_offline(u, reason);
         u->has_reason = 1;
         return -1;

@@ -163,7 +163,12 @@ static void on_reply(struct evhttp_request *req, void *arg)
         log_failure(ptz, "unreachable");
         answer(&ptz->in_flight, 502, 0, 0, "camera control unreachable");
     } else {
-        LOG_WARN("camera control %s answered HTTP %d", ptz->url.display, code);
+        if (code == 401 || code == 403)
+            LOG_WARN("camera control %s refused the relay's credentials (HTTP %d): check the "
+                     "user:password in SERVO_URL",
+                     ptz->url.display, code);
+        else
+            LOG_WARN("camera control %s answered HTTP %d", ptz->url.display, code);
         answer(&ptz->in_flight, 502, 0, 0, "camera control refused the move");
     }
     /* This connection is freed by libevent once this callback returns. */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct access_log;
+struct audit;
 struct auth;
 struct connlimit;
 struct cfg;
@@ -29,6 +30,7 @@ struct relay {
     struct ptz *ptz;
     struct presets *presets;
     struct auth *auth;
+    struct audit *audit; /* AUDIT_LOG: who did what */
     struct snapshot *snapshot;
     struct offline *offline;
     struct access_log *access_log; /* one line per request, request counters */

@@ -9,6 +9,7 @@
 
 #include "auth.h"
 
+struct camera;
 struct evhttp;
 struct evhttp_request;
 struct relay;
@@ -16,6 +17,7 @@ struct relay;
 /* What a handler knows about the request beyond the request itself. */
 struct route_ctx {
     struct relay *relay;
+    struct camera *camera;    /* the camera the route is for (the default one on legacy routes) */
     struct auth_identity who; /* role ROLE_NONE on public routes */
     char address[64];         /* the client's, as guard_client_address finds it */
 };

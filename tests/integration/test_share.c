@@ -172,9 +172,10 @@ static void test_share_audit_records_who_did_what(void **state)
 
     assert_int_equal(get(f, "/api/audit?action=move", cookie, &r), 200);
     json = (const char *)r.body;
-    assert_non_null(strstr(json, "\"action\":\"move\",\"user\":\"alice\",\"address\":\"127.0.0.1\","
-                                 "\"kind\":\"absolute\",\"from_pan\":90,\"from_tilt\":90,"
-                                 "\"pan\":40,\"tilt\":100"));
+    assert_non_null(
+        strstr(json, "\"action\":\"move\",\"user\":\"alice\",\"address\":\"127.0.0.1\","
+                     "\"camera\":\"cam\",\"kind\":\"absolute\",\"from_pan\":90,\"from_tilt\":90,"
+                     "\"pan\":40,\"tilt\":100"));
     assert_non_null(strstr(json, "\"kind\":\"relative\",\"from_pan\":40,\"from_tilt\":100,"
                                  "\"tr\":5,\"el\":0"));
     assert_null(strstr(json, "\"action\":\"login"));

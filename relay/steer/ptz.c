@@ -157,7 +157,13 @@ static void on_reply(struct evhttp_request *req, void *arg)
         answer(&ptz->in_flight, 502, 0, 0, "camera control unreachable");
     } else {
         LOG_WARN("camera control %s answered HTTP %d", ptz->url.display, code);
-        answer(&ptz->in_flight, 502, 0, 0, "camera control refused the move");
+        /* Most often SERVO_URL names the stream's port: the original template has no ":81". */
+        char reason[200];
+        snprintf(reason, sizeof(reason),
+                 "camera control refused the move (HTTP %d): check SERVO_URL; the original "
+                 "firmware answers /control_servo on port 81, not on the stream's port",
+                 code);
+        answer(&ptz->in_flight, 502, 0, 0, reason);
     }
     /* This connection is freed by libevent once this callback returns. */
     ptz->conn = NULL;

@@ -66,6 +66,14 @@ static void usage(FILE *out)
             "See docs/CONFIG.md.\n");
 }
 
+static void on_config_warning(enum cfg_severity severity, const char *where, const char *key,
+                              const char *reason, void *arg)
+{
+    (void)arg;
+    if (severity == CFG_WARNING)
+        LOG_WARN("%s: %s: %s", where, key, reason);
+}
+
 /* Settings from defaults, the .env file, the environment, then flags (highest). */
 static int load_config(int argc, char **argv, struct cfg *cfg)
 {
@@ -110,9 +118,10 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         return 2;
     }
     char err[512];
-    /* --check-config: every bad line of the file, not only the first (cfg_check.h). */
-    if (is_check && cfg_check_file(env_path ? env_path : ".env", env_path != NULL, stderr) > 0)
-        return 1;
+    /* --check-config: every error at once, not only the first (cfg_check.h). */
+    if (is_check)
+        exit(cfg_check_run(env_path ? env_path : ".env", env_path != NULL, listen, level, stdout,
+                           stderr));
     cfg_defaults(cfg);
     if (cfg_load_file(cfg, env_path ? env_path : ".env", env_path != NULL, err, sizeof(err)) < 0 ||
         cfg_load_environment(cfg, err, sizeof(err)) < 0) {
@@ -123,6 +132,8 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         fprintf(stderr, "lookout: --listen: expected ADDR:PORT, got \"%s\"\n", listen);
         return 2;
     }
+    if (listen != NULL)
+        cfg_mark(cfg, "LISTEN", CFG_FROM_FLAG);
     if (level != NULL && log_level_parse(level, &cfg->log_level) < 0) {
         fprintf(stderr, "lookout: --log-level: expected error, warn, info or debug\n");
         return 2;
@@ -131,8 +142,8 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         fprintf(stderr, "lookout: %s\n", err);
         return 1;
     }
-    if (is_check)
-        exit(cfg_check_finish(cfg, stdout, stderr));
+    /* For its warnings (SERVO_URL on the stream's port); a bad URL stops the start later. */
+    cfg_check_urls(cfg, on_config_warning, NULL);
     return 0;
 }
 

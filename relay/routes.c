@@ -135,15 +135,17 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
     camera_get_source_stats(cam, &ss);
     evbuffer_add_printf(body, "{\"online\":%s,\"offline_reason\":", online ? "true" : "false");
     json_string(body, camera_offline_reason(cam));
+    /* A user name may hold any printable character but ':' (RFC 7617), '"' and '\\' too. */
+    evbuffer_add_printf(body, ",\"user\":");
+    json_string(body, ctx->who.user);
     evbuffer_add_printf(body,
-                        ",\"user\":\"%s\",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
+                        ",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
                         "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
                         "\"fov_deg\":%u,\"fps\":%.1f,"
                         "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
-                        ctx->who.user, users_role_name(ctx->who.role), pan, tilt,
-                        is_confirmed ? "true" : "false", lim[0], lim[1], lim[2], lim[3],
-                        camera_fov_deg(cam), camera_fps(cam, now), camera_viewers(cam),
-                        (unsigned long long)ss.frames,
+                        users_role_name(ctx->who.role), pan, tilt, is_confirmed ? "true" : "false",
+                        lim[0], lim[1], lim[2], lim[3], camera_fov_deg(cam), camera_fps(cam, now),
+                        camera_viewers(cam), (unsigned long long)ss.frames,
                         (long long)((now - relay->started_us) / 1000000));
     reply_json(req, 200, body);
     evbuffer_free(body);

@@ -15,7 +15,7 @@ struct ptz;
 struct ptz_transport;
 
 /* Called once per ptz_move: status is 200 on success (pan/tilt hold the target angles), or an
- * HTTP status for the caller to answer (502, 503, 504) with `reason` (static string). */
+ * HTTP status for the caller to answer (502, 503, 504) with `reason` (borrowed for the call). */
 typedef void (*ptz_done_cb)(int status, int pan_deg, int tilt_deg, const char *reason, void *arg);
 
 /* Maximum of moves waiting for an answer at once; more are refused (-EBUSY). */

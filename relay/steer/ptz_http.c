@@ -50,7 +50,13 @@ static void on_reply(struct evhttp_request *req, void *arg)
         h->reply(502, NULL, 0, "camera control unreachable", h->reply_arg);
     } else {
         LOG_WARN("camera control %s answered HTTP %d", h->url.display, code);
-        h->reply(502, NULL, 0, "camera control refused the move", h->reply_arg);
+        /* Most often SERVO_URL names the stream's port: the original template has no ":81". */
+        char reason[200];
+        snprintf(reason, sizeof(reason),
+                 "camera control refused the move (HTTP %d): check SERVO_URL; the original "
+                 "firmware answers /control_servo on port 81, not on the stream's port",
+                 code);
+        h->reply(502, NULL, 0, reason, h->reply_arg);
     }
 }
 

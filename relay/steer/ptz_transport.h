@@ -14,7 +14,7 @@
  * The answer to one request: status 200 with the node's answer body (borrowed for the call; it
  * holds "target_pan", "target_tilt" and "limits" as JSON, or is not JSON for the original
  * firmware), or a status for the caller (502 unreachable or refused, 503, 504 no answer in time)
- * with `reason`, a static one-line phrase; body is then NULL.
+ * with `reason`, a one-line phrase borrowed for the call; body is then NULL.
  */
 typedef void (*ptz_reply_cb)(int status, const char *body, size_t body_len, const char *reason,
                              void *arg);

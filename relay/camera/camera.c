@@ -9,9 +9,11 @@
 #include "clock.h"
 #include "hub.h"
 #include "link_msg.h"
+#include "link_ptz.h"
 #include "offline.h"
 #include "presets.h"
 #include "ptz.h"
+#include "ptz_transport.h"
 #include "snapshot.h"
 #include "source.h"
 #include "source_link.h"
@@ -36,6 +38,7 @@ struct camera {
     struct snapshot *snapshot;
     struct offline *offline;
     struct source_link *link; /* the source when the node dials in (borrowed from source) */
+    struct link_ptz *link_ptz; /* moves over that link (owned by ptz), or NULL */
     unsigned char token_digest[BEARER_DIGEST_BYTES];
     int is_holding_source;   /* viewers hold the source open */
     uint64_t angles_read_at; /* the source connection whose node angles were read */
@@ -95,19 +98,11 @@ void camera_set_source(struct camera *cam, const struct source *src)
         source_hold(&cam->source);
 }
 
-static int link_send(const char *text, size_t len, void *arg)
-{
-    struct camera *cam = arg;
-    return source_link_send_text(cam->link, text, len);
-}
-
 static void on_link_message(const struct link_msg *m, void *arg)
 {
     struct camera *cam = arg;
-    if (m->type == LINK_MSG_MOVED)
-        ptz_link_answer(cam->ptz, m);
-    else if (m->type == LINK_MSG_STATUS)
-        ptz_link_status(cam->ptz, m);
+    if (m->type == LINK_MSG_MOVED && cam->link_ptz != NULL)
+        link_ptz_answer(cam->link_ptz, m);
 }
 
 static void on_link_state(int is_up, void *arg)
@@ -115,8 +110,8 @@ static void on_link_state(int is_up, void *arg)
     struct camera *cam = arg;
     if (is_up)
         ptz_refresh(cam->ptz); /* a node that dials in may have restarted: read its angles */
-    else
-        ptz_link_down(cam->ptz);
+    else if (cam->link_ptz != NULL)
+        link_ptz_down(cam->link_ptz);
 }
 
 /* NODE_TOKEN without CAM_URL: the camera's source is its node's link, and so are moves. */
@@ -143,11 +138,15 @@ static int start_link(struct camera *cam, struct event_base *base,
         return -ENOMEM;
     }
     source_link_as_source(cam->link, &cam->source);
-    if ((cfg->servo_url == NULL || cfg->servo_url[0] == '\0') &&
-        ptz_use_link(cam->ptz, link_send, cam) < 0) {
+    if (cfg->servo_url != NULL && cfg->servo_url[0] != '\0')
+        return 0; /* moves go to SERVO_URL */
+    struct ptz_transport t;
+    cam->link_ptz = link_ptz_new(base, cam->link, &t);
+    if (cam->link_ptz == NULL) {
         snprintf(err, err_size, "out of memory");
         return -ENOMEM;
     }
+    ptz_set_transport(cam->ptz, &t); /* the ptz owns it now */
     return 0;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 /*
- * ptz: forwards pan/tilt moves to the camera node's control URL (SERVO_URL).
+ * ptz: forwards pan/tilt moves to the camera node, over a transport (ptz_transport.h): an HTTP
+ * GET to its control URL (SERVO_URL, ptz_http.h), or a node's link.
  *
  * An ESP32 serves one request at a time, so at most one request is in flight; moves that arrive
  * meanwhile are merged (their degrees added up) into the next request, and each caller is
@@ -8,14 +9,13 @@
  * JSON answer ("target_pan", "target_tilt"); a node that answers without JSON (the original
  * firmware) is tracked locally, clamped to 0..180 from the 90/90 it starts at.
  */
-#include <stddef.h>
-
 struct evdns_base;
 struct event_base;
 struct ptz;
+struct ptz_transport;
 
 /* Called once per ptz_move: status is 200 on success (pan/tilt hold the target angles), or an
- * HTTP status for the caller to answer (502, 503, 504) with `reason` (static string). */
+ * HTTP status for the caller to answer (502, 503, 504) with `reason` (borrowed for the call). */
 typedef void (*ptz_done_cb)(int status, int pan_deg, int tilt_deg, const char *reason, void *arg);
 
 /* Maximum of moves waiting for an answer at once; more are refused (-EBUSY). */
@@ -29,6 +29,20 @@ typedef void (*ptz_done_cb)(int status, int pan_deg, int tilt_deg, const char *r
  */
 struct ptz *ptz_new(struct event_base *base, struct evdns_base *dns, const char *servo_url,
                     const char **err);
+
+/*
+ * New forwarder over *transport (taken: the forwarder frees it), or with transport NULL or its
+ * ops NULL, none yet (moves fail with 503 until ptz_set_transport). Asks the node for its angles
+ * at once. Returns NULL on allocation failure (the transport is then still the caller's).
+ */
+struct ptz *ptz_new_transport(struct event_base *base, const struct ptz_transport *transport);
+
+/*
+ * Replace the transport with *transport (taken), or with none (NULL): a node's link came or
+ * went. The request in flight and the moves waiting are answered 503 ("camera control changed"),
+ * and the node's angles are asked for again over the new transport.
+ */
+void ptz_set_transport(struct ptz *ptz, const struct ptz_transport *transport);
 
 /* Free; pending callers are answered 503 first. ptz_free(NULL) is a no-op. */
 void ptz_free(struct ptz *ptz);
@@ -60,23 +74,3 @@ void ptz_get_limits(const struct ptz *ptz, int limits_deg[4]);
 
 /* The last known target angles; returns 1 if the node has confirmed them, 0 if assumed. */
 int ptz_get_angles(const struct ptz *ptz, int *pan_deg, int *tilt_deg);
-
-/*
- * Moves over a camera node's link (docs/API.md, "Node link") instead of SERVO_URL: send(text,
- * len, arg) queues one "move" message to the node and returns 0 or a negative errno (-ENOTCONN
- * while the link is down: the move fails with 502). The node's answers come back through
- * ptz_link_answer; the same one-move-in-flight merging applies. For a ptz made without a
- * SERVO_URL. Returns 0, -EEXIST if it has a SERVO_URL, -ENOMEM.
- */
-struct link_msg;
-typedef int (*ptz_send_fn)(const char *text, size_t len, void *arg);
-int ptz_use_link(struct ptz *ptz, ptz_send_fn send, void *arg);
-
-/* A "moved" message from the node (borrowed): completes the move in flight with its id. */
-void ptz_link_answer(struct ptz *ptz, const struct link_msg *msg);
-
-/* A "status" message: the node's angles and limits (kept unless a move is in flight). */
-void ptz_link_status(struct ptz *ptz, const struct link_msg *msg);
-
-/* The link went down: the move in flight fails (502); later moves fail until it is back. */
-void ptz_link_down(struct ptz *ptz);

@@ -48,6 +48,11 @@ static void on_reply(struct evhttp_request *req, void *arg)
         /* Refused, reset or unresolvable: libevent 2.1 reports a failed connect with code 0
          * and often no error callback at all. */
         h->reply(502, NULL, 0, "camera control unreachable", h->reply_arg);
+    } else if (code == 401 || code == 403) {
+        LOG_WARN("camera control %s refused the relay's credentials (HTTP %d): check the "
+                 "user:password in SERVO_URL",
+                 h->url.display, code);
+        h->reply(502, NULL, 0, "camera control refused the relay's credentials", h->reply_arg);
     } else {
         LOG_WARN("camera control %s answered HTTP %d", h->url.display, code);
         /* Most often SERVO_URL names the stream's port: the original template has no ":81". */

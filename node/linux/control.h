@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct evhttp_request;
 struct node;
 struct node_facts;
 
@@ -34,3 +35,9 @@ struct basic_auth;
 /* Require the credentials of auth (borrowed; must outlive the port) on every request: 401
  * otherwise (basic_auth.h). NULL: no login. */
 void control_set_auth(struct control *c, const struct basic_auth *auth);
+
+/*
+ * Answer req as the control port would (the node's routes). For the stream port, so that a
+ * SERVO_URL without ":81" (the original's template) still steers. arg is the struct control.
+ */
+void control_handle_request(struct evhttp_request *req, void *arg);

@@ -253,8 +253,7 @@ static int parse_limits(struct cur *c, struct link_msg *m)
     for (;;) {
         char key[KEY_MAX];
         bool is_cut;
-        if (parse_string(c, key, sizeof(key), &is_cut) < 0 ||
-            expect(c, ':', "expected ':'") < 0)
+        if (parse_string(c, key, sizeof(key), &is_cut) < 0 || expect(c, ':', "expected ':'") < 0)
             return -1;
         int rc;
         if (!is_cut && strcmp(key, "pan") == 0) {
@@ -309,7 +308,7 @@ struct int_member {
 
 #define INT_MEMBER(field, flag)                                                                    \
     {                                                                                              \
-        #field, offsetof(struct link_msg, field), offsetof(struct link_msg, flag),                 \
+#field, offsetof(struct link_msg, field), offsetof(struct link_msg, flag),                 \
             "\"" #field "\": not an integer in range"                                              \
     }
 

@@ -37,14 +37,14 @@ struct link_msg {
     enum link_msg_type type;
     bool has_id, has_status, has_tr, has_el, has_pan, has_tilt, has_target_pan, has_target_tilt;
     bool has_limits, has_on, has_error;
-    uint32_t id;     /* move and moved: pairs an answer with its move */
-    int status;      /* moved: 200, or the HTTP status the node's GET /control_servo gives */
-    int tr, el;      /* move: relative degrees (tr > 0 turns left, el < 0 tilts up) */
-    int pan, tilt;   /* move: absolute target; status and moved: current angles */
-    int target_pan;  /* status and moved: where the servos are heading */
+    uint32_t id;    /* move and moved: pairs an answer with its move */
+    int status;     /* moved: 200, or the HTTP status the node's GET /control_servo gives */
+    int tr, el;     /* move: relative degrees (tr > 0 turns left, el < 0 tilts up) */
+    int pan, tilt;  /* move: absolute target; status and moved: current angles */
+    int target_pan; /* status and moved: where the servos are heading */
     int target_tilt;
-    int limits[4];   /* pan min, pan max, tilt min, tilt max, degrees */
-    bool on;         /* stream: true to send frames */
+    int limits[4];                  /* pan min, pan max, tilt min, tilt max, degrees */
+    bool on;                        /* stream: true to send frames */
     char error[LINK_MSG_ERROR_MAX]; /* moved with status != 200: one line, NUL-terminated */
 };
 

@@ -22,10 +22,10 @@
 
 /* What the port must do after a message. Plain value type. */
 struct node_link_action {
-    bool has_reply;   /* send reply[0..reply_len) as a text message */
+    bool has_reply; /* send reply[0..reply_len) as a text message */
     size_t reply_len;
-    bool has_stream;  /* the relay said whether it wants frames: */
-    bool stream_on;   /* send frames (true) or stop (false) */
+    bool has_stream; /* the relay said whether it wants frames: */
+    bool stream_on;  /* send frames (true) or stop (false) */
 };
 
 /*

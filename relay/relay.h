@@ -34,7 +34,7 @@ struct relay {
     struct tls *tls;                   /* NULL without TLS_CERT */
     struct connlimit *connlimit;
     struct throttle *node_throttle; /* wrong node tokens, per address (api_link.c) */
-    struct redirect *redirect; /* HTTP_REDIRECT_LISTEN, or NULL */
+    struct redirect *redirect;      /* HTTP_REDIRECT_LISTEN, or NULL */
     int64_t started_us;
     int is_tls; /* the listener speaks HTTPS: cookies get Secure */
 };

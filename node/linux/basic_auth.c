@@ -30,8 +30,8 @@ struct basic_auth *basic_auth_new(const char *user_password)
         return NULL;
     char header[6 + 4 * (CREDENTIALS_MAX / 3 + 1) + 1];
     memcpy(header, "Basic ", 6);
-    int len = EVP_EncodeBlock((unsigned char *)header + 6, (const unsigned char *)user_password,
-                              (int)n);
+    int len =
+        EVP_EncodeBlock((unsigned char *)header + 6, (const unsigned char *)user_password, (int)n);
     SHA256((const unsigned char *)header, 6 + (size_t)len, a->digest);
     OPENSSL_cleanse(header, sizeof(header));
     return a;

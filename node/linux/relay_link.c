@@ -28,11 +28,11 @@
 #define LOG_TAG "link"
 #include "log.h"
 
-#define HEAD_MAX_BYTES 8192          /* the relay's 101 (or refusal) head */
-#define HANDSHAKE_TIMEOUT_MS 10000   /* connect, TLS and the 101 together */
-#define WRITE_STALL_MS 30000         /* the relay takes nothing for this long: reconnect */
+#define HEAD_MAX_BYTES 8192           /* the relay's 101 (or refusal) head */
+#define HANDSHAKE_TIMEOUT_MS 10000    /* connect, TLS and the 101 together */
+#define WRITE_STALL_MS 30000          /* the relay takes nothing for this long: reconnect */
 #define OUTPUT_MAX_BYTES (256 * 1024) /* what may wait in our output buffer */
-#define STATUS_INTERVAL_MS 10000     /* source_link.h: SOURCE_LINK_STATUS_INTERVAL_MS */
+#define STATUS_INTERVAL_MS 10000      /* source_link.h: SOURCE_LINK_STATUS_INTERVAL_MS */
 
 enum state { ST_IDLE, ST_CONNECTING, ST_HANDSHAKE, ST_UP };
 
@@ -57,7 +57,7 @@ struct relay_link {
     char key[WS_KEY_SIZE];
     struct event *retry_timer;
     unsigned failures;
-    int is_streaming;         /* the relay asked for frames */
+    int is_streaming; /* the relay asked for frames */
     uint32_t last_status_ms;
     unsigned long frames;
     const char *close_reason; /* set in a wslay callback: disconnect after it returns */
@@ -129,8 +129,8 @@ static void send_status(struct relay_link *rl, uint32_t now_ms)
     rl->last_status_ms = now_ms;
 }
 
-static void on_ws_message(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
-                          void *user)
+static void on_ws_message(wslay_event_context_ptr ctx,
+                          const struct wslay_event_on_msg_recv_arg *arg, void *user)
 {
     (void)ctx;
     struct relay_link *rl = user;
@@ -258,14 +258,17 @@ static void refused(struct relay_link *rl, int status, const char *status_line)
 {
     char why[200];
     if (status == 401)
-        snprintf(why, sizeof(why), "the relay refused the token (HTTP 401): check --token-file "
-                                   "against the relay's NODE_TOKEN");
+        snprintf(why, sizeof(why),
+                 "the relay refused the token (HTTP 401): check --token-file "
+                 "against the relay's NODE_TOKEN");
     else if (status == 429)
-        snprintf(why, sizeof(why), "the relay is throttling this address after wrong tokens "
-                                   "(HTTP 429)");
+        snprintf(why, sizeof(why),
+                 "the relay is throttling this address after wrong tokens "
+                 "(HTTP 429)");
     else if (status == 404)
-        snprintf(why, sizeof(why), "the relay has no node link here (HTTP 404): is NODE_TOKEN "
-                                   "set, and the URL the relay's?");
+        snprintf(why, sizeof(why),
+                 "the relay has no node link here (HTTP 404): is NODE_TOKEN "
+                 "set, and the URL the relay's?");
     else
         snprintf(why, sizeof(why), "the relay answered %.120s", status_line);
     retry_later(rl, why);
@@ -405,8 +408,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         snprintf(why, sizeof(why), "cannot resolve %.100s: %s", rl->host,
                  evutil_gai_strerror(bufferevent_socket_get_dns_error(bev)));
     else
-        snprintf(why, sizeof(why), "%s", err != 0 ? evutil_socket_error_to_string(err)
-                                                  : "connection failed");
+        snprintf(why, sizeof(why), "%s",
+                 err != 0 ? evutil_socket_error_to_string(err) : "connection failed");
     if (rl->ssl_ctx != NULL && !(what & BEV_EVENT_TIMEOUT))
         tls_failure(rl, why, sizeof(why));
     retry_later(rl, why);
@@ -478,8 +481,9 @@ static int parse_url(struct relay_link *rl, const char *url, int *is_https, char
     } else if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0) {
         snprintf(err, err_size, "--relay: the scheme must be http or https, not \"%s\"", scheme);
     } else if (evhttp_uri_get_userinfo(uri) != NULL || evhttp_uri_get_query(uri) != NULL) {
-        snprintf(err, err_size, "--relay: no user:password@ or ?query in the URL (the token "
-                                "file authenticates)");
+        snprintf(err, err_size,
+                 "--relay: no user:password@ or ?query in the URL (the token "
+                 "file authenticates)");
     } else if (strlen(host) >= sizeof(rl->host)) {
         snprintf(err, err_size, "--relay: host name too long");
     } else {

@@ -37,7 +37,7 @@ struct camera {
     struct presets *presets;
     struct snapshot *snapshot;
     struct offline *offline;
-    struct source_link *link; /* the source when the node dials in (borrowed from source) */
+    struct source_link *link;  /* the source when the node dials in (borrowed from source) */
     struct link_ptz *link_ptz; /* moves over that link (owned by ptz), or NULL */
     unsigned char token_digest[BEARER_DIGEST_BYTES];
     int is_holding_source;   /* viewers hold the source open */
@@ -115,12 +115,13 @@ static void on_link_state(int is_up, void *arg)
 }
 
 /* NODE_TOKEN without CAM_URL: the camera's source is its node's link, and so are moves. */
-static int start_link(struct camera *cam, struct event_base *base,
-                      const struct camera_config *cfg, char *err, size_t err_size)
+static int start_link(struct camera *cam, struct event_base *base, const struct camera_config *cfg,
+                      char *err, size_t err_size)
 {
     if (cfg->cam_url != NULL && cfg->cam_url[0] != '\0') {
-        snprintf(err, err_size, "NODE_TOKEN: set CAM_URL (the relay pulls) or NODE_TOKEN (the "
-                                "node dials in), not both");
+        snprintf(err, err_size,
+                 "NODE_TOKEN: set CAM_URL (the relay pulls) or NODE_TOKEN (the "
+                 "node dials in), not both");
         return -EINVAL;
     }
     memcpy(cam->token_digest, cfg->node_token_digest, BEARER_DIGEST_BYTES);
@@ -128,10 +129,8 @@ static int start_link(struct camera *cam, struct event_base *base,
                                     .max_frame_bytes = cfg->max_frame_bytes,
                                     .stall_timeout_ms = cfg->upstream_stall_timeout_ms,
                                     .idle_timeout_ms = cfg->upstream_idle_timeout_ms};
-    struct source_link_callbacks cb = {.on_frame = on_frame,
-                                       .on_message = on_link_message,
-                                       .on_state = on_link_state,
-                                       .arg = cam};
+    struct source_link_callbacks cb = {
+        .on_frame = on_frame, .on_message = on_link_message, .on_state = on_link_state, .arg = cam};
     cam->link = source_link_new(base, &lc, &cb);
     if (cam->link == NULL) {
         snprintf(err, err_size, "out of memory");

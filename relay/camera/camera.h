@@ -27,17 +27,17 @@ struct source_stats;
 
 /* The settings of one camera (public layout: the caller fills it; strings are copied). */
 struct camera_config {
-    const char *name;         /* [a-z0-9_-]{1,32}: camera_name_ok */
-    const char *title;        /* shown on the page; NULL or "": the name */
-    const char *cam_url;      /* the MJPEG stream to pull; NULL or "": no source until one is
-                                 attached with camera_set_source (a node that dials in) */
-    const char *servo_url;    /* the node's pan/tilt URL; NULL or "": no steering (503), or
-                                 steering over the node link */
+    const char *name;      /* [a-z0-9_-]{1,32}: camera_name_ok */
+    const char *title;     /* shown on the page; NULL or "": the name */
+    const char *cam_url;   /* the MJPEG stream to pull; NULL or "": no source until one is
+                              attached with camera_set_source (a node that dials in) */
+    const char *servo_url; /* the node's pan/tilt URL; NULL or "": no steering (503), or
+                              steering over the node link */
     const unsigned char *node_token_digest; /* SHA-256 of NODE_TOKEN (bearer.h), or NULL: with
                                  it and no cam_url, the camera waits for its node to dial in */
-    const char *presets_file; /* this camera's presets */
-    unsigned fov_deg;         /* horizontal field of view, for click-to-aim */
-    unsigned ptz_step_deg;    /* the legacy /turn* routes' step */
+    const char *presets_file;               /* this camera's presets */
+    unsigned fov_deg;                       /* horizontal field of view, for click-to-aim */
+    unsigned ptz_step_deg;                  /* the legacy /turn* routes' step */
     /* Relay-wide limits, the same for every camera. */
     unsigned max_viewers;             /* of this camera */
     unsigned max_viewers_per_address; /* of this camera, from one address */

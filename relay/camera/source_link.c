@@ -40,8 +40,8 @@ struct link_conn {
     wslay_event_context_ptr ws;
     char peer[64];
     int is_closing;
-    int is_in_recv;           /* inside wslay_event_recv: queue, flush afterwards */
-    const char *fail_reason;  /* set by a callback: close after wslay_event_recv returns */
+    int is_in_recv;          /* inside wslay_event_recv: queue, flush afterwards */
+    const char *fail_reason; /* set by a callback: close after wslay_event_recv returns */
     uint16_t fail_code;
     char fail_text[120];
     /* The message being received (wslay without buffering: we assemble it). */
@@ -150,9 +150,8 @@ static void conn_fail(struct link_conn *c, uint16_t code, const char *what, cons
 static void update_timeouts(struct source_link *l, struct link_conn *c)
 {
     unsigned idle_ms = 3 * SOURCE_LINK_STATUS_INTERVAL_MS;
-    unsigned read_ms = l->is_standby && idle_ms > l->cfg.stall_timeout_ms
-                           ? idle_ms
-                           : l->cfg.stall_timeout_ms;
+    unsigned read_ms =
+        l->is_standby && idle_ms > l->cfg.stall_timeout_ms ? idle_ms : l->cfg.stall_timeout_ms;
     struct timeval rd = tv_ms(read_ms), wr = tv_ms(l->cfg.stall_timeout_ms);
     bufferevent_set_timeouts(c->bev, &rd, &wr);
 }
@@ -277,9 +276,7 @@ static ssize_t on_ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 {
     (void)flags;
     struct link_conn *c = user;
-    int n = c->fail_reason != NULL
-                ? 0
-                : evbuffer_remove(bufferevent_get_input(c->bev), buf, len);
+    int n = c->fail_reason != NULL ? 0 : evbuffer_remove(bufferevent_get_input(c->bev), buf, len);
     if (n <= 0) {
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
         return -1;
@@ -305,8 +302,8 @@ static ssize_t on_ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size
     return (ssize_t)len;
 }
 
-static void on_ws_message(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
-                          void *user)
+static void on_ws_message(wslay_event_context_ptr ctx,
+                          const struct wslay_event_on_msg_recv_arg *arg, void *user)
 {
     (void)ctx;
     (void)arg;
@@ -331,7 +328,7 @@ static void on_read(struct bufferevent *bev, void *arg)
     }
     if (rc < 0 || !wslay_event_get_read_enabled(c->ws)) {
         const char *why = wslay_event_get_close_received(c->ws) ? "the node closed the link"
-                                                                 : "WebSocket protocol error";
+                                                                : "WebSocket protocol error";
         if (rc == 0 && !wslay_event_get_close_received(c->ws))
             why = "message over the size limit";
         if (l->live == c)

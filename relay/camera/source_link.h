@@ -86,8 +86,8 @@ int source_link_is_online(const struct source_link *l);     /* a frame arrived s
 int source_link_is_standby(const struct source_link *l);    /* told to stop: nobody watches */
 int source_link_is_connecting(const struct source_link *l); /* up and asked for frames */
 const char *source_link_offline_reason(const struct source_link *l); /* "" online; borrowed */
-void source_link_hold(struct source_link *l);    /* someone needs frames */
-void source_link_release(struct source_link *l); /* ... no longer */
+void source_link_hold(struct source_link *l);                        /* someone needs frames */
+void source_link_release(struct source_link *l);                     /* ... no longer */
 double source_link_fps(const struct source_link *l, int64_t now_us);
 void source_link_get_stats(const struct source_link *l, struct source_link_stats *out);
 

@@ -124,9 +124,9 @@ int cfg_read_file(struct cfg *c, const char *path, int must_exist, cfg_report_cb
 int cfg_read_environment(struct cfg *c, cfg_report_cb report, void *arg);
 
 /*
- * Check the result is usable: a login, CAM_URL or NODE_TOKEN (not both), TLS_CERT with TLS_KEY. Reports every problem,
- * each where the setting was made (or the .env file for one that is missing). Returns the number
- * of errors.
+ * Check the result is usable: a login, CAM_URL or NODE_TOKEN (not both), TLS_CERT with TLS_KEY.
+ * Reports every problem, each where the setting was made (or the .env file for one that is
+ * missing). Returns the number of errors.
  */
 int cfg_check_settings(const struct cfg *c, cfg_report_cb report, void *arg);
 

@@ -142,6 +142,8 @@ int cfg_check_run(const char *env_path, int must_exist, const char *listen, cons
         return 1; /* cannot happen: cfg_check_urls passed */
     fprintf(ok_out, "config ok: listen %s:%u, camera %s, pan/tilt %s\n", c.listen_host,
             (unsigned)c.listen_port, is_link ? "dials in (NODE_TOKEN)" : cam.display,
-            has_servo ? servo.display : is_link ? "over the node link" : "(no SERVO_URL)");
+            has_servo ? servo.display
+            : is_link ? "over the node link"
+                      : "(no SERVO_URL)");
     return 0;
 }

@@ -85,8 +85,8 @@ static int start_node(struct link_test *t, const char *url, const char *ca_file)
     char bin[512];
     snprintf(bin, sizeof(bin), "%s/lookout-cam", ts_bin_dir());
     snprintf(t->cam_log, sizeof(t->cam_log), "%s/lookout-cam.%u.log", t->dir, ++t->cam_starts);
-    char *argv[] = {bin,  "--relay", (char *)url, "--token-file", t->token_path, "--fps", "20",
-                    NULL, NULL,      NULL};
+    char *argv[] = {bin,     "--relay", (char *)url, "--token-file", t->token_path,
+                    "--fps", "20",      NULL,        NULL,           NULL};
     if (ca_file != NULL) {
         argv[7] = "--ca-file";
         argv[8] = (char *)ca_file;
@@ -135,8 +135,8 @@ static int group_setup(void **state)
         return -1;
     char url[64];
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/", (unsigned)t->relay_port);
-    if (start_node(t, url, NULL) < 0 || ts_basic_auth_header("alice", "s3cret-pass", t->auth,
-                                                             sizeof(t->auth)) < 0)
+    if (start_node(t, url, NULL) < 0 ||
+        ts_basic_auth_header("alice", "s3cret-pass", t->auth, sizeof(t->auth)) < 0)
         return -1;
     fprintf(stderr, "link: relay :%u, logs in %s\n", (unsigned)t->relay_port, t->dir);
     return 0;
@@ -144,8 +144,7 @@ static int group_setup(void **state)
 
 static int get_status(struct link_test *t, struct ts_http_response *r)
 {
-    return ts_http_request(t->relay_port, "GET", "/api/status", t->auth, NULL, HTTP_TIMEOUT_MS,
-                           r);
+    return ts_http_request(t->relay_port, "GET", "/api/status", t->auth, NULL, HTTP_TIMEOUT_MS, r);
 }
 
 /* Poll /api/status until "online" is want (1/0); returns 0 or -ETIMEDOUT. */
@@ -210,9 +209,8 @@ static int has_listening_socket(pid_t pid)
 static void test_link_node_dials_in_and_listens_nowhere(void **state)
 {
     struct link_test *t = *state;
-    assert_int_equal(ts_proc_wait_log(t->relay_log, "online (node link from", LINK_TIMEOUT_MS,
-                                      NULL, 0),
-                     0);
+    assert_int_equal(
+        ts_proc_wait_log(t->relay_log, "online (node link from", LINK_TIMEOUT_MS, NULL, 0), 0);
     assert_int_equal(has_listening_socket(t->cam_pid), 0);
     /* The same with ss(8), as an operator would check it. */
     char cmd[160];
@@ -259,8 +257,8 @@ static void test_link_move_reaches_the_node(void **state)
     struct link_test *t = *state;
     int pan = (int)status_number(t, "pan");
     struct ts_http_response r;
-    int status = ts_http_request(t->relay_port, "POST", "/turnleft", t->auth, NULL,
-                                 HTTP_TIMEOUT_MS, &r);
+    int status =
+        ts_http_request(t->relay_port, "POST", "/turnleft", t->auth, NULL, HTTP_TIMEOUT_MS, &r);
     assert_int_equal(status, 200);
     double moved = 0;
     assert_int_equal(ts_json_number((const char *)r.body, "pan", &moved), 0);
@@ -286,9 +284,8 @@ static void test_link_relay_restart_node_comes_back(void **state)
     assert_int_equal(ts_proc_stop_reporting("link", &t->relay_pid, "lookout", t->relay_log), 0);
     assert_int_equal(ts_proc_wait_log(t->cam_log, "retrying in", LINK_TIMEOUT_MS, NULL, 0), 0);
     assert_int_equal(start_relay(t, port, 0), 0);
-    assert_int_equal(ts_proc_wait_log(t->relay_log, "online (node link from", LINK_TIMEOUT_MS,
-                                      NULL, 0),
-                     0);
+    assert_int_equal(
+        ts_proc_wait_log(t->relay_log, "online (node link from", LINK_TIMEOUT_MS, NULL, 0), 0);
     /* The servos kept their angles across the reconnect; the new relay read them. */
     assert_int_equal(wait_online(t, 1, LINK_TIMEOUT_MS), 0);
     t->viewers[0] = ts_relay_stream_open(t->relay_port, "/mjpeg", t->auth, HTTP_TIMEOUT_MS);
@@ -349,9 +346,8 @@ static void test_link_bad_handshakes_refused(void **state)
     struct link_test *t = *state;
     struct ts_http_response r;
     /* Not an upgrade: 400 with a reason; no version 13: 426. */
-    assert_int_equal(ts_http_request(t->relay_port, "GET", "/node/link", NULL, NULL,
-                                     HTTP_TIMEOUT_MS, &r),
-                     400);
+    assert_int_equal(
+        ts_http_request(t->relay_port, "GET", "/node/link", NULL, NULL, HTTP_TIMEOUT_MS, &r), 400);
     ts_http_response_deinit(&r);
     assert_int_equal(ts_http_request(t->relay_port, "GET", "/node/link",
                                      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -365,8 +361,7 @@ static void test_link_wrong_token_refused_and_throttled(void **state)
 {
     struct link_test *t = *state;
     assert_int_equal(upgrade(t->relay_port, NULL), 401);
-    assert_int_equal(upgrade(t->relay_port, "Authorization: Bearer not-the-token-at-all\r\n"),
-                     401);
+    assert_int_equal(upgrade(t->relay_port, "Authorization: Bearer not-the-token-at-all\r\n"), 401);
     assert_int_equal(upgrade(t->relay_port, "Authorization: Basic YWxpY2U6czNjcmV0LXBhc3M=\r\n"),
                      401);
     /* THROTTLE_FREE_FAILURES (3) are free; the next one within a second is refused unchecked,
@@ -429,17 +424,15 @@ static void test_link_tls_right_and_wrong_certificate(void **state)
 
     /* A certificate the node does not trust: refused, and it says so. */
     assert_int_equal(start_node(t, url, other), 0);
-    assert_int_equal(ts_proc_wait_log(t->cam_log, "certificate was refused", LINK_TIMEOUT_MS,
-                                      NULL, 0),
-                     0);
+    assert_int_equal(
+        ts_proc_wait_log(t->cam_log, "certificate was refused", LINK_TIMEOUT_MS, NULL, 0), 0);
     ts_proc_stop_reporting("link", &t->cam_pid, "lookout-cam", t->cam_log);
     assert_int_equal(file_contains(t->relay_log, "node dialed in"), 0);
 
     /* The relay's own certificate: linked, frames flow. */
     assert_int_equal(start_node(t, url, cert), 0);
-    assert_int_equal(ts_proc_wait_log(t->relay_log, "online (node link from", LINK_TIMEOUT_MS,
-                                      NULL, 0),
-                     0);
+    assert_int_equal(
+        ts_proc_wait_log(t->relay_log, "online (node link from", LINK_TIMEOUT_MS, NULL, 0), 0);
     assert_int_equal(ts_proc_wait_log(t->cam_log, "linked to relay", 1000, NULL, 0), 0);
 }
 

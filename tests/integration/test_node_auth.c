@@ -45,8 +45,8 @@ static int group_setup(void **state)
         return -1;
     snprintf(t->cam_log, sizeof(t->cam_log), "%s/lookout-cam.log", t->dir);
     snprintf(bin, sizeof(bin), "%s/lookout-cam", ts_bin_dir());
-    char *argv[] = {bin, "--stream-port", "0", "--control-port", "0", "--auth-file", auth_path,
-                    NULL};
+    char *argv[] = {bin, "--stream-port", "0",       "--control-port",
+                    "0", "--auth-file",   auth_path, NULL};
     int port = ts_proc_start_port("auth", argv, ts_stack_clean_env, t->cam_log,
                                   "stream listening on http://", STARTUP_TIMEOUT_MS, &t->cam_pid);
     if (port < 0)
@@ -93,9 +93,8 @@ static void test_node_auth_both_ports_refuse(void **state)
     assert_int_equal(status_of(t->control_port, "/status", NULL), 401);
     assert_int_equal(status_of(t->control_port, "/control_servo?tr=5", wrong), 401);
     assert_int_equal(status_of(t->control_port, "/status", right), 200);
-    assert_int_equal(ts_proc_wait_log(t->cam_log, "with wrong credentials: answered 401", 1000,
-                                      NULL, 0),
-                     0);
+    assert_int_equal(
+        ts_proc_wait_log(t->cam_log, "with wrong credentials: answered 401", 1000, NULL, 0), 0);
 }
 
 /* A relay pulling with `userinfo` in both URLs; returns its port. */
@@ -123,9 +122,9 @@ static void test_node_auth_relay_with_right_credentials(void **state)
     struct auth_test *t = *state;
     /* The password has a space and a colon: percent-encoded in the URL. */
     start_relay(t, "relay:p4ss%20w0rd%3Ax", "lookout-right.log");
-    assert_int_equal(ts_proc_wait_log(t->relay_log, "camera at pan 90, tilt 90", STARTUP_TIMEOUT_MS,
-                                      NULL, 0),
-                     0);
+    assert_int_equal(
+        ts_proc_wait_log(t->relay_log, "camera at pan 90, tilt 90", STARTUP_TIMEOUT_MS, NULL, 0),
+        0);
     assert_int_equal(ts_proc_wait_log(t->relay_log, "connected to", STARTUP_TIMEOUT_MS, NULL, 0),
                      0);
     assert_int_equal(ts_proc_stop_reporting("auth", &t->relay_pid, "lookout", t->relay_log), 0);
@@ -139,8 +138,9 @@ static void test_node_auth_relay_says_credentials_refused(void **state)
                                       "the camera refused the relay's credentials (HTTP 401)",
                                       STARTUP_TIMEOUT_MS, NULL, 0),
                      0);
-    assert_int_equal(ts_proc_wait_log(t->relay_log, "refused the relay's credentials (HTTP 401): "
-                                                    "check the user:password in SERVO_URL",
+    assert_int_equal(ts_proc_wait_log(t->relay_log,
+                                      "refused the relay's credentials (HTTP 401): "
+                                      "check the user:password in SERVO_URL",
                                       STARTUP_TIMEOUT_MS, NULL, 0),
                      0);
 }

@@ -36,9 +36,8 @@ static void test_link_msg_move_and_moved(void **state)
     (void)state;
     struct link_msg m;
     const char *reason = NULL;
-    assert_int_equal(parse(" {\"type\" : \"move\", \"id\":4294967295,\"tr\":-5,\"el\":10}\n", &m,
-                           &reason),
-                     0);
+    assert_int_equal(
+        parse(" {\"type\" : \"move\", \"id\":4294967295,\"tr\":-5,\"el\":10}\n", &m, &reason), 0);
     assert_int_equal(m.type, LINK_MSG_MOVE);
     assert_true(m.has_id && m.has_tr && m.has_el);
     assert_false(m.has_pan || m.has_tilt);
@@ -103,12 +102,15 @@ static void test_link_msg_guard_page(void **state)
 {
     (void)state;
     long page = sysconf(_SC_PAGESIZE);
-    uint8_t *mem = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    uint8_t *mem =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert_true(mem != MAP_FAILED);
     assert_int_equal(mprotect(mem + page, (size_t)page, PROT_NONE), 0);
-    const char *cases[] = {"{\"type\":\"move\",\"id\":12", "{\"type\":\"move\",\"id\":1,\"tr\":-",
-                           "{\"type\":\"mo", "{\"type\":\"move\",\"s\":\"\\u00", "{\"t\":1e",
+    const char *cases[] = {"{\"type\":\"move\",\"id\":12",
+                           "{\"type\":\"move\",\"id\":1,\"tr\":-",
+                           "{\"type\":\"mo",
+                           "{\"type\":\"move\",\"s\":\"\\u00",
+                           "{\"t\":1e",
                            "{\"type\":\"move\",\"id\":1}"};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t n = strlen(cases[i]);
@@ -131,8 +133,7 @@ static void test_link_msg_writers_read_back(void **state)
     int n = link_msg_write_move_to(out, sizeof(out), 42, 0, 180);
     assert_true(n > 0);
     assert_int_equal(link_msg_parse(out, (size_t)n, &m, &reason), 0);
-    assert_true(m.type == LINK_MSG_MOVE && m.id == 42 && m.has_pan && m.pan == 0 &&
-                m.tilt == 180);
+    assert_true(m.type == LINK_MSG_MOVE && m.id == 42 && m.has_pan && m.pan == 0 && m.tilt == 180);
     n = link_msg_write_error(out, sizeof(out), 9, 400, "tr: \"x\" is \\ bad\n");
     assert_int_equal(link_msg_parse(out, (size_t)n, &m, &reason), 0);
     assert_string_equal(m.error, "tr: \"x\" is \\ bad");
@@ -146,9 +147,9 @@ static void handle(struct node *n, const char *text, char *reply, struct node_li
                    int want_rc)
 {
     const char *reason = NULL;
-    assert_int_equal(node_link_handle(n, text, strlen(text), 1000, reply, LINK_MSG_MAX_BYTES,
-                                      act, &reason),
-                     want_rc);
+    assert_int_equal(
+        node_link_handle(n, text, strlen(text), 1000, reply, LINK_MSG_MAX_BYTES, act, &reason),
+        want_rc);
 }
 
 static void test_node_link_moves_and_stream(void **state)

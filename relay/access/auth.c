@@ -242,3 +242,14 @@ void auth_get_stats(const struct auth *a, struct auth_stats *out)
 {
     *out = a->stats;
 }
+
+int auth_may_see(const struct auth *a, const struct auth_identity *who, const char *camera)
+{
+    return users_may_see(a->users, who->user, camera);
+}
+
+int auth_check_cameras(const struct auth *a, users_camera_exists_cb exists, void *arg, char *err,
+                       size_t err_size)
+{
+    return users_check_cameras(a->users, exists, arg, err, err_size);
+}

@@ -8,6 +8,7 @@
  * AUTH_CACHE_MS) so a client that sends it with every request costs one hash, not one yescrypt
  * run per request. Failed attempts are throttled per client address (throttle.h).
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "session.h"
@@ -76,3 +77,13 @@ int auth_parse_basic(const char *authorization, char *user, size_t user_size, ch
                      size_t password_size);
 
 void auth_get_stats(const struct auth *a, struct auth_stats *out);
+
+/*
+ * 1 if `who` (a login auth_check or auth_login filled) may see camera `camera`: the user's camera
+ * list in USERS_FILE, or every camera without one (users_may_see).
+ */
+int auth_may_see(const struct auth *a, const struct auth_identity *who, const char *camera);
+
+/* users_check_cameras over the login table. */
+int auth_check_cameras(const struct auth *a, users_camera_exists_cb exists, void *arg, char *err,
+                       size_t err_size);

@@ -10,6 +10,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "access_log.h"
+#include "audit.h"
 #include "auth.h"
 #include "camera.h"
 #include "cameras.h"
@@ -88,7 +89,16 @@ static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
     }
     struct access_log_stream logged;
     access_log_stream_begin(&logged, req); /* before the hub owns req */
-    int rc = hub_add_viewer(camera_hub(ctx->camera), req);
+    /* Whose stream it is, so removing the account, ending the session or revoking the guest
+     * link closes it (routes_close_streams). */
+    char tags[HUB_TAGS_MAX];
+    if (ctx->who.share[0] != '\0')
+        snprintf(tags, sizeof(tags), "share:%s\tsess:%s", ctx->who.share, ctx->who.session_id);
+    else if (ctx->who.session_id[0] != '\0')
+        snprintf(tags, sizeof(tags), "user:%s\tsess:%s", ctx->who.user, ctx->who.session_id);
+    else
+        snprintf(tags, sizeof(tags), "user:%s", ctx->who.user);
+    int rc = hub_add_viewer(camera_hub(ctx->camera), req, tags);
     if (rc == 0)
         access_log_stream_end(ctx->relay->access_log, &logged);
     else if (rc == -EBUSY)
@@ -191,6 +201,7 @@ static const struct route routes[] = {
     {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall, 1},
     {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete, 1},
     {"/api/cameras", M_GET, ROLE_VIEWER, on_cameras, 0},
+    {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query, 0},
     {"/counter", M_GET, ROLE_NONE, on_counter, 0}, /* public: the default camera's count */
     {"/metrics", M_GET, ROLE_VIEWER, metrics_reply, 0},
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz, 0},
@@ -285,6 +296,20 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
         r->handler(req, ctx);
 }
 
+unsigned routes_close_streams(struct relay *relay, const char *tag)
+{
+    unsigned closed = 0;
+    for (size_t i = 0; i < cameras_count(relay->cameras); i++)
+        closed += hub_close_tagged(camera_hub(cameras_at(relay->cameras, i)), tag);
+    return closed;
+}
+
+void route_audit(const struct route_ctx *ctx, const char *action, const struct audit_field *fields,
+                 size_t n)
+{
+    audit_record(ctx->relay->audit, action, ctx->who.user, ctx->address, fields, n);
+}
+
 static const struct route *find_route(const char *path, int is_camera_only)
 {
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -315,6 +340,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct relay *relay = arg;
     struct route_ctx ctx = {.relay = relay, .camera = cameras_default(relay->cameras)};
+    guard_client_address(req, ctx.relay->cfg->trusted_proxies, ctx.address, sizeof(ctx.address));
     access_log_begin(ctx.relay->access_log, req);
     add_security_headers(req, ctx.relay);
     int admitted = connlimit_admit(ctx.relay->connlimit, req);

@@ -31,7 +31,9 @@ enum auth_result {
 struct auth_identity {
     char user[USER_NAME_MAX];
     enum user_role role;
-    int is_session; /* came with the session cookie (a browser) */
+    int is_session;                        /* came with the session cookie (a browser) */
+    char session_id[SESSION_ID_CHARS + 1]; /* that session's public id, "" for Basic */
+    char share[SESSION_SHARE_CHARS + 1];   /* a guest's link id, "" for an account */
 };
 
 struct auth_stats {
@@ -48,6 +50,15 @@ struct auth *auth_new(struct users *users, uint32_t idle_ms, uint32_t absolute_m
 
 /* Free; auth_free(NULL) is a no-op. */
 void auth_free(struct auth *a);
+
+struct audit;
+
+/*
+ * Record logins in `audit` (borrowed; must outlive a, or be detached with NULL): each form
+ * login, each failed password (form or Basic) with the client's address, and each Basic login
+ * that was checked (not the cached repeats).
+ */
+void auth_set_audit(struct auth *a, struct audit *audit);
 
 /*
  * Identify a request from its Authorization and Cookie headers (either may be NULL), coming
@@ -66,8 +77,8 @@ enum auth_result auth_login(struct auth *a, const char *name, const char *passwo
                             const char *address, int64_t now_us, struct auth_identity *who,
                             char token_out[SESSION_TOKEN_CHARS + 1], int64_t *retry_ms);
 
-/* End the session named in a Cookie header, if any. */
-void auth_logout(struct auth *a, const char *cookie);
+/* End the session named in a Cookie header, if any; audited as "logout" from address. */
+void auth_logout(struct auth *a, const char *cookie, const char *address);
 
 /*
  * Split "Basic base64(user:password)" (RFC 7617 §2) into user and password (NUL-terminated).
@@ -77,6 +88,22 @@ int auth_parse_basic(const char *authorization, char *user, size_t user_size, ch
                      size_t password_size);
 
 void auth_get_stats(const struct auth *a, struct auth_stats *out);
+
+/* The current users table and the sessions (borrowed; the users table changes on reload). */
+const struct users *auth_users(const struct auth *a);
+struct sessions *auth_sessions(struct auth *a);
+
+/* Called for each user a reload removed (name borrowed for the call). */
+typedef void (*auth_removed_cb)(const char *name, void *arg);
+
+/*
+ * Replace the users table with `fresh` (taken). Sessions of users no longer in it end and
+ * on_removed (may be NULL) is called for each such user (to close their streams); sessions of
+ * users whose role changed take the new role; remembered Basic logins are forgotten (a changed
+ * password must be checked again). Returns how many users were removed.
+ */
+unsigned auth_replace_users(struct auth *a, struct users *fresh, auth_removed_cb on_removed,
+                            void *arg);
 
 /*
  * 1 if `who` (a login auth_check or auth_login filled) may see camera `camera`: the user's camera

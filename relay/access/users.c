@@ -200,15 +200,14 @@ int users_load_file(struct users *u, const char *path, char *err, size_t err_siz
     return rc;
 }
 
-    return NULL;
-}
-
 static struct user *find_user(const struct users *u, const char *name)
 {
     for (size_t i = 0; i < u->count; i++) {
         if (strcmp(u->list[i].name, name) == 0)
             return (struct user *)&u->list[i];
     }
+    return NULL;
+}
 
 /* A camera name as camfile.h defines it: 1-32 of a-z, 0-9, '_', '-'. */
 static int camera_name_ok(const char *s, size_t n)
@@ -320,9 +319,6 @@ int users_at(const struct users *u, size_t i, const char **name, const char **ha
     *role = u->list[i].role;
     *is_fixed = u->list[i].is_fixed;
     return 0;
-}
-
-    return NULL;
 }
 
 enum user_role users_role_of(const struct users *u, const char *name)

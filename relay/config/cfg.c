@@ -1,4 +1,5 @@
 #include "cfg.h"
+#include "bearer.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -54,6 +55,9 @@ static const struct key_def keys[] = {
     STR(node_token, "NODE_TOKEN"),
     STR(node_token_file, "NODE_TOKEN_FILE"),
     STR(servo_url, "SERVO_URL"),
+    STR(camera_name, "CAMERA_NAME"),
+    STR(camera_title, "CAMERA_TITLE"),
+    STR(cameras_dir, "CAMERAS_DIR"),
     {"LISTEN", K_LISTEN, 0, 0, 0, 0},
     NUM(max_viewers, "MAX_VIEWERS", 1, 100000),
     NUM(max_viewers_per_address, "MAX_VIEWERS_PER_ADDRESS", 0, 100000),
@@ -158,6 +162,7 @@ const char *cfg_nearest_key(const char *key)
 void cfg_defaults(struct cfg *c)
 {
     memset(c, 0, sizeof(*c));
+    snprintf(c->camera_name, sizeof(c->camera_name), "cam");
     snprintf(c->listen_host, sizeof(c->listen_host), "0.0.0.0");
     c->listen_port = 5000;
     c->max_viewers = 1000;
@@ -388,4 +393,20 @@ int cfg_parse_line(const char *line, char *key, size_t key_size, char *value, si
     memcpy(value, p, n);
     value[n] = '\0';
     return is_cut;
+}
+
+int cfg_has_main_camera(const struct cfg *c)
+{
+    return c->cam_url[0] != '\0' || c->node_token[0] != '\0' || c->node_token_file[0] != '\0' ||
+           c->has_node_token;
+}
+
+int cfg_load_node_token(struct cfg *c, const char **reason)
+{
+    int rc = bearer_load(c->node_token, c->node_token_file, c->node_token_digest, reason);
+    explicit_bzero(c->node_token, sizeof(c->node_token));
+    if (rc < 0)
+        return rc;
+    c->has_node_token = rc == 1 || c->has_node_token;
+    return 0;
 }

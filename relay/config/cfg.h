@@ -31,9 +31,14 @@ struct cfg {
     char users_file[1024];
     char trusted_proxies[256]; /* comma-separated addresses whose X-Forwarded-For is believed */
     char cam_url[1024];
-    char node_token[600];       /* the node's link secret; wiped once its digest is taken */
+    char node_token[600];       /* the node's link secret (camfile.h keeps only its digest) */
     char node_token_file[1024]; /* or a file holding it */
+    unsigned char node_token_digest[32]; /* SHA-256 of the token (bearer.h), once loaded */
+    int has_node_token;                  /* node_token_digest is set: the node dials in */
     char servo_url[1024];
+    char camera_name[33];   /* the main .env's camera in /c/NAME/ URLs (camfile.h) */
+    char camera_title[65];  /* its title on the page; "": the name */
+    char cameras_dir[1024]; /* a folder of NAME.env camera files (camfile.h), or "" */
     char listen_host[128];
     uint16_t listen_port;
     unsigned max_viewers;
@@ -119,14 +124,31 @@ void cfg_explain(const char *key, const char *value, const char *reason, char *o
  */
 int cfg_read_file(struct cfg *c, const char *path, int must_exist, cfg_report_cb report, void *arg);
 
+/*
+ * Applies one KEY=VALUE line of a settings file read by cfg_read_env. Returns 0 when applied;
+ * -ENOENT for a key it does not take (reported as a warning) or another negative errno (an
+ * error), with the one-line reason written to why (never a secret value).
+ */
+typedef int (*cfg_apply_cb)(const char *key, const char *value, unsigned line, char *why,
+                            size_t why_size, void *arg);
+
+/*
+ * Read a file in the .env syntax line by line (the encoding checks and bounds of cfg_read_file),
+ * handing each setting to apply (apply_arg) and every problem to report (arg). Returns the
+ * number of errors reported. cfg_read_file is this with the main settings' keys.
+ */
+int cfg_read_env(const char *path, int must_exist, cfg_apply_cb apply, void *apply_arg,
+                 cfg_report_cb report, void *arg);
+
 /* Apply every known key present in the process environment; "environment" errors. Returns the
  * number of errors reported. */
 int cfg_read_environment(struct cfg *c, cfg_report_cb report, void *arg);
 
 /*
- * Check the result is usable: a login, CAM_URL or NODE_TOKEN (not both), TLS_CERT with TLS_KEY.
- * Reports every problem, each where the setting was made (or the .env file for one that is
- * missing). Returns the number of errors.
+ * Check the result is usable: a login, CAM_URL (or CAMERAS_DIR), CAMERA_NAME a camera name,
+ * TLS_CERT with TLS_KEY. Reports every problem,
+ * each where the setting was made (or the .env file for one that is missing). Returns the number
+ * of errors.
  */
 int cfg_check_settings(const struct cfg *c, cfg_report_cb report, void *arg);
 
@@ -162,3 +184,15 @@ const char *cfg_nearest_key(const char *key);
 
 /* Parse "HOST:PORT", "[V6]:PORT" or ":PORT" into the listen fields. Returns 0 or -EINVAL. */
 int cfg_set_listen(struct cfg *c, const char *text);
+
+/*
+ * 1 if the main .env defines a camera: CAM_URL (pulled) or NODE_TOKEN / NODE_TOKEN_FILE (its node
+ * dials in).
+ */
+int cfg_has_main_camera(const struct cfg *c);
+
+/*
+ * Take the digest of NODE_TOKEN / NODE_TOKEN_FILE into node_token_digest (has_node_token) and
+ * wipe the plaintext. Returns 0, or a negative errno with *reason (static; never the token).
+ */
+int cfg_load_node_token(struct cfg *c, const char **reason);

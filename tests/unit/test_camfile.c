@@ -156,7 +156,7 @@ static void test_camfile_every_error_at_once(void **state)
              "%s/gate.env:4: PTZ_STEP_DEG: expected a whole number from 1 to 90, got \"500\"\n"
              "%s/gate.env:5: expected KEY=VALUE\n"
              "%s/gate.env: CAM_URL: not set; it is this camera's stream, e.g. "
-             "CAM_URL=http://192.168.1.101/mjpeg\n",
+             "CAM_URL=http://192.168.1.101/mjpeg (or NODE_TOKEN, for a camera that dials in)\n",
              dir, dir, dir, dir, dir, dir);
     assert_string_equal(r.text, want);
     assert_int_equal(r.warnings, 1);

@@ -111,6 +111,8 @@ static void start_headers(struct mjpeg_parser *p)
 {
     p->_state = S_HEADERS;
     p->content_length = -1;
+    p->x_fields[0] = '\0';
+    p->x_fields_len = 0;
     p->_header_bytes = 0;
     p->_line_len = 0;
     p->_line_overflow = 0;
@@ -306,6 +308,17 @@ static long parse_length(const char *s, size_t n, size_t limit)
     return (long)(v > limit ? limit + 1 : v);
 }
 
+/* Keep the current header line (n bytes, without its line end) in x_fields if it fits. */
+static void keep_x_field(struct mjpeg_parser *p, size_t n)
+{
+    if (p->x_fields_len + n + 3 > sizeof(p->x_fields))
+        return;
+    memcpy(p->x_fields + p->x_fields_len, p->_line, n);
+    p->x_fields_len += n;
+    memcpy(p->x_fields + p->x_fields_len, "\r\n", 3);
+    p->x_fields_len += 2;
+}
+
 static enum mjpeg_result header_line(struct mjpeg_parser *p)
 {
     size_t n = p->_line_len;
@@ -315,6 +328,8 @@ static enum mjpeg_result header_line(struct mjpeg_parser *p)
         return MJPEG_NEED_MORE; /* too long to be a header we use */
     if (n > 0) {
         static const char name[] = "content-length:";
+        if (has_prefix_ci(p->_line, n, "x-"))
+            keep_x_field(p, n);
         if (has_prefix_ci(p->_line, n, name)) {
             size_t off = sizeof(name) - 1;
             p->content_length = parse_length(p->_line + off, n - off, p->_max_frame_bytes);

@@ -32,6 +32,7 @@ struct viewer {
     struct event *kernel_drained;   /* EV_WRITE: the kernel's unsent bytes fell below the mark */
     uint64_t last_seq;              /* newest frame sent or being sent */
     int is_sending;                 /* a frame is in the output buffer or unsent in the kernel */
+    int is_mark_set;                /* TCP_NOTSENT_LOWAT is on: waiting for kernel_drained */
     int64_t interval_us;            /* ?fps=N: at least this long between frames, or 0 */
     int64_t due_us;                 /* with a cap: the next frame may go from this time on */
     char address[48];               /* client address without port, for the per-address cap */
@@ -166,23 +167,42 @@ static void on_kernel_drained(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * TCP_NOTSENT_LOWAT makes EPOLLOUT wait until the kernel's unsent bytes are under the mark
+ * (Linux tcp_poll, tcp_stream_memory_free). It is set only while a viewer waits: it also makes
+ * the kernel accept at most about the mark per write, which would split a fast viewer's frame
+ * into several writes and wake-ups. 0 restores the system default (no mark). Best effort: a
+ * socket that is not TCP just keeps its output-buffer pacing.
+ */
+static void set_unsent_mark(struct viewer *v, int is_on)
+{
+    if (v->is_mark_set == is_on)
+        return;
+    int lowat = is_on ? HUB_UNSENT_MAX_BYTES : 0;
+    setsockopt(bufferevent_getfd(v->bev), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+    v->is_mark_set = is_on;
+}
+
+/*
  * The viewer's output buffer is empty. Its previous frame may still sit unsent in the kernel's
  * socket buffer (Linux grows it to megabytes): a frame queued behind it would be as old as that
  * backlog when it finally goes out. So the newest frame is given only once the kernel's unsent
- * bytes are under HUB_UNSENT_MAX_BYTES; until then the viewer counts as busy and waits for
- * EPOLLOUT, which TCP_NOTSENT_LOWAT raises exactly then (Linux tcp_poll).
+ * bytes are under HUB_UNSENT_MAX_BYTES; until then the viewer counts as busy and waits for the
+ * EPOLLOUT that TCP_NOTSENT_LOWAT raises exactly then. A fast viewer's kernel queue is empty
+ * by now: it costs one ioctl per frame.
  */
 static void viewer_offer_latest(struct viewer *v)
 {
     if (kernel_unsent_bytes(v) > HUB_UNSENT_MAX_BYTES) {
         v->is_sending = 1;
         v->hub->stats.kernel_waits++;
+        set_unsent_mark(v, 1);
         struct timeval stall = {.tv_sec = v->hub->cfg.stall_timeout_ms / 1000,
                                 .tv_usec = (v->hub->cfg.stall_timeout_ms % 1000) * 1000};
         if (event_add(v->kernel_drained, &stall) < 0)
             viewer_free(v);
         return;
     }
+    set_unsent_mark(v, 0);
     v->is_sending = 0;
     struct frame *f = v->hub->latest;
     if (f == NULL || frame_seq(f) <= v->last_seq)
@@ -335,11 +355,6 @@ int hub_add_viewer(struct hub *hub, struct evhttp_request *req)
      * many small sends cost more than the frame (docs/PERFORMANCE.md). */
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    /* The kernel's unsent backlog is what makes a slow viewer's picture old; with this mark
-     * EPOLLOUT says when it is small again (see viewer_offer_latest). Best effort: without
-     * it (not TCP) a viewer is paced by its output buffer as before. */
-    int lowat = HUB_UNSENT_MAX_BYTES;
-    setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
     bufferevent_set_max_single_write(v->bev, HUB_MAX_SINGLE_WRITE);
     bufferevent_enable(v->bev, EV_READ | EV_WRITE);
     TAILQ_INSERT_TAIL(&hub->viewers, v, link);

@@ -29,7 +29,7 @@ typedef void (*hub_viewers_cb)(unsigned viewers, void *arg);
 
 /*
  * A viewer is given its next frame only when the kernel holds at most this many of its bytes
- * unsent (SIOCOUTQNSD), and TCP_NOTSENT_LOWAT on its socket wakes the hub when that is so.
+ * unsent (SIOCOUTQNSD); while it waits, TCP_NOTSENT_LOWAT on its socket wakes the hub then.
  * Linux otherwise lets a socket queue megabytes: a slow viewer's frames would wait there and
  * its picture would be seconds old (issue 17; docs/PERFORMANCE.md, "constrained viewers").
  */

@@ -2,6 +2,7 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,8 +245,12 @@ static void on_viewer_event(struct bufferevent *bev, short what, void *arg)
     viewer_free(v);
 }
 
+/* The head carries the relay's clock (X-Timestamp, the clock of the frames' X-Timestamp) as it
+ * is written, just before the first frame: the page compares it with its own clock to tell how
+ * late each frame is. */
 static int write_response_head(struct bufferevent *bev)
 {
+    int64_t now_us = clock_now_us();
     return evbuffer_add_printf(bufferevent_get_output(bev),
                                "HTTP/1.1 200 OK\r\n"
                                "Content-Type: multipart/x-mixed-replace;boundary=" HUB_BOUNDARY
@@ -254,9 +259,11 @@ static int write_response_head(struct bufferevent *bev)
                                "Pragma: no-cache\r\n"
                                "X-Content-Type-Options: nosniff\r\n"
                                "Referrer-Policy: same-origin\r\n"
+                               "X-Timestamp: %" PRId64 ".%06" PRId64 "\r\n"
                                "Connection: close\r\n"
                                "\r\n"
-                               "--" HUB_BOUNDARY "\r\n");
+                               "--" HUB_BOUNDARY "\r\n",
+                               now_us / 1000000, now_us % 1000000);
 }
 
 static unsigned viewers_from(const struct hub *hub, const char *address)

@@ -71,8 +71,20 @@ void hub_free(struct hub *hub);
  * Returns 0; -EINVAL for a bad fps, -EBUSY if max_viewers are connected, -EUSERS if
  * max_viewers_per_address come from this client's address already, or -ENOMEM; then the caller
  * still owns req and must reply: hub_refusal gives the status and the one-line reason.
+ * tags (copied; NULL for none; at most HUB_TAGS_MAX - 1 characters) are TAB-separated words
+ * saying whose the viewer is ("user:bob\tsess:1a2b"; a user name may hold a space but no
+ * control character), for hub_close_tagged.
  */
-int hub_add_viewer(struct hub *hub, struct evhttp_request *req);
+int hub_add_viewer(struct hub *hub, struct evhttp_request *req, const char *tags);
+
+#define HUB_TAGS_MAX 160
+
+/*
+ * Close every viewer one of whose tags is exactly `tag` (an account removed, a guest link
+ * revoked, a session ended): their connections are closed now. Not to be called from a
+ * viewer's own callback. Returns how many were closed.
+ */
+unsigned hub_close_tagged(struct hub *hub, const char *tag);
 
 /*
  * The HTTP status (400 or 503, into *status) and one-line reason for a hub_add_viewer error rc.

@@ -46,7 +46,12 @@ void route_serve_asset(struct evhttp_request *req, const struct web_asset *asset
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", asset->content_type);
-    evhttp_add_header(h, "Cache-Control", "no-cache");
+    /* Pages are never stored (a cache must not show one after a logout); scripts and styles
+     * hold nothing private and are revalidated. */
+    if (strncmp(asset->content_type, "text/html", 9) == 0)
+        reply_no_store(req);
+    else if (evhttp_find_header(h, "Cache-Control") == NULL)
+        evhttp_add_header(h, "Cache-Control", "no-cache");
     if (strncmp(asset->content_type, "text/html", 9) == 0) {
         evhttp_add_header(h, "Content-Security-Policy", PAGE_CSP);
         evhttp_add_header(h, "X-Frame-Options", "DENY");
@@ -79,7 +84,7 @@ static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
         /* The stream's headers only: a monitor's HEAD must not become a viewer. */
         struct evkeyvalq *h = evhttp_request_get_output_headers(req);
         evhttp_add_header(h, "Content-Type", "multipart/x-mixed-replace;boundary=" HUB_BOUNDARY);
-        evhttp_add_header(h, "Cache-Control", "no-store");
+        reply_no_store(req);
         evhttp_send_reply(req, 200, "OK", NULL);
         return;
     }
@@ -226,6 +231,9 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
     const char *proxies = ctx->relay->cfg->trusted_proxies;
     if (r->role != ROLE_NONE && guard_login(req, ctx->relay->auth, proxies, r->role, &ctx->who) < 0)
         return;
+    /* Every answer that needed a login is for that user only: never stored by any cache. */
+    if (r->role != ROLE_NONE)
+        reply_no_store(req);
     if (r->handler == NULL)
         (is_post ? login_submit : login_page)(req, ctx);
     else

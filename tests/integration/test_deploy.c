@@ -371,6 +371,24 @@ static void test_deploy_docs_hold_no_build_machine_paths(void **state)
     free(man);
 }
 
+/* Plain `make` on a machine without pkg-config says what to run, not "No such file". */
+static void test_deploy_make_without_pkg_config_says_what_to_run(void **state)
+{
+    struct deploy *d = *state;
+    char make[512], src[PATH_MAX], log_path[600];
+    if (ts_which("make", make, sizeof(make)) < 0)
+        skip();
+    assert_non_null(realpath(src_dir(), src));
+    char *argv[] = {make, "-C", src, "-n", "all", NULL};
+    char *env[] = {"PATH=/nonexistent", NULL};
+    snprintf(log_path, sizeof(log_path), "%s/make-no-pkg-config.log", d->dir);
+    int code = ts_run(argv, env, log_path, TOOL_TIMEOUT_MS);
+    char *out = log_text(log_path);
+    if (code == 0 || strstr(out, "pkg-config is not installed: run scripts/install-deps") == NULL)
+        fail_msg("make without pkg-config (exit %d) said:\n%s", code, out);
+    free(out);
+}
+
 /* --- make run's demo ------------------------------------------------------------------------ */
 
 /*
@@ -829,6 +847,8 @@ int main(void)
         cmocka_unit_test_teardown(test_deploy_config_doc_lists_every_key, case_teardown),
         cmocka_unit_test_teardown(test_deploy_docs_hold_no_build_machine_paths, case_teardown),
         cmocka_unit_test_teardown(test_deploy_run_demo_keeps_the_users_env, case_teardown),
+        cmocka_unit_test_teardown(test_deploy_make_without_pkg_config_says_what_to_run,
+                                  case_teardown),
         cmocka_unit_test_teardown(test_deploy_systemd_units_verify, case_teardown),
         cmocka_unit_test_teardown(test_deploy_socket_activation_and_notify, case_teardown),
         cmocka_unit_test_teardown(test_deploy_nginx_streams_to_two_viewers, case_teardown),

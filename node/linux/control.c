@@ -10,6 +10,7 @@
 
 #include "clock_ms.h"
 #include "basic_auth.h"
+#include "connlimit.h"
 #include "http_glue.h"
 #include "node.h"
 
@@ -21,6 +22,7 @@
 struct control {
     struct evhttp *http;
     const struct basic_auth *auth; /* --auth-file, or NULL */
+    struct connlimit *guard; /* freed after http */
     struct node *node;
     control_facts_cb facts_cb;
     void *facts_arg;
@@ -32,6 +34,7 @@ void control_handle_request(struct evhttp_request *req, void *arg)
     struct control *c = arg;
     if (!basic_auth_admit(c->auth, req))
         return;
+    connlimit_release(c->guard, req); /* arrived whole in time: ours from here on */
     bool is_get = evhttp_request_get_command(req) == EVHTTP_REQ_GET;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = evhttp_uri_get_path(uri);
@@ -76,7 +79,12 @@ struct control *control_new(struct event_base *base, const char *addr, uint16_t 
         control_free(c);
         return NULL;
     }
-    http_glue_configure(c->http);
+    c->guard = http_glue_configure(base, c->http);
+    if (c->guard == NULL) {
+        LOG_ERROR("out of memory");
+        control_free(c);
+        return NULL;
+    }
     evhttp_set_gencb(c->http, control_handle_request, c);
     int rc = http_glue_bind(c->http, addr, port, &c->port);
     if (rc < 0) {
@@ -96,6 +104,7 @@ void control_free(struct control *c)
         return;
     if (c->http != NULL)
         evhttp_free(c->http);
+    connlimit_free(c->guard); /* after evhttp_free: closing connections update it */
     free(c);
 }
 

@@ -1,6 +1,5 @@
 #include "relay_link.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +13,14 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/util.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <wslay/wslay.h>
 
 #include "clock_ms.h"
 #include "link_msg.h"
 #include "node.h"
 #include "node_link.h"
+#include "tls_verify.h"
 #include "ws_key.h"
 
 #define LOG_TAG "link"
@@ -373,23 +371,6 @@ static void send_upgrade(struct relay_link *rl)
         retry_later(rl, "out of memory");
 }
 
-/* Why a TLS connection failed, from OpenSSL's error queue and the verification result. */
-static void tls_failure(struct relay_link *rl, char *why, size_t size)
-{
-    SSL *ssl = bufferevent_openssl_get_ssl(rl->bev);
-    long verify = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
-    unsigned long e = bufferevent_get_openssl_error(rl->bev);
-    if (verify != X509_V_OK) {
-        snprintf(why, size, "the relay's certificate was refused: %s",
-                 X509_verify_cert_error_string(verify));
-    } else if (e != 0) {
-        char text[160];
-        ERR_error_string_n(e, text, sizeof(text));
-        snprintf(why, size, "TLS failed: %s", text);
-    }
-    ERR_clear_error();
-}
-
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     struct relay_link *rl = arg;
@@ -410,31 +391,21 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     else
         snprintf(why, sizeof(why), "%s",
                  err != 0 ? evutil_socket_error_to_string(err) : "connection failed");
-    if (rl->ssl_ctx != NULL && !(what & BEV_EVENT_TIMEOUT))
-        tls_failure(rl, why, sizeof(why));
+    char tls_why[200];
+    if (rl->ssl_ctx != NULL && !(what & BEV_EVENT_TIMEOUT) &&
+        tls_verify_explain(bev, tls_why, sizeof(tls_why)))
+        snprintf(why, sizeof(why), "%s%.200s",
+                 strncmp(tls_why, "the certificate", 15) == 0 ? "the relay's " : "",
+                 strncmp(tls_why, "the certificate", 15) == 0 ? tls_why + 4 : tls_why);
     retry_later(rl, why);
-}
-
-static int is_ip_literal(const char *host)
-{
-    unsigned char buf[16];
-    return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
 /* A TLS bufferevent that checks the relay's certificate chain and its name or address. */
 static struct bufferevent *tls_bufferevent(struct relay_link *rl)
 {
-    SSL *ssl = SSL_new(rl->ssl_ctx);
+    SSL *ssl = tls_verify_ssl_new(rl->ssl_ctx, rl->host);
     if (ssl == NULL)
         return NULL;
-    X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
-    int ok = is_ip_literal(rl->host) ? X509_VERIFY_PARAM_set1_ip_asc(param, rl->host)
-                                     : (SSL_set_tlsext_host_name(ssl, rl->host) == 1 &&
-                                        X509_VERIFY_PARAM_set1_host(param, rl->host, 0) == 1);
-    if (!ok) {
-        SSL_free(ssl);
-        return NULL;
-    }
     struct bufferevent *bev = bufferevent_openssl_socket_new(
         rl->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
     if (bev == NULL)
@@ -513,26 +484,6 @@ static int parse_url(struct relay_link *rl, const char *url, int *is_https, char
     return rc;
 }
 
-static int make_tls(struct relay_link *rl, const char *ca_file, char *err, size_t err_size)
-{
-    rl->ssl_ctx = SSL_CTX_new(TLS_client_method());
-    if (rl->ssl_ctx == NULL) {
-        snprintf(err, err_size, "cannot create a TLS context");
-        return -ENOMEM;
-    }
-    SSL_CTX_set_min_proto_version(rl->ssl_ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(rl->ssl_ctx, SSL_VERIFY_PEER, NULL);
-    int ok = ca_file != NULL ? SSL_CTX_load_verify_locations(rl->ssl_ctx, ca_file, NULL)
-                             : SSL_CTX_set_default_verify_paths(rl->ssl_ctx);
-    if (ok != 1) {
-        snprintf(err, err_size, "%s: cannot load CA certificates%s%s",
-                 ca_file ? "--ca-file" : "system CAs", ca_file ? " from " : "",
-                 ca_file ? ca_file : "");
-        return -EINVAL;
-    }
-    return 0;
-}
-
 struct relay_link *relay_link_new(struct event_base *base, const struct relay_link_config *cfg,
                                   struct node *node, const struct cam *cam,
                                   relay_link_facts_cb facts_cb, void *facts_arg, char *err,
@@ -552,13 +503,13 @@ struct relay_link *relay_link_new(struct event_base *base, const struct relay_li
     rl->backoff_max_ms = cfg->backoff_max_ms;
     int is_https = 0;
     if (parse_url(rl, cfg->url, &is_https, err, err_size) < 0 ||
-        (is_https && make_tls(rl, cfg->ca_file, err, err_size) < 0)) {
+        (is_https && (rl->ssl_ctx = tls_verify_ctx_new(cfg->ca_file, err, err_size)) == NULL)) {
         relay_link_free(rl);
         return NULL;
     }
     if (!is_https && cfg->ca_file != NULL)
         LOG_WARN("--ca-file is ignored for an http:// relay");
-    if (!is_https && !is_ip_literal(rl->host))
+    if (!is_https && !tls_verify_is_address(rl->host))
         LOG_WARN("the link to %s is not encrypted: use https:// across the internet", rl->host);
     rl->token = strdup(cfg->token);
     rl->retry_timer = evtimer_new(base, on_retry, rl);
@@ -567,7 +518,7 @@ struct relay_link *relay_link_new(struct event_base *base, const struct relay_li
         relay_link_free(rl);
         return NULL;
     }
-    if (!is_ip_literal(rl->host))
+    if (!tls_verify_is_address(rl->host))
         rl->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
     connect_now(rl);
     return rl;

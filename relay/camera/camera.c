@@ -148,6 +148,7 @@ static int start_source(struct camera *cam, struct event_base *base, struct evdn
         return 0;
     const char *why = NULL;
     struct upstream_config uc = {.name = cam->settings.name,
+                                 .ca_file = cfg->cam_ca_file,
                                  .url = cam->settings.cam_url,
                                  .dns = dns,
                                  .max_frame_bytes = cfg->max_frame_bytes,
@@ -197,7 +198,7 @@ struct camera *camera_new(struct event_base *base, struct evdns_base *dns,
         goto fail;
     }
     const char *why = NULL;
-    cam->ptz = ptz_new(base, dns, settings->servo_url, &why);
+    cam->ptz = ptz_new(base, dns, settings->servo_url, cfg->cam_ca_file, &why);
     if (cam->ptz == NULL) {
         snprintf(err, err_size, "SERVO_URL: %s", why);
         goto fail;

@@ -14,6 +14,7 @@
 #include <event2/util.h>
 
 #include "frame.h"
+#include "http_client.h"
 #include "hub.h"
 #include "mjpeg_parser.h"
 #include "source.h"
@@ -30,6 +31,7 @@ struct upstream {
     struct upstream_config cfg;
     char name[40]; /* the camera's, for the log */
     struct url_parts url;
+    struct http_client *client; /* plain or TLS connections to url */
     upstream_frame_cb on_frame;
     void *arg;
 
@@ -234,8 +236,14 @@ static void on_done(struct evhttp_request *req, void *arg)
     struct upstream *u = arg;
     u->req = NULL;
     /* A refused connection reaches here without on_error (libevent 2.1), response code 0. */
-    if (!u->has_reason)
+    char tls_why[160];
+    if (!u->is_streaming && http_client_explain(u->client, u->conn, tls_why, sizeof(tls_why))) {
+        char reason[150];
+        snprintf(reason, sizeof(reason), "cannot connect: %.130s", tls_why);
+        set_offline(u, reason); /* over the generic reason: the TLS one says what to fix */
+    } else if (!u->has_reason) {
         set_offline(u, u->is_streaming ? "camera closed the stream" : "cannot connect to camera");
+    }
     (void)req;
     drop_partial(u);
     /* Say it once per cause, not on every retry of an unreachable camera. */
@@ -340,7 +348,7 @@ static void connect_now(struct upstream *u)
     u->is_online = 0;
     u->has_reason = 0;
     u->stats.connects++;
-    u->conn = evhttp_connection_base_new(u->base, u->cfg.dns, u->url.host, u->url.port);
+    u->conn = http_client_connect(u->client, u->base, u->cfg.dns);
     /* Priority 0 of the loop's two (main.c): frames come in before viewers are served. */
     if (u->conn != NULL)
         bufferevent_priority_set(evhttp_connection_get_bufferevent(u->conn), 0);
@@ -393,6 +401,14 @@ struct upstream *upstream_new(struct event_base *base, const struct upstream_con
         return NULL;
     }
     u->cfg.url = NULL; /* not kept: the parsed copy is */
+    char cerr[300];
+    u->client = http_client_new(&u->url, cfg->ca_file, cerr, sizeof(cerr));
+    u->cfg.ca_file = NULL;
+    if (u->client == NULL) {
+        *err = "cannot load the CA certificates for https:// (CAM_CA_FILE)";
+        free(u);
+        return NULL;
+    }
     u->retry_timer = evtimer_new(base, on_retry, u);
     u->idle_timer = evtimer_new(base, on_idle, u);
     if (u->retry_timer == NULL || u->idle_timer == NULL) {
@@ -419,6 +435,7 @@ void upstream_free(struct upstream *u)
         event_free(u->retry_timer);
     if (u->idle_timer != NULL)
         event_free(u->idle_timer);
+    http_client_free(u->client);
     drop_partial(u);
     free(u);
 }

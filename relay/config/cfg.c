@@ -52,6 +52,7 @@ static const struct key_def keys[] = {
     NUM(max_connections_per_address, "MAX_CONNECTIONS_PER_ADDRESS", 0, 200000),
     NUM(request_timeout_ms, "REQUEST_TIMEOUT_MS", 1000, 3600000),
     STR(cam_url, "CAM_URL"),
+    STR(cam_ca_file, "CAM_CA_FILE"),
     STR(node_token, "NODE_TOKEN"),
     STR(node_token_file, "NODE_TOKEN_FILE"),
     STR(servo_url, "SERVO_URL"),

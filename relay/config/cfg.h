@@ -31,6 +31,7 @@ struct cfg {
     char users_file[1024];
     char trusted_proxies[256]; /* comma-separated addresses whose X-Forwarded-For is believed */
     char cam_url[1024];
+    char cam_ca_file[1024];     /* PEM CAs for https:// CAM_URL / SERVO_URL; "": the system's */
     char node_token[600];       /* the node's link secret (camfile.h keeps only its digest) */
     char node_token_file[1024]; /* or a file holding it */
     unsigned char node_token_digest[32]; /* SHA-256 of the token (bearer.h), once loaded */

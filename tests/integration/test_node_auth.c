@@ -19,6 +19,7 @@
 #include "../support/http.h"
 #include "../support/proc.h"
 #include "../support/stack.h"
+#include "../support/tls_cert.h"
 #include "../support/tmpdir.h"
 
 #define STARTUP_TIMEOUT_MS 10000
@@ -28,8 +29,10 @@ struct auth_test {
     char *dir;
     char cam_log[512];
     char relay_log[512];
+    char front_log[512];
     pid_t cam_pid;
     pid_t relay_pid;
+    pid_t front_pid; /* a relay pulling the first one over https:// */
     uint16_t stream_port;
     uint16_t control_port;
 };
@@ -64,6 +67,7 @@ static int group_teardown(void **state)
     struct auth_test *t = *state;
     if (t == NULL)
         return 0;
+    ts_proc_stop_reporting("auth", &t->front_pid, "lookout", t->front_log);
     ts_proc_stop_reporting("auth", &t->relay_pid, "lookout", t->relay_log);
     ts_proc_stop_reporting("auth", &t->cam_pid, "lookout-cam", t->cam_log);
     ts_tmpdir_free(t->dir);
@@ -145,12 +149,75 @@ static void test_node_auth_relay_says_credentials_refused(void **state)
                      0);
 }
 
+/* A relay whose CAM_URL is https:// (here: another relay, with a throwaway certificate): it
+ * pulls with the certificate checked against CAM_CA_FILE, and refuses one it does not trust. */
+static uint16_t start_tls_relay(struct auth_test *t, const char *cert, const char *key)
+{
+    char env[1400], env_path[512], bin[512];
+    snprintf(env, sizeof(env),
+             "HTTP_AUTH_USERNAME=alice\nHTTP_AUTH_PASSWORD=s3cret-pass\n"
+             "CAM_URL=http://relay:p4ss%%20w0rd%%3Ax@127.0.0.1:%u/mjpeg\n"
+             "UPSTREAM_IDLE_TIMEOUT_MS=0\nPRESETS_FILE=%s/presets.txt\nTLS_CERT=%s\nTLS_KEY=%s\n",
+             (unsigned)t->stream_port, t->dir, cert, key);
+    assert_int_equal(ts_file_write(t->dir, "tls.env", env, env_path, sizeof(env_path)), 0);
+    snprintf(t->relay_log, sizeof(t->relay_log), "%s/lookout-tls.log", t->dir);
+    snprintf(bin, sizeof(bin), "%s/lookout", ts_bin_dir());
+    char *argv[] = {bin, "--env", env_path, "--listen", "127.0.0.1:0", NULL};
+    int port = ts_proc_start_port("auth", argv, ts_stack_clean_env, t->relay_log,
+                                  "listening on https://", STARTUP_TIMEOUT_MS, &t->relay_pid);
+    assert_true(port > 0);
+    return (uint16_t)port;
+}
+
+static void start_front(struct auth_test *t, uint16_t tls_port, const char *ca, const char *log)
+{
+    char env[1400], env_path[512], bin[512];
+    snprintf(env, sizeof(env),
+             "HTTP_AUTH_USERNAME=bob\nHTTP_AUTH_PASSWORD=an0ther-pass\n"
+             "CAM_URL=https://alice:s3cret-pass@127.0.0.1:%u/mjpeg\nCAM_CA_FILE=%s\n"
+             "UPSTREAM_IDLE_TIMEOUT_MS=0\nPRESETS_FILE=%s/front-presets.txt\n",
+             (unsigned)tls_port, ca, t->dir);
+    assert_int_equal(ts_file_write(t->dir, "front.env", env, env_path, sizeof(env_path)), 0);
+    snprintf(t->front_log, sizeof(t->front_log), "%s/%s", t->dir, log);
+    snprintf(bin, sizeof(bin), "%s/lookout", ts_bin_dir());
+    char *argv[] = {bin, "--env", env_path, "--listen", "127.0.0.1:0", NULL};
+    int port = ts_proc_start_port("auth", argv, ts_stack_clean_env, t->front_log,
+                                  "listening on http://", STARTUP_TIMEOUT_MS, &t->front_pid);
+    assert_true(port > 0);
+}
+
+static void test_node_auth_https_cam_url_checks_the_certificate(void **state)
+{
+    struct auth_test *t = *state;
+    char cert[600], key[600], other[600], other_key[600];
+    snprintf(cert, sizeof(cert), "%s/relay.pem", t->dir);
+    snprintf(key, sizeof(key), "%s/relay.key", t->dir);
+    snprintf(other, sizeof(other), "%s/other.pem", t->dir);
+    snprintf(other_key, sizeof(other_key), "%s/other.key", t->dir);
+    assert_int_equal(ts_tls_cert_make(cert, key, 11), 0);
+    assert_int_equal(ts_tls_cert_make(other, other_key, 12), 0);
+    ts_proc_stop_reporting("auth", &t->relay_pid, "lookout", t->relay_log);
+    uint16_t tls_port = start_tls_relay(t, cert, key);
+
+    start_front(t, tls_port, cert, "front-right.log");
+    assert_int_equal(ts_proc_wait_log(t->front_log, "connected to https://127.0.0.1:",
+                                      STARTUP_TIMEOUT_MS, NULL, 0),
+                     0);
+    assert_int_equal(ts_proc_stop_reporting("auth", &t->front_pid, "lookout", t->front_log), 0);
+
+    start_front(t, tls_port, other, "front-wrong.log");
+    assert_int_equal(
+        ts_proc_wait_log(t->front_log, "the certificate was refused", STARTUP_TIMEOUT_MS, NULL, 0),
+        0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_node_auth_both_ports_refuse),
         cmocka_unit_test(test_node_auth_relay_with_right_credentials),
         cmocka_unit_test(test_node_auth_relay_says_credentials_refused),
+        cmocka_unit_test(test_node_auth_https_cam_url_checks_the_certificate),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -30,16 +30,17 @@ struct event_index *event_index_open(const char *path, char *err, size_t err_siz
         return NULL;
     }
     char *msg = NULL;
-    int rc = sqlite3_open_v2(path, &idx->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &idx->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_busy_timeout(idx->db, 1000);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(idx->db, schema, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, err_size, "%s: %s", path,
-                 msg ? msg : idx->db ? sqlite3_errmsg(idx->db) : "cannot open");
+                 msg       ? msg
+                 : idx->db ? sqlite3_errmsg(idx->db)
+                           : "cannot open");
         sqlite3_free(msg);
         event_index_close(idx);
         return NULL;
@@ -134,8 +135,9 @@ int event_index_put(struct event_index *idx, const struct event_record *rec)
 
 int event_index_update(struct event_index *idx, const struct event_record *rec)
 {
-    sqlite3_stmt *st = prepare(idx, "UPDATE events SET camera=?2, start_ms=?3, end_ms=?4, peak=?5,"
-                                    " bytes=?6, frames=?7, done=?8, file=?9, thumb=?10 WHERE id=?1");
+    sqlite3_stmt *st =
+        prepare(idx, "UPDATE events SET camera=?2, start_ms=?3, end_ms=?4, peak=?5,"
+                     " bytes=?6, frames=?7, done=?8, file=?9, thumb=?10 WHERE id=?1");
     if (st == NULL)
         return -EIO;
     sqlite3_bind_int64(st, 1, rec->id);

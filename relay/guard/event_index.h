@@ -21,11 +21,11 @@ struct event_record {
     int64_t id;
     char camera[EVENT_CAMERA_MAX]; /* camera name, also its subfolder of RECORD_DIR */
     int64_t start_unix_ms;
-    int64_t end_unix_ms;  /* 0 while recording */
-    double peak_pct;      /* largest changed share of the picture, 0..100 */
-    uint64_t bytes;       /* recording + thumbnail */
-    uint32_t frames;      /* frames in the recording */
-    int is_done;          /* 0: being recorded (or left by a crash) */
+    int64_t end_unix_ms;        /* 0 while recording */
+    double peak_pct;            /* largest changed share of the picture, 0..100 */
+    uint64_t bytes;             /* recording + thumbnail */
+    uint32_t frames;            /* frames in the recording */
+    int is_done;                /* 0: being recorded (or left by a crash) */
     char file[EVENT_FILE_MAX];  /* recording's file name in the camera's folder ("" while open) */
     char thumb[EVENT_FILE_MAX]; /* thumbnail's file name, "" if none */
 };

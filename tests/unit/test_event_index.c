@@ -19,8 +19,12 @@
 
 static struct event_record rec(const char *camera, int64_t start, int64_t end, uint64_t bytes)
 {
-    struct event_record r = {.start_unix_ms = start, .end_unix_ms = end, .bytes = bytes,
-                             .is_done = end != 0, .peak_pct = 12.5, .frames = 30};
+    struct event_record r = {.start_unix_ms = start,
+                             .end_unix_ms = end,
+                             .bytes = bytes,
+                             .is_done = end != 0,
+                             .peak_pct = 12.5,
+                             .frames = 30};
     snprintf(r.camera, sizeof(r.camera), "%s", camera);
     snprintf(r.file, sizeof(r.file), "f%lld.mkv", (long long)start);
     return r;
@@ -91,9 +95,8 @@ static void test_event_index_refuses_a_foreign_file(void **state)
     (void)state;
     char *dir = ts_tmpdir_new();
     char path[512], err[256];
-    assert_int_equal(ts_file_write(dir, "events.db", "not a database, just text\n", path,
-                                   sizeof(path)),
-                     0);
+    assert_int_equal(
+        ts_file_write(dir, "events.db", "not a database, just text\n", path, sizeof(path)), 0);
     assert_null(event_index_open(path, err, sizeof(err)));
     assert_non_null(strstr(err, "events.db"));
     ts_tmpdir_free(dir);
@@ -123,8 +126,8 @@ static void test_retention_oldest_first_never_current(void **state)
     assert_int_equal(out[0], 1);
     assert_int_equal(out[1], 3);
     /* Within every limit: nothing; and the output bound holds. */
-    struct retention_limits all = {.max_age_ms = DAY_MS, .max_total_bytes = 1000,
-                                   .min_free_bytes = 10};
+    struct retention_limits all = {
+        .max_age_ms = DAY_MS, .max_total_bytes = 1000, .min_free_bytes = 10};
     assert_int_equal(retention_pick(items, 4, &all, T0 + 5000, 400, 1 << 30, out, 4), 0);
     assert_int_equal(retention_pick(items, 4, &disk, T0, 400, 0, out, 1), 1);
     struct retention_limits none = {0};

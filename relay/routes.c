@@ -2,6 +2,7 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -181,7 +182,40 @@ static const struct route routes[] = {
     {"/counter", M_GET, ROLE_NONE, on_counter},
     {"/metrics", M_GET, ROLE_VIEWER, metrics_reply},
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz},
+    {"/api/events", M_GET, ROLE_VIEWER, events_api_list},
+    {"/api/motion", M_GET, ROLE_VIEWER, events_api_motion},
+    {"/api/motion/save", M_POST, ROLE_OPERATOR, events_api_motion_set},
 };
+
+/* /api/events/ID followed by one of these. */
+static const struct route event_routes[] = {
+    {"", M_GET, ROLE_VIEWER, events_api_one},
+    {"/thumbnail.jpg", M_GET, ROLE_VIEWER, events_api_thumbnail},
+    {"/recording.mkv", M_GET, ROLE_VIEWER, events_api_recording},
+    {"/play.mjpeg", M_GET, ROLE_VIEWER, events_api_play},
+    {"/delete", M_POST, ROLE_OPERATOR, events_api_delete},
+};
+
+/* The route for /api/events/ID..., with ctx->id set, or NULL. */
+static const struct route *event_route(const char *path, struct route_ctx *ctx)
+{
+    static const char prefix[] = "/api/events/";
+    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+        return NULL;
+    const char *p = path + sizeof(prefix) - 1;
+    int64_t id = 0;
+    for (; *p >= '0' && *p <= '9' && id < (INT64_MAX - 9) / 10; p++)
+        id = id * 10 + (*p - '0');
+    if (id <= 0 || (*p >= '0' && *p <= '9'))
+        return NULL;
+    for (size_t i = 0; i < sizeof(event_routes) / sizeof(event_routes[0]); i++) {
+        if (strcmp(event_routes[i].path, p) == 0) {
+            ctx->id = id;
+            return &event_routes[i];
+        }
+    }
+    return NULL;
+}
 
 /* HEAD is a GET without the body (RFC 9110 §9.3.2): evhttp leaves the body out itself. */
 static int method_bit(enum evhttp_cmd_type cmd)
@@ -253,6 +287,11 @@ static void dispatch(struct evhttp_request *req, void *arg)
             run(&routes[i], req, &ctx);
             return;
         }
+    }
+    const struct route *ev = event_route(path, &ctx);
+    if (ev != NULL) {
+        run(ev, req, &ctx);
+        return;
     }
     /* The page's own scripts and styles need no login: they hold nothing private. */
     const struct web_asset *asset = web_asset_find(path);

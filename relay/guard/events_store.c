@@ -29,6 +29,7 @@ struct events_store {
     struct event *timer;
     int64_t busy[BUSY_MAX];
     uint64_t deleted;
+    unsigned replays;
 };
 
 static int64_t now_unix_ms(void)
@@ -353,4 +354,16 @@ void events_store_get_stats(struct events_store *s, struct events_store_stats *o
     event_index_totals(s->idx, &out->bytes, &out->events);
     out->free_bytes = events_store_free_bytes(s);
     out->deleted = s->deleted;
+}
+
+int events_store_replay_slot(struct events_store *s, int is_take, unsigned max)
+{
+    if (!is_take) {
+        s->replays -= s->replays > 0;
+        return 0;
+    }
+    if (s->replays >= max)
+        return -EBUSY;
+    s->replays++;
+    return 0;
 }

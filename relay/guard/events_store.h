@@ -56,6 +56,10 @@ int events_store_apply_retention(struct events_store *s);
 /* Free bytes on the recording disk (for an unprivileged user), or 0 if unknown. */
 uint64_t events_store_free_bytes(const struct events_store *s);
 
+/* Take one of max replay slots (1) or give one back (0). Returns 0, or -EBUSY when all are
+ * taken. */
+int events_store_replay_slot(struct events_store *s, int is_take, unsigned max);
+
 struct events_store_stats {
     uint64_t events;     /* in the index */
     uint64_t bytes;      /* of all recordings */

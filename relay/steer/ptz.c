@@ -56,7 +56,18 @@ struct ptz {
     int last_error;           /* enum evhttp_request_error of the request in flight, or -1 */
     int is_failure_logged;    /* said once until the node answers again */
     struct event *sync_timer; /* asks again for the angles until the node has answered once */
+    ptz_watch_cb watch;       /* told when a move starts and ends (motion detection pauses) */
+    void *watch_arg;
+    int is_moving; /* the request in flight moves the servos */
 };
+
+/* The request in flight has ended (answered or failed): tell the watcher a move is over. */
+static void moved(struct ptz *ptz)
+{
+    if (ptz->is_moving && ptz->watch != NULL)
+        ptz->watch(0, ptz->watch_arg);
+    ptz->is_moving = 0;
+}
 
 static void send_batch(struct ptz *ptz);
 
@@ -162,6 +173,7 @@ static void on_reply(struct evhttp_request *req, void *arg)
     /* This connection is freed by libevent once this callback returns. */
     ptz->conn = NULL;
     ptz->is_busy = 0;
+    moved(ptz);
     if (ptz->next.count > 0)
         send_batch(ptz);
 }
@@ -205,6 +217,9 @@ static void send_batch(struct ptz *ptz)
     struct batch *b = &ptz->in_flight;
     char target[1200];
     build_query(ptz, b, target, sizeof(target));
+    ptz->is_moving = b->sent_tr_deg != 0 || b->sent_el_deg != 0;
+    if (ptz->is_moving && ptz->watch != NULL)
+        ptz->watch(1, ptz->watch_arg);
     ptz->conn = evhttp_connection_base_new(ptz->base, ptz->dns, ptz->url.host, ptz->url.port);
     struct evhttp_request *req = evhttp_request_new(on_reply, ptz);
     if (ptz->conn == NULL || req == NULL) {
@@ -213,6 +228,7 @@ static void send_batch(struct ptz *ptz)
         if (ptz->conn != NULL)
             evhttp_connection_free(ptz->conn);
         ptz->conn = NULL;
+        moved(ptz);
         answer(b, 503, 0, 0, "out of memory");
         return;
     }
@@ -231,6 +247,7 @@ static void send_batch(struct ptz *ptz)
     if (evhttp_make_request(ptz->conn, req, EVHTTP_REQ_GET, target) < 0) {
         ptz->conn = NULL;
         ptz->is_busy = 0;
+        moved(ptz);
         answer(b, 504, 0, 0, "camera control did not answer");
     }
 }
@@ -365,4 +382,10 @@ int ptz_get_angles(const struct ptz *ptz, int *pan_deg, int *tilt_deg)
     *pan_deg = ptz->pan_deg;
     *tilt_deg = ptz->tilt_deg;
     return ptz->is_confirmed;
+}
+
+void ptz_set_watch(struct ptz *ptz, ptz_watch_cb cb, void *arg)
+{
+    ptz->watch = cb;
+    ptz->watch_arg = arg;
 }

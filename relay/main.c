@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "access_log.h"
 #include "accept_pause.h"
+#include "audit.h"
 #include "auth.h"
 #include "camera.h"
 #include "cameras.h"
@@ -49,7 +50,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: lookout [--env FILE] [--listen ADDR:PORT] [--log-level LEVEL]\n"
             "       lookout --check-config [--env FILE]\n"
-            "       lookout passwd NAME [viewer|operator]\n"
+            "       lookout passwd NAME [viewer|operator|admin]\n"
             "\n"
             "The Lookout relay: one connection to the camera (CAM_URL), the live stream to any\n"
             "number of viewers, a web page to watch and steer (SERVO_URL).\n"
@@ -67,6 +68,14 @@ static void usage(FILE *out)
             "Settings (.env keys, overridden by the environment): HTTP_AUTH_USERNAME,\n"
             "HTTP_AUTH_PASSWORD, CAM_URL, SERVO_URL, LISTEN, MAX_VIEWERS, MAX_FRAME_BYTES, ...\n"
             "See docs/CONFIG.md.\n");
+}
+
+static void on_config_warning(enum cfg_severity severity, const char *where, const char *key,
+                              const char *reason, void *arg)
+{
+    (void)arg;
+    if (severity == CFG_WARNING)
+        LOG_WARN("%s: %s: %s", where, key, reason);
 }
 
 /* Settings from defaults, the .env file, the environment, then flags (highest). */
@@ -113,9 +122,10 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         return 2;
     }
     char err[512];
-    /* --check-config: every bad line of the file, not only the first (cfg_check.h). */
-    if (is_check && cfg_check_file(env_path ? env_path : ".env", env_path != NULL, stderr) > 0)
-        return 1;
+    /* --check-config: every error at once, not only the first (cfg_check.h). */
+    if (is_check)
+        exit(cfg_check_run(env_path ? env_path : ".env", env_path != NULL, listen, level, stdout,
+                           stderr));
     cfg_defaults(cfg);
     if (cfg_load_file(cfg, env_path ? env_path : ".env", env_path != NULL, err, sizeof(err)) < 0 ||
         cfg_load_environment(cfg, err, sizeof(err)) < 0) {
@@ -126,6 +136,8 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         fprintf(stderr, "lookout: --listen: expected ADDR:PORT, got \"%s\"\n", listen);
         return 2;
     }
+    if (listen != NULL)
+        cfg_mark(cfg, "LISTEN", CFG_FROM_FLAG);
     if (level != NULL && log_level_parse(level, &cfg->log_level) < 0) {
         fprintf(stderr, "lookout: --log-level: expected error, warn, info or debug\n");
         return 2;
@@ -134,8 +146,8 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         fprintf(stderr, "lookout: %s\n", err);
         return 1;
     }
-    if (is_check)
-        exit(cfg_check_finish(cfg, stdout, stderr));
+    /* For its warnings (SERVO_URL on the stream's port); a bad URL stops the start later. */
+    cfg_check_urls(cfg, on_config_warning, NULL);
     return 0;
 }
 
@@ -179,7 +191,7 @@ static struct users *load_users(struct cfg *cfg)
             rc = -1;
         }
         if (rc == 0)
-            rc = users_add(users, cfg->username, hash, ROLE_OPERATOR, &reason);
+            rc = users_add(users, cfg->username, hash, ROLE_ADMIN, &reason);
         if (rc < 0)
             LOG_ERROR("HTTP_AUTH_USERNAME / HTTP_AUTH_PASSWORD%s: %s",
                       cfg->password_hash[0] ? "_HASH" : "", reason);
@@ -330,6 +342,14 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     if (users == NULL)
         return -1;
     relay->auth = auth_new(users, cfg->session_idle_ms, cfg->session_max_age_ms);
+    char aerr[1100];
+    relay->audit = audit_new(cfg->audit_log, cfg->audit_log_max_bytes, aerr, sizeof(aerr));
+    if (relay->audit == NULL) {
+        LOG_ERROR("%s", aerr);
+        return -1;
+    }
+    if (relay->auth != NULL)
+        auth_set_audit(relay->auth, relay->audit);
     relay->connlimit = connlimit_new(cfg->max_connections, cfg->max_connections_per_address);
     if (relay->connlimit == NULL) {
         LOG_ERROR("out of memory");
@@ -384,12 +404,13 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
 static int passwd_main(int argc, char **argv)
 {
     if (argc < 3 || argc > 4) {
-        fprintf(stderr, "usage: lookout passwd NAME [viewer|operator]\n");
+        fprintf(stderr, "usage: lookout passwd NAME [viewer|operator|admin]\n");
         return 2;
     }
     const char *role_name = argc == 4 ? argv[3] : "operator";
     if (users_role_parse(role_name) == ROLE_NONE) {
-        fprintf(stderr, "lookout passwd: role must be viewer or operator, not \"%s\"\n", role_name);
+        fprintf(stderr, "lookout passwd: role must be viewer, operator or admin, not \"%s\"\n",
+                role_name);
         return 2;
     }
     char password[256], again[256];
@@ -486,6 +507,7 @@ int main(int argc, char **argv)
     tls_free(relay.tls);
     connlimit_free(relay.connlimit); /* after evhttp_free: closing connections update it */
     auth_free(relay.auth);
+    audit_free(relay.audit);
     if (sigint != NULL)
         event_free(sigint);
     if (sigterm != NULL)

@@ -11,6 +11,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "access_log.h"
+#include "audit.h"
 #include "auth.h"
 #include "camera.h"
 #include "cameras.h"
@@ -136,15 +137,17 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
     camera_get_source_stats(cam, &ss);
     evbuffer_add_printf(body, "{\"online\":%s,\"offline_reason\":", online ? "true" : "false");
     json_string(body, camera_offline_reason(cam));
+    /* A user name may hold any printable character but ':' (RFC 7617), '"' and '\\' too. */
+    evbuffer_add_printf(body, ",\"user\":");
+    json_string(body, ctx->who.user);
     evbuffer_add_printf(body,
-                        ",\"user\":\"%s\",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
+                        ",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
                         "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
                         "\"fov_deg\":%u,\"fps\":%.1f,"
                         "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
-                        ctx->who.user, users_role_name(ctx->who.role), pan, tilt,
-                        is_confirmed ? "true" : "false", lim[0], lim[1], lim[2], lim[3],
-                        camera_fov_deg(cam), camera_fps(cam, now), camera_viewers(cam),
-                        (unsigned long long)ss.frames,
+                        users_role_name(ctx->who.role), pan, tilt, is_confirmed ? "true" : "false",
+                        lim[0], lim[1], lim[2], lim[3], camera_fov_deg(cam), camera_fps(cam, now),
+                        camera_viewers(cam), (unsigned long long)ss.frames,
                         (long long)((now - relay->started_us) / 1000000));
     reply_json(req, 200, body);
     evbuffer_free(body);
@@ -179,6 +182,7 @@ static const struct route routes[] = {
     {"/api/presets/save", M_POST, ROLE_OPERATOR, api_preset_save},
     {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall},
     {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete},
+    {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query},
     {"/counter", M_GET, ROLE_NONE, on_counter},
     {"/metrics", M_GET, ROLE_VIEWER, metrics_reply},
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz},
@@ -262,10 +266,17 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
         r->handler(req, ctx);
 }
 
+void route_audit(const struct route_ctx *ctx, const char *action, const struct audit_field *fields,
+                 size_t n)
+{
+    audit_record(ctx->relay->audit, action, ctx->who.user, ctx->address, fields, n);
+}
+
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct relay *relay = arg;
     struct route_ctx ctx = {.relay = relay, .camera = cameras_default(relay->cameras)};
+    guard_client_address(req, ctx.relay->cfg->trusted_proxies, ctx.address, sizeof(ctx.address));
     access_log_begin(ctx.relay->access_log, req);
     add_security_headers(req, ctx.relay);
     int admitted = connlimit_admit(ctx.relay->connlimit, req);

@@ -54,7 +54,7 @@ static int sim_route(struct control *c, struct evhttp_request *req, const char *
     return 1;
 }
 
-static void on_request(struct evhttp_request *req, void *arg)
+void control_handle_request(struct evhttp_request *req, void *arg)
 {
     struct control *c = arg;
     bool is_get = evhttp_request_get_command(req) == EVHTTP_REQ_GET;
@@ -104,7 +104,7 @@ struct control *control_new(struct event_base *base, const char *addr, uint16_t 
         return NULL;
     }
     http_glue_configure(c->http);
-    evhttp_set_gencb(c->http, on_request, c);
+    evhttp_set_gencb(c->http, control_handle_request, c);
     int rc = http_glue_bind(c->http, addr, port, &c->port);
     if (rc < 0) {
         LOG_ERROR("cannot listen on %s port %u: %s", addr, (unsigned)port, strerror(-rc));

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct evhttp_request;
 struct node;
 struct node_facts;
 
@@ -41,3 +42,9 @@ typedef int (*control_sim_cb)(const char *path, const char *query, char *body, s
 
 /* Route POST /sim/... to cb(arg); NULL removes it (then /sim/... is 404 as any unknown path). */
 void control_set_sim(struct control *c, control_sim_cb cb, void *arg);
+
+/*
+ * Answer req as the control port would (the node's routes). For the stream port, so that a
+ * SERVO_URL without ":81" (the original's template) still steers. arg is the struct control.
+ */
+void control_handle_request(struct evhttp_request *req, void *arg);

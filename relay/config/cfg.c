@@ -8,8 +8,6 @@
 
 #define LOG_TAG "config"
 
-#define LINE_MAX_BYTES 4096
-
 enum kind { K_STRING, K_UNSIGNED, K_SIZE, K_LISTEN, K_REDIRECT_LISTEN, K_LOG_LEVEL };
 
 struct key_def {
@@ -38,6 +36,8 @@ static const struct key_def keys[] = {
     STR(trusted_proxies, "TRUSTED_PROXIES"),
     NUM(session_idle_ms, "SESSION_IDLE_TIMEOUT_MS", 10000, 2592000000u),
     NUM(session_max_age_ms, "SESSION_MAX_AGE_MS", 10000, 2592000000u),
+    STR(audit_log, "AUDIT_LOG"),
+    {"AUDIT_LOG_MAX_BYTES", K_SIZE, offsetof(struct cfg, audit_log_max_bytes), 0, 4096, 1UL << 30},
     STR(tls_cert, "TLS_CERT"),
     STR(tls_key, "TLS_KEY"),
     {"HTTP_REDIRECT_LISTEN", K_REDIRECT_LISTEN, 0, 0, 0, 0},
@@ -75,6 +75,93 @@ static const struct key_def keys[] = {
     NUM(motion_settle_ms, "MOTION_SETTLE_MS", 0, 60000),
 };
 
+_Static_assert(sizeof(keys) / sizeof(keys[0]) <= CFG_KEYS_MAX, "raise CFG_KEYS_MAX");
+
+int cfg_key_index(const char *key)
+{
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (strcmp(keys[i].name, key) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+const char *cfg_key_name(int i)
+{
+    if (i < 0 || (size_t)i >= sizeof(keys) / sizeof(keys[0]))
+        return NULL;
+    return keys[i].name;
+}
+
+void cfg_mark(struct cfg *c, const char *key, unsigned line)
+{
+    int i = cfg_key_index(key);
+    if (i >= 0)
+        c->key_line[i] = line;
+}
+
+void cfg_where(const struct cfg *c, const char *key, char *out, size_t out_size)
+{
+    int i = cfg_key_index(key);
+    unsigned line = i >= 0 ? c->key_line[i] : 0;
+    const char *file = c->env_path[0] != '\0' ? c->env_path : "settings";
+    if (line == CFG_FROM_ENVIRONMENT)
+        snprintf(out, out_size, "environment");
+    else if (line == CFG_FROM_FLAG)
+        snprintf(out, out_size, "--%s", strcmp(key, "LOG_LEVEL") == 0 ? "log-level" : "listen");
+    else if (line > 0)
+        snprintf(out, out_size, "%s:%u", file, line);
+    else
+        snprintf(out, out_size, "%s", file);
+}
+
+/* Optimal string alignment distance between a and b, ASCII case ignored, capped at 9. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+    enum { N = 48 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= N || lb >= N)
+        return 9;
+    unsigned d[N][N];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (unsigned)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            int ca = toupper((unsigned char)a[i - 1]), cb = toupper((unsigned char)b[j - 1]);
+            unsigned best = d[i - 1][j - 1] + (ca != cb);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ca == toupper((unsigned char)b[j - 2]) &&
+                toupper((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[la][lb] > 9 ? 9 : d[la][lb];
+}
+
+const char *cfg_nearest_key(const char *key)
+{
+    const char *best = NULL;
+    unsigned best_d = 9;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        unsigned dist = edit_distance(key, keys[i].name);
+        if (dist < best_d) {
+            best_d = dist;
+            best = keys[i].name;
+        }
+    }
+    /* A third of the name may be wrong, at most 3 edits: CAM_ULR, HTTP_AUTH_PASWORD, cam_url. */
+    size_t len = strlen(key);
+    if (best == NULL || best_d > 3 || best_d * 3 > len)
+        return NULL;
+    return best;
+}
+
 void cfg_defaults(struct cfg *c)
 {
     memset(c, 0, sizeof(*c));
@@ -93,6 +180,7 @@ void cfg_defaults(struct cfg *c)
     c->log_level = LOG_LEVEL_INFO;
     c->session_idle_ms = 12u * 3600 * 1000;
     c->session_max_age_ms = 7u * 24 * 3600 * 1000;
+    c->audit_log_max_bytes = 10u << 20;
     c->max_header_bytes = 8192;
     c->max_headers = 64;
     c->max_uri_bytes = 2048;
@@ -235,20 +323,26 @@ static int parse_quoted(const char *p, char *value, size_t value_size, const cha
     char quote = *p++;
     size_t n = 0;
     for (; *p != quote; p++) {
-        char ch = *p;
-        if (ch == '\0' || ch == '\n' || ch == '\r') {
+        if (*p == '\0' || *p == '\n' || *p == '\r') {
             *reason = "unterminated quoted value";
             return -EINVAL;
         }
-        if (quote == '"' && ch == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == 'n')) {
-            p++;
-            ch = *p == 'n' ? '\n' : *p;
+        /* django-environ: in double quotes a backslash takes the next character literally
+         * (\" \\ \$), but \n, \r and \t are kept as written, both characters. */
+        size_t take = 1;
+        if (quote == '"' && *p == '\\' && p[1] != '\0' && p[1] != '\r' && p[1] != '\n') {
+            if (strchr("nrt", p[1]) != NULL)
+                take = 2;
+            else
+                p++;
         }
-        if (n + 1 >= value_size) {
+        if (n + take >= value_size) {
             *reason = "value too long";
             return -EINVAL;
         }
-        value[n++] = ch;
+        memcpy(value + n, p, take);
+        n += take;
+        p += take - 1;
     }
     value[n] = '\0';
     p = skip_blank(p + 1);
@@ -293,9 +387,12 @@ int cfg_parse_line(const char *line, char *key, size_t key_size, char *value, si
         return parse_quoted(p, value, value_size, reason);
     /* Unquoted: up to the line end or a " #" comment, trailing blanks dropped. */
     n = 0;
+    int is_cut = 0;
     for (; p[n] != '\0' && p[n] != '\r' && p[n] != '\n'; n++) {
-        if (p[n] == '#' && n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        if (p[n] == '#' && n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) {
+            is_cut = 1;
             break;
+        }
     }
     while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
         n--;
@@ -305,92 +402,5 @@ int cfg_parse_line(const char *line, char *key, size_t key_size, char *value, si
     }
     memcpy(value, p, n);
     value[n] = '\0';
-    return 0;
-}
-
-int cfg_load_file(struct cfg *c, const char *path, int must_exist, char *err, size_t err_size)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        if (!must_exist && errno == ENOENT)
-            return 0;
-        int e = errno;
-        snprintf(err, err_size, "%s: %s", path, strerror(e));
-        return -e;
-    }
-    char line[LINE_MAX_BYTES + 2];
-    char key[64], value[LINE_MAX_BYTES];
-    unsigned lineno = 0;
-    int rc = 0;
-    while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-        lineno++;
-        const char *reason = NULL;
-        if (strlen(line) > LINE_MAX_BYTES) {
-            snprintf(err, err_size, "%s:%u: line longer than %d bytes", path, lineno,
-                     LINE_MAX_BYTES);
-            rc = -EINVAL;
-            break;
-        }
-        if (cfg_parse_line(line, key, sizeof(key), value, sizeof(value), &reason) < 0) {
-            snprintf(err, err_size, "%s:%u: %s%s%s", path, lineno, key, key[0] ? ": " : "", reason);
-            rc = -EINVAL;
-        } else if (key[0] != '\0') {
-            int r = cfg_set(c, key, value, &reason);
-            if (r == -ENOENT) {
-                LOG_WARN("%s:%u: %s: unknown key, ignored", path, lineno, key);
-            } else if (r < 0) {
-                char why[160];
-                cfg_explain(key, value, reason, why, sizeof(why));
-                snprintf(err, err_size, "%s:%u: %s: %s", path, lineno, key, why);
-                rc = r;
-            }
-        }
-    }
-    /* The buffers held the password: do not leave it on the stack. */
-    explicit_bzero(line, sizeof(line));
-    explicit_bzero(value, sizeof(value));
-    fclose(f);
-    return rc;
-}
-
-int cfg_load_environment(struct cfg *c, char *err, size_t err_size)
-{
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const char *v = getenv(keys[i].name);
-        const char *reason = NULL;
-        if (v != NULL && cfg_set(c, keys[i].name, v, &reason) < 0) {
-            char why[160];
-            cfg_explain(keys[i].name, v, reason, why, sizeof(why));
-            snprintf(err, err_size, "environment: %s: %s", keys[i].name, why);
-            return -EINVAL;
-        }
-    }
-    return 0;
-}
-
-int cfg_validate(const struct cfg *c, char *err, size_t err_size)
-{
-    int has_secret = c->password[0] != '\0' || c->password_hash[0] != '\0';
-    if (c->users_file[0] == '\0' && (c->username[0] == '\0' || !has_secret)) {
-        snprintf(err, err_size,
-                 "HTTP_AUTH_USERNAME and HTTP_AUTH_PASSWORD (or "
-                 "HTTP_AUTH_PASSWORD_HASH, or USERS_FILE) must be set in .env or "
-                 "the environment: the relay never runs without a login");
-        return -EINVAL;
-    }
-    if (c->username[0] != '\0' && !has_secret) {
-        snprintf(err, err_size,
-                 "HTTP_AUTH_USERNAME is set but neither HTTP_AUTH_PASSWORD nor "
-                 "HTTP_AUTH_PASSWORD_HASH is");
-        return -EINVAL;
-    }
-    if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
-        snprintf(err, err_size, "TLS_CERT and TLS_KEY go together: set both or neither");
-        return -EINVAL;
-    }
-    if (c->cam_url[0] == '\0') {
-        snprintf(err, err_size, "CAM_URL must be set, e.g. CAM_URL=http://192.168.1.100/mjpeg");
-        return -EINVAL;
-    }
-    return 0;
+    return is_cut;
 }

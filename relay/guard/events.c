@@ -194,6 +194,8 @@ static void on_failed(struct events *ev, const struct recorder_result *res)
     }
     if (ev->stats.current_id == res->tag)
         ev->is_recording_ok = 0;
+    /* Nothing of it will be kept: it is not listed from now on. */
+    event_index_delete(events_store_index(ev->store), res->tag);
 }
 
 static void on_closed(struct events *ev, const struct recorder_result *res)
@@ -201,9 +203,10 @@ static void on_closed(struct events *ev, const struct recorder_result *res)
     struct event_index *idx = events_store_index(ev->store);
     struct event_record rec;
     events_store_set_busy(ev->store, res->tag, 0);
-    if (event_index_get(idx, res->tag, &rec) < 0)
-        return;
-    if (res->rc < 0) {
+    if (res->rc < 0 || event_index_get(idx, res->tag, &rec) < 0) {
+        /* Not recorded (the failure was reported and its row dropped): the end is still told. */
+        memset(&rec, 0, sizeof(rec));
+        rec.id = res->tag;
         event_index_delete(idx, res->tag);
         tell(ev, EVENT_END, &rec, NULL, 0);
         return;

@@ -24,6 +24,7 @@
 #include "auth.h"
 #include "camera.h"
 #include "cameras.h"
+#include "cameras_load.h"
 #include "cfg.h"
 #include "cfg_check.h"
 #include "connlimit.h"
@@ -153,6 +154,12 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
     return 0;
 }
 
+/* An answer was sent: the connection's next request must arrive in time (connlimit.h). */
+static void on_request_done(struct evhttp_request *req, void *connlimit)
+{
+    connlimit_request_done(connlimit, req);
+}
+
 /* libevent's own warnings go through our log, with our levels and format. */
 static void on_libevent_log(int severity, const char *msg)
 {
@@ -254,6 +261,10 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
     struct relay *relay = arg;
     char err[512];
     users_watch_reload(relay->users_watch, "SIGHUP");
+    if (relay->cfg->cameras_dir[0] != '\0' &&
+        cameras_reload(relay->cameras, relay->base, relay->dns, relay->cfg) == 0 &&
+        auth_check_cameras(relay->auth, cameras_has_name, relay->cameras, err, sizeof(err)) < 0)
+        LOG_WARN("SIGHUP: USERS_FILE: %s (that user sees no such camera)", err);
     if (relay->tls == NULL)
         LOG_INFO("SIGHUP: no certificate to reload (no TLS_CERT)");
     else if (tls_reload(relay->tls, err, sizeof(err)) < 0)
@@ -262,7 +273,7 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
         LOG_INFO("SIGHUP: certificate reloaded; open connections keep theirs");
 }
 
-static int start_tls(struct relay *relay, struct cfg *cfg, struct evhttp *http)
+static int start_tls(struct relay *relay, struct cfg *cfg)
 {
     char err[512];
     if (cfg->tls_cert[0] == '\0')
@@ -272,7 +283,6 @@ static int start_tls(struct relay *relay, struct cfg *cfg, struct evhttp *http)
         LOG_ERROR("%s", err);
         return -1;
     }
-    tls_install(relay->tls, http);
     relay->is_tls = 1;
     return 0;
 }
@@ -301,32 +311,24 @@ static int start_redirect(struct relay *relay, const struct cfg *cfg, struct evh
     return relay->redirect != NULL ? 0 : -1;
 }
 
-/* The camera the main .env defines (CAM_URL, SERVO_URL, ...): the default camera. */
+static void on_camera_problem(enum cfg_severity severity, const char *where, const char *key,
+                              const char *reason, void *arg)
+{
+    (void)arg;
+    if (severity == CFG_WARNING)
+        LOG_WARN("%s: %s%s%s", where, key, key[0] ? ": " : "", reason);
+    else
+        LOG_ERROR("%s: %s%s%s", where, key, key[0] ? ": " : "", reason);
+}
+
+/* The main .env's camera and CAMERA_DIR's; a user's camera list must name cameras that exist. */
 static int start_cameras(struct relay *relay, const struct cfg *cfg)
 {
-    struct camera_config cc = {.name = "cam",
-                               .cam_url = cfg->cam_url,
-                               .servo_url = cfg->servo_url,
-                               .presets_file = cfg->presets_file,
-                               .fov_deg = cfg->camera_fov_deg,
-                               .ptz_step_deg = cfg->ptz_step_deg,
-                               .max_viewers = cfg->max_viewers,
-                               .max_viewers_per_address = cfg->max_viewers_per_address,
-                               .viewer_stall_timeout_ms = cfg->viewer_stall_timeout_ms,
-                               .use_sendfile = cfg->tls_cert[0] == '\0',
-                               .max_frame_bytes = cfg->max_frame_bytes,
-                               .upstream_stall_timeout_ms = cfg->upstream_stall_timeout_ms,
-                               .upstream_idle_timeout_ms = cfg->upstream_idle_timeout_ms,
-                               .offline_frame_interval_ms = cfg->offline_frame_interval_ms};
-    char err[512];
-    struct camera *cam = camera_new(relay->base, relay->dns, &cc, err, sizeof(err));
-    if (cam == NULL) {
-        LOG_ERROR("%s", err);
+    if (cameras_load(relay->cameras, relay->base, relay->dns, cfg, on_camera_problem, NULL) > 0)
         return -1;
-    }
-    if (cameras_add(relay->cameras, cam, 1) < 0) {
-        camera_free(cam);
-        LOG_ERROR("out of memory");
+    char err[600];
+    if (auth_check_cameras(relay->auth, cameras_has_name, relay->cameras, err, sizeof(err)) < 0) {
+        LOG_ERROR("USERS_FILE: %s", err);
         return -1;
     }
     return 0;
@@ -379,11 +381,6 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
 {
     if (start_access(relay, cfg) < 0)
         return -1;
-    relay->connlimit = connlimit_new(cfg->max_connections, cfg->max_connections_per_address);
-    if (relay->connlimit == NULL) {
-        LOG_ERROR("out of memory");
-        return -1;
-    }
     relay->cameras = cameras_new();
     relay->access_log = access_log_new();
     if (relay->auth == NULL || relay->cameras == NULL || relay->access_log == NULL) {
@@ -397,16 +394,32 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     /* libevent's own header cap is only a backstop (it answers 400); guard.c answers 431 with a
      * reason for anything between MAX_HEADER_BYTES and this. */
     ev_ssize_t backstop = 16 * (ev_ssize_t)cfg->max_header_bytes;
-    evhttp_set_max_headers_size(http, backstop > 131072 ? backstop : 131072);
+    if (backstop < 131072)
+        backstop = 131072;
+    evhttp_set_max_headers_size(http, backstop);
     evhttp_set_max_body_size(http, cfg->max_body_bytes);
     struct timeval request_timeout = {.tv_sec = cfg->request_timeout_ms / 1000,
                                       .tv_usec = (cfg->request_timeout_ms % 1000) * 1000};
-    evhttp_set_timeout_tv(http, &request_timeout);
+    evhttp_set_timeout_tv(http, &request_timeout); /* idle and write; connlimit: the deadline */
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
     routes_install(http, relay);
-    if (start_tls(relay, cfg, http) < 0)
+    if (start_tls(relay, cfg) < 0)
         return -1;
+    /* Read-ahead per connection: the largest request evhttp accepts (header backstop, body),
+     * so one is never cut off, and nothing more while an answer is being written. */
+    struct connlimit_config lc = {.max_total = cfg->max_connections,
+                                  .max_per_address = cfg->max_connections_per_address,
+                                  .request_timeout_ms = cfg->request_timeout_ms,
+                                  .max_input_bytes = (size_t)backstop + cfg->max_body_bytes};
+    relay->connlimit = connlimit_new(relay->base, &lc);
+    if (relay->connlimit == NULL) {
+        LOG_ERROR("out of memory");
+        return -1;
+    }
+    connlimit_install(relay->connlimit, http, relay->tls != NULL ? tls_bufferevent_new : NULL,
+                      relay->tls);
+    access_log_set_done_cb(relay->access_log, on_request_done, relay->connlimit);
     /* The sockets systemd passed (lookout.socket), or LISTEN. */
     const char *scheme = relay->is_tls ? "https" : "http";
     if (listen_start(http, cfg->listen_host, cfg->listen_port, scheme) < 0 ||

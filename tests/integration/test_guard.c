@@ -66,7 +66,7 @@ static void start(struct guard *g, const char *extra)
     snprintf(env, sizeof(env), "RECORD_DIR=%s\n%s%s", g->rec, base_env, extra ? extra : "");
     assert_int_equal(ts_stack_start(&g->stack, g->dir, FPS, env), 0);
     /* The detector learns the scene from the first frames. */
-    assert_int_equal(ts_proc_wait_log(g->stack.relay_log, "camera online", 10000, NULL, 0), 0);
+    assert_int_equal(ts_proc_wait_log(g->stack.relay_log, "camera cam: online", 10000, NULL, 0), 0);
     sleep_ms(2000);
 }
 

@@ -172,11 +172,11 @@ static int op_get(void *self, uint32_t now_ms, struct cam_frame *out)
         return -EBUSY;
     unsigned long long t0 = mono_us();
     sc->seq++;
+    int pan_mdeg = node_pan_mdeg(sc->node), tilt_mdeg = node_tilt_mdeg(sc->node);
     if (sc->panorama != NULL)
-        sim_panorama_render(sc->panorama, sc->rgb, node_pan_mdeg(sc->node),
-                            node_tilt_mdeg(sc->node));
+        sim_panorama_render(sc->panorama, sc->rgb, pan_mdeg, tilt_mdeg);
     else
-        sim_scene_render(sc->scene, sc->rgb, node_pan_mdeg(sc->node), node_tilt_mdeg(sc->node));
+        sim_scene_render(sc->scene, sc->rgb, pan_mdeg, tilt_mdeg);
     draw_intruder(sc, now_ms);
     apply_light(sc);
     draw_osd(sc);
@@ -198,6 +198,9 @@ static int op_get(void *self, uint32_t now_ms, struct cam_frame *out)
         .height = sc->height,
         .captured_ms = now_ms,
         .seq = sc->seq,
+        .has_angles = 1,
+        .pan_mdeg = pan_mdeg,
+        .tilt_mdeg = tilt_mdeg,
     };
     return 0;
 }

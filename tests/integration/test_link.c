@@ -11,7 +11,11 @@
  * Binaries come from $LOOKOUT_BIN_DIR (default "build"). Every wait is bounded; nothing asserts
  * on timing. Set LOOKOUT_KEEP_TMP=1 to keep the logs of a failed run.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -357,6 +361,101 @@ static void test_link_bad_handshakes_refused(void **state)
     ts_http_response_deinit(&r);
 }
 
+/* A raw WebSocket client with the right token: connect, upgrade, expect the 101. Returns the
+ * socket (the caller closes it) or -1. */
+static int raw_link(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+        return -1;
+    char req[512];
+    int n = snprintf(req, sizeof(req),
+                     "GET /node/link HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Authorization: Bearer " TOKEN "\r\n\r\n");
+    if (write(fd, req, (size_t)n) != n)
+        return -1;
+    char head[1024];
+    size_t got = 0;
+    while (got < sizeof(head) - 1) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, HTTP_TIMEOUT_MS) != 1)
+            return -1;
+        ssize_t r = read(fd, head + got, 1);
+        if (r <= 0)
+            return -1;
+        got++;
+        head[got] = '\0';
+        if (got >= 4 && strcmp(head + got - 4, "\r\n\r\n") == 0)
+            break;
+    }
+    return strncmp(head, "HTTP/1.1 101", 12) == 0 ? fd : -1;
+}
+
+/* Send one masked client frame (RFC 6455 §5.2): opcode, payload (len bytes), or just a header
+ * announcing declared_len bytes when payload is NULL. */
+static void send_frame(int fd, uint8_t opcode, const char *payload, uint64_t declared_len)
+{
+    uint8_t frame[2048];
+    size_t n = 0;
+    frame[n++] = 0x80 | opcode;
+    if (declared_len < 126) {
+        frame[n++] = 0x80 | (uint8_t)declared_len;
+    } else {
+        frame[n++] = 0x80 | 127;
+        for (int i = 7; i >= 0; i--)
+            frame[n++] = (uint8_t)(declared_len >> (8 * i));
+    }
+    const uint8_t mask[4] = {1, 2, 3, 4};
+    memcpy(frame + n, mask, 4);
+    n += 4;
+    for (size_t i = 0; payload != NULL && i < declared_len && n < sizeof(frame); i++)
+        frame[n++] = (uint8_t)payload[i] ^ mask[i % 4];
+    assert_int_equal(write(fd, frame, n), (ssize_t)n);
+}
+
+/* The relay answers garbage with a close frame (opcode 8) and ends the connection. */
+static void expect_closed(int fd)
+{
+    uint8_t buf[4096];
+    int saw_close = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, HTTP_TIMEOUT_MS) != 1)
+            fail_msg("the relay did not close the link");
+        ssize_t r = read(fd, buf, sizeof(buf));
+        if (r <= 0)
+            break;
+        for (ssize_t i = 0; i + 1 < r; i++)
+            saw_close |= buf[i] == 0x88;
+    }
+    assert_true(saw_close);
+    close(fd);
+}
+
+static void test_link_garbage_is_closed_with_a_reason(void **state)
+{
+    struct link_test *t = *state;
+    int fd = raw_link(t->relay_port);
+    assert_true(fd >= 0);
+    const char *bad = "this is not json";
+    send_frame(fd, 0x1, bad, strlen(bad));
+    expect_closed(fd);
+    assert_int_equal(ts_proc_wait_log(t->relay_log, "malformed control message: not a JSON object",
+                                      HTTP_TIMEOUT_MS, NULL, 0),
+                     0);
+    /* A JPEG announced larger than MAX_FRAME_BYTES is refused before it is read. */
+    fd = raw_link(t->relay_port);
+    assert_true(fd >= 0);
+    send_frame(fd, 0x2, NULL, 100u << 20);
+    expect_closed(fd);
+    /* The node (replaced by these links) comes back by itself. */
+    assert_int_equal(wait_online(t, 1, LINK_TIMEOUT_MS), 0);
+}
+
 static void test_link_wrong_token_refused_and_throttled(void **state)
 {
     struct link_test *t = *state;
@@ -445,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_link_relay_restart_node_comes_back),
         cmocka_unit_test(test_link_node_dies_viewers_stay),
         cmocka_unit_test(test_link_bad_handshakes_refused),
+        cmocka_unit_test(test_link_garbage_is_closed_with_a_reason),
         cmocka_unit_test(test_link_wrong_token_refused_and_throttled),
         cmocka_unit_test(test_link_token_in_no_log),
         cmocka_unit_test(test_link_tls_right_and_wrong_certificate),

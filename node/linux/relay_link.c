@@ -18,6 +18,7 @@
 
 #include "clock_ms.h"
 #include "link_msg.h"
+#include "ws_bev.h"
 #include "node.h"
 #include "node_link.h"
 #include "tls_verify.h"
@@ -170,12 +171,7 @@ static ssize_t on_ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 {
     (void)flags;
     struct relay_link *rl = user;
-    int n = evbuffer_remove(bufferevent_get_input(rl->bev), buf, len);
-    if (n <= 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-        return -1;
-    }
-    return n;
+    return ws_bev_recv(ctx, rl->bev, buf, len);
 }
 
 static ssize_t on_ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
@@ -183,16 +179,7 @@ static ssize_t on_ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size
 {
     (void)flags;
     struct relay_link *rl = user;
-    struct evbuffer *out = bufferevent_get_output(rl->bev);
-    if (evbuffer_get_length(out) >= OUTPUT_MAX_BYTES) {
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-        return -1;
-    }
-    if (evbuffer_add(out, data, len) < 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-        return -1;
-    }
-    return (ssize_t)len;
+    return ws_bev_send(ctx, rl->bev, data, len, OUTPUT_MAX_BYTES);
 }
 
 /* RFC 6455 §5.3: a client masks every frame with a fresh, unpredictable key. */

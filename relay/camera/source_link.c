@@ -19,6 +19,7 @@
 #include "fps_meter.h"
 #include "frame.h"
 #include "link_msg.h"
+#include "ws_bev.h"
 #include "source.h"
 #include "ws_upgrade.h"
 #define LOG_TAG "link"
@@ -276,12 +277,13 @@ static ssize_t on_ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 {
     (void)flags;
     struct link_conn *c = user;
-    int n = c->fail_reason != NULL ? 0 : evbuffer_remove(bufferevent_get_input(c->bev), buf, len);
-    if (n <= 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+    if (c->fail_reason != NULL) {
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK); /* read no further: closing */
         return -1;
     }
-    c->link->stats.bytes += (uint64_t)n;
+    ssize_t n = ws_bev_recv(ctx, c->bev, buf, len);
+    if (n > 0)
+        c->link->stats.bytes += (uint64_t)n;
     return n;
 }
 
@@ -290,16 +292,7 @@ static ssize_t on_ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size
 {
     (void)flags;
     struct link_conn *c = user;
-    struct evbuffer *out = bufferevent_get_output(c->bev);
-    if (evbuffer_get_length(out) >= OUTPUT_MAX_BYTES) {
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-        return -1;
-    }
-    if (evbuffer_add(out, data, len) < 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-        return -1;
-    }
-    return (ssize_t)len;
+    return ws_bev_send(ctx, c->bev, data, len, OUTPUT_MAX_BYTES);
 }
 
 static void on_ws_message(wslay_event_context_ptr ctx,

@@ -13,6 +13,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 
+#include "fps_meter.h"
 #include "frame.h"
 #include "http_client.h"
 #include "hub.h"
@@ -22,8 +23,6 @@
 #define LOG_TAG "upstream"
 #include "log.h"
 
-#define FPS_WINDOW 32            /* frame times kept for upstream_fps */
-#define FPS_MAX_AGE_US 3000000LL /* older frames do not count */
 #define STANDBY_REASON "standby: nobody is watching"
 
 struct upstream {
@@ -52,8 +51,7 @@ struct upstream {
     struct mjpeg_parser parser;
     struct frame *partial; /* the frame being received */
     struct upstream_stats stats;
-    int64_t frame_times_us[FPS_WINDOW];
-    unsigned frame_times_next;
+    struct fps_meter fps;
 };
 
 static void connect_now(struct upstream *u);
@@ -109,7 +107,7 @@ static void deliver(struct upstream *u)
     u->failures = 0;
     u->reason[0] = '\0';
     int64_t now_us = clock_now_us();
-    u->frame_times_us[u->frame_times_next++ % FPS_WINDOW] = now_us;
+    fps_meter_add(&u->fps, now_us);
     u->on_frame(f, now_us, u->arg);
     frame_unref(f);
 }
@@ -298,21 +296,7 @@ void upstream_release(struct upstream *u)
 
 double upstream_fps(const struct upstream *u, int64_t now_us)
 {
-    int64_t oldest = 0, newest = 0;
-    unsigned n = 0;
-    for (unsigned i = 0; i < FPS_WINDOW && i < u->frame_times_next; i++) {
-        int64_t t = u->frame_times_us[i];
-        if (now_us - t > FPS_MAX_AGE_US)
-            continue;
-        if (n == 0 || t < oldest)
-            oldest = t;
-        if (n == 0 || t > newest)
-            newest = t;
-        n++;
-    }
-    if (n < 2 || newest == oldest)
-        return 0.0;
-    return (double)(n - 1) * 1e6 / (double)(newest - oldest);
+    return fps_meter_fps(&u->fps, now_us);
 }
 
 uint64_t upstream_connects(const struct upstream *u)

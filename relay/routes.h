@@ -20,6 +20,7 @@ struct route_ctx {
     struct camera *camera;    /* the camera the route is for (the default one on legacy routes) */
     struct auth_identity who; /* role ROLE_NONE on public routes */
     char address[64];         /* the client's, as guard_client_address finds it */
+    const struct auth_outcome *verdict; /* a password check's result when routed again */
 };
 
 typedef void (*route_fn)(struct evhttp_request *req, const struct route_ctx *ctx);

@@ -1,7 +1,7 @@
 // The live picture: the MJPEG stream in an <img>, kept at its own aspect ratio; click or tap to
 // aim the camera at that point; full screen; snapshot download; the stream is let go while the
 // tab stays hidden, so a forgotten tab does not keep the camera awake.
-import { here } from "./api.js";
+import { cam, here } from "./api.js";
 
 const PAUSE_HIDDEN_MS = 30000;
 
@@ -14,14 +14,25 @@ function pad2(n) {
  * onChange(): the picture appeared, broke or restarted; the page re-renders its overlay.
  */
 export function createPicture(el, onChange) {
-    const p = { hasPicture: false, isBroken: false, isPaused: false, pauseTimer: null };
+    const p = { hasPicture: false, isBroken: false, isPaused: false, isStopped: false, pauseTimer: null };
 
     function reload() {
         p.hasPicture = false;
         p.isBroken = false;
         p.isPaused = false;
-        el.live.src = here("/mjpeg?t=" + Date.now());
+        p.isStopped = false;
+        el.live.src = here(cam("/mjpeg?t=" + Date.now()));
+        el.snapshot.href = here(cam("/snapshot.jpg"));
         onChange();
+    }
+
+    // Let the stream go (the overview shows no live picture): its connection closes.
+    function stop() {
+        clearTimeout(p.pauseTimer);
+        p.isPaused = true;
+        p.isStopped = true;
+        p.hasPicture = false;
+        el.live.removeAttribute("src");
     }
 
     // Keep the frame at the stream's aspect ratio once the first frame tells us what it is.
@@ -52,7 +63,7 @@ export function createPicture(el, onChange) {
                 p.isPaused = true;
                 el.live.removeAttribute("src"); // closes the stream
             }, PAUSE_HIDDEN_MS);
-        } else if (p.isPaused) {
+        } else if (p.isPaused && !p.isStopped) {
             reload();
         }
     });
@@ -128,6 +139,7 @@ export function createPicture(el, onChange) {
 
     return {
         reload,
+        stop,
         check,
         bindAim,
         get hasPicture() {

@@ -281,3 +281,107 @@ export async function screenshotWholePage(page, path) {
     await page.screenshot({ path });
     if (height > size.height) await page.setViewportSize(size);
 }
+
+// Several cameras behind one relay: three lookout-cam, each with its own picture size (so a
+// picture tells which camera it is), and one camera file each in CAMERAS_DIR. The viewer-role
+// user may see `limitedTo` only.
+export const MULTI_CAMERAS = [
+    { name: 'back', title: 'Back door', size: '320x240' },
+    { name: 'front', title: 'Front door', size: '480x360' },
+    { name: 'garden', title: 'Garden', size: '640x480' },
+];
+
+export class MultiRig {
+    async start(limitedTo = 'garden') {
+        this.dir = mkdtempSync(join(tmpdir(), 'lookout-browser-multi-'));
+        tmpDirs.add(this.dir);
+        const camsDir = join(this.dir, 'cameras');
+        mkdirSync(camsDir);
+        this.cams = [];
+        for (const c of MULTI_CAMERAS) {
+            const p = new Proc(`lookout-cam ${c.name}`, [join(BIN_DIR, 'lookout-cam'), '--bind',
+                '127.0.0.1', '--stream-port', '0', '--control-port', '0', '--fps', '10', '--size',
+                c.size], join(this.dir, `cam-${c.name}.log`));
+            this.cams.push(p);
+            const stream = await p.port('stream listening on http://');
+            const control = await p.port('control listening on http://');
+            c.controlPort = control;
+            writeFileSync(join(camsDir, `${c.name}.env`), [
+                `TITLE="${c.title}"`,
+                `CAM_URL=http://127.0.0.1:${stream}/mjpeg`,
+                `SERVO_URL=http://127.0.0.1:${control}/control_servo`,
+                `PRESETS_FILE=${join(this.dir, c.name + '.presets')}`,
+                '',
+            ].join('\n'));
+        }
+        const passwd = spawnSync(join(BIN_DIR, 'lookout'), ['passwd', VIEWER.user, 'viewer'], {
+            input: VIEWER.password + '\n', env: childEnv(), encoding: 'utf8', timeout: 10000,
+        });
+        if (passwd.status !== 0) throw new Error(`lookout passwd failed: ${passwd.stderr}`);
+        const usersFile = join(this.dir, 'users');
+        writeFileSync(usersFile, passwd.stdout.trim() + ':' + limitedTo + '\n', { mode: 0o600 });
+        this.envFile = join(this.dir, '.env');
+        writeFileSync(this.envFile, [
+            `HTTP_AUTH_USERNAME=${OPERATOR.user}`,
+            `HTTP_AUTH_PASSWORD=${OPERATOR.password}`,
+            `USERS_FILE=${usersFile}`,
+            `CAMERAS_DIR=${camsDir}`,
+            '',
+        ].join('\n'), { mode: 0o600 });
+        this.relay = new Proc('lookout', [join(BIN_DIR, 'lookout'), '--env', this.envFile,
+            '--listen', '127.0.0.1:0'], join(this.dir, 'lookout.log'));
+        this.relayPort = await this.relay.port('listening on http://');
+        this.url = `http://127.0.0.1:${this.relayPort}`;
+        return this;
+    }
+
+    // A camera node's own /status (its target angles), as JSON.
+    nodeStatus(name) {
+        const c = MULTI_CAMERAS.find((x) => x.name === name);
+        return new Promise((res, rej) => {
+            const req = http.get(`http://127.0.0.1:${c.controlPort}/status`, { timeout: 5000 }, (r) => {
+                let body = '';
+                r.setEncoding('utf8');
+                r.on('data', (d) => { body += d; });
+                r.on('end', () => {
+                    try {
+                        res(JSON.parse(body));
+                    } catch (e) {
+                        rej(e);
+                    }
+                });
+            });
+            req.on('timeout', () => req.destroy(new Error('node /status: no answer in 5 s')));
+            req.on('error', rej);
+        });
+    }
+
+    // TCP connections open from clients (the browser) to the relay right now, counted by the
+    // kernel (ss), not by the page.
+    clientConnections() {
+        const r = spawnSync('ss', ['-Htn', 'state', 'established', `( dport = :${this.relayPort} )`],
+            { encoding: 'utf8', timeout: 5000 });
+        if (r.status !== 0) throw new Error(`ss failed: ${r.stderr}`);
+        return r.stdout.split('\n').filter((l) => l.trim() !== '').length;
+    }
+
+    async stop() {
+        const failures = [];
+        for (const p of [this.relay, ...(this.cams || [])]) {
+            if (!p) continue;
+            const { code, sig } = await p.stop();
+            if (code !== 0 && sig !== 'SIGTERM' && sig !== 'SIGKILL') {
+                failures.push(`${p.name} exited with ${code ?? sig}:\n${p.tail()}`);
+            }
+        }
+        if (this.dir && process.env.LOOKOUT_KEEP_TMP !== '1') rmSync(this.dir, { recursive: true, force: true });
+        else if (this.dir) console.log(`# logs kept in ${this.dir}`);
+        tmpDirs.delete(this.dir);
+        return failures;
+    }
+
+    logs() {
+        return [this.relay, ...(this.cams || [])].filter(Boolean)
+            .map((p) => `--- ${p.name} (${p.logPath})\n${p.tail()}`).join('\n');
+    }
+}

@@ -353,15 +353,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
     guard_client_address(req, ctx.relay->cfg->trusted_proxies, ctx.address, sizeof(ctx.address));
     access_log_begin(ctx.relay->access_log, req);
     add_security_headers(req, ctx.relay);
-    int admitted = connlimit_admit(ctx.relay->connlimit, req);
-    if (admitted < 0) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-        reply_text(req, 503,
-                   admitted == -EUSERS
-                       ? "too many connections from your address (MAX_CONNECTIONS_PER_ADDRESS)"
-                       : "too many connections (MAX_CONNECTIONS)");
-        return;
-    }
+    connlimit_request_begin(ctx.relay->connlimit, req); /* arrived whole: stop its deadline */
     if (guard_limits(req, ctx.relay->cfg) < 0)
         return;
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));

@@ -50,7 +50,12 @@ void route_serve_asset(struct evhttp_request *req, const struct web_asset *asset
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", asset->content_type);
-    evhttp_add_header(h, "Cache-Control", "no-cache");
+    /* Pages are never stored (a cache must not show one after a logout); scripts and styles
+     * hold nothing private and are revalidated. */
+    if (strncmp(asset->content_type, "text/html", 9) == 0)
+        reply_no_store(req);
+    else if (evhttp_find_header(h, "Cache-Control") == NULL)
+        evhttp_add_header(h, "Cache-Control", "no-cache");
     if (strncmp(asset->content_type, "text/html", 9) == 0) {
         evhttp_add_header(h, "Content-Security-Policy", PAGE_CSP);
         evhttp_add_header(h, "X-Frame-Options", "DENY");
@@ -83,7 +88,7 @@ static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
         /* The stream's headers only: a monitor's HEAD must not become a viewer. */
         struct evkeyvalq *h = evhttp_request_get_output_headers(req);
         evhttp_add_header(h, "Content-Type", "multipart/x-mixed-replace;boundary=" HUB_BOUNDARY);
-        evhttp_add_header(h, "Cache-Control", "no-store");
+        reply_no_store(req);
         evhttp_send_reply(req, 200, "OK", NULL);
         return;
     }
@@ -99,14 +104,13 @@ static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
     else
         snprintf(tags, sizeof(tags), "user:%s", ctx->who.user);
     int rc = hub_add_viewer(camera_hub(ctx->camera), req, tags);
-    if (rc == 0)
+    if (rc == 0) {
         access_log_stream_end(ctx->relay->access_log, &logged);
-    else if (rc == -EBUSY)
-        reply_text(req, 503, "too many viewers: the relay's viewer limit (MAX_VIEWERS) is reached");
-    else if (rc == -EUSERS)
-        reply_text(req, 503, "too many viewers from your address (MAX_VIEWERS_PER_ADDRESS)");
-    else if (rc < 0)
-        reply_text(req, 503, "out of memory");
+        return;
+    }
+    int status;
+    const char *reason = hub_refusal(rc, &status);
+    reply_text(req, status, reason);
 }
 
 static void on_snapshot(struct evhttp_request *req, const struct route_ctx *ctx)
@@ -292,6 +296,9 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
     const char *proxies = ctx->relay->cfg->trusted_proxies;
     if (r->role != ROLE_NONE && guard_login(req, ctx->relay->auth, proxies, r->role, &ctx->who) < 0)
         return;
+    /* Every answer that needed a login is for that user only: never stored by any cache. */
+    if (r->role != ROLE_NONE)
+        reply_no_store(req);
     /* After the login, so that nobody learns which cameras exist: a camera the caller may not
      * see answers as one that does not exist. */
     if (r->is_camera && (ctx->camera == NULL ||

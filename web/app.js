@@ -381,6 +381,7 @@ function showCamera(name) {
     el.mapDot.setAttribute("hidden", "");
     steering.reset();
     presets.reload();
+    events.refresh(); // this camera's events (the status says whether it records)
     state.pictureSince = Date.now();
     picture.reload();
     render();

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -22,6 +23,7 @@
 #include "ptz.h"
 #include "relay.h"
 #include "reply.h"
+#include "share.h"
 #include "snapshot.h"
 #include "source.h"
 #include "web_assets.h"
@@ -152,11 +154,12 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
                         ",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
                         "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
                         "\"fov_deg\":%u,\"fps\":%.1f,"
-                        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
+                        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld,\"is_guest\":%s}\n",
                         users_role_name(ctx->who.role), pan, tilt, is_confirmed ? "true" : "false",
                         lim[0], lim[1], lim[2], lim[3], camera_fov_deg(cam), camera_fps(cam, now),
                         camera_viewers(cam), (unsigned long long)ss.frames,
-                        (long long)((now - relay->started_us) / 1000000));
+                        (long long)((now - relay->started_us) / 1000000),
+                        ctx->who.share[0] != '\0' ? "true" : "false");
     reply_json(req, 200, body);
     evbuffer_free(body);
 }
@@ -191,6 +194,8 @@ static const struct route routes[] = {
     {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall},
     {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete},
     {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query},
+    {"/api/shares", M_GET | M_POST, ROLE_OPERATOR, share_api_shares},
+    {"/api/shares/revoke", M_POST, ROLE_OPERATOR, share_api_revoke},
     {"/counter", M_GET, ROLE_NONE, on_counter},
     {"/metrics", M_GET, ROLE_VIEWER, metrics_reply},
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz},
@@ -216,6 +221,28 @@ static void add_security_headers(struct evhttp_request *req, const struct relay 
     }
 }
 
+/*
+ * A guest (a session from a guest link) may only watch: the page, the stream, the snapshot and
+ * the status, of the link's cameras. Steering is refused by role already (403); another route is
+ * 403; another camera is 404, as if it did not exist. Returns 1 after replying.
+ */
+static int guest_refused(const struct route *r, struct evhttp_request *req,
+                         const struct route_ctx *ctx)
+{
+    int is_watching = r->handler == on_page || r->handler == on_stream ||
+                      r->handler == on_snapshot || r->handler == on_status;
+    if (!is_watching) {
+        reply_text(req, 403, "a guest link may only watch");
+        return 1;
+    }
+    if (!shares_may_see(ctx->relay->shares, ctx->who.share, camera_name(ctx->camera),
+                        (int64_t)time(NULL))) {
+        reply_text(req, 404, "not found");
+        return 1;
+    }
+    return 0;
+}
+
 static void run(const struct route *r, struct evhttp_request *req, struct route_ctx *ctx)
 {
     int is_post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
@@ -234,6 +261,8 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
     }
     const char *proxies = ctx->relay->cfg->trusted_proxies;
     if (r->role != ROLE_NONE && guard_login(req, ctx->relay->auth, proxies, r->role, &ctx->who) < 0)
+        return;
+    if (ctx->who.share[0] != '\0' && guest_refused(r, req, ctx))
         return;
     if (r->handler == NULL)
         (is_post ? login_submit : login_page)(req, ctx);
@@ -276,6 +305,16 @@ static void dispatch(struct evhttp_request *req, void *arg)
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
     if (path == NULL || path[0] == '\0')
         path = "/";
+    /* A guest link, /s/TOKEN: public (the token is the credential), GET only. */
+    if (strncmp(path, "/s/", 3) == 0) {
+        if (method_bit(evhttp_request_get_command(req)) != M_GET) {
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+            reply_text(req, 405, "method not allowed: use GET");
+        } else {
+            share_api_open(req, &ctx, path + 3);
+        }
+        return;
+    }
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         if (strcmp(routes[i].path, path) == 0) {
             run(&routes[i], req, &ctx);

@@ -63,3 +63,9 @@ void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_preset_recall(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_preset_delete(struct evhttp_request *req, const struct route_ctx *ctx);
 void audit_api_query(struct evhttp_request *req, const struct route_ctx *ctx);
+void share_api_open(struct evhttp_request *req, const struct route_ctx *ctx, const char *token);
+void share_api_shares(struct evhttp_request *req, const struct route_ctx *ctx);
+void share_api_revoke(struct evhttp_request *req, const struct route_ctx *ctx);
+
+/* A guest link ended (revoked, expired): its sessions end and its open streams close now. */
+void share_api_cut(struct relay *relay, const char *id);

@@ -6,11 +6,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "share.h"
 #include "throttle.h"
 #define LOG_TAG "auth"
 #include "log.h"
@@ -29,6 +31,7 @@ struct auth {
     struct sessions *sessions;
     struct throttle *throttle;
     struct audit *audit;   /* borrowed, may be NULL */
+    struct shares *shares; /* borrowed, may be NULL: guest links */
     unsigned char key[32]; /* random per process: cached digests mean nothing elsewhere */
     struct cached cache[AUTH_CACHE_ENTRIES];
     int64_t checks_window_us; /* start of the current second of password checks */
@@ -69,6 +72,25 @@ void auth_free(struct auth *a)
 void auth_set_audit(struct auth *a, struct audit *audit)
 {
     a->audit = audit;
+}
+
+void auth_set_shares(struct auth *a, struct shares *shares)
+{
+    a->shares = shares;
+}
+
+struct throttle *auth_throttle(struct auth *a)
+{
+    return a->throttle;
+}
+
+/* A guest session is good only while its link is live (wall clock: links end at a time). */
+static int guest_ok(const struct auth *a, const struct session_info *info)
+{
+    if (info->share[0] == '\0')
+        return 1;
+    return a->shares != NULL &&
+           shares_state(a->shares, info->share, (int64_t)time(NULL), NULL) == SHARE_LIVE;
 }
 
 int auth_parse_basic(const char *authorization, char *user, size_t user_size, char *password,
@@ -216,7 +238,12 @@ enum auth_result auth_check(struct auth *a, const char *authorization, const cha
     if (cookie != NULL && session_cookie_value(cookie, SESSION_COOKIE, token, sizeof(token)) == 0) {
         struct session_info info;
         had_cookie = 1;
-        if (sessions_lookup(a->sessions, token, now_us, &info) == 0) {
+        int is_found = sessions_lookup(a->sessions, token, now_us, &info) == 0;
+        if (is_found && !guest_ok(a, &info)) {
+            sessions_end(a->sessions, token); /* its link expired or was revoked */
+            is_found = 0;
+        }
+        if (is_found) {
             memset(who, 0, sizeof(*who));
             snprintf(who->user, sizeof(who->user), "%s", info.user);
             who->role = info.role;

@@ -88,6 +88,19 @@ int auth_parse_basic(const char *authorization, char *user, size_t user_size, ch
 
 void auth_get_stats(const struct auth *a, struct auth_stats *out);
 
+struct shares;
+struct throttle;
+
+/*
+ * Guest sessions (a session made from a guest link, share.h) last only while their link is live:
+ * auth_check asks `shares` (borrowed; NULL: no guest links) on every request and ends the
+ * session once the link has expired or been revoked.
+ */
+void auth_set_shares(struct auth *a, struct shares *shares);
+
+/* The per-address failure throttle (borrowed), which guessed guest links count against too. */
+struct throttle *auth_throttle(struct auth *a);
+
 /* The current users table and the sessions (borrowed; the users table changes on reload). */
 const struct users *auth_users(const struct auth *a);
 struct sessions *auth_sessions(struct auth *a);

@@ -328,13 +328,11 @@ static void test_session_save_and_load(void **state)
     struct sessions *s = table();
     char a[SESSION_TOKEN_CHARS + 1], b[SESSION_TOKEN_CHARS + 1], g[SESSION_TOKEN_CHARS + 1];
     char a_id[SESSION_ID_CHARS + 1];
-    assert_int_equal(sessions_create_from(s, "alice smith", ROLE_ADMIN, "", "192.0.2.1", T0, a,
-                                          a_id),
-                     0);
+    assert_int_equal(
+        sessions_create_from(s, "alice smith", ROLE_ADMIN, "", "192.0.2.1", T0, a, a_id), 0);
     create(s, "bob", ROLE_VIEWER, T0 - (int64_t)(IDLE_MS - 1000) * MS, b); /* nearly idle */
-    assert_int_equal(sessions_create_from(s, "guest", ROLE_VIEWER, "0123456789abcdef", "::1", T0,
-                                          g, NULL),
-                     0);
+    assert_int_equal(
+        sessions_create_from(s, "guest", ROLE_VIEWER, "0123456789abcdef", "::1", T0, g, NULL), 0);
     assert_true(sessions_is_dirty(s));
     const int64_t real = 1796652120;
     assert_int_equal(sessions_save(s, path, T0, real), 0);
@@ -363,8 +361,8 @@ static void test_session_save_and_load(void **state)
     assert_int_equal(sessions_lookup(t, g, T1, &info), 0);
     assert_string_equal(info.share, "0123456789abcdef");
     /* The absolute age carried over: alice's session ends ABSOLUTE_MS after its creation. */
-    assert_int_equal(sessions_lookup(t, a, T1 + (int64_t)ABSOLUTE_MS * MS - 5 * 1000000 + MS, &info),
-                     -ENOENT);
+    assert_int_equal(
+        sessions_lookup(t, a, T1 + (int64_t)ABSOLUTE_MS * MS - 5 * 1000000 + MS, &info), -ENOENT);
     sessions_free(t);
 
     /* A damaged line is skipped and counted; a missing file is no error. */
@@ -392,9 +390,8 @@ static void test_session_end_where(void **state)
     assert_int_equal(sessions_create_from(s, "alice", ROLE_ADMIN, "", "", T0, t1, id1), 0);
     create(s, "alice", ROLE_ADMIN, T0, t2);
     create(s, "bob", ROLE_VIEWER, T0, t3);
-    assert_int_equal(sessions_create_from(s, "alice", ROLE_VIEWER, "feedfeedfeedfeed", "", T0, g,
-                                          NULL),
-                     0);
+    assert_int_equal(
+        sessions_create_from(s, "alice", ROLE_VIEWER, "feedfeedfeedfeed", "", T0, g, NULL), 0);
     assert_int_equal(sessions_end_where(s, "alice", "", id1, NULL), 1);
     struct session_info info;
     assert_int_equal(sessions_lookup(s, t1, T0, &info), 0);

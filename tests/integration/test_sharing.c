@@ -136,7 +136,7 @@ static int status_of(int status, struct ts_http_response *r)
 }
 
 /* Every login, logout and move is in the audit log with its user and address; no secret is. */
-static void test_share_audit_records_who_did_what(void **state)
+static void test_sharing_audit_records_who_did_what(void **state)
 {
     struct fx *f = *state;
     struct ts_http_response r;
@@ -250,6 +250,19 @@ static double read_frames(struct ts_stream *st, int n)
     return s > 0 ? n / s : 0;
 }
 
+/* Read what already waits in the socket: until a frame takes more than 25 ms to come. */
+static void drain(struct ts_stream *st)
+{
+    for (int i = 0; i < 1000; i++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        read_frames(st, 1);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) > 25000000L)
+            return;
+    }
+}
+
 /* The stream ends (closed by the relay) within 5 s. */
 static void expect_stream_closed(struct ts_stream *st)
 {
@@ -269,7 +282,7 @@ static void expect_stream_closed(struct ts_stream *st)
  * ends and their stream closes, a broken file keeps the last good accounts; a viewer watching
  * all along keeps its connection.
  */
-static void test_share_users_file_reloads_without_restart(void **state)
+static void test_sharing_users_file_reloads_without_restart(void **state)
 {
     struct fx *f = *state;
     struct ts_stream *alice =
@@ -292,7 +305,7 @@ static void test_share_users_file_reloads_without_restart(void **state)
     assert_int_equal(form_login(f, "carol", CAROL_PW, NULL), 303); /* to /login?error=bad */
     write_users(f, content);
     assert_int_equal(wait_login(f, "carol", CAROL_PW, carol_token), 0);
-    read_frames(alice, 10); /* what waited in the socket while we edited */
+    drain(alice); /* what waited in the socket while we edited */
     double after = read_frames(alice, 20);
     fprintf(stderr, "share: the watching viewer got %.1f fps before the edit, %.1f after\n", before,
             after);
@@ -335,7 +348,7 @@ static void test_share_users_file_reloads_without_restart(void **state)
 }
 
 /* A restart keeps every session: a browser that was logged in stays logged in. */
-static void test_share_sessions_survive_restart(void **state)
+static void test_sharing_sessions_survive_restart(void **state)
 {
     struct fx *f = *state;
     char token[65], cookie[256];
@@ -361,13 +374,152 @@ static void test_share_sessions_survive_restart(void **state)
     assert_int_equal(status_of(get(f, "/api/status", cookie, &r), &r), 401);
 }
 
+/* POST /api/shares as alice (Basic); copies the token of the link's url. Returns the status. */
+static int make_link(struct fx *f, const char *form, char *token, char *id, char *url_out)
+{
+    struct ts_http_response r;
+    char headers[512];
+    snprintf(headers, sizeof(headers), "%sContent-Type: application/x-www-form-urlencoded\r\n",
+             f->stack.auth);
+    int status = post(f, "/api/shares", headers, form, &r);
+    if (status == 200) {
+        const char *url = strstr((const char *)r.body, "\"url\":\"");
+        assert_non_null(url);
+        url += 7;
+        char want[64];
+        snprintf(want, sizeof(want), "http://127.0.0.1:%u/s/", (unsigned)f->stack.relay_port);
+        assert_int_equal(strncmp(url, want, strlen(want)), 0);
+        snprintf(token, 65, "%.64s", url + strlen(want));
+        assert_int_equal(strspn(token, "0123456789abcdef"), 64);
+        if (url_out != NULL)
+            snprintf(url_out, 200, "%.*s", (int)strcspn(url, "\""), url);
+        const char *idp = strstr((const char *)r.body, "\"id\":\"");
+        assert_non_null(idp);
+        snprintf(id, 17, "%.16s", idp + 6);
+    }
+    ts_http_response_deinit(&r);
+    return status;
+}
+
+/* GET /s/TOKEN from a fresh client; on 200 copies the guest cookie's token. Returns status. */
+static int open_link(struct fx *f, const char *token, char *cookie_token, char *body_word,
+                     size_t word_size)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/s/%s", token);
+    struct ts_http_response r;
+    int status = get(f, path, NULL, &r);
+    char cookie[256];
+    if (cookie_token != NULL)
+        cookie_token[0] = '\0';
+    if (status == 200 && cookie_token != NULL &&
+        ts_http_header(r.head, "Set-Cookie", cookie, sizeof(cookie)) > 0)
+        snprintf(cookie_token, 65, "%.64s", cookie + strlen(COOKIE_NAME) + 1);
+    if (body_word != NULL)
+        snprintf(body_word, word_size, "%s", r.body != NULL ? (const char *)r.body : "");
+    ts_http_response_deinit(&r);
+    return status;
+}
+
+/*
+ * A guest link: the picture without a login, nothing else (steer 403, another route 403, a camera
+ * it does not name 404), until it is revoked (its stream closes at once) or expires; a dead link
+ * answers 410 with a page that says so; guessing is throttled; all of it audited, no secrets.
+ */
+static void test_sharing_guest_link(void **state)
+{
+    struct fx *f = *state;
+    char token[65], id[17], url[200], guest[65], cookie[256], page[8192];
+    assert_int_equal(make_link(f, "cameras=cam&expires=1h&label=babysitter", token, id, url), 200);
+    assert_int_equal(make_link(f, "cameras=nosuchcam&expires=1h", token, id, NULL), 400);
+    assert_int_equal(make_link(f, "expires=sometime", token, id, NULL), 400);
+    assert_int_equal(make_link(f, "cameras=cam&expires=week&label=babysitter", token, id, url),
+                     200);
+
+    assert_int_equal(open_link(f, token, guest, page, sizeof(page)), 200);
+    assert_non_null(strstr(page, "<!doctype html>")); /* the page itself, no login */
+    assert_int_equal(strlen(guest), 64);
+    cookie_header(guest, cookie, sizeof(cookie));
+    struct ts_stream *st = ts_stream_open(f->stack.relay_port, "/mjpeg", cookie, HTTP_TIMEOUT_MS);
+    assert_non_null(st);
+    read_frames(st, 3);
+    struct ts_http_response r;
+    assert_int_equal(get(f, "/api/status", cookie, &r), 200);
+    assert_non_null(strstr((const char *)r.body, "\"is_guest\":true"));
+    assert_non_null(strstr((const char *)r.body, "\"role\":\"viewer\""));
+    ts_http_response_deinit(&r);
+    assert_int_equal(status_of(get(f, "/snapshot.jpg", cookie, &r), &r), 200);
+    assert_int_equal(status_of(post(f, "/api/move?tr=10", cookie, NULL, &r), &r), 403);
+    assert_int_equal(status_of(post(f, "/turnleft", cookie, NULL, &r), &r), 403);
+    assert_int_equal(status_of(get(f, "/metrics", cookie, &r), &r), 403);
+    assert_int_equal(status_of(get(f, "/api/presets", cookie, &r), &r), 403);
+    assert_int_equal(status_of(get(f, "/api/shares", cookie, &r), &r), 403);
+
+    /* The list says who made it and when it was last used. */
+    assert_int_equal(get(f, "/api/shares", f->stack.auth, &r), 200);
+    assert_non_null(strstr((const char *)r.body, "\"label\":\"babysitter\",\"creator\":\"alice\""));
+    assert_non_null(strstr((const char *)r.body, "\"uses\":1"));
+    assert_null(strstr((const char *)r.body, token));
+    ts_http_response_deinit(&r);
+
+    /* Revoked: its open stream closes at once, its cookie stops working, the link says so. */
+    char form[64], headers[512];
+    snprintf(form, sizeof(form), "id=%s", id);
+    snprintf(headers, sizeof(headers), "%sContent-Type: application/x-www-form-urlencoded\r\n",
+             f->stack.auth);
+    assert_int_equal(status_of(post(f, "/api/shares/revoke", headers, form, &r), &r), 200);
+    expect_stream_closed(st);
+    ts_stream_close(st);
+    assert_int_equal(status_of(get(f, "/api/status", cookie, &r), &r), 401);
+    assert_int_equal(open_link(f, token, NULL, page, sizeof(page)), 410);
+    assert_non_null(strstr(page, "This guest link was revoked."));
+    assert_int_equal(status_of(post(f, "/api/shares/revoke", headers, form, &r), &r), 409);
+
+    /* Expiry: a link that ends two seconds from now stops its stream by itself. */
+    char expires[80];
+    snprintf(expires, sizeof(expires), "cameras=cam&expires=%lld", (long long)time(NULL) + 2);
+    assert_int_equal(make_link(f, expires, token, id, NULL), 200);
+    assert_int_equal(open_link(f, token, guest, NULL, 0), 200);
+    st = ts_stream_open(f->stack.relay_port, "/mjpeg", cookie_header(guest, cookie, sizeof(cookie)),
+                        HTTP_TIMEOUT_MS);
+    assert_non_null(st);
+    expect_stream_closed(st);
+    ts_stream_close(st);
+    assert_int_equal(open_link(f, token, NULL, page, sizeof(page)), 410);
+    assert_non_null(strstr(page, "This guest link has expired."));
+    assert_int_equal(status_of(get(f, "/api/status", cookie, &r), &r), 401);
+
+    /* Guessing: like a wrong password, a few free tries, then 429. */
+    const char *guess = "00000000000000000000000000000000000000000000000000000000000000ff";
+    int status = 0;
+    for (int i = 0; i < 6 && status != 429; i++)
+        status = open_link(f, guess, NULL, NULL, 0);
+    assert_int_equal(status, 429);
+
+    /* Audited with the address, and no token anywhere in the audit or the relay's log. */
+    char *audit = ts_file_read(f->audit_path, 1 << 20);
+    assert_non_null(strstr(audit, "\"action\":\"share_create\",\"user\":\"alice\""));
+    assert_non_null(
+        strstr(audit, "\"action\":\"share_open\",\"user\":\"guest\",\"address\":\"127.0.0.1\""));
+    assert_non_null(strstr(audit, "\"action\":\"share_revoke\",\"user\":\"alice\""));
+    assert_non_null(strstr(audit, "\"action\":\"share_expired\""));
+    assert_null(strstr(audit, token));
+    assert_null(strstr(audit, guest));
+    free(audit);
+    char *log = ts_file_read(f->stack.relay_log, 4 << 20);
+    assert_null(strstr(log, token));
+    assert_null(strstr(log, guest));
+    free(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_share_audit_records_who_did_what, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_share_users_file_reloads_without_restart, setup,
+        cmocka_unit_test_setup_teardown(test_sharing_audit_records_who_did_what, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sharing_users_file_reloads_without_restart, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_share_sessions_survive_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sharing_sessions_survive_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sharing_guest_link, setup, teardown),
     };
-    return cmocka_run_group_tests_name("share", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("sharing", tests, NULL, NULL);
 }

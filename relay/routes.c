@@ -75,6 +75,16 @@ static void on_page(struct evhttp_request *req, const struct route_ctx *ctx)
     route_serve_asset(req, asset);
 }
 
+static void on_manage(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    (void)ctx;
+    const struct web_asset *asset = web_asset_find("/manage.html");
+    if (asset == NULL)
+        reply_text(req, 500, "page missing from this build");
+    else
+        route_serve_asset(req, asset);
+}
+
 static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
@@ -194,6 +204,14 @@ static const struct route routes[] = {
     {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall},
     {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete},
     {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query},
+    {"/api/accounts", M_GET, ROLE_ADMIN, users_api_list},
+    {"/api/accounts/add", M_POST, ROLE_ADMIN, users_api_add},
+    {"/api/accounts/change", M_POST, ROLE_ADMIN, users_api_change},
+    {"/api/accounts/remove", M_POST, ROLE_ADMIN, users_api_remove},
+    {"/api/account/password", M_POST, ROLE_VIEWER, users_api_own_password},
+    {"/api/sessions", M_GET, ROLE_VIEWER, users_api_sessions},
+    {"/api/sessions/end", M_POST, ROLE_VIEWER, users_api_end_sessions},
+    {"/manage", M_GET, ROLE_VIEWER, on_manage},
     {"/api/shares", M_GET | M_POST, ROLE_OPERATOR, share_api_shares},
     {"/api/shares/revoke", M_POST, ROLE_OPERATOR, share_api_revoke},
     {"/counter", M_GET, ROLE_NONE, on_counter},

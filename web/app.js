@@ -234,6 +234,7 @@ function showGuest() {
     el.roleTag.textContent = "guest link · view only";
     el.userName.textContent = "Guest";
     document.querySelector(".logout-form").hidden = true;
+    $("manage-link").hidden = true;
 }
 
 // --- polling /api/status -----------------------------------------------------------------

@@ -258,6 +258,13 @@ enum auth_result auth_check(struct auth *a, const char *authorization, const cha
     return had_cookie ? AUTH_BAD : AUTH_NONE;
 }
 
+enum auth_result auth_verify_password(struct auth *a, const char *name, const char *password,
+                                      const char *address, int64_t now_us,
+                                      struct auth_identity *who, int64_t *retry_ms)
+{
+    return verify(a, name, password, address, now_us, who, retry_ms);
+}
+
 enum auth_result auth_login(struct auth *a, const char *name, const char *password,
                             const char *address, int64_t now_us, struct auth_identity *who,
                             char token_out[SESSION_TOKEN_CHARS + 1], int64_t *retry_ms)

@@ -76,6 +76,14 @@ enum auth_result auth_login(struct auth *a, const char *name, const char *passwo
                             const char *address, int64_t now_us, struct auth_identity *who,
                             char token_out[SESSION_TOKEN_CHARS + 1], int64_t *retry_ms);
 
+/*
+ * Check a password for name (throttled per address, audited on failure) without starting a
+ * session: for changing one's own password. Same results as auth_check.
+ */
+enum auth_result auth_verify_password(struct auth *a, const char *name, const char *password,
+                                      const char *address, int64_t now_us,
+                                      struct auth_identity *who, int64_t *retry_ms);
+
 /* End the session named in a Cookie header, if any; audited as "logout" from address. */
 void auth_logout(struct auth *a, const char *cookie, const char *address);
 

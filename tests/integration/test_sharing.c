@@ -512,6 +512,107 @@ static void test_sharing_guest_link(void **state)
     free(log);
 }
 
+/* POST a form as alice (Basic). Returns the status; the body into out if not NULL. */
+static int admin_post(struct fx *f, const char *path, const char *form, char *out, size_t size)
+{
+    char headers[512];
+    snprintf(headers, sizeof(headers), "%sContent-Type: application/x-www-form-urlencoded\r\n",
+             f->stack.auth);
+    struct ts_http_response r;
+    int status = post(f, path, headers, form, &r);
+    if (out != NULL)
+        snprintf(out, size, "%s", r.body != NULL ? (const char *)r.body : "");
+    ts_http_response_deinit(&r);
+    return status;
+}
+
+/*
+ * Accounts from the page: an admin adds one (it logs in at once, the file gets a yescrypt hash),
+ * changes its role, resets its password (its sessions end), removes it; the .env admin cannot be
+ * touched; a user lists and ends their own sessions and changes their own password.
+ */
+static void test_sharing_accounts_from_the_page(void **state)
+{
+    struct fx *f = *state;
+    char body[8192], token[65], cookie[256];
+    struct ts_http_response r;
+    assert_int_equal(admin_post(f, "/api/accounts/add",
+                                "name=dave&role=operator&password=dave-pw-1234", body,
+                                sizeof(body)),
+                     200);
+    assert_non_null(strstr(body, "{\"name\":\"dave\",\"role\":\"operator\""));
+    assert_int_equal(form_login(f, "dave", "dave-pw-1234", token), 303);
+    assert_int_equal(strlen(token), 64);
+    char *file = ts_file_read(f->users_path, 1 << 20);
+    assert_non_null(strstr(file, "\ndave:$y$"));
+    assert_non_null(strstr(file, f->bob_line)); /* bob untouched */
+    assert_null(strstr(file, "dave-pw-1234"));
+    free(file);
+    assert_int_equal(
+        admin_post(f, "/api/accounts/add", "name=dave&role=viewer&password=x1234567", NULL, 0),
+        400); /* twice */
+    assert_int_equal(
+        admin_post(f, "/api/accounts/add", "name=eve&role=viewer&password=short", NULL, 0), 400);
+    /* The .env admin is not the page's to change; a viewer may not manage accounts. */
+    assert_int_equal(admin_post(f, "/api/accounts/remove", "name=alice", NULL, 0), 409);
+    assert_int_equal(admin_post(f, "/api/accounts/change", "name=alice&role=viewer", NULL, 0), 409);
+    char bob_token[65], bob_cookie[256];
+    assert_int_equal(form_login(f, "bob", BOB_PW, bob_token), 303);
+    cookie_header(bob_token, bob_cookie, sizeof(bob_cookie));
+    assert_int_equal(status_of(get(f, "/api/accounts", bob_cookie, &r), &r), 403);
+
+    /* Role change keeps the session, with the new role; a reset password ends it. */
+    cookie_header(token, cookie, sizeof(cookie));
+    assert_int_equal(admin_post(f, "/api/accounts/change", "name=dave&role=viewer", NULL, 0), 200);
+    assert_int_equal(get(f, "/api/status", cookie, &r), 200);
+    assert_non_null(strstr((const char *)r.body, "\"role\":\"viewer\""));
+    ts_http_response_deinit(&r);
+    assert_int_equal(
+        admin_post(f, "/api/accounts/change", "name=dave&password=dave-new-5678", NULL, 0), 200);
+    assert_int_equal(status_of(get(f, "/api/status", cookie, &r), &r), 401);
+    assert_int_equal(form_login(f, "dave", "dave-new-5678", token), 303);
+    cookie_header(token, cookie, sizeof(cookie));
+    assert_int_equal(admin_post(f, "/api/accounts/remove", "name=dave", NULL, 0), 200);
+    assert_int_equal(status_of(get(f, "/api/status", cookie, &r), &r), 401);
+    assert_int_equal(admin_post(f, "/api/accounts/remove", "name=dave", NULL, 0), 404);
+
+    /* bob's own sessions: two, one ended by "log out everywhere" from the other. */
+    char other[65], other_cookie[256], headers[600];
+    assert_int_equal(form_login(f, "bob", BOB_PW, other), 303);
+    cookie_header(other, other_cookie, sizeof(other_cookie));
+    assert_int_equal(get(f, "/api/sessions", bob_cookie, &r), 200);
+    assert_non_null(strstr((const char *)r.body, "\"is_current\":true"));
+    assert_non_null(strstr((const char *)r.body, "\"is_current\":false"));
+    assert_null(strstr((const char *)r.body, bob_token));
+    ts_http_response_deinit(&r);
+    snprintf(headers, sizeof(headers), "%sContent-Type: application/x-www-form-urlencoded\r\n",
+             bob_cookie);
+    assert_int_equal(status_of(post(f, "/api/sessions/end", headers, "all=1", &r), &r), 200);
+    assert_int_equal(status_of(get(f, "/api/status", other_cookie, &r), &r), 401);
+    assert_int_equal(status_of(get(f, "/api/status", bob_cookie, &r), &r), 200);
+
+    /* bob changes his own password: the current one is checked. */
+    assert_int_equal(status_of(post(f, "/api/account/password", headers,
+                                    "current=wrong-one-99&password=bob-next-pw-88", &r),
+                               &r),
+                     403);
+    assert_int_equal(status_of(post(f, "/api/account/password", headers,
+                                    "current=" BOB_PW "&password=bob-next-pw-88", &r),
+                               &r),
+                     200);
+    assert_int_equal(status_of(get(f, "/api/status", bob_cookie, &r), &r), 200);
+    assert_int_equal(form_login(f, "bob", "bob-next-pw-88", NULL), 303);
+
+    char *audit = ts_file_read(f->audit_path, 1 << 20);
+    assert_non_null(strstr(audit, "\"action\":\"account_add\",\"user\":\"alice\""));
+    assert_non_null(strstr(audit, "\"action\":\"account_password_reset\",\"user\":\"alice\""));
+    assert_non_null(strstr(audit, "\"action\":\"account_remove\",\"user\":\"alice\""));
+    assert_non_null(strstr(audit, "\"action\":\"password_change\",\"user\":\"bob\""));
+    assert_null(strstr(audit, "dave-pw-1234"));
+    assert_null(strstr(audit, "bob-next-pw-88"));
+    free(audit);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +621,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sharing_sessions_survive_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sharing_guest_link, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sharing_accounts_from_the_page, setup, teardown),
     };
     return cmocka_run_group_tests_name("sharing", tests, NULL, NULL);
 }

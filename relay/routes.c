@@ -42,7 +42,11 @@ struct route {
     int methods;
     enum user_role role; /* the least role allowed; ROLE_NONE: public */
     route_fn handler;
+    int is_camera; /* acts on one camera: also under /c/NAME/, and only for who may see it */
 };
+
+/* Routes under /c/NAME/: the camera's part of the page's API and its stream. */
+#define CAMERA_PREFIX "/c/"
 
 void route_serve_asset(struct evhttp_request *req, const struct web_asset *asset)
 {
@@ -155,7 +159,11 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
     int online = camera_is_online(cam);
     struct source_stats ss;
     camera_get_source_stats(cam, &ss);
-    evbuffer_add_printf(body, "{\"online\":%s,\"offline_reason\":", online ? "true" : "false");
+    evbuffer_add_printf(body, "{\"camera\":");
+    json_string(body, camera_name(cam));
+    evbuffer_add_printf(body, ",\"title\":");
+    json_string(body, camera_title(cam));
+    evbuffer_add_printf(body, ",\"online\":%s,\"offline_reason\":", online ? "true" : "false");
     json_string(body, camera_offline_reason(cam));
     /* A user name may hold any printable character but ':' (RFC 7617), '"' and '\\' too. */
     evbuffer_add_printf(body, ",\"user\":");
@@ -184,40 +192,79 @@ static void on_counter(struct evhttp_request *req, const struct route_ctx *ctx)
         evbuffer_free(body);
 }
 
+static void on_cameras(struct evhttp_request *req, const struct route_ctx *ctx);
+
 static const struct route routes[] = {
-    {"/", M_GET, ROLE_VIEWER, on_page},
-    {"/index.html", M_GET, ROLE_VIEWER, on_page},
-    {"/login", M_GET | M_POST, ROLE_NONE, NULL}, /* GET: login_page, POST: login_submit */
-    {"/logout", M_POST, ROLE_NONE, login_logout},
-    {"/mjpeg", M_GET, ROLE_VIEWER, on_stream},
-    {"/stream.mjpeg", M_GET, ROLE_VIEWER, on_stream},
-    {"/snapshot.jpg", M_GET, ROLE_VIEWER, on_snapshot},
-    {"/turnleft", M_POST, ROLE_OPERATOR, control_turnleft},
-    {"/turnright", M_POST, ROLE_OPERATOR, control_turnright},
-    {"/turnup", M_POST, ROLE_OPERATOR, control_turnup},
-    {"/turndown", M_POST, ROLE_OPERATOR, control_turndown},
-    {"/api/status", M_GET, ROLE_VIEWER, on_status},
-    {"/api/move", M_POST, ROLE_OPERATOR, api_move},
-    {"/api/home", M_POST, ROLE_OPERATOR, api_home},
-    {"/api/presets", M_GET, ROLE_VIEWER, api_presets},
-    {"/api/presets/save", M_POST, ROLE_OPERATOR, api_preset_save},
-    {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall},
-    {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete},
-    {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query},
-    {"/api/accounts", M_GET, ROLE_ADMIN, users_api_list},
-    {"/api/accounts/add", M_POST, ROLE_ADMIN, users_api_add},
-    {"/api/accounts/change", M_POST, ROLE_ADMIN, users_api_change},
-    {"/api/accounts/remove", M_POST, ROLE_ADMIN, users_api_remove},
-    {"/api/account/password", M_POST, ROLE_VIEWER, users_api_own_password},
-    {"/api/sessions", M_GET, ROLE_VIEWER, users_api_sessions},
-    {"/api/sessions/end", M_POST, ROLE_VIEWER, users_api_end_sessions},
-    {"/manage", M_GET, ROLE_VIEWER, on_manage},
-    {"/api/shares", M_GET | M_POST, ROLE_OPERATOR, share_api_shares},
-    {"/api/shares/revoke", M_POST, ROLE_OPERATOR, share_api_revoke},
-    {"/counter", M_GET, ROLE_NONE, on_counter},
-    {"/metrics", M_GET, ROLE_VIEWER, metrics_reply},
-    {"/healthz", M_GET, ROLE_NONE, metrics_healthz},
+    {"/", M_GET, ROLE_VIEWER, on_page, 0},
+    {"/index.html", M_GET, ROLE_VIEWER, on_page, 0},
+    {"/login", M_GET | M_POST, ROLE_NONE, NULL, 0}, /* GET: login_page, POST: login_submit */
+    {"/logout", M_POST, ROLE_NONE, login_logout, 0},
+    {"/mjpeg", M_GET, ROLE_VIEWER, on_stream, 1},
+    {"/stream.mjpeg", M_GET, ROLE_VIEWER, on_stream, 1},
+    {"/snapshot.jpg", M_GET, ROLE_VIEWER, on_snapshot, 1},
+    {"/turnleft", M_POST, ROLE_OPERATOR, control_turnleft, 1},
+    {"/turnright", M_POST, ROLE_OPERATOR, control_turnright, 1},
+    {"/turnup", M_POST, ROLE_OPERATOR, control_turnup, 1},
+    {"/turndown", M_POST, ROLE_OPERATOR, control_turndown, 1},
+    {"/api/status", M_GET, ROLE_VIEWER, on_status, 1},
+    {"/api/move", M_POST, ROLE_OPERATOR, api_move, 1},
+    {"/api/home", M_POST, ROLE_OPERATOR, api_home, 1},
+    {"/api/presets", M_GET, ROLE_VIEWER, api_presets, 1},
+    {"/api/presets/save", M_POST, ROLE_OPERATOR, api_preset_save, 1},
+    {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall, 1},
+    {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete, 1},
+    {"/api/cameras", M_GET, ROLE_VIEWER, on_cameras, 0},
+    {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query, 0},
+    {"/api/accounts", M_GET, ROLE_ADMIN, users_api_list, 0},
+    {"/api/accounts/add", M_POST, ROLE_ADMIN, users_api_add, 0},
+    {"/api/accounts/change", M_POST, ROLE_ADMIN, users_api_change, 0},
+    {"/api/accounts/remove", M_POST, ROLE_ADMIN, users_api_remove, 0},
+    {"/api/account/password", M_POST, ROLE_VIEWER, users_api_own_password, 0},
+    {"/api/sessions", M_GET, ROLE_VIEWER, users_api_sessions, 0},
+    {"/api/sessions/end", M_POST, ROLE_VIEWER, users_api_end_sessions, 0},
+    {"/manage", M_GET, ROLE_VIEWER, on_manage, 0},
+    {"/api/shares", M_GET | M_POST, ROLE_OPERATOR, share_api_shares, 0},
+    {"/api/shares/revoke", M_POST, ROLE_OPERATOR, share_api_revoke, 0},
+    {"/counter", M_GET, ROLE_NONE, on_counter, 0}, /* public: the default camera's count */
+    {"/metrics", M_GET, ROLE_VIEWER, metrics_reply, 0},
+    {"/healthz", M_GET, ROLE_NONE, metrics_healthz, 0},
 };
+
+/* GET /api/cameras: the cameras the caller may see, by name (docs/API.md). */
+static void on_cameras(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    const struct cameras *set = ctx->relay->cameras;
+    struct evbuffer *body = evbuffer_new();
+    if (body == NULL) {
+        reply_text(req, 503, "out of memory");
+        return;
+    }
+    int64_t now = clock_now_us();
+    const struct camera *def = cameras_default(set);
+    int is_default_seen = auth_may_see(ctx->relay->auth, &ctx->who, camera_name(def));
+    evbuffer_add_printf(body, "{\"default\":");
+    if (is_default_seen)
+        json_string(body, camera_name(def));
+    else
+        evbuffer_add_printf(body, "null");
+    evbuffer_add_printf(body, ",\"cameras\":[");
+    int n = 0;
+    for (size_t i = 0; i < cameras_count(set); i++) {
+        const struct camera *cam = cameras_at(set, i);
+        if (!auth_may_see(ctx->relay->auth, &ctx->who, camera_name(cam)))
+            continue;
+        evbuffer_add_printf(body, "%s{\"name\":", n++ ? "," : "");
+        json_string(body, camera_name(cam));
+        evbuffer_add_printf(body, ",\"title\":");
+        json_string(body, camera_title(cam));
+        evbuffer_add_printf(body, ",\"online\":%s,\"fps\":%.1f,\"viewers\":%u}",
+                            camera_is_online(cam) ? "true" : "false", camera_fps(cam, now),
+                            camera_viewers(cam));
+    }
+    evbuffer_add_printf(body, "]}\n");
+    reply_json(req, 200, body);
+    evbuffer_free(body);
+}
 
 /* HEAD is a GET without the body (RFC 9110 §9.3.2): evhttp leaves the body out itself. */
 static int method_bit(enum evhttp_cmd_type cmd)
@@ -240,25 +287,20 @@ static void add_security_headers(struct evhttp_request *req, const struct relay 
 }
 
 /*
- * A guest (a session from a guest link) may only watch: the page, the stream, the snapshot and
- * the status, of the link's cameras. Steering is refused by role already (403); another route is
- * 403; another camera is 404, as if it did not exist. Returns 1 after replying.
+ * A guest (a session from a guest link) may only watch: the page, the stream, the snapshot, the
+ * status and the list of cameras. Steering is refused by role already (403); another route is
+ * 403 here; a camera the link does not name is 404 (auth_may_see), as if it did not exist.
+ * Returns 1 after replying.
  */
-static int guest_refused(const struct route *r, struct evhttp_request *req,
-                         const struct route_ctx *ctx)
+static int guest_refused(const struct route *r, struct evhttp_request *req)
 {
     int is_watching = r->handler == on_page || r->handler == on_stream ||
-                      r->handler == on_snapshot || r->handler == on_status;
-    if (!is_watching) {
-        reply_text(req, 403, "a guest link may only watch");
-        return 1;
-    }
-    if (!shares_may_see(ctx->relay->shares, ctx->who.share, camera_name(ctx->camera),
-                        (int64_t)time(NULL))) {
-        reply_text(req, 404, "not found");
-        return 1;
-    }
-    return 0;
+                      r->handler == on_snapshot || r->handler == on_status ||
+                      r->handler == on_cameras;
+    if (is_watching)
+        return 0;
+    reply_text(req, 403, "a guest link may only watch");
+    return 1;
 }
 
 static void run(const struct route *r, struct evhttp_request *req, struct route_ctx *ctx)
@@ -280,8 +322,16 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
     const char *proxies = ctx->relay->cfg->trusted_proxies;
     if (r->role != ROLE_NONE && guard_login(req, ctx->relay->auth, proxies, r->role, &ctx->who) < 0)
         return;
-    if (ctx->who.share[0] != '\0' && guest_refused(r, req, ctx))
+    if (ctx->who.share[0] != '\0' && guest_refused(r, req))
         return;
+    /* After the login, so that nobody learns which cameras exist: a camera the caller may not
+     * see answers as one that does not exist. */
+    if (r->is_camera && (ctx->camera == NULL ||
+                         (r->role != ROLE_NONE &&
+                          !auth_may_see(ctx->relay->auth, &ctx->who, camera_name(ctx->camera))))) {
+        reply_text(req, 404, "not found");
+        return;
+    }
     if (r->handler == NULL)
         (is_post ? login_submit : login_page)(req, ctx);
     else
@@ -300,6 +350,32 @@ void route_audit(const struct route_ctx *ctx, const char *action, const struct a
                  size_t n)
 {
     audit_record(ctx->relay->audit, action, ctx->who.user, ctx->address, fields, n);
+}
+
+static const struct route *find_route(const char *path, int is_camera_only)
+{
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(routes[i].path, path) == 0 && (!is_camera_only || routes[i].is_camera))
+            return &routes[i];
+    }
+    return NULL;
+}
+
+/* /c/NAME/REST: REST's route for camera NAME. An unknown NAME is found out only after the
+ * login (run), so the answer does not tell who is not logged in which cameras exist. */
+static void dispatch_camera(struct evhttp_request *req, struct route_ctx *ctx, const char *name)
+{
+    size_t n = strcspn(name, "/");
+    const struct route *r = name[n] == '/' ? find_route(name + n, 1) : NULL;
+    if (r == NULL || n == 0 || n > 32) {
+        reply_text(req, 404, "not found");
+        return;
+    }
+    char camera[33];
+    memcpy(camera, name, n);
+    camera[n] = '\0';
+    ctx->camera = cameras_find(ctx->relay->cameras, camera);
+    run(r, req, ctx);
 }
 
 static void dispatch(struct evhttp_request *req, void *arg)
@@ -333,11 +409,14 @@ static void dispatch(struct evhttp_request *req, void *arg)
         }
         return;
     }
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(routes[i].path, path) == 0) {
-            run(&routes[i], req, &ctx);
-            return;
-        }
+    if (strncmp(path, CAMERA_PREFIX, strlen(CAMERA_PREFIX)) == 0) {
+        dispatch_camera(req, &ctx, path + strlen(CAMERA_PREFIX));
+        return;
+    }
+    const struct route *r = find_route(path, 0);
+    if (r != NULL) {
+        run(r, req, &ctx);
+        return;
     }
     /* The page's own scripts and styles need no login: they hold nothing private. */
     const struct web_asset *asset = web_asset_find(path);

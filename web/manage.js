@@ -141,9 +141,14 @@ function showAccounts(a) {
         } else if (!u.is_fixed) {
             roleCell.textContent = u.role;
         }
+        cell(tr, u.cameras ? u.cameras.replace(/,/g, ", ") : "all");
         cell(tr, String(u.sessions));
         const td = cell(tr, "");
         if (!u.is_fixed && a.is_editable) {
+            td.appendChild(button("Cameras", () => {
+                const list = prompt(`Cameras ${u.name} may see, comma-separated (empty: all)`, u.cameras);
+                if (list !== null) change({ name: u.name, cameras: list.replace(/\s+/g, "") });
+            }));
             td.appendChild(button("Reset password", () => {
                 const pw = prompt(`New password for ${u.name} (8 or more characters). Their sessions will end.`);
                 if (pw) change({ name: u.name, password: pw });
@@ -172,6 +177,8 @@ $("account-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const form = { name: $("account-name").value, role: $("account-role").value,
         password: $("account-password").value };
+    const cameras = $("account-cameras").value.replace(/\s+/g, "");
+    if (cameras) form.cameras = cameras;
     call("POST", "/api/accounts/add", TIMEOUT_MS, form)
         .then((x) => {
             showAccounts(x);
@@ -252,6 +259,11 @@ call("GET", "/api/status", TIMEOUT_MS).then((s) => {
     $("accounts").hidden = rank < RANK.admin;
     $("audit").hidden = rank < RANK.admin;
     const loads = [call("GET", "/api/sessions", TIMEOUT_MS).then(showSessions)];
+    loads.push(call("GET", "/api/cameras", TIMEOUT_MS).then((c) => {
+        const names = c.cameras.map((x) => x.name);
+        $("link-cameras").placeholder = (c.default || names[0] || "this camera") +
+            (names.length > 1 ? ` (of ${names.join(", ")})` : "");
+    }));
     if (rank >= RANK.operator) loads.push(loadLinks());
     if (rank >= RANK.admin) loads.push(loadAccounts(), loadAudit());
     return Promise.all(loads);

@@ -185,15 +185,16 @@ static int read_form(struct evhttp_request *req, struct evkeyvalq *fields)
 static int check_cameras(const struct route_ctx *ctx, const char *list, char *out, size_t size)
 {
     if (list == NULL || list[0] == '\0') {
-        snprintf(out, size, "%s", camera_name(ctx->camera));
-        return 0;
+        snprintf(out, size, "%s", ctx->camera != NULL ? camera_name(ctx->camera) : "");
+        return ctx->camera != NULL && auth_may_see(ctx->relay->auth, &ctx->who, out) ? 0 : -1;
     }
     snprintf(out, size, "%s", list);
     for (const char *p = list; *p != '\0';) {
         size_t len = strcspn(p, ",");
         char name[64];
         snprintf(name, sizeof(name), "%.*s", (int)(len < 63 ? len : 63), p);
-        if (cameras_find(ctx->relay->cameras, name) == NULL)
+        if (cameras_find(ctx->relay->cameras, name) == NULL ||
+            !auth_may_see(ctx->relay->auth, &ctx->who, name))
             return -1;
         p += len + (p[len] == ',');
     }

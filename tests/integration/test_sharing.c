@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -68,9 +69,17 @@ static int setup(void **state)
     if (ts_file_write(f->dir, "users", content, f->users_path, sizeof(f->users_path)) < 0)
         return -1;
     snprintf(f->audit_path, sizeof(f->audit_path), "%s/audit.log", f->dir);
+    /* A second camera, "back" (offline: no camera there), for "other cameras are 404". */
+    char cams[600], back[1024];
+    snprintf(cams, sizeof(cams), "%s/cams", f->dir);
+    snprintf(back, sizeof(back), "CAM_URL=http://127.0.0.1:9/mjpeg\nPRESETS_FILE=%s/back.presets\n",
+             f->dir);
+    if (mkdir(cams, 0700) < 0 || ts_file_write(cams, "back.env", back, NULL, 0) < 0)
+        return -1;
     char env[2048];
-    snprintf(env, sizeof(env), "USERS_FILE=%s\nAUDIT_LOG=%s\nPRESETS_FILE=%s/presets\n",
-             f->users_path, f->audit_path, f->dir);
+    snprintf(env, sizeof(env),
+             "USERS_FILE=%s\nAUDIT_LOG=%s\nPRESETS_FILE=%s/presets\nCAMERAS_DIR=%s\n",
+             f->users_path, f->audit_path, f->dir, cams);
     if (ts_stack_start(&f->stack, f->dir, 20, env) < 0)
         return -1;
     return 0;
@@ -454,6 +463,16 @@ static void test_sharing_guest_link(void **state)
     assert_int_equal(status_of(get(f, "/metrics", cookie, &r), &r), 403);
     assert_int_equal(status_of(get(f, "/api/presets", cookie, &r), &r), 403);
     assert_int_equal(status_of(get(f, "/api/shares", cookie, &r), &r), 403);
+    /* Another camera is not there, for a guest: 404, as for a camera that does not exist. */
+    assert_int_equal(status_of(get(f, "/c/back/api/status", cookie, &r), &r), 404);
+    assert_int_equal(status_of(get(f, "/c/back/mjpeg", cookie, &r), &r), 404);
+    assert_int_equal(status_of(get(f, "/c/back/snapshot.jpg", cookie, &r), &r), 404);
+    assert_int_equal(status_of(get(f, "/c/nosuch/api/status", cookie, &r), &r), 404);
+    assert_int_equal(status_of(get(f, "/c/cam/api/status", cookie, &r), &r), 200);
+    assert_int_equal(status_of(get(f, "/c/back/api/status", f->stack.auth, &r), &r), 200);
+    assert_int_equal(get(f, "/api/cameras", cookie, &r), 200);
+    assert_null(strstr((const char *)r.body, "\"back\""));
+    ts_http_response_deinit(&r);
 
     /* The list says who made it and when it was last used. */
     assert_int_equal(get(f, "/api/shares", f->stack.auth, &r), 200);
@@ -540,7 +559,7 @@ static void test_sharing_accounts_from_the_page(void **state)
                                 "name=dave&role=operator&password=dave-pw-1234", body,
                                 sizeof(body)),
                      200);
-    assert_non_null(strstr(body, "{\"name\":\"dave\",\"role\":\"operator\""));
+    assert_non_null(strstr(body, "{\"name\":\"dave\",\"cameras\":\"\",\"role\":\"operator\""));
     assert_int_equal(form_login(f, "dave", "dave-pw-1234", token), 303);
     assert_int_equal(strlen(token), 64);
     char *file = ts_file_read(f->users_path, 1 << 20);
@@ -560,6 +579,19 @@ static void test_sharing_accounts_from_the_page(void **state)
     assert_int_equal(form_login(f, "bob", BOB_PW, bob_token), 303);
     cookie_header(bob_token, bob_cookie, sizeof(bob_cookie));
     assert_int_equal(status_of(get(f, "/api/accounts", bob_cookie, &r), &r), 403);
+
+    /* Camera rights: only cameras that exist; dave then sees "cam" only. */
+    assert_int_equal(admin_post(f, "/api/accounts/change", "name=dave&cameras=nosuch", NULL, 0),
+                     400);
+    assert_int_equal(
+        admin_post(f, "/api/accounts/change", "name=dave&cameras=cam", body, sizeof(body)), 200);
+    assert_non_null(strstr(body, "{\"name\":\"dave\",\"cameras\":\"cam\""));
+    cookie_header(token, cookie, sizeof(cookie));
+    assert_int_equal(status_of(get(f, "/c/back/api/status", cookie, &r), &r), 404);
+    assert_int_equal(status_of(get(f, "/c/cam/api/status", cookie, &r), &r), 200);
+    file = ts_file_read(f->users_path, 1 << 20);
+    assert_non_null(strstr(file, ":operator:cam\n"));
+    free(file);
 
     /* Role change keeps the session, with the new role; a reset password ends it. */
     cookie_header(token, cookie, sizeof(cookie));

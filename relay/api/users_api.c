@@ -1,8 +1,8 @@
 /*
  * Accounts and sessions from the page (docs/API.md):
  *   GET  /api/accounts                  admins: the accounts, USERS_FILE's path and its last error
- *   POST /api/accounts/add              admins: name, role, password
- *   POST /api/accounts/change           admins: name, role (and/or password: a reset)
+ *   POST /api/accounts/add              admins: name, role, password, cameras
+ *   POST /api/accounts/change           admins: name, role, cameras (and/or password: a reset)
  *   POST /api/accounts/remove           admins: name (never the last admin)
  *   POST /api/account/password          anyone logged in: current, password (their own)
  *   GET  /api/sessions                  anyone logged in: their own sessions
@@ -23,6 +23,8 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "camera.h"
+#include "cameras.h"
 #include "clock.h"
 #include "relay.h"
 #include "reply.h"
@@ -110,6 +112,10 @@ void users_api_list(struct evhttp_request *req, const struct route_ctx *ctx)
     for (size_t i = 0; users_at(u, i, &name, &hash, &role, &is_fixed) == 0; i++) {
         evbuffer_add_printf(body, "%s{\"name\":", i > 0 ? "," : "");
         json_string(body, name);
+        char cams[USER_CAMERAS_MAX];
+        users_cameras_of(u, name, cams, sizeof(cams));
+        evbuffer_add_printf(body, ",\"cameras\":");
+        json_string(body, cams);
         evbuffer_add_printf(body, ",\"role\":\"%s\",\"is_fixed\":%s,\"sessions\":%u}",
                             users_role_name(role), is_fixed ? "true" : "false",
                             sessions_of(auth_sessions(relay->auth), name));
@@ -181,6 +187,33 @@ static void end_sessions(struct relay *relay, const char *name, const char *keep
     }
 }
 
+/*
+ * Apply the form's `cameras` (absent: keep; "" or "*": every camera) to name in copy; each named
+ * camera must exist (a users file naming a missing camera would not start). 0, or -1 after a 400.
+ */
+static int apply_cameras(struct evhttp_request *req, const struct route_ctx *ctx,
+                         struct users *copy, const char *name, const char *list)
+{
+    if (list == NULL)
+        return 0;
+    for (const char *p = list; *p != '\0' && strcmp(list, "*") != 0;) {
+        size_t n = strcspn(p, ",");
+        char camera[40];
+        snprintf(camera, sizeof(camera), "%.*s", (int)(n < 32 ? n : 32), p);
+        if (cameras_find(ctx->relay->cameras, camera) == NULL) {
+            reply_text(req, 400, "cameras: no camera by that name");
+            return -1;
+        }
+        p += n + (p[n] == ',');
+    }
+    const char *reason = "";
+    if (users_set_cameras(copy, name, list, &reason) < 0) {
+        reply_text(req, 400, reason);
+        return -1;
+    }
+    return 0;
+}
+
 static void audit_account(const struct route_ctx *ctx, const char *action, const char *name,
                           const char *role)
 {
@@ -204,6 +237,8 @@ void users_api_add(struct evhttp_request *req, const struct route_ctx *ctx)
         rc = users_add(copy, name, hash, role, &reason);
         if (rc < 0)
             reply_text(req, rc == -ENOSPC ? 409 : 400, reason);
+        else if (apply_cameras(req, ctx, copy, name, evhttp_find_header(&fields, "cameras")) < 0)
+            rc = -1;
     } else if (copy != NULL && name == NULL) {
         reply_text(req, 400, reason);
     }
@@ -250,10 +285,17 @@ void users_api_change(struct evhttp_request *req, const struct route_ctx *ctx)
             reply_text(req, 409, "the .env user is changed in the .env file, not here");
         else if (rc < 0)
             reply_text(req, 400, reason);
+        else if (apply_cameras(req, ctx, copy, name, evhttp_find_header(&fields, "cameras")) < 0)
+            rc = -1;
     }
     if (rc == 0 && commit(req, ctx, copy) == 0) {
         if (role != ROLE_NONE)
             audit_account(ctx, "account_role", name, users_role_name(role));
+        const char *cams = evhttp_find_header(&fields, "cameras");
+        if (cams != NULL) {
+            struct audit_field f[] = {AUDIT_TEXT("account", name), AUDIT_TEXT("cameras", cams)};
+            route_audit(ctx, "account_cameras", f, 2);
+        }
         if (password != NULL) {
             audit_account(ctx, "account_password_reset", name, NULL);
             end_sessions(ctx->relay, name, NULL); /* a reset password: log them out */

@@ -206,6 +206,39 @@ static void test_session_table_evicts_least_recently_used(void **state)
 }
 
 /*
+ * Issue 10 #8: 1030 logins of one account used to fill the table and log every idle user out.
+ * Now one user holds at most SESSION_MAX_PER_USER sessions, its own oldest going first.
+ */
+static void test_session_per_user_cap_evicts_own_oldest(void **state)
+{
+    (void)state;
+    struct sessions *s = table();
+    char idle[SESSION_TOKEN_CHARS + 1], mine[SESSION_TOKEN_CHARS + 1];
+    char(*tok)[SESSION_TOKEN_CHARS + 1] = calloc(SESSION_MAX + 8, sizeof(*tok));
+    assert_non_null(tok);
+    struct session_info info;
+    create(s, "idle-user", ROLE_VIEWER, T0, idle);
+    for (int i = 0; i < SESSION_MAX + 8; i++)
+        create(s, "flooder", ROLE_VIEWER, T0 + 1 + i, tok[i]);
+    int64_t now = T0 + SESSION_MAX + 10;
+    assert_int_equal(sessions_lookup(s, idle, now, &info), 0);
+    assert_string_equal(info.user, "idle-user");
+    unsigned live = 0;
+    for (int i = 0; i < SESSION_MAX + 8; i++)
+        live += sessions_lookup(s, tok[i], now, &info) == 0;
+    assert_int_equal(live, SESSION_MAX_PER_USER);
+    /* The newest ones survive. */
+    assert_int_equal(sessions_lookup(s, tok[SESSION_MAX + 7], now, &info), 0);
+    assert_int_equal(sessions_lookup(s, tok[SESSION_MAX + 8 - SESSION_MAX_PER_USER], now, &info),
+                     0);
+    /* A different user is unaffected by the flooder's cap. */
+    create(s, "other", ROLE_VIEWER, now, mine);
+    assert_int_equal(sessions_lookup(s, mine, now, &info), 0);
+    free(tok);
+    sessions_free(s);
+}
+
+/*
  * A full table reuses an expired session's slot before evicting a live one, even when the
  * expired one was used more recently than every live one (its absolute age ran out).
  */
@@ -223,8 +256,11 @@ static void test_session_expired_slot_is_reused_first(void **state)
     create(s, "veteran", ROLE_OPERATOR, T0, tok[0]);
     for (int64_t t = T0 + half_idle; t <= t1; t += half_idle)
         assert_int_equal(sessions_lookup(s, tok[0], t, &info), 0);
-    for (int i = 1; i < SESSION_MAX; i++)
-        create(s, "other", ROLE_VIEWER, t1 + i, tok[i]);
+    char name[32];
+    for (int i = 1; i < SESSION_MAX; i++) {
+        snprintf(name, sizeof(name), "other%d", i); /* under SESSION_MAX_PER_USER each */
+        create(s, name, ROLE_VIEWER, t1 + i, tok[i]);
+    }
     assert_int_equal(sessions_lookup(s, tok[0], T0 + absolute, &info), 0);
 
     int64_t later = T0 + absolute + 1; /* the veteran's absolute age is up; the rest are live */
@@ -417,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_session_end),
         cmocka_unit_test(test_session_table_evicts_least_recently_used),
         cmocka_unit_test(test_session_expired_slot_is_reused_first),
+        cmocka_unit_test(test_session_per_user_cap_evicts_own_oldest),
         cmocka_unit_test(test_session_cookie_value),
         cmocka_unit_test(test_session_cookie_value_every_prefix),
         cmocka_unit_test(test_session_save_and_load),

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <libavutil/log.h>
 
+#include "clock.h"
 #include "event_index.h"
 #include "recorder_mux.h"
 #define LOG_TAG "events"
@@ -31,13 +32,6 @@ struct events_store {
     uint64_t deleted;
     unsigned replays;
 };
-
-static int64_t now_unix_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int events_store_camera_dir(const struct events_store *s, const char *camera, char *out,
                             size_t size)
@@ -335,7 +329,7 @@ int events_store_apply_retention(struct events_store *s)
                                     .start_unix_ms = recs[i].start_unix_ms,
                                     .bytes = recs[i].bytes,
                                     .is_current = is_busy(s, recs[i].id) || !recs[i].is_done};
-    size_t picked = retention_pick(items, (size_t)n, lim, now_unix_ms(), total,
+    size_t picked = retention_pick(items, (size_t)n, lim, clock_unix_ms(), total,
                                    events_store_free_bytes(s), ids, RETENTION_BATCH);
     int deleted = 0;
     for (size_t i = 0; i < picked; i++) {

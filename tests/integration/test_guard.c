@@ -263,7 +263,7 @@ static void test_guard_pan_and_light_make_no_event(void **state)
     char *p = strstr(metrics, "lookout_motion_frames_checked_total{camera=\"cam\"} ");
     assert_non_null(p);
     checked = atof(p + strlen("lookout_motion_frames_checked_total{camera=\"cam\"} "));
-    assert_true(checked > 40);
+    assert_true(checked > 20); /* MOTION_MAX_FPS 5 over ~11 s, pauses left out */
     free(metrics);
 }
 

@@ -270,10 +270,12 @@ int motion_feed_jpeg(struct motion *m, const uint8_t *jpeg, size_t len, int64_t 
     int64_t t0 = clock_now_us();
     if (m->tj == NULL && (m->tj = tjInitDecompress()) == NULL)
         return -ENOMEM;
-    int w, h, subsamp, colorspace;
+    int w = 0, h = 0, subsamp, colorspace;
     out->state = MOTION_UNDECODABLE;
+    /* A truncated header is only a warning to TurboJPEG: 0 without a size. */
     if (len > 0x7fffffff ||
-        tjDecompressHeader3(m->tj, jpeg, (unsigned long)len, &w, &h, &subsamp, &colorspace) != 0)
+        tjDecompressHeader3(m->tj, jpeg, (unsigned long)len, &w, &h, &subsamp, &colorspace) != 0 ||
+        w <= 0 || h <= 0)
         return -EINVAL;
     tjscalingfactor eighth = {1, 8};
     unsigned sw = (unsigned)TJSCALED(w, eighth), sh = (unsigned)TJSCALED(h, eighth);

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "accept_pause.h"
 #include "audit.h"
 #include "auth.h"
+#include "hasher.h"
 #include "camera.h"
 #include "cameras.h"
 #include "cameras_load.h"
@@ -160,6 +162,37 @@ static void on_request_done(struct evhttp_request *req, void *connlimit)
     connlimit_request_done(connlimit, req);
 }
 
+/*
+ * libevent's memory is wiped when it is freed: requests carry passwords (Basic credentials,
+ * the login form) in header lines and buffer chains that evhttp frees without a word, and a
+ * core dump must not show them (docs/SECURITY.md). malloc_usable_size is glibc's (and ASan's).
+ */
+static void *on_ev_malloc(size_t n)
+{
+    return malloc(n);
+}
+
+static void on_ev_free(void *p)
+{
+    if (p == NULL)
+        return;
+    explicit_bzero(p, malloc_usable_size(p));
+    free(p);
+}
+
+static void *on_ev_realloc(void *p, size_t n)
+{
+    if (p == NULL)
+        return malloc(n);
+    size_t had = malloc_usable_size(p);
+    void *q = malloc(n);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, had < n ? had : n);
+    on_ev_free(p);
+    return q;
+}
+
 /* libevent's own warnings go through our log, with our levels and format. */
 static void on_libevent_log(int severity, const char *msg)
 {
@@ -192,8 +225,14 @@ static int env_user_hash(struct cfg *cfg, char *hash, size_t hash_size)
         else if (users_hash_password(cfg->password, hash, hash_size) < 0)
             rc = -1;
     }
-    /* The plaintext is not needed past this point. */
+    /* The plaintext is not needed past this point, neither our copy nor the environment's
+     * (which /proc/PID/environ and a core dump would show): wipe it in place, then drop it. */
     explicit_bzero(cfg->password, sizeof(cfg->password));
+    char *env = getenv("HTTP_AUTH_PASSWORD");
+    if (env != NULL) {
+        explicit_bzero(env, strlen(env));
+        unsetenv("HTTP_AUTH_PASSWORD");
+    }
     if (rc < 0)
         LOG_ERROR("HTTP_AUTH_USERNAME / HTTP_AUTH_PASSWORD: cannot hash the password (libcrypt)");
     return rc;
@@ -245,6 +284,12 @@ static int start_access(struct relay *relay, struct cfg *cfg)
         return -1;
     }
     auth_set_audit(relay->auth, relay->audit);
+    /* Password checks run on the hasher's thread, never on the loop (issue 10 #6). Without one
+     * (no thread could be made) they run on the loop, bounded by AUTH_MAX_CHECKS_PER_S. */
+    relay->hasher = hasher_new(relay->base, AUTH_MAX_CHECKS_PER_S);
+    if (relay->hasher == NULL)
+        LOG_WARN("no password-check thread: checks run on the event loop");
+    auth_set_hasher(relay->auth, relay->hasher);
     relay->users_watch =
         users_watch_new(relay->base, &uw, relay->auth, relay->audit, on_user_removed, relay);
     explicit_bzero(hash, sizeof(hash));
@@ -254,6 +299,9 @@ static int start_access(struct relay *relay, struct cfg *cfg)
     return relay->users_watch != NULL && relay->session_file != NULL ? 0 : -1;
 }
 
+static void on_camera_removing(struct camera *cam, void *arg);
+static void on_camera_added(struct camera *cam, void *arg);
+
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
 {
     (void)sig;
@@ -261,8 +309,9 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
     struct relay *relay = arg;
     char err[512];
     users_watch_reload(relay->users_watch, "SIGHUP");
+    const struct cameras_hooks hooks = {on_camera_removing, on_camera_added, relay};
     if (relay->cfg->cameras_dir[0] != '\0' &&
-        cameras_reload(relay->cameras, relay->base, relay->dns, relay->cfg) == 0 &&
+        cameras_reload(relay->cameras, relay->base, relay->dns, relay->cfg, &hooks) == 0 &&
         auth_check_cameras(relay->auth, cameras_has_name, relay->cameras, err, sizeof(err)) < 0)
         LOG_WARN("SIGHUP: USERS_FILE: %s (that user sees no such camera)", err);
     if (relay->tls == NULL)
@@ -334,6 +383,55 @@ static int start_cameras(struct relay *relay, const struct cfg *cfg)
     return 0;
 }
 
+/* Start guarding cam (RECORD_DIR set): motion detection, events, recording. */
+static int guard_camera(struct relay *relay, struct camera *cam)
+{
+    const struct cfg *cfg = relay->cfg;
+    if (relay->events == NULL)
+        return 0;
+    if (relay->guard_count >= RELAY_GUARDS_MAX) {
+        LOG_ERROR("camera %s: more than %d cameras to guard", camera_name(cam), RELAY_GUARDS_MAX);
+        return -1;
+    }
+    char err[1400];
+    struct events_config ec = {.camera = camera_name(cam),
+                               .camera_title = camera_title(cam),
+                               .preroll_ms = cfg->record_preroll_ms,
+                               .quiet_ms = cfg->record_quiet_ms,
+                               .max_event_ms = cfg->record_max_event_ms,
+                               .preroll_max_frames = 30 * (cfg->record_preroll_ms / 1000 + 1),
+                               .queue_max_frames = cfg->record_queue_frames};
+    struct events_camera *g =
+        events_camera_new(relay->base, cam, relay->events, &ec, cfg->motion_settle_ms,
+                          cfg->motion_max_fps, err, sizeof(err));
+    if (g == NULL) {
+        LOG_ERROR("camera %s: %s", camera_name(cam), err);
+        return -1;
+    }
+    events_set_listener(events_camera_events(g), relay->on_event, relay->on_event_arg);
+    relay->guards[relay->guard_count++] = g;
+    return 0;
+}
+
+/* SIGHUP: a camera is about to close; stop guarding it first (its guard borrows it). */
+static void on_camera_removing(struct camera *cam, void *arg)
+{
+    struct relay *relay = arg;
+    for (size_t i = 0; i < relay->guard_count; i++) {
+        if (events_camera_camera(relay->guards[i]) != cam)
+            continue;
+        events_camera_free(relay->guards[i]);
+        relay->guards[i] = relay->guards[--relay->guard_count];
+        return;
+    }
+}
+
+/* SIGHUP: a camera started; guard it like the others. */
+static void on_camera_added(struct camera *cam, void *arg)
+{
+    guard_camera(arg, cam);
+}
+
 /*
  * RECORD_DIR set: open the recordings (crash recovery, index, retention) and guard every camera
  * (motion detection, events, recording), each event told to relay->on_event.
@@ -354,24 +452,9 @@ static int start_guarding(struct relay *relay, const struct cfg *cfg)
         LOG_ERROR("%s", err);
         return -1;
     }
-    for (size_t i = 0; i < cameras_count(relay->cameras) && i < RELAY_GUARDS_MAX; i++) {
-        struct camera *cam = cameras_at(relay->cameras, i);
-        struct events_config ec = {.camera = camera_name(cam),
-                                   .camera_title = camera_title(cam),
-                                   .preroll_ms = cfg->record_preroll_ms,
-                                   .quiet_ms = cfg->record_quiet_ms,
-                                   .max_event_ms = cfg->record_max_event_ms,
-                                   .preroll_max_frames = 30 * (cfg->record_preroll_ms / 1000 + 1),
-                                   .queue_max_frames = cfg->record_queue_frames};
-        struct events_camera *g =
-            events_camera_new(relay->base, cam, relay->events, &ec, cfg->motion_settle_ms,
-                              cfg->motion_max_fps, err, sizeof(err));
-        if (g == NULL) {
-            LOG_ERROR("camera %s: %s", camera_name(cam), err);
+    for (size_t i = 0; i < cameras_count(relay->cameras); i++) {
+        if (guard_camera(relay, cameras_at(relay->cameras, i)) < 0)
             return -1;
-        }
-        events_set_listener(events_camera_events(g), relay->on_event, relay->on_event_arg);
-        relay->guards[relay->guard_count++] = g;
     }
     LOG_INFO("guarding %zu camera(s): motion detection on, recording into %s", relay->guard_count,
              cfg->record_dir);
@@ -499,6 +582,7 @@ static int passwd_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    event_set_mem_functions(on_ev_malloc, on_ev_realloc, on_ev_free); /* before any libevent call */
     if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
         return passwd_main(argc, argv);
     struct cfg cfg;
@@ -535,8 +619,10 @@ int main(int argc, char **argv)
         listen_notify_stopping();
     }
 
-    /* Reverse order of creation; viewers go before the HTTP server that accepted them. An open
-     * event is finished and indexed before its camera goes. */
+    /* Reverse order of creation; viewers go before the HTTP server that accepted them. The
+     * hasher first: its unfinished checks answer their requests (429) through everything else.
+     * An open event is finished and indexed before its camera goes. */
+    hasher_free(relay.hasher);
     for (size_t i = 0; i < relay.guard_count; i++)
         events_camera_free(relay.guards[i]);
     cameras_free(relay.cameras);

@@ -24,7 +24,7 @@ struct upstream_config {
     const char *name;          /* the camera's, in log lines; copied */
     const char *url;           /* http://[user:pass@]host[:port]/path; copied */
     size_t max_frame_bytes;    /* larger frames are dropped and counted */
-    unsigned stall_timeout_ms; /* no bytes for this long: reconnect */
+    unsigned stall_timeout_ms; /* no whole frame (bytes do not count) for this long: reconnect */
     unsigned backoff_min_ms;   /* first reconnect delay */
     unsigned backoff_max_ms;   /* reconnect delay cap */
     unsigned idle_timeout_ms;  /* with nobody watching, disconnect after this; 0 = stay connected */
@@ -37,6 +37,7 @@ struct upstream_stats {
     uint64_t frames;         /* frames delivered */
     uint64_t frames_dropped; /* oversized, malformed or not JPEG */
     uint64_t bytes;          /* body bytes received */
+    uint64_t stalls;         /* connections dropped for bringing no frame in time */
 };
 
 /*

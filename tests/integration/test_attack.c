@@ -344,7 +344,7 @@ static void test_attack_ipv4_mapped_guesser(void **state)
     free(log);
 }
 
-/* A guesser from 40 rotating addresses (127.0.1.base..), wrong Basic passwords, until killed. */
+/* A guesser from 15 rotating addresses (127.0.1.base..), wrong Basic passwords, until killed. */
 static void flood(struct atk *a, int base)
 {
     char auth[256], request[512], out[2048], src[32];
@@ -353,7 +353,7 @@ static void flood(struct atk *a, int base)
     snprintf(request, sizeof(request),
              "GET /api/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n", auth);
     for (unsigned k = 0;; k++) {
-        snprintf(src, sizeof(src), "127.0.1.%u", (unsigned)base + k % 40);
+        snprintf(src, sizeof(src), "127.0.1.%u", (unsigned)base + k % 15);
         ts_raw_request(src, "127.0.0.1", a->stack.relay_port, request, out, sizeof(out), 3000);
     }
 }
@@ -403,7 +403,7 @@ static int form_login(const char *src, uint16_t port, const char *user, const ch
 }
 
 /*
- * #5, #6: two guessers from 80 rotating addresses keep the relay's password checks busy. Once
+ * #5, #6: two guessers from 30 rotating addresses keep the relay's password checks busy. Once
  * each address has failed, 12 right logins from 12 other addresses, one every 250 ms, all get in
  * (before: 0 of 12). Meanwhile a viewer of a 30 fps camera measures its longest gap between
  * frames; printed, not asserted (password checks now run off the loop).
@@ -413,11 +413,11 @@ static void test_attack_login_flood(void **state)
     struct atk *a = *state;
     if (ts_stack_start(&a->stack, a->dir, 30, NULL) < 0)
         fail_msg("cannot start the camera and the relay");
-    fork_child(a, 0, view, 6);
+    fork_child(a, 0, view, 7);
     ts_sleep_ms(1000);
     fork_child(a, 1, flood, 1);
-    fork_child(a, 2, flood, 41);
-    ts_sleep_ms(2000);
+    fork_child(a, 2, flood, 16);
+    ts_sleep_ms(2500);
     unsigned ok = 0;
     for (unsigned i = 0; i < 12; i++) {
         char src[32];

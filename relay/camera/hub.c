@@ -157,9 +157,10 @@ static int kernel_unsent_bytes(const struct viewer *v)
  * old when they go out. So a viewer is given a frame only while the kernel holds at most
  * HUB_UNSENT_MAX_BYTES of its bytes unsent. It is asked again at each frame (one ioctl), not
  * woken by EPOLLOUT under TCP_NOTSENT_LOWAT: that mark also caps what one write may queue and
- * costs a setsockopt and an epoll change per wait, measured dearer at 1000 viewers
- * (docs/PERFORMANCE.md). Returns 0 (give it a frame), 1 (backlog over the mark), or -ETIMEDOUT
- * when that backlog has not shrunk for the stall timeout (the viewer reads nothing).
+ * costs setsockopt calls and epoll changes per wait, for no fresher pictures
+ * (docs/PERFORMANCE.md, "Constrained viewers"). Returns 0 (give it a frame), 1 (backlog over the
+ * mark), or -ETIMEDOUT when that backlog has not shrunk for the stall timeout (the viewer reads
+ * nothing).
  */
 static int viewer_backlog(struct viewer *v, int64_t now_us)
 {

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,12 +23,16 @@
 #include "accept_pause.h"
 #include "audit.h"
 #include "auth.h"
+#include "hasher.h"
 #include "camera.h"
 #include "cameras.h"
 #include "cameras_load.h"
 #include "cfg.h"
 #include "cfg_check.h"
 #include "connlimit.h"
+#include "events.h"
+#include "events_camera.h"
+#include "events_store.h"
 #include "listen.h"
 #include "relay.h"
 #include "redirect.h"
@@ -157,6 +162,37 @@ static void on_request_done(struct evhttp_request *req, void *connlimit)
     connlimit_request_done(connlimit, req);
 }
 
+/*
+ * libevent's memory is wiped when it is freed: requests carry passwords (Basic credentials,
+ * the login form) in header lines and buffer chains that evhttp frees without a word, and a
+ * core dump must not show them (docs/SECURITY.md). malloc_usable_size is glibc's (and ASan's).
+ */
+static void *on_ev_malloc(size_t n)
+{
+    return malloc(n);
+}
+
+static void on_ev_free(void *p)
+{
+    if (p == NULL)
+        return;
+    explicit_bzero(p, malloc_usable_size(p));
+    free(p);
+}
+
+static void *on_ev_realloc(void *p, size_t n)
+{
+    if (p == NULL)
+        return malloc(n);
+    size_t had = malloc_usable_size(p);
+    void *q = malloc(n);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, had < n ? had : n);
+    on_ev_free(p);
+    return q;
+}
+
 /* libevent's own warnings go through our log, with our levels and format. */
 static void on_libevent_log(int severity, const char *msg)
 {
@@ -189,8 +225,14 @@ static int env_user_hash(struct cfg *cfg, char *hash, size_t hash_size)
         else if (users_hash_password(cfg->password, hash, hash_size) < 0)
             rc = -1;
     }
-    /* The plaintext is not needed past this point. */
+    /* The plaintext is not needed past this point, neither our copy nor the environment's
+     * (which /proc/PID/environ and a core dump would show): wipe it in place, then drop it. */
     explicit_bzero(cfg->password, sizeof(cfg->password));
+    char *env = getenv("HTTP_AUTH_PASSWORD");
+    if (env != NULL) {
+        explicit_bzero(env, strlen(env));
+        unsetenv("HTTP_AUTH_PASSWORD");
+    }
     if (rc < 0)
         LOG_ERROR("HTTP_AUTH_USERNAME / HTTP_AUTH_PASSWORD: cannot hash the password (libcrypt)");
     return rc;
@@ -242,6 +284,12 @@ static int start_access(struct relay *relay, struct cfg *cfg)
         return -1;
     }
     auth_set_audit(relay->auth, relay->audit);
+    /* Password checks run on the hasher's thread, never on the loop (issue 10 #6). Without one
+     * (no thread could be made) they run on the loop, bounded by AUTH_MAX_CHECKS_PER_S. */
+    relay->hasher = hasher_new(relay->base, AUTH_MAX_CHECKS_PER_S);
+    if (relay->hasher == NULL)
+        LOG_WARN("no password-check thread: checks run on the event loop");
+    auth_set_hasher(relay->auth, relay->hasher);
     relay->users_watch =
         users_watch_new(relay->base, &uw, relay->auth, relay->audit, on_user_removed, relay);
     explicit_bzero(hash, sizeof(hash));
@@ -331,6 +379,49 @@ static int start_cameras(struct relay *relay, const struct cfg *cfg)
     return 0;
 }
 
+/*
+ * RECORD_DIR set: open the recordings (crash recovery, index, retention) and guard every camera
+ * (motion detection, events, recording), each event told to relay->on_event.
+ */
+static int start_guarding(struct relay *relay, const struct cfg *cfg)
+{
+    if (cfg->record_dir[0] == '\0')
+        return 0;
+    char err[1400];
+    struct events_store_config sc = {
+        .dir = cfg->record_dir,
+        .limits = {.max_age_ms = (uint64_t)cfg->record_max_age_s * 1000,
+                   .max_total_bytes = cfg->record_max_bytes,
+                   .min_free_bytes = cfg->record_min_free_bytes},
+        .check_interval_ms = cfg->record_check_interval_ms};
+    relay->events = events_store_open(relay->base, &sc, err, sizeof(err));
+    if (relay->events == NULL) {
+        LOG_ERROR("%s", err);
+        return -1;
+    }
+    for (size_t i = 0; i < cameras_count(relay->cameras) && i < RELAY_GUARDS_MAX; i++) {
+        struct camera *cam = cameras_at(relay->cameras, i);
+        struct events_config ec = {.camera = camera_name(cam),
+                                   .camera_title = camera_title(cam),
+                                   .preroll_ms = cfg->record_preroll_ms,
+                                   .quiet_ms = cfg->record_quiet_ms,
+                                   .max_event_ms = cfg->record_max_event_ms,
+                                   .preroll_max_frames = 30 * (cfg->record_preroll_ms / 1000 + 1),
+                                   .queue_max_frames = cfg->record_queue_frames};
+        struct events_camera *g = events_camera_new(relay->base, cam, relay->events, &ec,
+                                                    cfg->motion_settle_ms, err, sizeof(err));
+        if (g == NULL) {
+            LOG_ERROR("camera %s: %s", camera_name(cam), err);
+            return -1;
+        }
+        events_set_listener(events_camera_events(g), relay->on_event, relay->on_event_arg);
+        relay->guards[relay->guard_count++] = g;
+    }
+    LOG_INFO("guarding %zu camera(s): motion detection on, recording into %s", relay->guard_count,
+             cfg->record_dir);
+    return 0;
+}
+
 static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
 {
     if (start_access(relay, cfg) < 0)
@@ -388,7 +479,9 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     if (relay->dns == NULL)
         LOG_WARN("no DNS resolver (resolv.conf): host names in CAM_URL and SERVO_URL will be "
                  "resolved with a blocking lookup");
-    return start_cameras(relay, cfg);
+    if (start_cameras(relay, cfg) < 0)
+        return -1;
+    return start_guarding(relay, cfg);
 }
 
 /*
@@ -450,6 +543,7 @@ static int passwd_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    event_set_mem_functions(on_ev_malloc, on_ev_realloc, on_ev_free); /* before any libevent call */
     if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
         return passwd_main(argc, argv);
     struct cfg cfg;
@@ -486,13 +580,19 @@ int main(int argc, char **argv)
         listen_notify_stopping();
     }
 
-    /* Reverse order of creation; viewers go before the HTTP server that accepted them. */
+    /* Reverse order of creation; viewers go before the HTTP server that accepted them. The
+     * hasher first: its unfinished checks answer their requests (429) through everything else.
+     * An open event is finished and indexed before its camera goes. */
+    hasher_free(relay.hasher);
+    for (size_t i = 0; i < relay.guard_count; i++)
+        events_camera_free(relay.guards[i]);
     cameras_free(relay.cameras);
     if (relay.dns != NULL)
         evdns_base_free(relay.dns, 1); /* after its users: fails what is still resolving */
     if (http != NULL)
         evhttp_free(http);
     redirect_free(relay.redirect);
+    events_store_close(relay.events);  /* after evhttp_free: replays count on it */
     access_log_free(relay.access_log); /* after evhttp_free: no request can complete now */
     tls_free(relay.tls);
     connlimit_free(relay.connlimit);       /* after evhttp_free: closing connections update it */

@@ -2,7 +2,9 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -164,11 +166,12 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
                         ",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
                         "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
                         "\"fov_deg\":%u,\"fps\":%.1f,"
-                        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
+                        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld,\"recording\":%s}\n",
                         users_role_name(ctx->who.role), pan, tilt, is_confirmed ? "true" : "false",
                         lim[0], lim[1], lim[2], lim[3], camera_fov_deg(cam), camera_fps(cam, now),
                         camera_viewers(cam), (unsigned long long)ss.frames,
-                        (long long)((now - relay->started_us) / 1000000));
+                        (long long)((now - relay->started_us) / 1000000),
+                        relay->events != NULL ? "true" : "false");
     reply_json(req, 200, body);
     evbuffer_free(body);
 }
@@ -209,6 +212,9 @@ static const struct route routes[] = {
     {"/counter", M_GET, ROLE_NONE, on_counter, 0}, /* public: the default camera's count */
     {"/metrics", M_GET, ROLE_VIEWER, metrics_reply, 0},
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz, 0},
+    {"/api/events", M_GET, ROLE_VIEWER, events_api_list, 1},
+    {"/api/motion", M_GET, ROLE_VIEWER, events_api_motion, 1},
+    {"/api/motion/save", M_POST, ROLE_OPERATOR, events_api_motion_set, 1},
 };
 
 /* GET /api/cameras: the cameras the caller may see, by name (docs/API.md). */
@@ -247,6 +253,36 @@ static void on_cameras(struct evhttp_request *req, const struct route_ctx *ctx)
     evbuffer_free(body);
 }
 
+/* /api/events/ID followed by one of these. */
+static const struct route event_routes[] = {
+    {"", M_GET, ROLE_VIEWER, events_api_one, 1},
+    {"/thumbnail.jpg", M_GET, ROLE_VIEWER, events_api_thumbnail, 1},
+    {"/recording.mkv", M_GET, ROLE_VIEWER, events_api_recording, 1},
+    {"/play.mjpeg", M_GET, ROLE_VIEWER, events_api_play, 1},
+    {"/delete", M_POST, ROLE_OPERATOR, events_api_delete, 1},
+};
+
+/* The route for /api/events/ID..., with ctx->id set, or NULL. */
+static const struct route *event_route(const char *path, struct route_ctx *ctx)
+{
+    static const char prefix[] = "/api/events/";
+    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+        return NULL;
+    const char *p = path + sizeof(prefix) - 1;
+    int64_t id = 0;
+    for (; *p >= '0' && *p <= '9' && id < (INT64_MAX - 9) / 10; p++)
+        id = id * 10 + (*p - '0');
+    if (id <= 0 || (*p >= '0' && *p <= '9'))
+        return NULL;
+    for (size_t i = 0; i < sizeof(event_routes) / sizeof(event_routes[0]); i++) {
+        if (strcmp(event_routes[i].path, p) == 0) {
+            ctx->id = id;
+            return &event_routes[i];
+        }
+    }
+    return NULL;
+}
+
 /* HEAD is a GET without the body (RFC 9110 §9.3.2): evhttp leaves the body out itself. */
 static int method_bit(enum evhttp_cmd_type cmd)
 {
@@ -267,6 +303,29 @@ static void add_security_headers(struct evhttp_request *req, const struct relay 
     }
 }
 
+/*
+ * A request waiting for its password check (off the loop). evhttp keeps a request it has
+ * handed us until we answer it, even if its client leaves, so it is valid when we resume.
+ */
+struct parked {
+    struct relay *relay;
+    struct evhttp_request *req;
+};
+
+static void on_checked(const struct auth_outcome *o, void *arg);
+
+/* A parked request for guard_login's callback, or NULL (no memory: the check runs on the loop
+ * instead, since auth_check_async without a callback never parks). */
+static struct parked *park(struct relay *relay, struct evhttp_request *req)
+{
+    struct parked *p = malloc(sizeof(*p));
+    if (p != NULL) {
+        p->relay = relay;
+        p->req = req;
+    }
+    return p;
+}
+
 static void run(const struct route *r, struct evhttp_request *req, struct route_ctx *ctx)
 {
     int is_post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
@@ -284,11 +343,17 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
         return;
     }
     const char *proxies = ctx->relay->cfg->trusted_proxies;
-    if (r->role != ROLE_NONE && guard_login(req, ctx->relay->auth, proxies, r->role, &ctx->who) < 0)
-        return;
-    /* Every answer that needed a login is for that user only: never stored by any cache. */
-    if (r->role != ROLE_NONE)
+    if (r->role != ROLE_NONE) {
+        struct parked *p = ctx->verdict == NULL ? park(ctx->relay, req) : NULL;
+        int g = guard_login(req, ctx->relay->auth, proxies, r->role, &ctx->who, ctx->verdict,
+                            p != NULL ? on_checked : NULL, p);
+        if (g != 1)
+            free(p); /* not parked: answered, or allowed on */
+        if (g != 0)
+            return;
+        /* Every answer that needed a login is for that user only: never stored by any cache. */
         reply_no_store(req);
+    }
     /* After the login, so that nobody learns which cameras exist: a camera the caller may not
      * see answers as one that does not exist. */
     if (r->is_camera && (ctx->camera == NULL ||
@@ -332,6 +397,8 @@ static void dispatch_camera(struct evhttp_request *req, struct route_ctx *ctx, c
 {
     size_t n = strcspn(name, "/");
     const struct route *r = name[n] == '/' ? find_route(name + n, 1) : NULL;
+    if (r == NULL && name[n] == '/')
+        r = event_route(name + n, ctx);
     if (r == NULL || n == 0 || n > 32) {
         reply_text(req, 404, "not found");
         return;
@@ -343,14 +410,13 @@ static void dispatch_camera(struct evhttp_request *req, struct route_ctx *ctx, c
     run(r, req, ctx);
 }
 
-static void dispatch(struct evhttp_request *req, void *arg)
+/* Everything after the per-request prologue: limits, the route, login, the handler. */
+static void route(struct evhttp_request *req, struct relay *relay,
+                  const struct auth_outcome *verdict)
 {
-    struct relay *relay = arg;
-    struct route_ctx ctx = {.relay = relay, .camera = cameras_default(relay->cameras)};
+    struct route_ctx ctx = {
+        .relay = relay, .camera = cameras_default(relay->cameras), .verdict = verdict};
     guard_client_address(req, ctx.relay->cfg->trusted_proxies, ctx.address, sizeof(ctx.address));
-    access_log_begin(ctx.relay->access_log, req);
-    add_security_headers(req, ctx.relay);
-    connlimit_request_begin(ctx.relay->connlimit, req); /* arrived whole: stop its deadline */
     if (guard_limits(req, ctx.relay->cfg) < 0)
         return;
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
@@ -365,6 +431,11 @@ static void dispatch(struct evhttp_request *req, void *arg)
         run(r, req, &ctx);
         return;
     }
+    const struct route *ev = event_route(path, &ctx);
+    if (ev != NULL) {
+        run(ev, req, &ctx);
+        return;
+    }
     /* The page's own scripts and styles need no login: they hold nothing private. */
     const struct web_asset *asset = web_asset_find(path);
     if (asset != NULL && evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
@@ -372,6 +443,23 @@ static void dispatch(struct evhttp_request *req, void *arg)
         return;
     }
     reply_text(req, 404, "not found");
+}
+
+/* The hasher's verdict on a parked request's password: route it again with that verdict. */
+static void on_checked(const struct auth_outcome *o, void *arg)
+{
+    struct parked *p = arg;
+    route(p->req, p->relay, o);
+    free(p);
+}
+
+static void dispatch(struct evhttp_request *req, void *arg)
+{
+    struct relay *relay = arg;
+    access_log_begin(relay->access_log, req);
+    add_security_headers(req, relay);
+    connlimit_request_begin(relay->connlimit, req); /* arrived whole: stop its deadline */
+    route(req, relay, NULL);
 }
 
 void routes_install(struct evhttp *http, struct relay *relay)

@@ -5,6 +5,7 @@
 import { call } from "./api.js";
 import { bindJoystick } from "./joystick.js";
 import { createPicture } from "./picture.js";
+import { createEvents } from "./events.js";
 import { createPresets } from "./presets.js";
 import { createSteering } from "./steer.js";
 
@@ -94,6 +95,30 @@ const presets = createPresets({
     name: $("preset-name"),
     rule: $("preset-rule"),
 }, steering, { onError: showMessage, onInfo: showMessage });
+
+const events = createEvents({
+    events: $("events"),
+    timeline: $("timeline"),
+    now: $("timeline-now"),
+    list: $("event-list"),
+    empty: $("events-empty"),
+    count: $("events-count"),
+    player: $("player"),
+    playerImg: $("player-img"),
+    playerTitle: $("player-title"),
+    seek: $("player-seek"),
+    download: $("player-download"),
+    del: $("player-delete"),
+    close: $("player-close"),
+    maskEdit: $("mask-edit"),
+    maskPanel: $("mask-panel"),
+    maskLayer: $("mask-layer"),
+    sensitivity: $("mask-sensitivity"),
+    sensitivityValue: $("mask-sensitivity-value"),
+    maskSave: $("mask-save"),
+    maskClear: $("mask-clear"),
+    maskCancel: $("mask-cancel"),
+}, { onError: showMessage, onInfo: showMessage });
 
 steering.bindPad(el.steer);
 steering.bindKeys(document);
@@ -244,6 +269,7 @@ function setRole(role) {
     document.body.classList.toggle("can-steer", mayMove);
     steering.setEnabled(mayMove);
     presets.setEnabled(mayMove);
+    events.setRole(mayMove);
 }
 
 // --- polling /api/status -----------------------------------------------------------------
@@ -261,6 +287,7 @@ function applyStatus(s, startedAt) {
     if (typeof s.user === "string") el.userName.textContent = s.user;
     setRole(["operator", "admin"].includes(s.role) ? s.role : "viewer");
     steering.fromStatus(s, startedAt);
+    events.setRecording(s.recording === true);
 
     // The stream broke, the relay was away (its connection is gone), or no picture came for a
     // while although the camera is online: start the picture again.

@@ -66,6 +66,17 @@ struct cfg {
     unsigned max_connections;
     unsigned max_connections_per_address;
     unsigned request_timeout_ms;
+    /* Guarding: motion detection and recording, on when record_dir is set. */
+    char record_dir[1024];
+    unsigned record_preroll_ms;
+    unsigned record_quiet_ms;
+    unsigned record_max_event_ms;
+    unsigned record_max_age_s; /* 0: keep forever */
+    size_t record_max_bytes;   /* 0: no limit */
+    size_t record_min_free_bytes;
+    unsigned record_check_interval_ms;
+    unsigned record_queue_frames;
+    unsigned motion_settle_ms;
 
     /* Where each setting came from, for messages (cfg_where). */
     char env_path[1024];             /* the .env file that was read, "" if none */

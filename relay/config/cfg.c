@@ -37,6 +37,7 @@ static const struct key_def keys[] = {
     NUM(session_idle_ms, "SESSION_IDLE_TIMEOUT_MS", 10000, 2592000000u),
     NUM(session_max_age_ms, "SESSION_MAX_AGE_MS", 10000, 2592000000u),
     STR(sessions_file, "SESSIONS_FILE"),
+    STR(shares_file, "SHARES_FILE"),
     STR(audit_log, "AUDIT_LOG"),
     {"AUDIT_LOG_MAX_BYTES", K_SIZE, offsetof(struct cfg, audit_log_max_bytes), 0, 4096, 1UL << 30},
     STR(tls_cert, "TLS_CERT"),
@@ -77,6 +78,7 @@ static const struct key_def keys[] = {
     NUM(record_check_interval_ms, "RECORD_CHECK_INTERVAL_MS", 100, 3600000),
     NUM(record_queue_frames, "RECORD_QUEUE_FRAMES", 8, 10000),
     NUM(motion_settle_ms, "MOTION_SETTLE_MS", 0, 60000),
+    NUM(motion_max_fps, "MOTION_MAX_FPS", 1, 60),
 };
 
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= CFG_KEYS_MAX, "raise CFG_KEYS_MAX");
@@ -201,6 +203,7 @@ void cfg_defaults(struct cfg *c)
     c->record_check_interval_ms = 60000;
     c->record_queue_frames = 256;
     c->motion_settle_ms = 1500;
+    c->motion_max_fps = 5;
 }
 
 static int parse_unsigned(const char *s, unsigned long min, unsigned long max, unsigned long *out)

@@ -51,7 +51,8 @@ struct cfg {
     unsigned session_idle_ms;
     unsigned session_max_age_ms;
     char sessions_file[1024]; /* sessions kept across restarts ("": USERS_FILE.sessions, or none) */
-    char audit_log[1024];     /* one JSON line per action ("": no audit) */
+    char shares_file[1024]; /* guest links kept across restarts ("": USERS_FILE.shares, or none) */
+    char audit_log[1024];   /* one JSON line per action ("": no audit) */
     size_t audit_log_max_bytes; /* rotated to AUDIT_LOG.1 past this */
     char tls_cert[1024];        /* PEM chain; with tls_key, the relay speaks HTTPS */
     char tls_key[1024];
@@ -77,6 +78,7 @@ struct cfg {
     unsigned record_check_interval_ms;
     unsigned record_queue_frames;
     unsigned motion_settle_ms;
+    unsigned motion_max_fps; /* frames judged per second at most */
 
     /* Where each setting came from, for messages (cfg_where). */
     char env_path[1024];             /* the .env file that was read, "" if none */

@@ -31,10 +31,10 @@ struct viewer {
     struct hub *hub;
     struct evhttp_connection *conn; /* owned: freeing it closes the socket and the bufferevent */
     struct bufferevent *bev;        /* borrowed from conn */
+    struct event *kernel_drained;   /* EV_WRITE: the kernel's unsent bytes fell below the mark */
     uint64_t last_seq;              /* newest frame sent or being sent */
     int is_sending;                 /* a frame is in the output buffer or unsent in the kernel */
-    int64_t held_since_us;          /* its kernel backlog has been over the mark since, or 0 */
-    int held_unsent;                /* that backlog then, bytes: less later means progress */
+    int is_mark_set;                /* TCP_NOTSENT_LOWAT is on: waiting for kernel_drained */
     int64_t interval_us;            /* ?fps=N: at least this long between frames, or 0 */
     int64_t due_us;                 /* with a cap: the next frame may go from this time on */
     char address[PEER_ADDRESS_MAX]; /* client address without port, for the per-address cap */
@@ -69,6 +69,8 @@ static void viewer_free(struct viewer *v)
     struct hub *hub = v->hub;
     TAILQ_REMOVE(&hub->viewers, v, link);
     hub->viewer_count--;
+    if (v->kernel_drained != NULL)
+        event_free(v->kernel_drained);
     /* Frees the bufferevent and its output; each frame reference in it is released. */
     evhttp_connection_free(v->conn);
     free(v);
@@ -151,65 +153,59 @@ static int kernel_unsent_bytes(const struct viewer *v)
     return unsent;
 }
 
-/*
- * Has the viewer's previous frame actually left? "Drained" only means "in the kernel", and Linux
- * grows a socket's send buffer to megabytes: frames queued there for a slow link would be seconds
- * old when they go out. So a viewer is given a frame only while the kernel holds at most
- * HUB_UNSENT_MAX_BYTES of its bytes unsent. It is asked again at each frame (one ioctl), not
- * woken by EPOLLOUT under TCP_NOTSENT_LOWAT: that mark also caps what one write may queue and
- * costs setsockopt calls and epoll changes per wait, for no fresher pictures
- * (docs/PERFORMANCE.md, "Constrained viewers"). Returns 0 (give it a frame), 1 (backlog over the
- * mark), or -ETIMEDOUT when that backlog has not shrunk for the stall timeout (the viewer reads
- * nothing).
- */
-static int viewer_backlog(struct viewer *v, int64_t now_us)
-{
-    int unsent = kernel_unsent_bytes(v);
-    if (unsent <= HUB_UNSENT_MAX_BYTES) {
-        v->held_since_us = 0;
-        return 0;
-    }
-    if (v->held_since_us == 0 || unsent < v->held_unsent) {
-        v->held_since_us = now_us;
-        v->held_unsent = unsent;
-    } else if (now_us - v->held_since_us > (int64_t)v->hub->cfg.stall_timeout_ms * 1000) {
-        return -ETIMEDOUT;
-    }
-    return 1;
-}
+static void viewer_offer_latest(struct viewer *v);
 
-/*
- * Give frame f to a viewer that is not sending, if its ?fps cap and its kernel backlog allow
- * (otherwise the next frame is offered in turn). May free the viewer: a stalled one, or one whose
- * output cannot take the frame.
- */
-static void viewer_offer(struct viewer *v, struct frame *f, int64_t now_us)
+static void on_kernel_drained(evutil_socket_t fd, short what, void *arg)
 {
-    struct hub *hub = v->hub;
-    if (!viewer_is_due(v, now_us)) {
-        hub->stats.frames_capped++;
-        return;
-    }
-    int backlog = viewer_backlog(v, now_us);
-    if (backlog < 0) {
-        hub->stats.viewers_dropped_stalled++;
+    (void)fd;
+    struct viewer *v = arg;
+    if (what & EV_TIMEOUT) {
+        /* The kernel sent nothing for the stall timeout: as a write timeout would say. */
+        v->hub->stats.viewers_dropped_stalled++;
         LOG_INFO("viewer %s stalled, dropped", v->peer);
         viewer_free(v);
         return;
     }
-    if (backlog > 0) {
-        hub->stats.frames_backlogged++;
-        return;
-    }
-    if (viewer_send(v, f, now_us) < 0)
-        viewer_free(v);
+    viewer_offer_latest(v);
 }
 
-/* Output drained to the kernel: if a newer frame came meanwhile, offer it now. */
-static void on_viewer_write(struct bufferevent *bev, void *arg)
+/*
+ * TCP_NOTSENT_LOWAT makes EPOLLOUT wait until the kernel's unsent bytes are under the mark
+ * (Linux tcp_poll, tcp_stream_memory_free). It is set only while a viewer waits: it also makes
+ * the kernel accept at most about the mark per write, which would split a fast viewer's frame
+ * into several writes and wake-ups. 0 restores the system default (no mark). Best effort: a
+ * socket that is not TCP just keeps its output-buffer pacing.
+ */
+static void set_unsent_mark(struct viewer *v, int is_on)
 {
-    (void)bev;
-    struct viewer *v = arg;
+    if (v->is_mark_set == is_on)
+        return;
+    int lowat = is_on ? HUB_UNSENT_MAX_BYTES : 0;
+    setsockopt(bufferevent_getfd(v->bev), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+    v->is_mark_set = is_on;
+}
+
+/*
+ * The viewer's output buffer is empty. Its previous frame may still sit unsent in the kernel's
+ * socket buffer (Linux grows it to megabytes): a frame queued behind it would be as old as that
+ * backlog when it finally goes out. So the newest frame is given only once the kernel's unsent
+ * bytes are under HUB_UNSENT_MAX_BYTES; until then the viewer counts as busy and waits for the
+ * EPOLLOUT that TCP_NOTSENT_LOWAT raises exactly then. A fast viewer's kernel queue is empty
+ * by now: it costs one ioctl per frame.
+ */
+static void viewer_offer_latest(struct viewer *v)
+{
+    if (kernel_unsent_bytes(v) > HUB_UNSENT_MAX_BYTES) {
+        v->is_sending = 1;
+        v->hub->stats.kernel_waits++;
+        set_unsent_mark(v, 1);
+        struct timeval stall = {.tv_sec = v->hub->cfg.stall_timeout_ms / 1000,
+                                .tv_usec = (v->hub->cfg.stall_timeout_ms % 1000) * 1000};
+        if (event_add(v->kernel_drained, &stall) < 0)
+            viewer_free(v);
+        return;
+    }
+    set_unsent_mark(v, 0);
     v->is_sending = 0;
     struct frame *f = v->hub->latest;
     if (f == NULL || frame_seq(f) <= v->last_seq)
@@ -217,7 +213,17 @@ static void on_viewer_write(struct bufferevent *bev, void *arg)
     int64_t now_us = clock_now_us();
     if (v->last_seq == 0 && now_us - frame_received_us(f) > STALE_FRAME_US)
         return;
-    viewer_offer(v, f, now_us);
+    if (!viewer_is_due(v, now_us))
+        return; /* the next frame published after the due time goes out */
+    if (viewer_send(v, f, now_us) < 0)
+        viewer_free(v);
+}
+
+/* Output drained to the kernel: the viewer may be ready for the newest frame. */
+static void on_viewer_write(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    viewer_offer_latest(arg);
 }
 
 /* Viewers send nothing after the request; read and discard so EOF is noticed. */
@@ -365,6 +371,11 @@ int hub_add_viewer(struct hub *hub, struct evhttp_request *req, const char *tags
     v->conn = conn;
     v->bev = evhttp_connection_get_bufferevent(v->conn);
     evutil_socket_t fd = bufferevent_getfd(v->bev);
+    v->kernel_drained = event_new(hub->base, fd, EV_WRITE, on_kernel_drained, v);
+    if (v->kernel_drained == NULL) {
+        free(v);
+        return -ENOMEM;
+    }
     v->interval_us = fps > 0 ? 1000000 / fps : 0;
     snprintf(v->address, sizeof(v->address), "%s", addr);
     snprintf(v->peer, sizeof(v->peer), "%s:%u", addr, (unsigned)port);
@@ -414,7 +425,12 @@ int hub_publish(struct hub *hub, struct frame *frame, int64_t received_us)
             hub->stats.frames_skipped++;
             continue;
         }
-        viewer_offer(v, frame, received_us);
+        if (!viewer_is_due(v, received_us)) {
+            hub->stats.frames_capped++;
+            continue;
+        }
+        if (viewer_send(v, frame, received_us) < 0)
+            viewer_free(v);
     }
     return 0;
 }

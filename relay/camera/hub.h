@@ -29,7 +29,7 @@ typedef void (*hub_viewers_cb)(unsigned viewers, void *arg);
 
 /*
  * A viewer is given its next frame only when the kernel holds at most this many of its bytes
- * unsent (SIOCOUTQNSD, asked at each frame).
+ * unsent (SIOCOUTQNSD); while it waits, TCP_NOTSENT_LOWAT on its socket wakes the hub then.
  * Linux otherwise lets a socket queue megabytes: a slow viewer's frames would wait there and
  * its picture would be seconds old (issue 17; docs/PERFORMANCE.md, "constrained viewers").
  */
@@ -52,9 +52,8 @@ struct hub_stats {
     uint64_t frames_sent;    /* frame sends started, all viewers */
     uint64_t frames_skipped; /* frames a busy viewer did not get */
     uint64_t frames_capped;  /* frames a viewer's ?fps cap left out */
-    uint64_t
-        frames_backlogged;  /* frames held back: the viewer's kernel backlog was over the mark */
-    uint64_t viewers_total; /* viewers ever accepted */
+    uint64_t kernel_waits;   /* times a viewer waited for its kernel backlog to go out */
+    uint64_t viewers_total;  /* viewers ever accepted */
     uint64_t viewers_dropped_stalled;
 };
 

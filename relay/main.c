@@ -35,6 +35,7 @@
 #include "reply.h"
 #include "routes.h"
 #include "snapshot.h"
+#include "tell.h"
 #include "tls.h"
 #include "users.h"
 #include "passwd_input.h"
@@ -363,7 +364,7 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         LOG_ERROR("out of memory");
         return -1;
     }
-    return 0;
+    return tell_start(relay);
 }
 
 /*
@@ -461,6 +462,7 @@ int main(int argc, char **argv)
     }
 
     /* Reverse order of creation; viewers go before the HTTP server that accepted them. */
+    tell_stop(&relay);
     offline_free(relay.offline);
     snapshot_free(relay.snapshot);
     hub_free(relay.hub);

@@ -10,6 +10,7 @@ struct auth;
 struct connlimit;
 struct cfg;
 struct evdns_base;
+struct ha;
 struct event_base;
 struct hub;
 struct offline;
@@ -35,6 +36,7 @@ struct relay {
     struct tls *tls;               /* NULL without TLS_CERT */
     struct connlimit *connlimit;
     struct redirect *redirect; /* HTTP_REDIRECT_LISTEN, or NULL */
+    struct ha *ha; /* MQTT and Home Assistant (relay/notify/), or NULL without MQTT_URL */
     int64_t started_us;
     int is_holding_upstream;         /* viewers hold the camera connection open */
     uint64_t angles_read_at_connect; /* the upstream connection whose node angles were read */

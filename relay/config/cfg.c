@@ -5,12 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define LOG_TAG "config"
 
 #define LINE_MAX_BYTES 4096
 
-enum kind { K_STRING, K_UNSIGNED, K_SIZE, K_LISTEN, K_REDIRECT_LISTEN, K_LOG_LEVEL };
+enum kind { K_STRING, K_UNSIGNED, K_SIZE, K_LISTEN, K_REDIRECT_LISTEN, K_LOG_LEVEL, K_BOOL };
 
 struct key_def {
     const char *name;
@@ -63,6 +64,26 @@ static const struct key_def keys[] = {
     STR(presets_file, "PRESETS_FILE"),
     {"MAX_FRAME_BYTES", K_SIZE, offsetof(struct cfg, max_frame_bytes), 0, 1024, 64UL << 20},
     {"LOG_LEVEL", K_LOG_LEVEL, 0, 0, 0, 0},
+    STR(public_url, "PUBLIC_URL"),
+    STR(mqtt_url, "MQTT_URL"),
+    STR(mqtt_ca_file, "MQTT_CA_FILE"),
+    STR(mqtt_user, "MQTT_USER"),
+    STR(mqtt_password, "MQTT_PASSWORD"),
+    STR(mqtt_password_file, "MQTT_PASSWORD_FILE"),
+    STR(mqtt_topic_prefix, "MQTT_TOPIC_PREFIX"),
+    STR(mqtt_discovery_prefix, "MQTT_DISCOVERY_PREFIX"),
+    {"MQTT_CAN_STEER", K_BOOL, offsetof(struct cfg, mqtt_can_steer), 0, 0, 1},
+    NUM(mqtt_snapshot_interval_s, "MQTT_SNAPSHOT_INTERVAL_S", 0, 86400),
+    STR(webhook_url, "WEBHOOK_URL"),
+    STR(webhook_format, "WEBHOOK_FORMAT"),
+    STR(webhook_ca_file, "WEBHOOK_CA_FILE"),
+    NUM(webhook_timeout_ms, "WEBHOOK_TIMEOUT_MS", 100, 60000),
+    NUM(webhook_retries, "WEBHOOK_RETRIES", 0, 10),
+    NUM(webhook_backoff_ms, "WEBHOOK_BACKOFF_MS", 10, 60000),
+    STR(on_event_start, "ON_EVENT_START"),
+    STR(on_event_end, "ON_EVENT_END"),
+    NUM(hook_timeout_ms, "HOOK_TIMEOUT_MS", 100, 3600000),
+    STR(alert_schedule, "ALERT_SCHEDULE"),
 };
 
 void cfg_defaults(struct cfg *c)
@@ -90,6 +111,28 @@ void cfg_defaults(struct cfg *c)
     c->max_connections = 4000;
     c->max_connections_per_address = 200;
     c->request_timeout_ms = 10000;
+    snprintf(c->mqtt_topic_prefix, sizeof(c->mqtt_topic_prefix), "lookout");
+    snprintf(c->mqtt_discovery_prefix, sizeof(c->mqtt_discovery_prefix), "homeassistant");
+    c->mqtt_snapshot_interval_s = 300;
+    snprintf(c->webhook_format, sizeof(c->webhook_format), "json");
+    c->webhook_timeout_ms = 5000;
+    c->webhook_retries = 4;
+    c->webhook_backoff_ms = 1000;
+    c->hook_timeout_ms = 30000;
+}
+
+/* "1", "0", and the words people write for them. */
+static int parse_bool(const char *s, int *out)
+{
+    static const char *const yes[] = {"1", "on", "true", "yes"};
+    static const char *const no[] = {"0", "off", "false", "no"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+            *out = strcasecmp(s, yes[i]) == 0;
+            return 0;
+        }
+    }
+    return -EINVAL;
 }
 
 static int parse_unsigned(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -181,6 +224,12 @@ int cfg_set(struct cfg *c, const char *key, const char *value, const char **reas
         case K_LOG_LEVEL:
             if (log_level_parse(value, &c->log_level) < 0) {
                 *reason = "expected error, warn, info or debug";
+                return -EINVAL;
+            }
+            return 0;
+        case K_BOOL:
+            if (parse_bool(value, (int *)(void *)((char *)c + k->offset)) < 0) {
+                *reason = "expected on or off (1/0, true/false, yes/no)";
                 return -EINVAL;
             }
             return 0;
@@ -368,6 +417,15 @@ int cfg_validate(const struct cfg *c, char *err, size_t err_size)
     }
     if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
         snprintf(err, err_size, "TLS_CERT and TLS_KEY go together: set both or neither");
+        return -EINVAL;
+    }
+    if (strcmp(c->webhook_format, "json") != 0 && strcmp(c->webhook_format, "ntfy") != 0 &&
+        strcmp(c->webhook_format, "gotify") != 0) {
+        snprintf(err, err_size, "WEBHOOK_FORMAT: expected json, ntfy or gotify");
+        return -EINVAL;
+    }
+    if (c->mqtt_password[0] != '\0' && c->mqtt_password_file[0] != '\0') {
+        snprintf(err, err_size, "MQTT_PASSWORD and MQTT_PASSWORD_FILE: set one, not both");
         return -EINVAL;
     }
     if (c->cam_url[0] == '\0') {

@@ -36,11 +36,12 @@ INC_node_linux   := $(INC_common) $(INC_node) -Inode/linux
 INC_relay_config := $(INC_common) $(INC_core) -Irelay/config
 INC_relay_http   := $(INC_relay_config) -Irelay/http
 INC_relay_access := $(INC_relay_http) -Irelay/access -Irelay
-INC_relay_camera := $(INC_relay_http) -Irelay/camera
-INC_relay_steer  := $(INC_relay_access) -Irelay/steer
-INC_relay_guard  := $(INC_relay_steer) -Irelay/camera -Irelay/guard
+INC_relay_steer  := $(INC_relay_http) -Irelay/steer
+INC_relay_camera := $(INC_relay_steer) -Irelay/camera
+INC_relay_api    := $(INC_relay_access) -Irelay/steer -Irelay/camera -Irelay/api
+INC_relay_guard  := $(INC_relay_access) -Irelay/steer -Irelay/camera -Irelay/guard
 INC_relay_notify := $(INC_relay_guard) -Irelay/notify
-INC_relay_ops    := $(INC_relay_notify) -Irelay/ops
+INC_relay_ops    := $(INC_relay_notify) -Irelay/api -Irelay/ops
 INC_relay        := $(INC_relay_ops)
 INC_ALL          := $(INC_relay) -Inode -Inode/linux
 # The layer of a source file: its directory, e.g. relay/camera/hub.c -> relay_camera.

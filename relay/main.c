@@ -21,25 +21,20 @@
 #include "access_log.h"
 #include "accept_pause.h"
 #include "auth.h"
+#include "camera.h"
+#include "cameras.h"
 #include "cfg.h"
 #include "cfg_check.h"
 #include "connlimit.h"
-#include "frame.h"
-#include "hub.h"
 #include "listen.h"
-#include "offline.h"
-#include "presets.h"
-#include "ptz.h"
 #include "relay.h"
 #include "redirect.h"
 #include "reply.h"
 #include "routes.h"
-#include "snapshot.h"
 #include "tell.h"
 #include "tls.h"
 #include "users.h"
 #include "passwd_input.h"
-#include "upstream.h"
 #define LOG_TAG "lookout"
 #include "log.h"
 
@@ -70,6 +65,14 @@ static void usage(FILE *out)
             "Settings (.env keys, overridden by the environment): HTTP_AUTH_USERNAME,\n"
             "HTTP_AUTH_PASSWORD, CAM_URL, SERVO_URL, LISTEN, MAX_VIEWERS, MAX_FRAME_BYTES, ...\n"
             "See docs/CONFIG.md.\n");
+}
+
+static void on_config_warning(enum cfg_severity severity, const char *where, const char *key,
+                              const char *reason, void *arg)
+{
+    (void)arg;
+    if (severity == CFG_WARNING)
+        LOG_WARN("%s: %s: %s", where, key, reason);
 }
 
 /* Settings from defaults, the .env file, the environment, then flags (highest). */
@@ -116,9 +119,10 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         return 2;
     }
     char err[512];
-    /* --check-config: every bad line of the file, not only the first (cfg_check.h). */
-    if (is_check && cfg_check_file(env_path ? env_path : ".env", env_path != NULL, stderr) > 0)
-        return 1;
+    /* --check-config: every error at once, not only the first (cfg_check.h). */
+    if (is_check)
+        exit(cfg_check_run(env_path ? env_path : ".env", env_path != NULL, listen, level, stdout,
+                           stderr));
     cfg_defaults(cfg);
     if (cfg_load_file(cfg, env_path ? env_path : ".env", env_path != NULL, err, sizeof(err)) < 0 ||
         cfg_load_environment(cfg, err, sizeof(err)) < 0) {
@@ -129,6 +133,8 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         fprintf(stderr, "lookout: --listen: expected ADDR:PORT, got \"%s\"\n", listen);
         return 2;
     }
+    if (listen != NULL)
+        cfg_mark(cfg, "LISTEN", CFG_FROM_FLAG);
     if (level != NULL && log_level_parse(level, &cfg->log_level) < 0) {
         fprintf(stderr, "lookout: --log-level: expected error, warn, info or debug\n");
         return 2;
@@ -137,35 +143,9 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
         fprintf(stderr, "lookout: %s\n", err);
         return 1;
     }
-    if (is_check)
-        exit(cfg_check_finish(cfg, stdout, stderr));
+    /* For its warnings (SERVO_URL on the stream's port); a bad URL stops the start later. */
+    cfg_check_urls(cfg, on_config_warning, NULL);
     return 0;
-}
-
-static void on_frame(struct frame *frame, int64_t received_us, void *arg)
-{
-    struct relay *relay = arg;
-    /* The first frame of a connection may come from a node that restarted: re-read its angles. */
-    uint64_t connects = upstream_connects(relay->upstream);
-    if (connects != relay->angles_read_at_connect) {
-        relay->angles_read_at_connect = connects;
-        ptz_refresh(relay->ptz);
-    }
-    hub_publish(relay->hub, frame, received_us);
-    snapshot_on_frame(relay->snapshot);
-}
-
-/* Viewers are what keeps the camera connection open (UPSTREAM_IDLE_TIMEOUT_MS). */
-static void on_viewers(unsigned viewers, void *arg)
-{
-    struct relay *relay = arg;
-    if (relay->upstream == NULL)
-        return;
-    if (viewers > 0 && !relay->is_holding_upstream)
-        upstream_hold(relay->upstream);
-    else if (viewers == 0 && relay->is_holding_upstream)
-        upstream_release(relay->upstream);
-    relay->is_holding_upstream = viewers > 0;
 }
 
 /* libevent's own warnings go through our log, with our levels and format. */
@@ -279,9 +259,39 @@ static int start_redirect(struct relay *relay, const struct cfg *cfg, struct evh
     return relay->redirect != NULL ? 0 : -1;
 }
 
+/* The camera the main .env defines (CAM_URL, SERVO_URL, ...): the default camera. */
+static int start_cameras(struct relay *relay, const struct cfg *cfg)
+{
+    struct camera_config cc = {.name = "cam",
+                               .cam_url = cfg->cam_url,
+                               .servo_url = cfg->servo_url,
+                               .presets_file = cfg->presets_file,
+                               .fov_deg = cfg->camera_fov_deg,
+                               .ptz_step_deg = cfg->ptz_step_deg,
+                               .max_viewers = cfg->max_viewers,
+                               .max_viewers_per_address = cfg->max_viewers_per_address,
+                               .viewer_stall_timeout_ms = cfg->viewer_stall_timeout_ms,
+                               .use_sendfile = cfg->tls_cert[0] == '\0',
+                               .max_frame_bytes = cfg->max_frame_bytes,
+                               .upstream_stall_timeout_ms = cfg->upstream_stall_timeout_ms,
+                               .upstream_idle_timeout_ms = cfg->upstream_idle_timeout_ms,
+                               .offline_frame_interval_ms = cfg->offline_frame_interval_ms};
+    char err[512];
+    struct camera *cam = camera_new(relay->base, relay->dns, &cc, err, sizeof(err));
+    if (cam == NULL) {
+        LOG_ERROR("%s", err);
+        return -1;
+    }
+    if (cameras_add(relay->cameras, cam, 1) < 0) {
+        camera_free(cam);
+        LOG_ERROR("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
 {
-    const char *err = NULL;
     struct users *users = load_users(cfg);
     if (users == NULL)
         return -1;
@@ -291,15 +301,9 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         LOG_ERROR("out of memory");
         return -1;
     }
-    struct hub_config hc = {.max_viewers = cfg->max_viewers,
-                            .use_sendfile = cfg->tls_cert[0] == '\0',
-                            .max_viewers_per_address = cfg->max_viewers_per_address,
-                            .stall_timeout_ms = cfg->viewer_stall_timeout_ms,
-                            .on_viewers = on_viewers,
-                            .on_viewers_arg = relay};
-    relay->hub = hub_new(relay->base, &hc);
+    relay->cameras = cameras_new();
     relay->access_log = access_log_new();
-    if (relay->auth == NULL || relay->hub == NULL || relay->access_log == NULL) {
+    if (relay->auth == NULL || relay->cameras == NULL || relay->access_log == NULL) {
         LOG_ERROR("out of memory");
         return -1;
     }
@@ -327,12 +331,6 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         return -1;
     /* Each viewer and connection is a descriptor; plus the camera, files and frames in memfds. */
     accept_pause_install(http, (unsigned long)cfg->max_connections + cfg->max_viewers + 64);
-    char perr[512];
-    relay->presets = presets_load(cfg->presets_file, perr, sizeof(perr));
-    if (relay->presets == NULL) {
-        LOG_ERROR("PRESETS_FILE: %s", perr);
-        return -1;
-    }
     /* Camera URLs may name a host (a dynamic-DNS name): resolve it off the loop. Without a
      * resolv.conf this is NULL and libevent falls back to a blocking lookup. */
     relay->dns = evdns_base_new(relay->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
@@ -340,30 +338,8 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     if (relay->dns == NULL)
         LOG_WARN("no DNS resolver (resolv.conf): host names in CAM_URL and SERVO_URL will be "
                  "resolved with a blocking lookup");
-    relay->ptz = ptz_new(relay->base, relay->dns, cfg->servo_url, &err);
-    if (relay->ptz == NULL) {
-        LOG_ERROR("SERVO_URL: %s", err);
+    if (start_cameras(relay, cfg) < 0)
         return -1;
-    }
-    struct upstream_config uc = {.url = cfg->cam_url,
-                                 .dns = relay->dns,
-                                 .max_frame_bytes = cfg->max_frame_bytes,
-                                 .stall_timeout_ms = cfg->upstream_stall_timeout_ms,
-                                 .backoff_min_ms = 250,
-                                 .backoff_max_ms = 10000,
-                                 .idle_timeout_ms = cfg->upstream_idle_timeout_ms};
-    relay->upstream = upstream_new(relay->base, &uc, on_frame, relay, &err);
-    if (relay->upstream == NULL) {
-        LOG_ERROR("CAM_URL: %s", err);
-        return -1;
-    }
-    relay->snapshot = snapshot_new(relay->base, relay->hub, relay->upstream);
-    relay->offline =
-        offline_new(relay->base, relay->hub, relay->upstream, cfg->offline_frame_interval_ms);
-    if (relay->snapshot == NULL || relay->offline == NULL) {
-        LOG_ERROR("out of memory");
-        return -1;
-    }
     return tell_start(relay);
 }
 
@@ -463,12 +439,7 @@ int main(int argc, char **argv)
 
     /* Reverse order of creation; viewers go before the HTTP server that accepted them. */
     tell_stop(&relay);
-    offline_free(relay.offline);
-    snapshot_free(relay.snapshot);
-    hub_free(relay.hub);
-    upstream_free(relay.upstream);
-    ptz_free(relay.ptz);
-    presets_free(relay.presets);
+    cameras_free(relay.cameras);
     if (relay.dns != NULL)
         evdns_base_free(relay.dns, 1); /* after its users: fails what is still resolving */
     if (http != NULL)

@@ -11,17 +11,18 @@
 
 #include "access_log.h"
 #include "auth.h"
+#include "camera.h"
+#include "cameras.h"
 #include "connlimit.h"
 #include "guard.h"
 #include "cfg.h"
-#include "frame.h"
 #include "hub.h"
 #include "metrics.h"
 #include "ptz.h"
 #include "relay.h"
 #include "reply.h"
 #include "snapshot.h"
-#include "upstream.h"
+#include "source.h"
 #include "web_assets.h"
 #define LOG_TAG "http"
 #include "log.h"
@@ -81,12 +82,11 @@ static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
         evhttp_send_reply(req, 200, "OK", NULL);
         return;
     }
-    struct relay *relay = ctx->relay;
     struct access_log_stream logged;
     access_log_stream_begin(&logged, req); /* before the hub owns req */
-    int rc = hub_add_viewer(relay->hub, req);
+    int rc = hub_add_viewer(camera_hub(ctx->camera), req);
     if (rc == 0)
-        access_log_stream_end(relay->access_log, &logged);
+        access_log_stream_end(ctx->relay->access_log, &logged);
     else if (rc == -EBUSY)
         reply_text(req, 503, "too many viewers: the relay's viewer limit (MAX_VIEWERS) is reached");
     else if (rc == -EUSERS)
@@ -97,8 +97,7 @@ static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
 
 static void on_snapshot(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    struct relay *relay = ctx->relay;
-    snapshot_request(relay->snapshot, req);
+    snapshot_request(camera_snapshot(ctx->camera), req);
 }
 
 /* Writes s as a JSON string; reasons are our own ASCII phrases, but quote them safely anyway. */
@@ -120,43 +119,43 @@ static void json_string(struct evbuffer *out, const char *s)
 static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     struct relay *relay = ctx->relay;
+    struct camera *cam = ctx->camera;
     struct evbuffer *body = evbuffer_new();
     if (body == NULL) {
         reply_text(req, 503, "out of memory");
         return;
     }
     int pan, tilt;
-    int is_confirmed = ptz_get_angles(relay->ptz, &pan, &tilt);
+    int is_confirmed = ptz_get_angles(camera_ptz(cam), &pan, &tilt);
     int lim[4];
-    ptz_get_limits(relay->ptz, lim);
+    ptz_get_limits(camera_ptz(cam), lim);
     int64_t now = clock_now_us();
-    struct hub_stats hs;
-    hub_get_stats(relay->hub, &hs);
-    int online = upstream_is_online(relay->upstream);
-    struct upstream_stats us;
-    upstream_get_stats(relay->upstream, &us);
+    int online = camera_is_online(cam);
+    struct source_stats ss;
+    camera_get_source_stats(cam, &ss);
     evbuffer_add_printf(body, "{\"online\":%s,\"offline_reason\":", online ? "true" : "false");
-    json_string(body, upstream_offline_reason(relay->upstream));
-    evbuffer_add_printf(
-        body,
-        ",\"user\":\"%s\",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
-        "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
-        "\"fov_deg\":%u,\"fps\":%.1f,"
-        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
-        ctx->who.user, users_role_name(ctx->who.role), pan, tilt, is_confirmed ? "true" : "false",
-        lim[0], lim[1], lim[2], lim[3], relay->cfg->camera_fov_deg,
-        online ? upstream_fps(relay->upstream, now) : 0.0, hub_viewer_count(relay->hub),
-        (unsigned long long)us.frames, (long long)((now - relay->started_us) / 1000000));
+    json_string(body, camera_offline_reason(cam));
+    /* A user name may hold any printable character but ':' (RFC 7617), '"' and '\\' too. */
+    evbuffer_add_printf(body, ",\"user\":");
+    json_string(body, ctx->who.user);
+    evbuffer_add_printf(body,
+                        ",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
+                        "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
+                        "\"fov_deg\":%u,\"fps\":%.1f,"
+                        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
+                        users_role_name(ctx->who.role), pan, tilt, is_confirmed ? "true" : "false",
+                        lim[0], lim[1], lim[2], lim[3], camera_fov_deg(cam), camera_fps(cam, now),
+                        camera_viewers(cam), (unsigned long long)ss.frames,
+                        (long long)((now - relay->started_us) / 1000000));
     reply_json(req, 200, body);
     evbuffer_free(body);
 }
 
 static void on_counter(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    struct relay *relay = ctx->relay;
     struct evbuffer *body = evbuffer_new();
     if (body != NULL)
-        evbuffer_add_printf(body, "{\"viewers\":%u}\n", hub_viewer_count(relay->hub));
+        evbuffer_add_printf(body, "{\"viewers\":%u}\n", camera_viewers(ctx->camera));
     reply_json(req, 200, body);
     if (body != NULL)
         evbuffer_free(body);
@@ -233,7 +232,8 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
 
 static void dispatch(struct evhttp_request *req, void *arg)
 {
-    struct route_ctx ctx = {.relay = arg};
+    struct relay *relay = arg;
+    struct route_ctx ctx = {.relay = relay, .camera = cameras_default(relay->cameras)};
     access_log_begin(ctx.relay->access_log, req);
     add_security_headers(req, ctx.relay);
     int admitted = connlimit_admit(ctx.relay->connlimit, req);

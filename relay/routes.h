@@ -7,6 +7,7 @@
  */
 #include "auth.h"
 
+struct camera;
 struct evhttp;
 struct evhttp_request;
 struct relay;
@@ -14,6 +15,7 @@ struct relay;
 /* What a handler knows about the request beyond the request itself. */
 struct route_ctx {
     struct relay *relay;
+    struct camera *camera;    /* the camera the route is for (the default one on legacy routes) */
     struct auth_identity who; /* role ROLE_NONE on public routes */
 };
 

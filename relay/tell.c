@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "camera.h"
+#include "cameras.h"
 #include "cfg.h"
 #include "clock.h"
 #include "ha.h"
-#include "hub.h"
 #include "relay.h"
-#include "upstream.h"
 #define LOG_TAG "lookout"
 #include "log.h"
 
@@ -23,12 +23,12 @@
 
 static void camera_status(void *arg, struct ha_status *out)
 {
-    struct relay *relay = arg;
-    int is_streaming = upstream_is_online(relay->upstream);
+    const struct camera *cam = arg;
+    int is_streaming = camera_is_online(cam);
     /* In standby (nobody watching) the camera was fine when last seen: not "offline". */
-    out->is_online = is_streaming || upstream_is_standby(relay->upstream);
-    out->fps = is_streaming ? upstream_fps(relay->upstream, clock_now_us()) : 0.0;
-    out->viewers = hub_viewer_count(relay->hub);
+    out->is_online = is_streaming || camera_is_standby(cam);
+    out->fps = is_streaming ? camera_fps(cam, clock_now_us()) : 0.0;
+    out->viewers = camera_viewers(cam);
 }
 
 /* MQTT_PASSWORD_FILE: its first line, so the secret need not sit in the settings. */
@@ -76,17 +76,21 @@ static int start_mqtt(struct relay *relay, const struct cfg *cfg)
         LOG_ERROR("MQTT_URL: %s", err);
         return -1;
     }
-    struct ha_camera cam = {.name = "cam",
-                            .title = "Lookout",
-                            .hub = relay->hub,
-                            .ptz = relay->ptz,
-                            .presets = relay->presets,
-                            .ptz_step_deg = cfg->ptz_step_deg,
-                            .status = camera_status,
-                            .status_arg = relay};
-    if (ha_add_camera(relay->ha, &cam) < 0) {
-        LOG_ERROR("cannot add the camera to MQTT");
-        return -1;
+    for (size_t i = 0; i < cameras_count(relay->cameras); i++) {
+        struct camera *c = cameras_at(relay->cameras, i);
+        struct ha_camera cam = {.name = camera_name(c),
+                                .title = camera_title(c),
+                                .hub = camera_hub(c),
+                                .ptz = camera_ptz(c),
+                                .presets = camera_presets(c),
+                                .ptz_step_deg = camera_ptz_step_deg(c),
+                                .status = camera_status,
+                                .status_arg = c};
+        if (ha_add_camera(relay->ha, &cam) < 0) {
+            LOG_ERROR("camera %s: cannot publish it on MQTT (more than %d cameras?)",
+                      camera_name(c), HA_MAX_CAMERAS);
+            return -1;
+        }
     }
     LOG_INFO("MQTT: topics under %s/, Home Assistant discovery under %s/, steering %s",
              cfg->mqtt_topic_prefix, cfg->mqtt_discovery_prefix,

@@ -83,12 +83,12 @@ static int name_ok(const char *name)
     size_t n = strlen(name);
     if (n == 0 || n >= USER_NAME_MAX)
         return 0;
-    /* Names appear in logs, JSON and the users file (':'-separated): keep them plain. */
+    /* What HTTP Basic carries (RFC 7617 §2): any text but ':' and control characters. The
+     * original took any name, so its users' names (spaces, accents, quotes) keep working; JSON
+     * and logs quote them, the users file splits at the first ':' only. */
     for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '.' || c == '_' || c == '-' || c == '@';
-        if (!ok)
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c == 0x7f || c == ':')
             return 0;
     }
     return 1;
@@ -112,7 +112,7 @@ int users_add(struct users *u, const char *name, const char *hash, enum user_rol
               const char **reason)
 {
     if (!name_ok(name)) {
-        *reason = "bad user name (1-63 of A-Z a-z 0-9 . _ - @)";
+        *reason = "bad user name (1 to 63 bytes, no ':' and no control characters)";
         return -EINVAL;
     }
     if (role == ROLE_NONE) {

@@ -12,7 +12,7 @@
 #include "font.h"
 #include "frame.h"
 #include "hub.h"
-#include "upstream.h"
+#include "source.h"
 #define LOG_TAG "offline"
 #include "log.h"
 
@@ -23,7 +23,7 @@
 
 struct offline {
     struct hub *hub;
-    struct upstream *upstream;
+    struct source *source;
     struct event *timer;
     tjhandle encoder;
     tjhandle decoder;
@@ -118,27 +118,27 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
      * first frame is still drawn at its own size. While offline the newest frame is the
      * camera's last one or an offline picture already of that size. */
     learn_size(o);
-    if (upstream_is_online(o->upstream))
+    if (source_is_online(o->source))
         return;
     /* Nor while waking from standby: the camera is not known to be offline before it fails. */
-    if (hub_viewer_count(o->hub) == 0 || upstream_is_standby(o->upstream) ||
-        upstream_is_connecting(o->upstream))
+    if (hub_viewer_count(o->hub) == 0 || source_is_standby(o->source) ||
+        source_is_connecting(o->source))
         return;
-    struct frame *f = render(o, upstream_offline_reason(o->upstream));
+    struct frame *f = render(o, source_offline_reason(o->source));
     if (f == NULL)
         return;
     hub_publish(o->hub, f, clock_now_us());
     frame_unref(f);
 }
 
-struct offline *offline_new(struct event_base *base, struct hub *hub, struct upstream *upstream,
+struct offline *offline_new(struct event_base *base, struct hub *hub, struct source *source,
                             unsigned interval_ms)
 {
     struct offline *o = calloc(1, sizeof(*o));
     if (o == NULL)
         return NULL;
     o->hub = hub;
-    o->upstream = upstream;
+    o->source = source;
     o->width = DEFAULT_W;
     o->height = DEFAULT_H;
     o->encoder = tjInitCompress();

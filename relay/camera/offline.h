@@ -9,13 +9,13 @@
 struct event_base;
 struct hub;
 struct offline;
-struct upstream;
+struct source;
 
 /*
- * Start the offline painter on base. hub and upstream are borrowed and must outlive it.
+ * Start the offline painter on base. hub and source are borrowed and must outlive it.
  * Returns NULL on allocation failure.
  */
-struct offline *offline_new(struct event_base *base, struct hub *hub, struct upstream *upstream,
+struct offline *offline_new(struct event_base *base, struct hub *hub, struct source *source,
                             unsigned interval_ms);
 
 /* Stop and free; offline_free(NULL) is a no-op. */

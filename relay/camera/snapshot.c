@@ -10,11 +10,11 @@
 #include "frame.h"
 #include "hub.h"
 #include "reply.h"
-#include "upstream.h"
+#include "source.h"
 
 struct snapshot {
     struct hub *hub;
-    struct upstream *upstream;
+    struct source *source;
     struct event *timeout;
     struct evhttp_request *waiting[SNAPSHOT_MAX_WAITING];
     unsigned count;
@@ -63,7 +63,7 @@ static void answer_all(struct snapshot *s, struct frame *f, const char *reason)
     }
     s->count = 0;
     evtimer_del(s->timeout);
-    upstream_release(s->upstream);
+    source_release(s->source);
 }
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
@@ -73,13 +73,13 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
     answer_all(arg, NULL, "no picture: the camera did not send one in time");
 }
 
-struct snapshot *snapshot_new(struct event_base *base, struct hub *hub, struct upstream *upstream)
+struct snapshot *snapshot_new(struct event_base *base, struct hub *hub, struct source *source)
 {
     struct snapshot *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
     s->hub = hub;
-    s->upstream = upstream;
+    s->source = source;
     s->timeout = evtimer_new(base, on_timeout, s);
     if (s->timeout == NULL) {
         free(s);
@@ -100,12 +100,11 @@ void snapshot_free(struct snapshot *s)
 void snapshot_request(struct snapshot *s, struct evhttp_request *req)
 {
     struct frame *f = hub_latest(s->hub);
-    if (f != NULL && upstream_is_online(s->upstream)) {
+    if (f != NULL && source_is_online(s->source)) {
         send_frame(req, f);
         return;
     }
-    if (!upstream_is_standby(s->upstream) && !upstream_is_connecting(s->upstream) &&
-        s->count == 0) {
+    if (!source_is_standby(s->source) && !source_is_connecting(s->source) && s->count == 0) {
         /* Trying again after a failure: the camera is down, not asleep or just waking up. */
         reply_text(req, 503, "no picture: the camera is offline");
         return;
@@ -118,7 +117,7 @@ void snapshot_request(struct snapshot *s, struct evhttp_request *req)
         struct timeval tv = {.tv_sec = SNAPSHOT_WAIT_MS / 1000,
                              .tv_usec = (SNAPSHOT_WAIT_MS % 1000) * 1000};
         evtimer_add(s->timeout, &tv);
-        upstream_hold(s->upstream);
+        source_hold(s->source);
     }
     s->waiting[s->count++] = req;
 }

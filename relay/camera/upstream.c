@@ -16,6 +16,7 @@
 #include "frame.h"
 #include "hub.h"
 #include "mjpeg_parser.h"
+#include "source.h"
 #include "url.h"
 #define LOG_TAG "upstream"
 #include "log.h"
@@ -422,4 +423,72 @@ const char *upstream_offline_reason(const struct upstream *u)
 void upstream_get_stats(const struct upstream *u, struct upstream_stats *out)
 {
     *out = u->stats;
+}
+
+/* The source operations (source.h) over an upstream. */
+static int src_is_online(const void *u)
+{
+    return upstream_is_online(u);
+}
+
+static int src_is_standby(const void *u)
+{
+    return upstream_is_standby(u);
+}
+
+static int src_is_connecting(const void *u)
+{
+    return upstream_is_connecting(u);
+}
+
+static const char *src_offline_reason(const void *u)
+{
+    return upstream_offline_reason(u);
+}
+
+static void src_hold(void *u)
+{
+    upstream_hold(u);
+}
+
+static void src_release(void *u)
+{
+    upstream_release(u);
+}
+
+static double src_fps(const void *u, int64_t now_us)
+{
+    return upstream_fps(u, now_us);
+}
+
+static void src_get_stats(const void *impl, struct source_stats *out)
+{
+    const struct upstream *u = impl;
+    out->connects = u->stats.connects;
+    out->frames = u->stats.frames;
+    out->frames_dropped = u->stats.frames_dropped;
+    out->bytes = u->stats.bytes;
+}
+
+static void src_free(void *u)
+{
+    upstream_free(u);
+}
+
+static const struct source_ops upstream_source_ops = {
+    .is_online = src_is_online,
+    .is_standby = src_is_standby,
+    .is_connecting = src_is_connecting,
+    .offline_reason = src_offline_reason,
+    .hold = src_hold,
+    .release = src_release,
+    .fps = src_fps,
+    .get_stats = src_get_stats,
+    .free = src_free,
+};
+
+void upstream_as_source(struct upstream *u, struct source *out)
+{
+    out->ops = &upstream_source_ops;
+    out->impl = u;
 }

@@ -13,6 +13,7 @@
 struct evdns_base;
 struct event_base;
 struct frame;
+struct source;
 struct upstream;
 
 /* Called with each complete JPEG frame (borrowed: take a frame_ref to keep it) and the
@@ -79,3 +80,9 @@ int upstream_is_connecting(const struct upstream *u);
 
 /* Frames per second from the camera over the last 3 s before now_us (CLOCK_MONOTONIC µs). */
 double upstream_fps(const struct upstream *u, int64_t now_us);
+
+/*
+ * Fill *out with the upstream as a camera's source (source.h): out->impl is u (borrowed), and
+ * source_free on *out frees u.
+ */
+void upstream_as_source(struct upstream *u, struct source *out);

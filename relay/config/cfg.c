@@ -9,8 +9,6 @@
 
 #define LOG_TAG "config"
 
-#define LINE_MAX_BYTES 4096
-
 enum kind { K_STRING, K_UNSIGNED, K_SIZE, K_LISTEN, K_REDIRECT_LISTEN, K_LOG_LEVEL, K_BOOL };
 
 struct key_def {
@@ -74,17 +72,94 @@ static const struct key_def keys[] = {
     STR(mqtt_discovery_prefix, "MQTT_DISCOVERY_PREFIX"),
     {"MQTT_CAN_STEER", K_BOOL, offsetof(struct cfg, mqtt_can_steer), 0, 0, 1},
     NUM(mqtt_snapshot_interval_s, "MQTT_SNAPSHOT_INTERVAL_S", 0, 86400),
-    STR(webhook_url, "WEBHOOK_URL"),
-    STR(webhook_format, "WEBHOOK_FORMAT"),
-    STR(webhook_ca_file, "WEBHOOK_CA_FILE"),
-    NUM(webhook_timeout_ms, "WEBHOOK_TIMEOUT_MS", 100, 60000),
-    NUM(webhook_retries, "WEBHOOK_RETRIES", 0, 10),
-    NUM(webhook_backoff_ms, "WEBHOOK_BACKOFF_MS", 10, 60000),
-    STR(on_event_start, "ON_EVENT_START"),
-    STR(on_event_end, "ON_EVENT_END"),
-    NUM(hook_timeout_ms, "HOOK_TIMEOUT_MS", 100, 3600000),
-    STR(alert_schedule, "ALERT_SCHEDULE"),
 };
+
+_Static_assert(sizeof(keys) / sizeof(keys[0]) <= CFG_KEYS_MAX, "raise CFG_KEYS_MAX");
+
+int cfg_key_index(const char *key)
+{
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (strcmp(keys[i].name, key) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+const char *cfg_key_name(int i)
+{
+    if (i < 0 || (size_t)i >= sizeof(keys) / sizeof(keys[0]))
+        return NULL;
+    return keys[i].name;
+}
+
+void cfg_mark(struct cfg *c, const char *key, unsigned line)
+{
+    int i = cfg_key_index(key);
+    if (i >= 0)
+        c->key_line[i] = line;
+}
+
+void cfg_where(const struct cfg *c, const char *key, char *out, size_t out_size)
+{
+    int i = cfg_key_index(key);
+    unsigned line = i >= 0 ? c->key_line[i] : 0;
+    const char *file = c->env_path[0] != '\0' ? c->env_path : "settings";
+    if (line == CFG_FROM_ENVIRONMENT)
+        snprintf(out, out_size, "environment");
+    else if (line == CFG_FROM_FLAG)
+        snprintf(out, out_size, "--%s", strcmp(key, "LOG_LEVEL") == 0 ? "log-level" : "listen");
+    else if (line > 0)
+        snprintf(out, out_size, "%s:%u", file, line);
+    else
+        snprintf(out, out_size, "%s", file);
+}
+
+/* Optimal string alignment distance between a and b, ASCII case ignored, capped at 9. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+    enum { N = 48 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= N || lb >= N)
+        return 9;
+    unsigned d[N][N];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (unsigned)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            int ca = toupper((unsigned char)a[i - 1]), cb = toupper((unsigned char)b[j - 1]);
+            unsigned best = d[i - 1][j - 1] + (ca != cb);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ca == toupper((unsigned char)b[j - 2]) &&
+                toupper((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[la][lb] > 9 ? 9 : d[la][lb];
+}
+
+const char *cfg_nearest_key(const char *key)
+{
+    const char *best = NULL;
+    unsigned best_d = 9;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        unsigned dist = edit_distance(key, keys[i].name);
+        if (dist < best_d) {
+            best_d = dist;
+            best = keys[i].name;
+        }
+    }
+    /* A third of the name may be wrong, at most 3 edits: CAM_ULR, HTTP_AUTH_PASWORD, cam_url. */
+    size_t len = strlen(key);
+    if (best == NULL || best_d > 3 || best_d * 3 > len)
+        return NULL;
+    return best;
+}
 
 void cfg_defaults(struct cfg *c)
 {
@@ -114,11 +189,6 @@ void cfg_defaults(struct cfg *c)
     snprintf(c->mqtt_topic_prefix, sizeof(c->mqtt_topic_prefix), "lookout");
     snprintf(c->mqtt_discovery_prefix, sizeof(c->mqtt_discovery_prefix), "homeassistant");
     c->mqtt_snapshot_interval_s = 300;
-    snprintf(c->webhook_format, sizeof(c->webhook_format), "json");
-    c->webhook_timeout_ms = 5000;
-    c->webhook_retries = 4;
-    c->webhook_backoff_ms = 1000;
-    c->hook_timeout_ms = 30000;
 }
 
 /* "1", "0", and the words people write for them. */
@@ -266,20 +336,26 @@ static int parse_quoted(const char *p, char *value, size_t value_size, const cha
     char quote = *p++;
     size_t n = 0;
     for (; *p != quote; p++) {
-        char ch = *p;
-        if (ch == '\0' || ch == '\n' || ch == '\r') {
+        if (*p == '\0' || *p == '\n' || *p == '\r') {
             *reason = "unterminated quoted value";
             return -EINVAL;
         }
-        if (quote == '"' && ch == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == 'n')) {
-            p++;
-            ch = *p == 'n' ? '\n' : *p;
+        /* django-environ: in double quotes a backslash takes the next character literally
+         * (\" \\ \$), but \n, \r and \t are kept as written, both characters. */
+        size_t take = 1;
+        if (quote == '"' && *p == '\\' && p[1] != '\0' && p[1] != '\r' && p[1] != '\n') {
+            if (strchr("nrt", p[1]) != NULL)
+                take = 2;
+            else
+                p++;
         }
-        if (n + 1 >= value_size) {
+        if (n + take >= value_size) {
             *reason = "value too long";
             return -EINVAL;
         }
-        value[n++] = ch;
+        memcpy(value + n, p, take);
+        n += take;
+        p += take - 1;
     }
     value[n] = '\0';
     p = skip_blank(p + 1);
@@ -324,9 +400,12 @@ int cfg_parse_line(const char *line, char *key, size_t key_size, char *value, si
         return parse_quoted(p, value, value_size, reason);
     /* Unquoted: up to the line end or a " #" comment, trailing blanks dropped. */
     n = 0;
+    int is_cut = 0;
     for (; p[n] != '\0' && p[n] != '\r' && p[n] != '\n'; n++) {
-        if (p[n] == '#' && n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        if (p[n] == '#' && n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) {
+            is_cut = 1;
             break;
+        }
     }
     while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
         n--;
@@ -336,101 +415,5 @@ int cfg_parse_line(const char *line, char *key, size_t key_size, char *value, si
     }
     memcpy(value, p, n);
     value[n] = '\0';
-    return 0;
-}
-
-int cfg_load_file(struct cfg *c, const char *path, int must_exist, char *err, size_t err_size)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        if (!must_exist && errno == ENOENT)
-            return 0;
-        int e = errno;
-        snprintf(err, err_size, "%s: %s", path, strerror(e));
-        return -e;
-    }
-    char line[LINE_MAX_BYTES + 2];
-    char key[64], value[LINE_MAX_BYTES];
-    unsigned lineno = 0;
-    int rc = 0;
-    while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-        lineno++;
-        const char *reason = NULL;
-        if (strlen(line) > LINE_MAX_BYTES) {
-            snprintf(err, err_size, "%s:%u: line longer than %d bytes", path, lineno,
-                     LINE_MAX_BYTES);
-            rc = -EINVAL;
-            break;
-        }
-        if (cfg_parse_line(line, key, sizeof(key), value, sizeof(value), &reason) < 0) {
-            snprintf(err, err_size, "%s:%u: %s%s%s", path, lineno, key, key[0] ? ": " : "", reason);
-            rc = -EINVAL;
-        } else if (key[0] != '\0') {
-            int r = cfg_set(c, key, value, &reason);
-            if (r == -ENOENT) {
-                LOG_WARN("%s:%u: %s: unknown key, ignored", path, lineno, key);
-            } else if (r < 0) {
-                char why[160];
-                cfg_explain(key, value, reason, why, sizeof(why));
-                snprintf(err, err_size, "%s:%u: %s: %s", path, lineno, key, why);
-                rc = r;
-            }
-        }
-    }
-    /* The buffers held the password: do not leave it on the stack. */
-    explicit_bzero(line, sizeof(line));
-    explicit_bzero(value, sizeof(value));
-    fclose(f);
-    return rc;
-}
-
-int cfg_load_environment(struct cfg *c, char *err, size_t err_size)
-{
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const char *v = getenv(keys[i].name);
-        const char *reason = NULL;
-        if (v != NULL && cfg_set(c, keys[i].name, v, &reason) < 0) {
-            char why[160];
-            cfg_explain(keys[i].name, v, reason, why, sizeof(why));
-            snprintf(err, err_size, "environment: %s: %s", keys[i].name, why);
-            return -EINVAL;
-        }
-    }
-    return 0;
-}
-
-int cfg_validate(const struct cfg *c, char *err, size_t err_size)
-{
-    int has_secret = c->password[0] != '\0' || c->password_hash[0] != '\0';
-    if (c->users_file[0] == '\0' && (c->username[0] == '\0' || !has_secret)) {
-        snprintf(err, err_size,
-                 "HTTP_AUTH_USERNAME and HTTP_AUTH_PASSWORD (or "
-                 "HTTP_AUTH_PASSWORD_HASH, or USERS_FILE) must be set in .env or "
-                 "the environment: the relay never runs without a login");
-        return -EINVAL;
-    }
-    if (c->username[0] != '\0' && !has_secret) {
-        snprintf(err, err_size,
-                 "HTTP_AUTH_USERNAME is set but neither HTTP_AUTH_PASSWORD nor "
-                 "HTTP_AUTH_PASSWORD_HASH is");
-        return -EINVAL;
-    }
-    if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
-        snprintf(err, err_size, "TLS_CERT and TLS_KEY go together: set both or neither");
-        return -EINVAL;
-    }
-    if (strcmp(c->webhook_format, "json") != 0 && strcmp(c->webhook_format, "ntfy") != 0 &&
-        strcmp(c->webhook_format, "gotify") != 0) {
-        snprintf(err, err_size, "WEBHOOK_FORMAT: expected json, ntfy or gotify");
-        return -EINVAL;
-    }
-    if (c->mqtt_password[0] != '\0' && c->mqtt_password_file[0] != '\0') {
-        snprintf(err, err_size, "MQTT_PASSWORD and MQTT_PASSWORD_FILE: set one, not both");
-        return -EINVAL;
-    }
-    if (c->cam_url[0] == '\0') {
-        snprintf(err, err_size, "CAM_URL must be set, e.g. CAM_URL=http://192.168.1.100/mjpeg");
-        return -EINVAL;
-    }
-    return 0;
+    return is_cut;
 }

@@ -4,13 +4,25 @@
  *
  * The original project's keys keep working unchanged: HTTP_AUTH_USERNAME, HTTP_AUTH_PASSWORD,
  * CAM_URL, SERVO_URL. Precedence, lowest first: built-in defaults, the .env file, the process
- * environment (as the original's python-dotenv did), command-line flags. docs/CONFIG.md lists
- * every key. The struct is a plain value type the caller owns (public layout on purpose).
+ * environment (the original's django-environ read_env never overwrites a variable that is
+ * already set), command-line flags. docs/CONFIG.md lists every key. The struct is a plain value
+ * type the caller owns (public layout on purpose).
+ *
+ * Every problem is reported through a cfg_report_cb as (where, key, reason), where `where` is
+ * "FILE:LINE", "FILE", "environment" or a flag, so a check can list them all at once and a
+ * start can stop at the first.
  */
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "log.h"
+
+/* Room for every key of cfg.c's table (a static assertion there keeps it true). */
+#define CFG_KEYS_MAX 64
+/* key_line values for settings that did not come from the .env file. */
+#define CFG_FROM_ENVIRONMENT UINT_MAX
+#define CFG_FROM_FLAG (UINT_MAX - 1)
 
 struct cfg {
     char username[128];
@@ -59,26 +71,34 @@ struct cfg {
     char mqtt_discovery_prefix[128];
     int mqtt_can_steer;                /* MQTT buttons and presets may move the camera */
     unsigned mqtt_snapshot_interval_s; /* a snapshot on the camera topic this often; 0 = never */
-    char webhook_url[1024];
-    char webhook_format[16]; /* json, ntfy or gotify */
-    char webhook_ca_file[1024];
-    unsigned webhook_timeout_ms;
-    unsigned webhook_retries;
-    unsigned webhook_backoff_ms;
-    char on_event_start[1024]; /* program run at an event's start (no shell) */
-    char on_event_end[1024];
-    unsigned hook_timeout_ms;
-    char alert_schedule[512]; /* when alerts are armed; "" = always */
+
+    /* Where each setting came from, for messages (cfg_where). */
+    char env_path[1024];             /* the .env file that was read, "" if none */
+    unsigned key_line[CFG_KEYS_MAX]; /* by key: 0 default, a line of env_path, CFG_FROM_* */
 };
+
+enum cfg_severity { CFG_WARNING, CFG_ERROR };
+
+/*
+ * Receives one problem: `where` is "FILE:LINE", "FILE", "environment" or "--flag"; `key` the
+ * setting concerned ("" for a line that has none); `reason` one line, never a secret value.
+ * All strings are borrowed for the call only.
+ */
+typedef void (*cfg_report_cb)(enum cfg_severity severity, const char *where, const char *key,
+                              const char *reason, void *arg);
 
 /* Fill *c with the defaults (port 5000, 0.0.0.0, limits). */
 void cfg_defaults(struct cfg *c);
 
 /*
- * Parse one .env line. Blank lines and "# comments" yield *key == '\0'. Accepts an optional
- * "export " prefix, spaces around '=', single- or double-quoted values (double quotes take \",
- * \\ and \n escapes), and " # comment" after an unquoted value, as python-dotenv does.
- * Writes NUL-terminated key and value. Returns 0, or -EINVAL with *reason set (static string).
+ * Parse one .env line. Blank lines and "# comments" yield *key == '\0'. Accepts what the
+ * original's django-environ read: KEY=VALUE, an optional "export " prefix, a value in single
+ * quotes (literal) or double quotes (a backslash takes the next character literally, except
+ * that \n, \r and \t stay as written, as django-environ keeps them); and, more leniently, blanks
+ * around '=' and a " # comment" after a value (django-environ 0.11 cuts at '#' too).
+ * Writes NUL-terminated key and value. Returns 0; 1 if an unquoted value was cut at a
+ * " # comment" (django-environ before 0.11 kept that text: callers warn for secrets); or
+ * -EINVAL with *reason set (static string).
  */
 int cfg_parse_line(const char *line, char *key, size_t key_size, char *value, size_t value_size,
                    const char **reason);
@@ -97,17 +117,54 @@ void cfg_explain(const char *key, const char *value, const char *reason, char *o
                  size_t out_size);
 
 /*
- * Read a .env file. A missing file is an error only if must_exist. Unknown keys are warned
- * about by name and skipped. Returns 0, or a negative errno with err holding
- * "FILE:LINE: KEY: reason" (or "FILE: reason").
+ * Read a .env file into *c, reporting every problem and carrying on past it: a bad line is
+ * skipped, an unknown key is a warning (with the nearest known key as a suggestion), a value cut
+ * at " #" on a secret's line is a warning. A UTF-8 byte-order mark is skipped; a UTF-16 file is
+ * refused as a whole with how to fix it. A missing file is an error only if must_exist. Records
+ * path and each key's line for cfg_where. Returns the number of errors reported.
+ */
+int cfg_read_file(struct cfg *c, const char *path, int must_exist, cfg_report_cb report, void *arg);
+
+/* Apply every known key present in the process environment; "environment" errors. Returns the
+ * number of errors reported. */
+int cfg_read_environment(struct cfg *c, cfg_report_cb report, void *arg);
+
+/*
+ * Check the result is usable: a login, CAM_URL, TLS_CERT with TLS_KEY. Reports every problem,
+ * each where the setting was made (or the .env file for one that is missing). Returns the number
+ * of errors.
+ */
+int cfg_check_settings(const struct cfg *c, cfg_report_cb report, void *arg);
+
+/*
+ * The start-up forms of the three above: stop at the first error, written to err as
+ * "WHERE: KEY: reason"; warnings go to the log. Return 0 or a negative errno (-EINVAL, or the
+ * open error of a .env that must exist).
  */
 int cfg_load_file(struct cfg *c, const char *path, int must_exist, char *err, size_t err_size);
-
-/* Apply every known key present in the process environment. Same errors, "environment: KEY:". */
 int cfg_load_environment(struct cfg *c, char *err, size_t err_size);
-
-/* Check the result is usable (credentials and CAM_URL set). Returns 0 or -EINVAL with err. */
 int cfg_validate(const struct cfg *c, char *err, size_t err_size);
+
+/*
+ * Where `key` was set, for a message: "FILE:LINE", "environment", "--flag" (the flag named by
+ * cfg_mark), or the .env path (or "settings") for a key left at its default. Writes to out.
+ */
+void cfg_where(const struct cfg *c, const char *key, char *out, size_t out_size);
+
+/* Record that `key` was set from `line` (a .env line, CFG_FROM_ENVIRONMENT or CFG_FROM_FLAG). */
+void cfg_mark(struct cfg *c, const char *key, unsigned line);
+
+/* The index of a known key in cfg.c's table (0..CFG_KEYS_MAX-1), or -1. */
+int cfg_key_index(const char *key);
+
+/* The name of the key at index i of the table, or NULL past its end. */
+const char *cfg_key_name(int i);
+
+/*
+ * The known key closest to `key` (case-insensitive, edit distance counting a swap of two
+ * neighbours as one), or NULL if none is close enough to be a likely misspelling.
+ */
+const char *cfg_nearest_key(const char *key);
 
 /* Parse "HOST:PORT", "[V6]:PORT" or ":PORT" into the listen fields. Returns 0 or -EINVAL. */
 int cfg_set_listen(struct cfg *c, const char *text);

@@ -3,27 +3,36 @@
  * cfg_check: `lookout --check-config`, which reads the configuration as a start would and says
  * what is wrong with it, all at once, without starting anything.
  *
- * A start stops at the first bad line; a check reports every one, as "FILE:LINE: KEY: reason"
- * (the form of cfg_load_file's errors), so one run shows a user everything to fix. Then main
- * loads the configuration the normal way (environment, flags, cfg_validate) and finally
- * cfg_check_finish tests what only a start would otherwise find: the camera URLs and the files
- * the configuration names.
+ * A start stops at the first error; a check reports every one, each as "WHERE: KEY: reason"
+ * with WHERE the "FILE:LINE" that set the key (or the file, for a key that is missing, or
+ * "environment", or the flag), so one run shows a user everything to fix. It goes on after
+ * every error: a bad line is skipped and the rest still checked, a missing login does not hide a
+ * bad URL. Warnings (unknown keys with the nearest known one, a password cut at " #", SERVO_URL
+ * on the stream's port) are printed the same way but do not fail the check.
  */
 #include <stdio.h>
 
-struct cfg;
+#include "cfg.h"
 
 /*
- * Report every error in the .env file at path to `out`, one line each. A missing file is an
- * error only if must_exist (as for cfg_load_file). Unknown keys are not errors; the normal
- * load warns about them. Returns the number of errors (0: the file is fine).
+ * Run the whole check: the .env file at env_path (a missing one is an error only if must_exist),
+ * the environment, the flags (listen, level: NULL when not given), the settings as a whole,
+ * the camera URLs and the files the settings name. Problems go to err_out, one a line; if there
+ * is no error, a one-line summary starting "config ok" goes to ok_out. Returns the exit status:
+ * 0 if fine, 1 if not.
  */
-int cfg_check_file(const char *path, int must_exist, FILE *out);
+int cfg_check_run(const char *env_path, int must_exist, const char *listen, const char *level,
+                  FILE *ok_out, FILE *err_out);
 
 /*
- * The last checks on a loaded, validated configuration: CAM_URL and SERVO_URL must parse as
- * the relay will use them, and USERS_FILE, TLS_CERT/TLS_KEY and PRESETS_FILE must load.
- * Prints each problem to err_out as "KEY: reason", or a one-line summary starting "config ok"
- * to ok_out. Returns the exit status: 0 if fine, 1 if not.
+ * CAM_URL and SERVO_URL must parse as the relay will use them; SERVO_URL on CAM_URL's host and
+ * port is a warning (the original firmware answers /control_servo on port 81 only). A start
+ * calls this too, for the warning. Returns the number of errors reported.
  */
-int cfg_check_finish(const struct cfg *c, FILE *ok_out, FILE *err_out);
+int cfg_check_urls(const struct cfg *c, cfg_report_cb report, void *arg);
+
+/*
+ * The files a start reads besides the .env: USERS_FILE, HTTP_AUTH_PASSWORD_HASH, TLS_CERT and
+ * TLS_KEY, PRESETS_FILE, each loaded (and dropped) as a start would. Returns the errors reported.
+ */
+int cfg_check_files(const struct cfg *c, cfg_report_cb report, void *arg);

@@ -10,10 +10,12 @@
 
 #include "access_log.h"
 #include "auth.h"
+#include "camera.h"
+#include "cameras.h"
 #include "hub.h"
 #include "relay.h"
 #include "reply.h"
-#include "upstream.h"
+#include "source.h"
 
 /* Status classes as Prometheus label values, index = status / 100 ([0]: anything else). */
 static const char *const status_classes[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
@@ -28,12 +30,10 @@ static int series(struct evbuffer *out, const char *name, const char *type, cons
                : 0;
 }
 
-static int camera_state(const struct relay *relay, struct evbuffer *out)
+static int camera_state(const struct camera *cam, struct evbuffer *out)
 {
     static const char *const states[] = {"online", "standby", "offline"};
-    size_t state = upstream_is_online(relay->upstream)    ? 0
-                   : upstream_is_standby(relay->upstream) ? 1
-                                                          : 2;
+    size_t state = camera_is_online(cam) ? 0 : camera_is_standby(cam) ? 1 : 2;
     if (evbuffer_add_printf(out,
                             "# HELP lookout_camera_state The camera connection's state: online "
                             "(frames arriving), standby (nobody watching, disconnected on "
@@ -64,21 +64,22 @@ static int responses(const struct access_log_stats *as, struct evbuffer *out)
 
 int metrics_render(const struct relay *relay, struct evbuffer *out)
 {
+    const struct camera *cam = cameras_default(relay->cameras);
     struct hub_stats hs;
-    struct upstream_stats us;
+    struct source_stats us;
     struct access_log_stats as;
     struct auth_stats aus;
-    hub_get_stats(relay->hub, &hs);
+    hub_get_stats(camera_hub(cam), &hs);
     auth_get_stats(relay->auth, &aus);
-    upstream_get_stats(relay->upstream, &us);
+    camera_get_source_stats(cam, &us);
     access_log_get_stats(relay->access_log, &as);
     int64_t now = clock_now_us();
-    int is_online = upstream_is_online(relay->upstream);
+    int is_online = camera_is_online(cam);
     int rc = 0;
 
     rc |= series(out, "lookout_uptime_seconds", "gauge", "Seconds since the relay started.",
                  (unsigned long long)((now - relay->started_us) / 1000000));
-    rc |= series(out, "lookout_viewers", "gauge", "Open streams.", hub_viewer_count(relay->hub));
+    rc |= series(out, "lookout_viewers", "gauge", "Open streams.", camera_viewers(cam));
     rc |= series(out, "lookout_viewers_total", "counter", "Streams accepted since start.",
                  hs.viewers_total);
     rc |= series(out, "lookout_viewers_dropped_stalled_total", "counter",
@@ -104,12 +105,12 @@ int metrics_render(const struct relay *relay, struct evbuffer *out)
                "Connection attempts to CAM_URL (the first one and every reconnect).", us.connects);
     rc |= series(out, "lookout_camera_up", "gauge", "1 while frames arrive from the camera.",
                  (unsigned long long)is_online);
-    rc |= camera_state(relay, out);
+    rc |= camera_state(cam, out);
     if (evbuffer_add_printf(out,
                             "# HELP lookout_camera_fps Frames per second from the camera over "
                             "the last 3 s.\n# TYPE lookout_camera_fps gauge\n"
                             "lookout_camera_fps %.2f\n",
-                            is_online ? upstream_fps(relay->upstream, now) : 0.0) < 0)
+                            camera_fps(cam, now)) < 0)
         rc = -ENOMEM;
     rc |= responses(&as, out);
     rc |= series(out, "lookout_http_unauthorized_total", "counter",
@@ -143,14 +144,13 @@ void metrics_reply(struct evhttp_request *req, const struct route_ctx *ctx)
 
 void metrics_healthz(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    const struct relay *relay = ctx->relay;
+    const struct camera *cam = ctx->camera;
     char text[192];
-    if (upstream_is_online(relay->upstream))
+    if (camera_is_online(cam))
         snprintf(text, sizeof(text), "ok\ncamera: online");
-    else if (upstream_is_standby(relay->upstream))
+    else if (camera_is_standby(cam))
         snprintf(text, sizeof(text), "ok\ncamera: standby");
     else
-        snprintf(text, sizeof(text), "ok\ncamera: offline (%s)",
-                 upstream_offline_reason(relay->upstream));
+        snprintf(text, sizeof(text), "ok\ncamera: offline (%s)", camera_offline_reason(cam));
     reply_text(req, 200, text);
 }

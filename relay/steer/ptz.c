@@ -5,16 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
 
-#include "url.h"
+#include "ptz_http.h"
+#include "ptz_transport.h"
 #define LOG_TAG "ptz"
 #include "log.h"
 
-#define PTZ_TIMEOUT_S 5
-#define PTZ_REPLY_MAX 4096
 #define LIMIT_MIN_DEG 0
 #define LIMIT_MAX_DEG 180
 #define MOVE_MAX_DEG 180 /* the node refuses larger relative moves */
@@ -42,10 +39,7 @@ struct batch {
 
 struct ptz {
     struct event_base *base;
-    struct evdns_base *dns;
-    int is_enabled;
-    struct url_parts url;
-    struct evhttp_connection *conn; /* of the request in flight, NULL when idle */
+    struct ptz_transport transport; /* ops NULL: none, every move fails with 503 */
     struct batch in_flight;
     struct batch next;
     int is_busy;
@@ -53,7 +47,6 @@ struct ptz {
     int tilt_deg;
     int limits_deg[4]; /* pan min, pan max, tilt min, tilt max */
     int is_confirmed;
-    int last_error;           /* enum evhttp_request_error of the request in flight, or -1 */
     int is_failure_logged;    /* said once until the node answers again */
     struct event *sync_timer; /* asks again for the angles until the node has answered once */
 };
@@ -101,12 +94,8 @@ static void answer(struct batch *b, int status, int pan, int tilt, const char *r
     memset(b, 0, sizeof(*b));
 }
 
-static void update_angles(struct ptz *ptz, struct evhttp_request *req)
+static void update_angles(struct ptz *ptz, const char *body)
 {
-    char body[PTZ_REPLY_MAX + 1];
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    ev_ssize_t n = evbuffer_copyout(in, body, PTZ_REPLY_MAX);
-    body[n > 0 ? n : 0] = '\0';
     int pan, tilt;
     if (json_int(body, "target_pan", &pan) == 0 && json_int(body, "target_tilt", &tilt) == 0) {
         ptz->pan_deg = pan;
@@ -122,10 +111,9 @@ static void update_angles(struct ptz *ptz, struct evhttp_request *req)
         clamp(ptz->tilt_deg + ptz->in_flight.sent_el_deg, ptz->limits_deg[2], ptz->limits_deg[3]);
 }
 
-static void on_error(enum evhttp_request_error error, void *arg)
+static const char *display(const struct ptz *ptz)
 {
-    struct ptz *ptz = arg;
-    ptz->last_error = (int)error;
+    return ptz->transport.ops->display(ptz->transport.impl);
 }
 
 /* One line when the node stops answering, one when it is back: not one per retry. */
@@ -134,33 +122,23 @@ static void log_failure(struct ptz *ptz, const char *what)
     if (ptz->is_failure_logged)
         return;
     ptz->is_failure_logged = 1;
-    LOG_WARN("camera control %s: %s", ptz->url.display, what);
+    LOG_WARN("camera control %s: %s", display(ptz), what);
 }
 
-static void on_reply(struct evhttp_request *req, void *arg)
+static void on_reply(int status, const char *body, size_t body_len, const char *reason, void *arg)
 {
+    (void)body_len;
     struct ptz *ptz = arg;
-    int code = req ? evhttp_request_get_response_code(req) : 0;
-    if (code == 200) {
+    if (status == 200) {
         if (ptz->is_failure_logged)
-            LOG_INFO("camera control %s answers again", ptz->url.display);
+            LOG_INFO("camera control %s answers again", display(ptz));
         ptz->is_failure_logged = 0;
-        update_angles(ptz, req);
+        update_angles(ptz, body);
         answer(&ptz->in_flight, 200, ptz->pan_deg, ptz->tilt_deg, NULL);
-    } else if (code == 0 && ptz->last_error == EVREQ_HTTP_TIMEOUT) {
-        log_failure(ptz, "no answer within the timeout");
-        answer(&ptz->in_flight, 504, 0, 0, "camera control did not answer in time");
-    } else if (code == 0) {
-        /* Refused, reset or unresolvable: libevent 2.1 reports a failed connect with code 0
-         * and often no error callback at all. */
-        log_failure(ptz, "unreachable");
-        answer(&ptz->in_flight, 502, 0, 0, "camera control unreachable");
     } else {
-        LOG_WARN("camera control %s answered HTTP %d", ptz->url.display, code);
-        answer(&ptz->in_flight, 502, 0, 0, "camera control refused the move");
+        log_failure(ptz, reason);
+        answer(&ptz->in_flight, status, 0, 0, reason);
     }
-    /* This connection is freed by libevent once this callback returns. */
-    ptz->conn = NULL;
     ptz->is_busy = 0;
     if (ptz->next.count > 0)
         send_batch(ptz);
@@ -182,10 +160,9 @@ static void build_query(struct ptz *ptz, struct batch *b, char *out, size_t out_
     const int *lim = ptz->limits_deg;
     int pan = resulting_deg(&b->pan, ptz->pan_deg, lim[0], lim[1]);
     int tilt = resulting_deg(&b->tilt, ptz->tilt_deg, lim[2], lim[3]);
-    char sep = strchr(ptz->url.path_query, '?') ? '&' : '?';
     int is_absolute = b->pan.is_absolute || b->tilt.is_absolute;
     if (is_absolute && ptz->is_confirmed) {
-        snprintf(out, out_size, "%s%cpan=%d&tilt=%d", ptz->url.path_query, sep, pan, tilt);
+        snprintf(out, out_size, "pan=%d&tilt=%d", pan, tilt);
         b->sent_tr_deg = pan - ptz->pan_deg;
         b->sent_el_deg = tilt - ptz->tilt_deg;
         return;
@@ -194,8 +171,7 @@ static void build_query(struct ptz *ptz, struct batch *b, char *out, size_t out_
         is_absolute ? pan - ptz->pan_deg : clamp(b->pan.value_deg, -MOVE_MAX_DEG, MOVE_MAX_DEG);
     b->sent_el_deg =
         is_absolute ? tilt - ptz->tilt_deg : clamp(b->tilt.value_deg, -MOVE_MAX_DEG, MOVE_MAX_DEG);
-    snprintf(out, out_size, "%s%ctr=%d&el=%d", ptz->url.path_query, sep, b->sent_tr_deg,
-             b->sent_el_deg);
+    snprintf(out, out_size, "tr=%d&el=%d", b->sent_tr_deg, b->sent_el_deg);
 }
 
 static void send_batch(struct ptz *ptz)
@@ -203,35 +179,16 @@ static void send_batch(struct ptz *ptz)
     ptz->in_flight = ptz->next;
     memset(&ptz->next, 0, sizeof(ptz->next));
     struct batch *b = &ptz->in_flight;
-    char target[1200];
-    build_query(ptz, b, target, sizeof(target));
-    ptz->conn = evhttp_connection_base_new(ptz->base, ptz->dns, ptz->url.host, ptz->url.port);
-    struct evhttp_request *req = evhttp_request_new(on_reply, ptz);
-    if (ptz->conn == NULL || req == NULL) {
-        if (req != NULL)
-            evhttp_request_free(req);
-        if (ptz->conn != NULL)
-            evhttp_connection_free(ptz->conn);
-        ptz->conn = NULL;
-        answer(b, 503, 0, 0, "out of memory");
-        return;
-    }
-    evhttp_connection_set_timeout(ptz->conn, PTZ_TIMEOUT_S);
-    ptz->last_error = -1;
-    evhttp_request_set_error_cb(req, on_error);
-    evhttp_connection_set_max_body_size(ptz->conn, PTZ_REPLY_MAX);
-    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-    evhttp_add_header(h, "Host", ptz->url.host_header);
-    evhttp_add_header(h, "Connection", "close");
-    if (ptz->url.authorization[0] != '\0')
-        evhttp_add_header(h, "Authorization", ptz->url.authorization);
-    /* One request per connection; libevent frees it when the request is done. */
-    evhttp_connection_free_on_completion(ptz->conn);
+    char query[64];
+    build_query(ptz, b, query, sizeof(query));
     ptz->is_busy = 1;
-    if (evhttp_make_request(ptz->conn, req, EVHTTP_REQ_GET, target) < 0) {
-        ptz->conn = NULL;
+    int rc = ptz->transport.ops->send(ptz->transport.impl, query, on_reply, ptz);
+    if (rc < 0) {
         ptz->is_busy = 0;
-        answer(b, 504, 0, 0, "camera control did not answer");
+        if (rc == -ENOMEM)
+            answer(b, 503, 0, 0, "out of memory");
+        else
+            answer(b, 504, 0, 0, "camera control did not answer");
     }
 }
 
@@ -257,41 +214,73 @@ static void on_sync_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct ptz *ptz = arg;
-    if (!ptz->is_confirmed)
+    if (!ptz->is_confirmed && ptz->transport.ops != NULL)
         ptz_move(ptz, 0, 0, on_sync_done, ptz);
 }
 
-struct ptz *ptz_new(struct event_base *base, struct evdns_base *dns, const char *servo_url,
-                    const char **err)
+struct ptz *ptz_new_transport(struct event_base *base, const struct ptz_transport *transport)
 {
     struct ptz *ptz = calloc(1, sizeof(*ptz));
-    if (ptz == NULL) {
-        *err = "out of memory";
+    if (ptz == NULL)
         return NULL;
-    }
     ptz->base = base;
-    ptz->dns = dns;
     ptz->pan_deg = 90;
     ptz->tilt_deg = 90;
     ptz->limits_deg[0] = LIMIT_MIN_DEG;
     ptz->limits_deg[1] = LIMIT_MAX_DEG;
     ptz->limits_deg[2] = LIMIT_MIN_DEG;
     ptz->limits_deg[3] = LIMIT_MAX_DEG;
-    if (servo_url != NULL && servo_url[0] != '\0') {
-        if (url_parse(servo_url, &ptz->url, err) < 0) {
-            free(ptz);
-            return NULL;
-        }
-        ptz->is_enabled = 1;
-        ptz->sync_timer = evtimer_new(base, on_sync_timer, ptz);
-        if (ptz->sync_timer == NULL) {
-            *err = "out of memory";
-            free(ptz);
-            return NULL;
-        }
+    ptz->sync_timer = evtimer_new(base, on_sync_timer, ptz);
+    if (ptz->sync_timer == NULL) {
+        free(ptz);
+        return NULL;
+    }
+    if (transport != NULL && transport->ops != NULL) {
+        ptz->transport = *transport;
         ptz_move(ptz, 0, 0, on_sync_done, ptz);
     }
     return ptz;
+}
+
+struct ptz *ptz_new(struct event_base *base, struct evdns_base *dns, const char *servo_url,
+                    const char **err)
+{
+    struct ptz_transport t = {0};
+    if (servo_url != NULL && servo_url[0] != '\0' &&
+        ptz_http_new(base, dns, servo_url, &t, err) < 0)
+        return NULL;
+    struct ptz *ptz = ptz_new_transport(base, &t);
+    if (ptz == NULL) {
+        if (t.ops != NULL)
+            t.ops->free(t.impl);
+        *err = "out of memory";
+    }
+    return ptz;
+}
+
+/* Cancel the request in flight (answered 503 with reason) and free the transport. */
+static void drop_transport(struct ptz *ptz, const char *reason)
+{
+    if (ptz->transport.ops == NULL)
+        return;
+    if (ptz->transport.ops->free != NULL)
+        ptz->transport.ops->free(ptz->transport.impl); /* without calling on_reply */
+    ptz->transport = (struct ptz_transport){0};
+    if (ptz->is_busy) {
+        ptz->is_busy = 0;
+        answer(&ptz->in_flight, 503, 0, 0, reason);
+    }
+}
+
+void ptz_set_transport(struct ptz *ptz, const struct ptz_transport *transport)
+{
+    drop_transport(ptz, "camera control changed; try again");
+    answer(&ptz->next, 503, 0, 0, "camera control changed; try again");
+    ptz->is_confirmed = 0;
+    if (transport != NULL && transport->ops != NULL) {
+        ptz->transport = *transport;
+        ptz_move(ptz, 0, 0, on_sync_done, ptz);
+    }
 }
 
 void ptz_free(struct ptz *ptz)
@@ -302,11 +291,7 @@ void ptz_free(struct ptz *ptz)
         event_free(ptz->sync_timer);
     ptz->sync_timer = NULL; /* answers below must not re-arm it */
     answer(&ptz->next, 503, 0, 0, "relay shutting down");
-    if (ptz->conn != NULL) {
-        /* Freeing the connection cancels the request without calling on_reply. */
-        evhttp_connection_free(ptz->conn);
-        answer(&ptz->in_flight, 503, 0, 0, "relay shutting down");
-    }
+    drop_transport(ptz, "relay shutting down");
     free(ptz);
 }
 
@@ -314,7 +299,7 @@ void ptz_free(struct ptz *ptz)
 static int enqueue(struct ptz *ptz, const struct axis_cmd *pan, const struct axis_cmd *tilt,
                    ptz_done_cb done, void *arg)
 {
-    if (!ptz->is_enabled) {
+    if (ptz->transport.ops == NULL) {
         done(503, 0, 0, "no SERVO_URL configured", arg);
         return 0;
     }
@@ -351,7 +336,7 @@ int ptz_move_to(struct ptz *ptz, int has_pan, int pan_deg, int has_tilt, int til
 
 void ptz_refresh(struct ptz *ptz)
 {
-    if (ptz->is_enabled && ptz->sync_timer != NULL)
+    if (ptz->transport.ops != NULL && ptz->sync_timer != NULL)
         ptz_move(ptz, 0, 0, on_sync_done, ptz);
 }
 

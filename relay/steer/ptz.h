@@ -1,6 +1,7 @@
 #pragma once
 /*
- * ptz: forwards pan/tilt moves to the camera node's control URL (SERVO_URL).
+ * ptz: forwards pan/tilt moves to the camera node, over a transport (ptz_transport.h): an HTTP
+ * GET to its control URL (SERVO_URL, ptz_http.h), or a node's link.
  *
  * An ESP32 serves one request at a time, so at most one request is in flight; moves that arrive
  * meanwhile are merged (their degrees added up) into the next request, and each caller is
@@ -11,9 +12,10 @@
 struct evdns_base;
 struct event_base;
 struct ptz;
+struct ptz_transport;
 
 /* Called once per ptz_move: status is 200 on success (pan/tilt hold the target angles), or an
- * HTTP status for the caller to answer (502, 503, 504) with `reason` (static string). */
+ * HTTP status for the caller to answer (502, 503, 504) with `reason` (borrowed for the call). */
 typedef void (*ptz_done_cb)(int status, int pan_deg, int tilt_deg, const char *reason, void *arg);
 
 /* Maximum of moves waiting for an answer at once; more are refused (-EBUSY). */
@@ -27,6 +29,20 @@ typedef void (*ptz_done_cb)(int status, int pan_deg, int tilt_deg, const char *r
  */
 struct ptz *ptz_new(struct event_base *base, struct evdns_base *dns, const char *servo_url,
                     const char **err);
+
+/*
+ * New forwarder over *transport (taken: the forwarder frees it), or with transport NULL or its
+ * ops NULL, none yet (moves fail with 503 until ptz_set_transport). Asks the node for its angles
+ * at once. Returns NULL on allocation failure (the transport is then still the caller's).
+ */
+struct ptz *ptz_new_transport(struct event_base *base, const struct ptz_transport *transport);
+
+/*
+ * Replace the transport with *transport (taken), or with none (NULL): a node's link came or
+ * went. The request in flight and the moves waiting are answered 503 ("camera control changed"),
+ * and the node's angles are asked for again over the new transport.
+ */
+void ptz_set_transport(struct ptz *ptz, const struct ptz_transport *transport);
 
 /* Free; pending callers are answered 503 first. ptz_free(NULL) is a no-op. */
 void ptz_free(struct ptz *ptz);

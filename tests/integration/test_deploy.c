@@ -201,7 +201,48 @@ static void test_deploy_check_config_reports_every_error(void **state)
                         log_path, sizeof(log_path));
     out = log_text(log_path);
     assert_int_not_equal(code, 0);
-    assert_non_null(strstr(out, "CAM_URL: "));
+    assert_non_null(strstr(out, "badurl.env:3: CAM_URL: "));
+    free(out);
+
+    /* A missing login hides nothing: the misspelled key, the bad URL and the bad number are all
+     * named, each with its file and line, the misspelling with the key it most likely meant. */
+    code = check_config(d, "nologin.env",
+                        "HTTP_AUTH_USERNAME=alice\n"
+                        "HTTP_AUTH_PASWORD=pw\n"
+                        "CAM_URL=http://192.0.2.1/mjpeg\n"
+                        "SERVO_URL=ftp://192.0.2.1/control_servo\n"
+                        "MAX_VIEWERS=-1\n",
+                        log_path, sizeof(log_path));
+    out = log_text(log_path);
+    if (code == 0)
+        fail_msg("--check-config accepted a file without a password:\n%s", out);
+    assert_non_null(strstr(out,
+                           "nologin.env:2: HTTP_AUTH_PASWORD: unknown key, ignored; did you mean "
+                           "HTTP_AUTH_PASSWORD?"));
+    assert_non_null(strstr(out, "nologin.env:1: HTTP_AUTH_USERNAME: set, but neither"));
+    assert_non_null(strstr(out, "nologin.env:4: SERVO_URL: "));
+    assert_non_null(strstr(out, "nologin.env:5: MAX_VIEWERS: "));
+    assert_non_null(strstr(out, "config: 3 errors"));
+    free(out);
+}
+
+/* The original's template has no ":81" in SERVO_URL: said at the check (not an error) and
+ * at start. */
+static void test_deploy_check_config_servo_on_stream_port(void **state)
+{
+    struct deploy *d = *state;
+    char log_path[600];
+    int code = check_config(d, "sameport.env",
+                            "HTTP_AUTH_USERNAME=alice\nHTTP_AUTH_PASSWORD=pw\n"
+                            "CAM_URL=http://192.0.2.1/mjpeg\n"
+                            "SERVO_URL=http://192.0.2.1/control_servo\n",
+                            log_path, sizeof(log_path));
+    char *out = log_text(log_path);
+    if (code != 0)
+        fail_msg("--check-config refused a working (if suspicious) file:\n%s", out);
+    assert_non_null(strstr(out, "sameport.env:4: SERVO_URL: same host and port as CAM_URL"));
+    assert_non_null(strstr(out, "http://192.0.2.1:81/control_servo"));
+    assert_non_null(strstr(out, "config ok"));
     free(out);
 }
 
@@ -661,6 +702,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_deploy_check_config_reports_every_error, case_teardown),
         cmocka_unit_test_teardown(test_deploy_check_config_ok, case_teardown),
+        cmocka_unit_test_teardown(test_deploy_check_config_servo_on_stream_port, case_teardown),
         cmocka_unit_test_teardown(test_deploy_version_and_help, case_teardown),
         cmocka_unit_test_teardown(test_deploy_config_doc_lists_every_key, case_teardown),
         cmocka_unit_test_teardown(test_deploy_systemd_units_verify, case_teardown),

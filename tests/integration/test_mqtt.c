@@ -103,7 +103,7 @@ static void expect_fields(const struct ts_mqtt_msg *m, const char *const fields[
 /* Every discovery config shares these (the device, availability, origin). */
 static const char *const common_fields[] = {
     "\"availability_topic\":\"lookout/status\"",
-    "\"device\":{\"identifiers\":[\"lookout_cam\"],\"name\":\"Lookout\",\"manufacturer\":"
+    "\"device\":{\"identifiers\":[\"lookout_cam\"],\"name\":\"cam\",\"manufacturer\":"
     "\"Lookout\",\"model\":\"Lookout pan/tilt camera\",\"sw_version\":",
     "\"origin\":{\"name\":\"Lookout\"", NULL};
 

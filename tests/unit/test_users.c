@@ -105,13 +105,14 @@ static void add_bad(struct users *u, const char *name, const char *hash, enum us
                  want_reason_start);
 }
 
+/* Names: whatever HTTP Basic can carry (RFC 7617: no ':', no control characters), as the
+ * original accepted; its users' names with spaces, accents or quotes keep working. */
 static void test_users_add_rejects_bad_names(void **state)
 {
     (void)state;
     struct users *u = users_new();
     assert_non_null(u);
-    const char *bad_names[] = {"",    "a b", "a:b", "a\"b", "a\\b",   "a\tb",    "a\nb",
-                               "a;b", "<b>", "a/b", "é",    " alice", "alice\r", "a,b"};
+    const char *bad_names[] = {"", "a:b", ":", "a\tb", "a\nb", "alice\r", "a\x7f", "\x1b[31m"};
     for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
         add_bad(u, bad_names[i], alice_hash, ROLE_VIEWER, "bad user name");
 
@@ -122,8 +123,15 @@ static void test_users_add_rejects_bad_names(void **state)
     name[USER_NAME_MAX - 1] = '\0'; /* 63: the longest allowed */
     const char *reason = NULL;
     assert_int_equal(users_add(u, name, alice_hash, ROLE_VIEWER, &reason), 0);
-    assert_int_equal(users_add(u, "j.doe_2-x@example.org", alice_hash, ROLE_VIEWER, &reason), 0);
-    assert_int_equal(users_count(u), 2);
+    const char *good_names[] = {
+        "j.doe_2-x@example.org", "a b",    "a\"b", "a\\b",          "a;b", "<b>", "a/b",
+        "\xc3\xa9mile",          " alice", "a,b",  "Ali Baba's #1!"};
+    for (size_t i = 0; i < sizeof(good_names) / sizeof(good_names[0]); i++) {
+        if (users_add(u, good_names[i], alice_hash, ROLE_VIEWER, &reason) != 0)
+            fail_msg("users_add(\"%s\") refused: %s", good_names[i], reason);
+    }
+    assert_int_equal(users_count(u), 2 + sizeof(good_names) / sizeof(good_names[0]) - 1);
+    assert_int_equal(users_verify(u, "a b", "alice-pass"), ROLE_VIEWER);
     users_free(u);
 }
 
@@ -261,7 +269,7 @@ static void test_users_load_file(void **state)
     snprintf(content, sizeof(content), "alice:%s:operator\nalice:%s:viewer\n", alice_hash,
              bob_hash);
     expect_load_error(dir, content, 2, "user defined twice");
-    snprintf(content, sizeof(content), "al ice:%s:operator\n", alice_hash);
+    snprintf(content, sizeof(content), "al\x01ice:%s:operator\n", alice_hash);
     expect_load_error(dir, content, 1, "bad user name");
     snprintf(content, sizeof(content), ":%s:operator\n", alice_hash);
     expect_load_error(dir, content, 1, "bad user name");

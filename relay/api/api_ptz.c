@@ -4,7 +4,6 @@
  * syntax (core/query.h: tr/el or pan/tilt, strictly checked) in the query string of a POST;
  * presets are named in ?name=.
  */
-#include "cfg.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,10 +13,10 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "camera.h"
 #include "presets.h"
 #include "ptz.h"
 #include "query.h"
-#include "relay.h"
 #include "reply.h"
 #include "routes.h"
 #define LOG_TAG "ptz"
@@ -46,28 +45,28 @@ static void busy_check(struct evhttp_request *req, int rc)
 
 static void turn(struct evhttp_request *req, const struct route_ctx *ctx, int tr_deg, int el_deg)
 {
-    busy_check(req, ptz_move(ctx->relay->ptz, tr_deg, el_deg, on_moved, req));
+    busy_check(req, ptz_move(camera_ptz(ctx->camera), tr_deg, el_deg, on_moved, req));
 }
 
 /* The original firmware's convention: tr positive turns left, el negative tilts up. */
 void control_turnleft(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    turn(req, ctx, (int)ctx->relay->cfg->ptz_step_deg, 0);
+    turn(req, ctx, (int)camera_ptz_step_deg(ctx->camera), 0);
 }
 
 void control_turnright(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    turn(req, ctx, -(int)ctx->relay->cfg->ptz_step_deg, 0);
+    turn(req, ctx, -(int)camera_ptz_step_deg(ctx->camera), 0);
 }
 
 void control_turnup(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    turn(req, ctx, 0, -(int)ctx->relay->cfg->ptz_step_deg);
+    turn(req, ctx, 0, -(int)camera_ptz_step_deg(ctx->camera));
 }
 
 void control_turndown(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    turn(req, ctx, 0, (int)ctx->relay->cfg->ptz_step_deg);
+    turn(req, ctx, 0, (int)camera_ptz_step_deg(ctx->camera));
 }
 
 void api_move(struct evhttp_request *req, const struct route_ctx *ctx)
@@ -79,7 +78,7 @@ void api_move(struct evhttp_request *req, const struct route_ctx *ctx)
         reply_text(req, 400, reason);
         return;
     }
-    struct ptz *ptz = ctx->relay->ptz;
+    struct ptz *ptz = camera_ptz(ctx->camera);
     if (move.mode == QUERY_MODE_ABSOLUTE)
         busy_check(req, ptz_move_to(ptz, move.has_pan, move.pan_deg, move.has_tilt, move.tilt_deg,
                                     on_moved, req));
@@ -91,9 +90,9 @@ void api_move(struct evhttp_request *req, const struct route_ctx *ctx)
 void api_home(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     int lim[4];
-    ptz_get_limits(ctx->relay->ptz, lim);
-    busy_check(req, ptz_move_to(ctx->relay->ptz, 1, (lim[0] + lim[1]) / 2, 1, (lim[2] + lim[3]) / 2,
-                                on_moved, req));
+    ptz_get_limits(camera_ptz(ctx->camera), lim);
+    busy_check(req, ptz_move_to(camera_ptz(ctx->camera), 1, (lim[0] + lim[1]) / 2, 1,
+                                (lim[2] + lim[3]) / 2, on_moved, req));
 }
 
 static void reply_presets(struct evhttp_request *req, const struct presets *p)
@@ -119,7 +118,7 @@ static void reply_presets(struct evhttp_request *req, const struct presets *p)
 
 void api_presets(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    reply_presets(req, ctx->relay->presets);
+    reply_presets(req, camera_presets(ctx->camera));
 }
 
 /* The ?name= of a preset request, decoded, into out. Replies 400 and returns -1 if bad. */
@@ -143,7 +142,7 @@ static int preset_name(struct evhttp_request *req, char *out, size_t out_size)
 /* The file could not be written: the list in memory is unchanged; say why in the log. */
 static void write_failed(struct evhttp_request *req, const struct route_ctx *ctx, int rc)
 {
-    LOG_ERROR("cannot write PRESETS_FILE %s: %s", ctx->relay->cfg->presets_file, strerror(-rc));
+    LOG_ERROR("cannot write PRESETS_FILE %s: %s", camera_presets_file(ctx->camera), strerror(-rc));
     reply_text(req, 500, "cannot write PRESETS_FILE; see the relay's log");
 }
 
@@ -153,8 +152,8 @@ void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx)
     if (preset_name(req, name, sizeof(name)) < 0)
         return;
     int pan, tilt;
-    ptz_get_angles(ctx->relay->ptz, &pan, &tilt);
-    int rc = presets_save(ctx->relay->presets, name, pan, tilt);
+    ptz_get_angles(camera_ptz(ctx->camera), &pan, &tilt);
+    int rc = presets_save(camera_presets(ctx->camera), name, pan, tilt);
     if (rc == -ENOSPC)
         reply_text(req, 409, "too many presets: delete one first");
     else if (rc == -EINVAL) /* the name was checked above: the node's angles are out of range */
@@ -162,7 +161,7 @@ void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx)
     else if (rc < 0)
         write_failed(req, ctx, rc);
     else
-        reply_presets(req, ctx->relay->presets);
+        reply_presets(req, camera_presets(ctx->camera));
 }
 
 void api_preset_recall(struct evhttp_request *req, const struct route_ctx *ctx)
@@ -171,11 +170,11 @@ void api_preset_recall(struct evhttp_request *req, const struct route_ctx *ctx)
     int pan, tilt;
     if (preset_name(req, name, sizeof(name)) < 0)
         return;
-    if (presets_find(ctx->relay->presets, name, &pan, &tilt) < 0) {
+    if (presets_find(camera_presets(ctx->camera), name, &pan, &tilt) < 0) {
         reply_text(req, 404, "no preset by that name");
         return;
     }
-    busy_check(req, ptz_move_to(ctx->relay->ptz, 1, pan, 1, tilt, on_moved, req));
+    busy_check(req, ptz_move_to(camera_ptz(ctx->camera), 1, pan, 1, tilt, on_moved, req));
 }
 
 void api_preset_delete(struct evhttp_request *req, const struct route_ctx *ctx)
@@ -183,11 +182,11 @@ void api_preset_delete(struct evhttp_request *req, const struct route_ctx *ctx)
     char name[PRESET_NAME_MAX + 1];
     if (preset_name(req, name, sizeof(name)) < 0)
         return;
-    int rc = presets_delete(ctx->relay->presets, name);
+    int rc = presets_delete(camera_presets(ctx->camera), name);
     if (rc == -ENOENT)
         reply_text(req, 404, "no preset by that name");
     else if (rc < 0)
         write_failed(req, ctx, rc);
     else
-        reply_presets(req, ctx->relay->presets);
+        reply_presets(req, camera_presets(ctx->camera));
 }

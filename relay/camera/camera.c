@@ -1,0 +1,266 @@
+#include "camera.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "hub.h"
+#include "offline.h"
+#include "presets.h"
+#include "ptz.h"
+#include "snapshot.h"
+#include "source.h"
+#include "upstream.h"
+#define LOG_TAG "camera"
+#include "log.h"
+
+#define URL_MAX 1024
+#define TITLE_MAX 64
+
+struct camera {
+    char name[CAMERA_NAME_MAX + 1];
+    char title[TITLE_MAX + 1];
+    char cam_url[URL_MAX];
+    char presets_file[URL_MAX];
+    unsigned fov_deg;
+    unsigned ptz_step_deg;
+    struct source source; /* at one address: offline and snapshot borrow it */
+    struct hub *hub;
+    struct ptz *ptz;
+    struct presets *presets;
+    struct snapshot *snapshot;
+    struct offline *offline;
+    int is_holding_source;   /* viewers hold the source open */
+    uint64_t angles_read_at; /* the source connection whose node angles were read */
+};
+
+int camera_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > CAMERA_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+void camera_publish(struct camera *cam, struct frame *frame, int64_t received_us)
+{
+    /* The first frame of a connection may come from a node that restarted: re-read its angles. */
+    struct source_stats st;
+    source_get_stats(&cam->source, &st);
+    if (st.connects != cam->angles_read_at) {
+        cam->angles_read_at = st.connects;
+        ptz_refresh(cam->ptz);
+    }
+    hub_publish(cam->hub, frame, received_us);
+    snapshot_on_frame(cam->snapshot);
+}
+
+static void on_frame(struct frame *frame, int64_t received_us, void *arg)
+{
+    camera_publish(arg, frame, received_us);
+}
+
+/* Viewers are what keeps the source open (UPSTREAM_IDLE_TIMEOUT_MS). */
+static void on_viewers(unsigned viewers, void *arg)
+{
+    struct camera *cam = arg;
+    if (viewers > 0 && !cam->is_holding_source)
+        source_hold(&cam->source);
+    else if (viewers == 0 && cam->is_holding_source)
+        source_release(&cam->source);
+    cam->is_holding_source = viewers > 0;
+}
+
+void camera_set_source(struct camera *cam, const struct source *src)
+{
+    if (cam->is_holding_source)
+        source_release(&cam->source);
+    source_free(&cam->source);
+    cam->source = *src;
+    if (cam->is_holding_source)
+        source_hold(&cam->source);
+}
+
+static int start_source(struct camera *cam, struct event_base *base, struct evdns_base *dns,
+                        const struct camera_config *cfg, char *err, size_t err_size)
+{
+    if (cfg->cam_url == NULL || cfg->cam_url[0] == '\0')
+        return 0;
+    const char *why = NULL;
+    struct upstream_config uc = {.url = cfg->cam_url,
+                                 .dns = dns,
+                                 .max_frame_bytes = cfg->max_frame_bytes,
+                                 .stall_timeout_ms = cfg->upstream_stall_timeout_ms,
+                                 .backoff_min_ms = 250,
+                                 .backoff_max_ms = 10000,
+                                 .idle_timeout_ms = cfg->upstream_idle_timeout_ms};
+    struct upstream *u = upstream_new(base, &uc, on_frame, cam, &why);
+    if (u == NULL) {
+        snprintf(err, err_size, "CAM_URL: %s", why);
+        return -EINVAL;
+    }
+    upstream_as_source(u, &cam->source);
+    return 0;
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src != NULL ? src : "");
+}
+
+struct camera *camera_new(struct event_base *base, struct evdns_base *dns,
+                          const struct camera_config *cfg, char *err, size_t err_size)
+{
+    if (!camera_name_ok(cfg->name)) {
+        snprintf(err, err_size, "camera name \"%.40s\": use 1-32 of a-z, 0-9, '_', '-'", cfg->name);
+        return NULL;
+    }
+    struct camera *cam = calloc(1, sizeof(*cam));
+    if (cam == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    copy(cam->name, sizeof(cam->name), cfg->name);
+    copy(cam->title, sizeof(cam->title),
+         cfg->title != NULL && cfg->title[0] != '\0' ? cfg->title : cfg->name);
+    copy(cam->cam_url, sizeof(cam->cam_url), cfg->cam_url);
+    copy(cam->presets_file, sizeof(cam->presets_file), cfg->presets_file);
+    cam->fov_deg = cfg->fov_deg;
+    cam->ptz_step_deg = cfg->ptz_step_deg;
+    struct hub_config hc = {.max_viewers = cfg->max_viewers,
+                            .use_sendfile = cfg->use_sendfile,
+                            .max_viewers_per_address = cfg->max_viewers_per_address,
+                            .stall_timeout_ms = cfg->viewer_stall_timeout_ms,
+                            .on_viewers = on_viewers,
+                            .on_viewers_arg = cam};
+    cam->hub = hub_new(base, &hc);
+    if (cam->hub == NULL) {
+        snprintf(err, err_size, "out of memory");
+        goto fail;
+    }
+    char perr[512];
+    cam->presets = presets_load(cam->presets_file, perr, sizeof(perr));
+    if (cam->presets == NULL) {
+        snprintf(err, err_size, "PRESETS_FILE: %s", perr);
+        goto fail;
+    }
+    const char *why = NULL;
+    cam->ptz = ptz_new(base, dns, cfg->servo_url, &why);
+    if (cam->ptz == NULL) {
+        snprintf(err, err_size, "SERVO_URL: %s", why);
+        goto fail;
+    }
+    if (start_source(cam, base, dns, cfg, err, err_size) < 0)
+        goto fail;
+    cam->snapshot = snapshot_new(base, cam->hub, &cam->source);
+    cam->offline = offline_new(base, cam->hub, &cam->source, cfg->offline_frame_interval_ms);
+    if (cam->snapshot == NULL || cam->offline == NULL) {
+        snprintf(err, err_size, "out of memory");
+        goto fail;
+    }
+    return cam;
+fail:
+    camera_free(cam);
+    return NULL;
+}
+
+void camera_free(struct camera *cam)
+{
+    if (cam == NULL)
+        return;
+    /* Reverse order of creation; the viewers go before the source they hold. */
+    offline_free(cam->offline);
+    snapshot_free(cam->snapshot);
+    hub_free(cam->hub);
+    source_free(&cam->source);
+    ptz_free(cam->ptz);
+    presets_free(cam->presets);
+    free(cam);
+}
+
+const char *camera_name(const struct camera *cam)
+{
+    return cam->name;
+}
+
+const char *camera_title(const struct camera *cam)
+{
+    return cam->title;
+}
+
+struct hub *camera_hub(const struct camera *cam)
+{
+    return cam->hub;
+}
+
+struct ptz *camera_ptz(const struct camera *cam)
+{
+    return cam->ptz;
+}
+
+struct presets *camera_presets(const struct camera *cam)
+{
+    return cam->presets;
+}
+
+struct snapshot *camera_snapshot(const struct camera *cam)
+{
+    return cam->snapshot;
+}
+
+const char *camera_presets_file(const struct camera *cam)
+{
+    return cam->presets_file;
+}
+
+const char *camera_cam_url(const struct camera *cam)
+{
+    return cam->cam_url;
+}
+
+unsigned camera_fov_deg(const struct camera *cam)
+{
+    return cam->fov_deg;
+}
+
+unsigned camera_ptz_step_deg(const struct camera *cam)
+{
+    return cam->ptz_step_deg;
+}
+
+int camera_is_online(const struct camera *cam)
+{
+    return source_is_online(&cam->source);
+}
+
+int camera_is_standby(const struct camera *cam)
+{
+    return source_is_standby(&cam->source);
+}
+
+const char *camera_offline_reason(const struct camera *cam)
+{
+    return source_offline_reason(&cam->source);
+}
+
+double camera_fps(const struct camera *cam, int64_t now_us)
+{
+    return source_fps(&cam->source, now_us);
+}
+
+void camera_get_source_stats(const struct camera *cam, struct source_stats *out)
+{
+    source_get_stats(&cam->source, out);
+}
+
+unsigned camera_viewers(const struct camera *cam)
+{
+    return hub_viewer_count(cam->hub);
+}

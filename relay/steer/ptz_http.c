@@ -1,0 +1,138 @@
+#include "ptz_http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "ptz_transport.h"
+#include "url.h"
+#define LOG_TAG "ptz"
+#include "log.h"
+
+struct ptz_http {
+    struct event_base *base;
+    struct evdns_base *dns;
+    struct url_parts url;
+    struct evhttp_connection *conn; /* of the request in flight, NULL when idle */
+    int last_error;                 /* enum evhttp_request_error of that request, or -1 */
+    ptz_reply_cb reply;
+    void *reply_arg;
+};
+
+static void on_error(enum evhttp_request_error error, void *arg)
+{
+    struct ptz_http *h = arg;
+    h->last_error = (int)error;
+}
+
+static void on_reply(struct evhttp_request *req, void *arg)
+{
+    struct ptz_http *h = arg;
+    int code = req ? evhttp_request_get_response_code(req) : 0;
+    /* This connection is freed by libevent once this callback returns. */
+    h->conn = NULL;
+    if (code == 200) {
+        char body[PTZ_HTTP_REPLY_MAX + 1];
+        ev_ssize_t n =
+            evbuffer_copyout(evhttp_request_get_input_buffer(req), body, PTZ_HTTP_REPLY_MAX);
+        body[n > 0 ? n : 0] = '\0';
+        h->reply(200, body, n > 0 ? (size_t)n : 0, NULL, h->reply_arg);
+    } else if (code == 0 && h->last_error == EVREQ_HTTP_TIMEOUT) {
+        h->reply(504, NULL, 0, "camera control did not answer in time", h->reply_arg);
+    } else if (code == 0) {
+        /* Refused, reset or unresolvable: libevent 2.1 reports a failed connect with code 0
+         * and often no error callback at all. */
+        h->reply(502, NULL, 0, "camera control unreachable", h->reply_arg);
+    } else {
+        LOG_WARN("camera control %s answered HTTP %d", h->url.display, code);
+        /* Most often SERVO_URL names the stream's port: the original template has no ":81". */
+        char reason[200];
+        snprintf(reason, sizeof(reason),
+                 "camera control refused the move (HTTP %d): check SERVO_URL; the original "
+                 "firmware answers /control_servo on port 81, not on the stream's port",
+                 code);
+        h->reply(502, NULL, 0, reason, h->reply_arg);
+    }
+}
+
+static int http_send(void *impl, const char *query, ptz_reply_cb reply, void *arg)
+{
+    struct ptz_http *h = impl;
+    char target[1200];
+    char sep = strchr(h->url.path_query, '?') ? '&' : '?';
+    snprintf(target, sizeof(target), "%s%c%s", h->url.path_query, sep, query);
+    h->conn = evhttp_connection_base_new(h->base, h->dns, h->url.host, h->url.port);
+    struct evhttp_request *req = evhttp_request_new(on_reply, h);
+    if (h->conn == NULL || req == NULL) {
+        if (req != NULL)
+            evhttp_request_free(req);
+        if (h->conn != NULL)
+            evhttp_connection_free(h->conn);
+        h->conn = NULL;
+        return -ENOMEM;
+    }
+    h->reply = reply;
+    h->reply_arg = arg;
+    evhttp_connection_set_timeout(h->conn, PTZ_HTTP_TIMEOUT_S);
+    h->last_error = -1;
+    evhttp_request_set_error_cb(req, on_error);
+    evhttp_connection_set_max_body_size(h->conn, PTZ_HTTP_REPLY_MAX);
+    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+    evhttp_add_header(out, "Host", h->url.host_header);
+    evhttp_add_header(out, "Connection", "close");
+    if (h->url.authorization[0] != '\0')
+        evhttp_add_header(out, "Authorization", h->url.authorization);
+    /* One request per connection; libevent frees it when the request is done. */
+    evhttp_connection_free_on_completion(h->conn);
+    if (evhttp_make_request(h->conn, req, EVHTTP_REQ_GET, target) < 0) {
+        h->conn = NULL; /* evhttp_make_request freed the request and the connection */
+        return -EIO;
+    }
+    return 0;
+}
+
+static const char *http_display(const void *impl)
+{
+    const struct ptz_http *h = impl;
+    return h->url.display;
+}
+
+static void http_free(void *impl)
+{
+    struct ptz_http *h = impl;
+    /* Freeing the connection cancels the request without calling on_reply. */
+    if (h->conn != NULL)
+        evhttp_connection_free(h->conn);
+    free(h);
+}
+
+static const struct ptz_transport_ops http_ops = {
+    .send = http_send,
+    .display = http_display,
+    .free = http_free,
+};
+
+int ptz_http_new(struct event_base *base, struct evdns_base *dns, const char *servo_url,
+                 struct ptz_transport *out, const char **err)
+{
+    struct ptz_http *h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        *err = "out of memory";
+        return -ENOMEM;
+    }
+    int rc = url_parse(servo_url, &h->url, err);
+    if (rc < 0) {
+        free(h);
+        return rc;
+    }
+    h->base = base;
+    h->dns = dns;
+    out->ops = &http_ops;
+    out->impl = h;
+    return 0;
+}

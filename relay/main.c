@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "access_log.h"
 #include "accept_pause.h"
+#include "audit.h"
 #include "auth.h"
 #include "camera.h"
 #include "cameras.h"
@@ -47,7 +48,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: lookout [--env FILE] [--listen ADDR:PORT] [--log-level LEVEL]\n"
             "       lookout --check-config [--env FILE]\n"
-            "       lookout passwd NAME [viewer|operator]\n"
+            "       lookout passwd NAME [viewer|operator|admin]\n"
             "\n"
             "The Lookout relay: one connection to the camera (CAM_URL), the live stream to any\n"
             "number of viewers, a web page to watch and steer (SERVO_URL).\n"
@@ -188,7 +189,7 @@ static struct users *load_users(struct cfg *cfg)
             rc = -1;
         }
         if (rc == 0)
-            rc = users_add(users, cfg->username, hash, ROLE_OPERATOR, &reason);
+            rc = users_add(users, cfg->username, hash, ROLE_ADMIN, &reason);
         if (rc < 0)
             LOG_ERROR("HTTP_AUTH_USERNAME / HTTP_AUTH_PASSWORD%s: %s",
                       cfg->password_hash[0] ? "_HASH" : "", reason);
@@ -296,6 +297,14 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     if (users == NULL)
         return -1;
     relay->auth = auth_new(users, cfg->session_idle_ms, cfg->session_max_age_ms);
+    char aerr[1100];
+    relay->audit = audit_new(cfg->audit_log, cfg->audit_log_max_bytes, aerr, sizeof(aerr));
+    if (relay->audit == NULL) {
+        LOG_ERROR("%s", aerr);
+        return -1;
+    }
+    if (relay->auth != NULL)
+        auth_set_audit(relay->auth, relay->audit);
     relay->connlimit = connlimit_new(cfg->max_connections, cfg->max_connections_per_address);
     if (relay->connlimit == NULL) {
         LOG_ERROR("out of memory");
@@ -350,12 +359,13 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
 static int passwd_main(int argc, char **argv)
 {
     if (argc < 3 || argc > 4) {
-        fprintf(stderr, "usage: lookout passwd NAME [viewer|operator]\n");
+        fprintf(stderr, "usage: lookout passwd NAME [viewer|operator|admin]\n");
         return 2;
     }
     const char *role_name = argc == 4 ? argv[3] : "operator";
     if (users_role_parse(role_name) == ROLE_NONE) {
-        fprintf(stderr, "lookout passwd: role must be viewer or operator, not \"%s\"\n", role_name);
+        fprintf(stderr, "lookout passwd: role must be viewer, operator or admin, not \"%s\"\n",
+                role_name);
         return 2;
     }
     char password[256], again[256];
@@ -449,6 +459,7 @@ int main(int argc, char **argv)
     tls_free(relay.tls);
     connlimit_free(relay.connlimit); /* after evhttp_free: closing connections update it */
     auth_free(relay.auth);
+    audit_free(relay.audit);
     if (sigint != NULL)
         event_free(sigint);
     if (sigterm != NULL)

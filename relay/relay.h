@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct access_log;
+struct audit;
 struct auth;
 struct connlimit;
 struct cfg;
@@ -22,6 +23,7 @@ struct relay {
     const struct cfg *cfg;
     struct cameras *cameras; /* every camera; routes find theirs by name (cameras.h) */
     struct auth *auth;
+    struct audit *audit;           /* AUDIT_LOG: who did what */
     struct access_log *access_log; /* one line per request, request counters */
     struct tls *tls;               /* NULL without TLS_CERT */
     struct connlimit *connlimit;

@@ -10,6 +10,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "access_log.h"
+#include "audit.h"
 #include "auth.h"
 #include "camera.h"
 #include "cameras.h"
@@ -180,6 +181,7 @@ static const struct route routes[] = {
     {"/api/presets/save", M_POST, ROLE_OPERATOR, api_preset_save},
     {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall},
     {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete},
+    {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query},
     {"/counter", M_GET, ROLE_NONE, on_counter},
     {"/metrics", M_GET, ROLE_VIEWER, metrics_reply},
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz},
@@ -230,10 +232,17 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
         r->handler(req, ctx);
 }
 
+void route_audit(const struct route_ctx *ctx, const char *action, const struct audit_field *fields,
+                 size_t n)
+{
+    audit_record(ctx->relay->audit, action, ctx->who.user, ctx->address, fields, n);
+}
+
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct relay *relay = arg;
     struct route_ctx ctx = {.relay = relay, .camera = cameras_default(relay->cameras)};
+    guard_client_address(req, ctx.relay->cfg->trusted_proxies, ctx.address, sizeof(ctx.address));
     access_log_begin(ctx.relay->access_log, req);
     add_security_headers(req, ctx.relay);
     int admitted = connlimit_admit(ctx.relay->connlimit, req);

@@ -5,6 +5,8 @@
  * checks limits, login and (for POST) the request's origin before a handler runs. Every refusal
  * is a 4xx/5xx with a one-line plain-text reason.
  */
+#include <stddef.h>
+
 #include "auth.h"
 
 struct camera;
@@ -17,6 +19,7 @@ struct route_ctx {
     struct relay *relay;
     struct camera *camera;    /* the camera the route is for (the default one on legacy routes) */
     struct auth_identity who; /* role ROLE_NONE on public routes */
+    char address[64];         /* the client's, as guard_client_address finds it */
 };
 
 typedef void (*route_fn)(struct evhttp_request *req, const struct route_ctx *ctx);
@@ -29,6 +32,15 @@ struct web_asset;
 /* Answer with an embedded file; HTML gets the page's Content-Security-Policy and X-Frame-Options.
  */
 void route_serve_asset(struct evhttp_request *req, const struct web_asset *asset);
+
+struct audit_field;
+
+/*
+ * Record `action` in the audit log (AUDIT_LOG) as done by the request's user from its address,
+ * with n more fields (audit.h). Never fails the request.
+ */
+void route_audit(const struct route_ctx *ctx, const char *action, const struct audit_field *fields,
+                 size_t n);
 
 /* Handlers that live in their own files. */
 void control_turnleft(struct evhttp_request *req, const struct route_ctx *ctx);
@@ -44,3 +56,4 @@ void api_presets(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_preset_recall(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_preset_delete(struct evhttp_request *req, const struct route_ctx *ctx);
+void audit_api_query(struct evhttp_request *req, const struct route_ctx *ctx);

@@ -95,7 +95,8 @@ const presets = createPresets({
 steering.bindPad(el.steer);
 steering.bindKeys(document);
 bindJoystick($("joystick"), $("joystick-knob"), steering);
-picture.bindAim(steering, () => state.fovDeg, () => state.role === "operator");
+const canSteer = (role) => role === "operator" || role === "admin";
+picture.bindAim(steering, () => state.fovDeg, () => canSteer(state.role));
 
 // --- badge and overlay -------------------------------------------------------------------
 
@@ -205,7 +206,7 @@ function showAngles(pan, tilt) {
 
 // Clicking the map points the camera there (operators).
 el.map.addEventListener("click", (e) => {
-    if (state.role !== "operator" || !state.limits) return;
+    if (!canSteer(state.role) || !state.limits) return;
     const m = el.map.getScreenCTM();
     if (!m) return;
     const pt = new DOMPoint(e.clientX, e.clientY).matrixTransform(m.inverse());
@@ -217,13 +218,13 @@ el.map.addEventListener("click", (e) => {
 function setRole(role) {
     if (role === state.role) return;
     state.role = role;
-    const canSteer = role === "operator";
-    el.steer.hidden = !canSteer;
-    el.aimHint.hidden = !canSteer;
-    el.roleTag.hidden = canSteer;
-    document.body.classList.toggle("can-steer", canSteer);
-    steering.setEnabled(canSteer);
-    presets.setEnabled(canSteer);
+    const mayMove = canSteer(role);
+    el.steer.hidden = !mayMove;
+    el.aimHint.hidden = !mayMove;
+    el.roleTag.hidden = mayMove;
+    document.body.classList.toggle("can-steer", mayMove);
+    steering.setEnabled(mayMove);
+    presets.setEnabled(mayMove);
 }
 
 // --- polling /api/status -----------------------------------------------------------------
@@ -239,7 +240,7 @@ function applyStatus(s, startedAt) {
     el.fps.textContent = typeof s.fps === "number" ? s.fps.toFixed(1) : "–";
     el.viewers.textContent = typeof s.viewers === "number" ? String(s.viewers) : "–";
     if (typeof s.user === "string") el.userName.textContent = s.user;
-    setRole(s.role === "operator" ? "operator" : "viewer");
+    setRole(["operator", "admin"].includes(s.role) ? s.role : "viewer");
     steering.fromStatus(s, startedAt);
 
     // The stream broke, the relay was away (its connection is gone), or no picture came for a

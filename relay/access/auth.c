@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "audit.h"
 #include "throttle.h"
 #define LOG_TAG "auth"
 #include "log.h"
@@ -27,6 +28,7 @@ struct auth {
     struct users *users;
     struct sessions *sessions;
     struct throttle *throttle;
+    struct audit *audit;   /* borrowed, may be NULL */
     unsigned char key[32]; /* random per process: cached digests mean nothing elsewhere */
     struct cached cache[AUTH_CACHE_ENTRIES];
     int64_t checks_window_us; /* start of the current second of password checks */
@@ -62,6 +64,11 @@ void auth_free(struct auth *a)
     throttle_free(a->throttle);
     explicit_bzero(a, sizeof(*a));
     free(a);
+}
+
+void auth_set_audit(struct auth *a, struct audit *audit)
+{
+    a->audit = audit;
 }
 
 int auth_parse_basic(const char *authorization, char *user, size_t user_size, char *password,
@@ -158,6 +165,8 @@ static enum auth_result verify(struct auth *a, const char *name, const char *pas
         unsigned n = throttle_fail(a->throttle, address, now_us);
         /* The name is logged (it helps to spot a typo); the password never is. */
         LOG_WARN("failed login for \"%.64s\" from %s (%u in a row)", name, address, n);
+        struct audit_field f[] = {AUDIT_NUM("in_a_row", n)};
+        audit_record(a->audit, "login_failed", name, address, f, 1);
         if (n == THROTTLE_LOCKOUT_FAILURES)
             LOG_WARN("%s locked out for %d s after %u failed logins", address,
                      THROTTLE_LOCKOUT_MS / 1000, n);
@@ -185,6 +194,10 @@ static enum auth_result check_basic(struct auth *a, const char *authorization, c
         return AUTH_BAD;
     enum auth_result r = verify(a, name, password, address, now_us, who, retry_ms);
     explicit_bzero(password, sizeof(password));
+    if (r == AUTH_OK) {
+        struct audit_field f[] = {AUDIT_TEXT("method", "basic")};
+        audit_record(a->audit, "login", who->user, address, f, 1);
+    }
     if (r == AUTH_OK && has_digest) {
         struct cached *c = &a->cache[a->cache_next++ % AUTH_CACHE_ENTRIES];
         memcpy(c->digest, d, sizeof(d));
@@ -228,14 +241,21 @@ enum auth_result auth_login(struct auth *a, const char *name, const char *passwo
     who->is_session = 1;
     a->stats.logins++;
     LOG_INFO("%s logged in from %s (%s)", who->user, address, users_role_name(who->role));
+    struct audit_field f[] = {AUDIT_TEXT("method", "form")};
+    audit_record(a->audit, "login", who->user, address, f, 1);
     return AUTH_OK;
 }
 
-void auth_logout(struct auth *a, const char *cookie)
+void auth_logout(struct auth *a, const char *cookie, const char *address)
 {
     char token[SESSION_TOKEN_CHARS + 1];
-    if (cookie != NULL && session_cookie_value(cookie, SESSION_COOKIE, token, sizeof(token)) == 0)
-        sessions_end(a->sessions, token);
+    if (cookie == NULL || session_cookie_value(cookie, SESSION_COOKIE, token, sizeof(token)) < 0)
+        return;
+    struct session_info info;
+    if (sessions_peek(a->sessions, token, &info) == 0)
+        audit_record(a->audit, "logout", info.user, address, NULL, 0);
+    sessions_end(a->sessions, token);
+    explicit_bzero(token, sizeof(token));
 }
 
 void auth_get_stats(const struct auth *a, struct auth_stats *out)

@@ -48,6 +48,15 @@ struct auth *auth_new(struct users *users, uint32_t idle_ms, uint32_t absolute_m
 /* Free; auth_free(NULL) is a no-op. */
 void auth_free(struct auth *a);
 
+struct audit;
+
+/*
+ * Record logins in `audit` (borrowed; must outlive a, or be detached with NULL): each form
+ * login, each failed password (form or Basic) with the client's address, and each Basic login
+ * that was checked (not the cached repeats).
+ */
+void auth_set_audit(struct auth *a, struct audit *audit);
+
 /*
  * Identify a request from its Authorization and Cookie headers (either may be NULL), coming
  * from client `address`, at now_us (CLOCK_MONOTONIC µs). A valid session cookie wins; otherwise
@@ -65,8 +74,8 @@ enum auth_result auth_login(struct auth *a, const char *name, const char *passwo
                             const char *address, int64_t now_us, struct auth_identity *who,
                             char token_out[SESSION_TOKEN_CHARS + 1], int64_t *retry_ms);
 
-/* End the session named in a Cookie header, if any. */
-void auth_logout(struct auth *a, const char *cookie);
+/* End the session named in a Cookie header, if any; audited as "logout" from address. */
+void auth_logout(struct auth *a, const char *cookie, const char *address);
 
 /*
  * Split "Basic base64(user:password)" (RFC 7617 §2) into user and password (NUL-terminated).

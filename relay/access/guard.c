@@ -164,7 +164,9 @@ int guard_login(struct evhttp_request *req, struct auth *auth, const char *trust
         return -1;
     }
     if (who->role < role) {
-        reply_text(req, 403, "your account may watch but not steer (role: viewer)");
+        reply_text(req, 403,
+                   role >= ROLE_ADMIN ? "only an admin may do this"
+                                      : "your account may watch but not steer (role: viewer)");
         return -1;
     }
     return 0;

@@ -103,7 +103,9 @@ void login_submit(struct evhttp_request *req, const struct route_ctx *ctx)
 void login_logout(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     struct relay *relay = ctx->relay;
-    auth_logout(relay->auth, evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie"));
+    char address[64];
+    auth_logout(relay->auth, evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie"),
+                guard_client_address(req, relay->cfg->trusted_proxies, address, sizeof(address)));
     set_cookie(req, relay, "", 0);
     see_other(req, "/login");
 }

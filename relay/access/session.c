@@ -113,6 +113,15 @@ int sessions_lookup(struct sessions *s, const char *token, int64_t now_us, struc
     return 0;
 }
 
+int sessions_peek(struct sessions *s, const char *token, struct session_info *out)
+{
+    struct session *e = find(s, token);
+    if (e == NULL)
+        return -ENOENT;
+    *out = e->info;
+    return 0;
+}
+
 void sessions_end(struct sessions *s, const char *token)
 {
     struct session *e = find(s, token);

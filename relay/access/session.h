@@ -43,6 +43,9 @@ int sessions_create(struct sessions *s, const char *user, enum user_role role, i
 int sessions_lookup(struct sessions *s, const char *token, int64_t now_us,
                     struct session_info *out);
 
+/* Fill *out for token's session, expired or not, without touching it. 0, or -ENOENT. */
+int sessions_peek(struct sessions *s, const char *token, struct session_info *out);
+
 /* End the session of token, if any. */
 void sessions_end(struct sessions *s, const char *token);
 

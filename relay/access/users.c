@@ -70,12 +70,17 @@ enum user_role users_role_parse(const char *text)
         return ROLE_VIEWER;
     if (strcmp(text, "operator") == 0)
         return ROLE_OPERATOR;
+    if (strcmp(text, "admin") == 0)
+        return ROLE_ADMIN;
     return ROLE_NONE;
 }
 
 const char *users_role_name(enum user_role role)
 {
-    return role == ROLE_OPERATOR ? "operator" : role == ROLE_VIEWER ? "viewer" : "none";
+    return role == ROLE_ADMIN      ? "admin"
+           : role == ROLE_OPERATOR ? "operator"
+           : role == ROLE_VIEWER   ? "viewer"
+                                   : "none";
 }
 
 static int name_ok(const char *name)
@@ -116,7 +121,7 @@ int users_add(struct users *u, const char *name, const char *hash, enum user_rol
         return -EINVAL;
     }
     if (role == ROLE_NONE) {
-        *reason = "role must be viewer or operator";
+        *reason = "role must be viewer, operator or admin";
         return -EINVAL;
     }
     if (!hash_ok(hash)) {

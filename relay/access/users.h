@@ -4,14 +4,16 @@
  *
  * Sources: the original .env login (HTTP_AUTH_USERNAME with HTTP_AUTH_PASSWORD, hashed at load
  * and wiped, or HTTP_AUTH_PASSWORD_HASH), operator role; and an optional USERS_FILE with one
- * "name:hash:role" a line (role "viewer": watch; "operator": watch and steer), the format
+ * "name:hash:role" a line (role "viewer": watch; "operator": watch and steer; "admin": also manage
+ * accounts, guest links and read the audit log), the format
  * `lookout passwd` prints. Hashes are libcrypt's (yescrypt by default, "$y$..."), the same
  * format as /etc/shadow; verification runs crypt_r even for unknown names, so timing does not
  * tell which part of a login was wrong.
  */
 #include <stddef.h>
 
-enum user_role { ROLE_NONE = 0, ROLE_VIEWER, ROLE_OPERATOR };
+/* Ordered: each role may do what the ones below it may. */
+enum user_role { ROLE_NONE = 0, ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN };
 
 #define USERS_MAX 256
 #define USER_NAME_MAX 64
@@ -51,8 +53,8 @@ size_t users_count(const struct users *u);
  */
 enum user_role users_verify(const struct users *u, const char *name, const char *password);
 
-/* Parse "viewer" or "operator". Returns ROLE_NONE for anything else. */
+/* Parse "viewer", "operator" or "admin". Returns ROLE_NONE for anything else. */
 enum user_role users_role_parse(const char *text);
 
-/* "viewer" or "operator". */
+/* "viewer", "operator", "admin" (or "none"). */
 const char *users_role_name(enum user_role role);

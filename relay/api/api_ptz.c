@@ -13,6 +13,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "audit.h"
 #include "camera.h"
 #include "presets.h"
 #include "ptz.h"
@@ -43,8 +44,29 @@ static void busy_check(struct evhttp_request *req, int rc)
         reply_text(req, 503, "too many moves waiting for the camera; try again");
 }
 
+/* Audit a move before it is sent: who, from where, from which angles, to what. */
+static void audit_move(const struct route_ctx *ctx, const char *kind, const char *preset, int has_a,
+                       int a_deg, int has_b, int b_deg)
+{
+    int pan, tilt;
+    ptz_get_angles(camera_ptz(ctx->camera), &pan, &tilt);
+    int is_relative = strcmp(kind, "relative") == 0;
+    struct audit_field f[7] = {AUDIT_TEXT("camera", camera_name(ctx->camera)),
+                               AUDIT_TEXT("kind", kind), AUDIT_NUM("from_pan", pan),
+                               AUDIT_NUM("from_tilt", tilt)};
+    size_t n = 4;
+    if (has_a)
+        f[n++] = AUDIT_NUM(is_relative ? "tr" : "pan", a_deg);
+    if (has_b)
+        f[n++] = AUDIT_NUM(is_relative ? "el" : "tilt", b_deg);
+    if (preset != NULL)
+        f[n++] = AUDIT_TEXT("preset", preset);
+    route_audit(ctx, "move", f, n);
+}
+
 static void turn(struct evhttp_request *req, const struct route_ctx *ctx, int tr_deg, int el_deg)
 {
+    audit_move(ctx, "relative", NULL, 1, tr_deg, 1, el_deg);
     busy_check(req, ptz_move(camera_ptz(ctx->camera), tr_deg, el_deg, on_moved, req));
 }
 
@@ -79,6 +101,8 @@ void api_move(struct evhttp_request *req, const struct route_ctx *ctx)
         return;
     }
     struct ptz *ptz = camera_ptz(ctx->camera);
+    audit_move(ctx, move.mode == QUERY_MODE_ABSOLUTE ? "absolute" : "relative", NULL, move.has_pan,
+               move.pan_deg, move.has_tilt, move.tilt_deg);
     if (move.mode == QUERY_MODE_ABSOLUTE)
         busy_check(req, ptz_move_to(ptz, move.has_pan, move.pan_deg, move.has_tilt, move.tilt_deg,
                                     on_moved, req));
@@ -91,6 +115,7 @@ void api_home(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     int lim[4];
     ptz_get_limits(camera_ptz(ctx->camera), lim);
+    audit_move(ctx, "home", NULL, 1, (lim[0] + lim[1]) / 2, 1, (lim[2] + lim[3]) / 2);
     busy_check(req, ptz_move_to(camera_ptz(ctx->camera), 1, (lim[0] + lim[1]) / 2, 1,
                                 (lim[2] + lim[3]) / 2, on_moved, req));
 }
@@ -146,6 +171,15 @@ static void write_failed(struct evhttp_request *req, const struct route_ctx *ctx
     reply_text(req, 500, "cannot write PRESETS_FILE; see the relay's log");
 }
 
+static void audit_preset(const struct route_ctx *ctx, const char *action, const char *name,
+                         int has_angles, int pan_deg, int tilt_deg)
+{
+    struct audit_field f[] = {AUDIT_TEXT("camera", camera_name(ctx->camera)),
+                              AUDIT_TEXT("preset", name), AUDIT_NUM("pan", pan_deg),
+                              AUDIT_NUM("tilt", tilt_deg)};
+    route_audit(ctx, action, f, has_angles ? 4 : 2);
+}
+
 void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     char name[PRESET_NAME_MAX + 1];
@@ -161,6 +195,8 @@ void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx)
     else if (rc < 0)
         write_failed(req, ctx, rc);
     else
+        audit_preset(ctx, "preset_save", name, 1, pan, tilt);
+    if (rc == 0)
         reply_presets(req, camera_presets(ctx->camera));
 }
 
@@ -174,6 +210,7 @@ void api_preset_recall(struct evhttp_request *req, const struct route_ctx *ctx)
         reply_text(req, 404, "no preset by that name");
         return;
     }
+    audit_move(ctx, "preset", name, 1, pan, 1, tilt);
     busy_check(req, ptz_move_to(camera_ptz(ctx->camera), 1, pan, 1, tilt, on_moved, req));
 }
 
@@ -188,5 +225,7 @@ void api_preset_delete(struct evhttp_request *req, const struct route_ctx *ctx)
     else if (rc < 0)
         write_failed(req, ctx, rc);
     else
+        audit_preset(ctx, "preset_delete", name, 0, 0, 0);
+    if (rc == 0)
         reply_presets(req, camera_presets(ctx->camera));
 }

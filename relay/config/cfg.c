@@ -37,6 +37,8 @@ static const struct key_def keys[] = {
     STR(trusted_proxies, "TRUSTED_PROXIES"),
     NUM(session_idle_ms, "SESSION_IDLE_TIMEOUT_MS", 10000, 2592000000u),
     NUM(session_max_age_ms, "SESSION_MAX_AGE_MS", 10000, 2592000000u),
+    STR(audit_log, "AUDIT_LOG"),
+    {"AUDIT_LOG_MAX_BYTES", K_SIZE, offsetof(struct cfg, audit_log_max_bytes), 0, 4096, 1UL << 30},
     STR(tls_cert, "TLS_CERT"),
     STR(tls_key, "TLS_KEY"),
     {"HTTP_REDIRECT_LISTEN", K_REDIRECT_LISTEN, 0, 0, 0, 0},
@@ -179,6 +181,7 @@ void cfg_defaults(struct cfg *c)
     c->log_level = LOG_LEVEL_INFO;
     c->session_idle_ms = 12u * 3600 * 1000;
     c->session_max_age_ms = 7u * 24 * 3600 * 1000;
+    c->audit_log_max_bytes = 10u << 20;
     c->max_header_bytes = 8192;
     c->max_headers = 64;
     c->max_uri_bytes = 2048;

@@ -47,7 +47,9 @@ struct cfg {
     enum log_level log_level;
     unsigned session_idle_ms;
     unsigned session_max_age_ms;
-    char tls_cert[1024]; /* PEM chain; with tls_key, the relay speaks HTTPS */
+    char audit_log[1024];       /* one JSON line per action ("": no audit) */
+    size_t audit_log_max_bytes; /* rotated to AUDIT_LOG.1 past this */
+    char tls_cert[1024];        /* PEM chain; with tls_key, the relay speaks HTTPS */
     char tls_key[1024];
     char redirect_listen_host[128]; /* plain-HTTP listener that redirects to HTTPS */
     uint16_t redirect_listen_port;

@@ -813,7 +813,7 @@ static void test_security_login_form_and_cookie(void **state)
     snprintf(cookie, sizeof(cookie), "Cookie: theme=dark; %s=%s\r\n", SESSION_COOKIE, token);
     assert_int_equal(request(s->main.port, "GET", "/api/status", cookie, NULL, &r), 200);
     assert_non_null(strstr((const char *)r.body, "\"user\":\"alice\""));
-    assert_non_null(strstr((const char *)r.body, "\"role\":\"operator\""));
+    assert_non_null(strstr((const char *)r.body, "\"role\":\"admin\"")); /* the .env user */
     ts_http_response_deinit(&r);
 
     /* Logout ends it: the cookie is cleared and no longer works. */
@@ -1043,7 +1043,7 @@ static void test_security_tls_cookie_hsts_and_hash_login(void **state)
     assert_int_equal(c.exit_code, 0);
     assert_int_equal(c.status, 200);
     assert_non_null(strstr(c.body, "\"user\":\"carol\""));
-    assert_non_null(strstr(c.body, "\"role\":\"operator\""));
+    assert_non_null(strstr(c.body, "\"role\":\"admin\"")); /* the .env user */
     header_is(c.head, "Strict-Transport-Security", hsts);
     curl_result_deinit(&c);
 

@@ -306,9 +306,9 @@ static void test_auth_check_session_cookie_versus_basic(void **state)
     assert_int_equal(auth_login(a, "alice", "alice-pass", ADDR, late, &who, t2, &retry), AUTH_OK);
     snprintf(c1, sizeof(c1), "%s=%s", SESSION_COOKIE, t1);
     snprintf(c2, sizeof(c2), "%s=%s", SESSION_COOKIE, t2);
-    auth_logout(a, c1);
-    auth_logout(a, NULL);
-    auth_logout(a, "unrelated=1");
+    auth_logout(a, c1, "127.0.0.1");
+    auth_logout(a, NULL, "127.0.0.1");
+    auth_logout(a, "unrelated=1", "127.0.0.1");
     assert_int_equal(auth_check(a, NULL, c1, ADDR, late, &who, &retry), AUTH_BAD);
     assert_int_equal(auth_check(a, NULL, c2, ADDR, late, &who, &retry), AUTH_OK);
     assert_string_equal(who.user, "alice");

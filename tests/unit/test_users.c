@@ -190,11 +190,13 @@ static void test_users_role_parse_and_name(void **state)
     assert_int_equal(users_role_parse("viewer"), ROLE_VIEWER);
     assert_int_equal(users_role_parse("operator"), ROLE_OPERATOR);
     assert_int_equal(users_role_parse("Operator"), ROLE_NONE);
-    assert_int_equal(users_role_parse("admin"), ROLE_NONE);
+    assert_int_equal(users_role_parse("admin"), ROLE_ADMIN);
+    assert_int_equal(users_role_parse("root"), ROLE_NONE);
     assert_int_equal(users_role_parse(""), ROLE_NONE);
     assert_int_equal(users_role_parse("viewer "), ROLE_NONE);
     assert_string_equal(users_role_name(ROLE_VIEWER), "viewer");
     assert_string_equal(users_role_name(ROLE_OPERATOR), "operator");
+    assert_string_equal(users_role_name(ROLE_ADMIN), "admin");
     assert_string_equal(users_role_name(ROLE_NONE), "none");
 }
 
@@ -261,8 +263,8 @@ static void test_users_load_file(void **state)
     snprintf(content, sizeof(content), "# header\nalice:%s:operator\nbob:nothash:viewer\n",
              alice_hash);
     expect_load_error(dir, content, 3, "not a crypt(3) hash");
-    snprintf(content, sizeof(content), "\n\nalice:%s:admin\n", alice_hash);
-    expect_load_error(dir, content, 3, "role must be viewer or operator");
+    snprintf(content, sizeof(content), "\n\nalice:%s:root\n", alice_hash);
+    expect_load_error(dir, content, 3, "role must be viewer, operator or admin");
     snprintf(content, sizeof(content), "alice:%s\n", alice_hash);
     expect_load_error(dir, content, 1, "expected name:hash:role");
     expect_load_error(dir, "just-a-name\n", 1, "expected name:hash:role");

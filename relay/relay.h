@@ -11,7 +11,7 @@ struct auth;
 struct connlimit;
 struct cfg;
 struct evdns_base;
-struct ha;
+struct tell;
 struct event_base;
 struct cameras;
 struct tls;
@@ -28,7 +28,7 @@ struct relay {
     struct tls *tls;               /* NULL without TLS_CERT */
     struct connlimit *connlimit;
     struct redirect *redirect; /* HTTP_REDIRECT_LISTEN, or NULL */
-    struct ha *ha; /* MQTT and Home Assistant (relay/notify/), or NULL without MQTT_URL */
+    struct tell *tell;         /* the notify layer: MQTT, webhooks, hooks, alerts (tell.h) */
     int64_t started_us;
     int is_tls; /* the listener speaks HTTPS: cookies get Secure */
 };

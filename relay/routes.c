@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "ptz.h"
 #include "relay.h"
+#include "tell.h"
 #include "reply.h"
 #include "snapshot.h"
 #include "source.h"
@@ -182,6 +183,8 @@ static const struct route routes[] = {
     {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall},
     {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete},
     {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query},
+    {"/api/alerts", M_GET, ROLE_VIEWER, api_alerts},
+    {"/api/alerts/snooze", M_POST, ROLE_OPERATOR, api_alerts_snooze},
     {"/counter", M_GET, ROLE_NONE, on_counter},
     {"/metrics", M_GET, ROLE_VIEWER, metrics_reply},
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz},

@@ -2,6 +2,7 @@
 // CSP is default-src 'self'. Modules: api.js (the relay's JSON API), picture.js (the stream,
 // aiming, full screen, snapshot), steer.js (the move queue, pad and keys), joystick.js,
 // presets.js.
+import { createAlerts } from "./alerts.js";
 import { call } from "./api.js";
 import { bindJoystick } from "./joystick.js";
 import { createPicture } from "./picture.js";
@@ -91,6 +92,12 @@ const presets = createPresets({
     name: $("preset-name"),
     rule: $("preset-rule"),
 }, steering, { onError: showMessage, onInfo: showMessage });
+
+const alerts = createAlerts({
+    box: $("alerts"),
+    text: $("alerts-text"),
+    button: $("alerts-snooze"),
+}, { onError: showMessage, onInfo: showMessage });
 
 steering.bindPad(el.steer);
 steering.bindKeys(document);
@@ -225,6 +232,7 @@ function setRole(role) {
     document.body.classList.toggle("can-steer", mayMove);
     steering.setEnabled(mayMove);
     presets.setEnabled(mayMove);
+    alerts.setEnabled(mayMove);
 }
 
 // --- polling /api/status -----------------------------------------------------------------
@@ -279,3 +287,4 @@ document.addEventListener("visibilitychange", () => {
 
 render();
 pollStatus();
+alerts.start();

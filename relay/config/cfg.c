@@ -74,6 +74,16 @@ static const struct key_def keys[] = {
     STR(mqtt_discovery_prefix, "MQTT_DISCOVERY_PREFIX"),
     {"MQTT_CAN_STEER", K_BOOL, offsetof(struct cfg, mqtt_can_steer), 0, 0, 1},
     NUM(mqtt_snapshot_interval_s, "MQTT_SNAPSHOT_INTERVAL_S", 0, 86400),
+    STR(webhook_url, "WEBHOOK_URL"),
+    STR(webhook_format, "WEBHOOK_FORMAT"),
+    STR(webhook_ca_file, "WEBHOOK_CA_FILE"),
+    NUM(webhook_timeout_ms, "WEBHOOK_TIMEOUT_MS", 100, 60000),
+    NUM(webhook_retries, "WEBHOOK_RETRIES", 0, 10),
+    NUM(webhook_backoff_ms, "WEBHOOK_BACKOFF_MS", 10, 60000),
+    STR(on_event_start, "ON_EVENT_START"),
+    STR(on_event_end, "ON_EVENT_END"),
+    NUM(hook_timeout_ms, "HOOK_TIMEOUT_MS", 100, 3600000),
+    STR(alert_schedule, "ALERT_SCHEDULE"),
 };
 
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= CFG_KEYS_MAX, "raise CFG_KEYS_MAX");
@@ -192,6 +202,11 @@ void cfg_defaults(struct cfg *c)
     snprintf(c->mqtt_topic_prefix, sizeof(c->mqtt_topic_prefix), "lookout");
     snprintf(c->mqtt_discovery_prefix, sizeof(c->mqtt_discovery_prefix), "homeassistant");
     c->mqtt_snapshot_interval_s = 300;
+    snprintf(c->webhook_format, sizeof(c->webhook_format), "json");
+    c->webhook_timeout_ms = 5000;
+    c->webhook_retries = 4;
+    c->webhook_backoff_ms = 1000;
+    c->hook_timeout_ms = 30000;
 }
 
 /* "1", "0", and the words people write for them. */

@@ -73,6 +73,16 @@ struct cfg {
     char mqtt_discovery_prefix[128];
     int mqtt_can_steer;                /* MQTT buttons and presets may move the camera */
     unsigned mqtt_snapshot_interval_s; /* a snapshot on the camera topic this often; 0 = never */
+    char webhook_url[1024];
+    char webhook_format[16]; /* json, ntfy or gotify */
+    char webhook_ca_file[1024];
+    unsigned webhook_timeout_ms;
+    unsigned webhook_retries;
+    unsigned webhook_backoff_ms;
+    char on_event_start[1024]; /* program run at an event's start (no shell) */
+    char on_event_end[1024];
+    unsigned hook_timeout_ms;
+    char alert_schedule[512]; /* when alerts are armed; "" = always */
 
     /* Where each setting came from, for messages (cfg_where). */
     char env_path[1024];             /* the .env file that was read, "" if none */

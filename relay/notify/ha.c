@@ -162,6 +162,7 @@ struct ha *ha_new(struct event_base *base, const struct ha_config *cfg, const ch
     snprintf(ha->public_url, sizeof(ha->public_url), "%s", cfg->public_url ? cfg->public_url : "");
     snprintf(ha->version, sizeof(ha->version), "%s", cfg->version ? cfg->version : "");
     ha->can_steer = cfg->can_steer;
+    ha->audit = cfg->audit;
     ha->snapshot_interval_s = cfg->snapshot_interval_s;
     char availability[HA_TOPIC_MAX], client_id[HA_PREFIX_MAX + 80], host[64] = "";
     snprintf(availability, sizeof(availability), "%s/status", ha->prefix);
@@ -265,6 +266,11 @@ void ha_alerts(struct ha *ha, int is_armed, const char *json)
     ha->is_armed = is_armed;
     if (mqtt_is_connected(ha->mqtt))
         publish_alerts(ha);
+}
+
+int ha_is_connected(const struct ha *ha)
+{
+    return mqtt_is_connected(ha->mqtt);
 }
 
 void ha_get_mqtt_stats(const struct ha *ha, struct mqtt_stats *out)

@@ -26,6 +26,7 @@
 #include "event.h"
 #include "mqtt.h"
 
+struct audit;
 struct event_base;
 struct ha;
 struct hub;
@@ -61,6 +62,7 @@ struct ha_config {
     unsigned snapshot_interval_s; /* 0: only event thumbnails */
     const char *public_url;       /* PUBLIC_URL, for the device's link and event URLs */
     const char *version;          /* the relay's, shown as the device's sw_version */
+    struct audit *audit;          /* AUDIT_LOG (borrowed, may be NULL): commands are recorded */
 };
 
 #define HA_MAX_CAMERAS 64
@@ -80,6 +82,9 @@ void ha_event(struct ha *ha, const struct event_info *ev);
 /* The alert state: is_armed on P/alerts/armed, json (a complete object) on P/alerts. Kept and
  * published again on every reconnect. */
 void ha_alerts(struct ha *ha, int is_armed, const char *json);
+
+/* 1 while the broker has accepted the connection. */
+int ha_is_connected(const struct ha *ha);
 
 /* The MQTT connection's counters (for /metrics). */
 void ha_get_mqtt_stats(const struct ha *ha, struct mqtt_stats *out);

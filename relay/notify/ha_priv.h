@@ -33,6 +33,7 @@ struct ha {
     char public_url[512];
     char version[64];
     int can_steer;
+    struct audit *audit; /* borrowed, may be NULL */
     unsigned snapshot_interval_s;
     struct ha_cam cams[HA_MAX_CAMERAS];
     unsigned cam_count;

@@ -14,6 +14,7 @@
 #include "cameras.h"
 #include "hub.h"
 #include "relay.h"
+#include "tell.h"
 #include "reply.h"
 #include "source.h"
 
@@ -135,6 +136,7 @@ void metrics_reply(struct evhttp_request *req, const struct route_ctx *ctx)
         reply_text(req, 503, "out of memory");
         return;
     }
+    tell_metrics(relay->tell, body);
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", METRICS_CONTENT_TYPE);
     evhttp_add_header(h, "Cache-Control", "no-store");

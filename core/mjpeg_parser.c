@@ -11,7 +11,9 @@
  *              current part's body (a part without Content-Length); otherwise they are preamble,
  *              resync garbage or an oversized part, and are only counted.
  *   S_HEADERS  reading part header lines up to the blank line.
- *   S_BODY_CL  reading exactly content_length body bytes.
+ *   S_BODY_CL  reading content_length body bytes, still watching for a delimiter: when the two
+ *              disagree, the delimiter wins (RFC 2046 §5.1.1: a boundary never occurs inside a
+ *              part), so a length that is too large cannot merge two frames.
  *   S_PART_DONE  report PART_END without waiting for more input (no frame of added latency).
  *   S_END      after the close delimiter.
  *
@@ -20,6 +22,12 @@
  * (RFC 2046 §5.1.1), then a line end; "--" right after the boundary closes the stream. Bytes that
  * might start a delimiter are held in _held until the match is decided; if it fails they were
  * body bytes and are reported from _flush.
+ *
+ * Content-Length is believed until it is caught lying: a delimiter inside the declared body
+ * (too large), or anything but blanks between the declared end and the next delimiter (too
+ * small: that part was cut short). From then on this stream's lengths are ignored and parts end
+ * at their delimiters (_is_length_untrusted), at the cost of waiting for the next delimiter.
+ * A malformed, negative or contradictory length is ignored for its part only.
  */
 
 enum state { S_SCAN, S_HEADERS, S_BODY_CL, S_PART_DONE, S_END };
@@ -61,48 +69,145 @@ static int boundary_char_ok(int c)
     return c > 0x20 && c < 0x7f;
 }
 
-int mjpeg_boundary_from_content_type(const char *ct, char *out, size_t out_size)
+/* RFC 2045 §5.1 tspecials: they end a token. */
+static int is_tspecial(int c)
 {
-    size_t len = strlen(ct);
-    const char *p = ct;
-    const char *end = ct + len;
-    while (p < end && is_space(*p))
-        p++;
-    if (!has_prefix_ci(p, (size_t)(end - p), "multipart/"))
-        return -EINVAL;
-    /* Walk the ";"-separated parameters (RFC 2045 §5.1). */
-    while ((p = memchr(p, ';', (size_t)(end - p))) != NULL) {
-        p++;
-        while (p < end && is_space(*p))
+    return c != '\0' && strchr("()<>@,;:\\\"/[]?=", c) != NULL;
+}
+
+static int is_token_char(int c)
+{
+    return c > 0x20 && c < 0x7f && !is_tspecial(c);
+}
+
+/* Skip blanks, folded line ends and RFC 822 comments "(...)" (nested, with quoted pairs), which
+ * RFC 2045 allows between the tokens of a Content-Type. */
+static const char *skip_cfws(const char *p, const char *end)
+{
+    int depth = 0;
+    while (p < end) {
+        char c = *p;
+        if (depth > 0 && c == '\\' && p + 1 < end)
             p++;
-        if (!has_prefix_ci(p, (size_t)(end - p), "boundary="))
+        else if (c == '(')
+            depth++;
+        else if (c == ')' && depth > 0)
+            depth--;
+        else if (depth == 0 && !is_space(c) && c != '\r' && c != '\n')
+            break;
+        p++;
+    }
+    return p;
+}
+
+static const char *skip_token(const char *p, const char *end)
+{
+    while (p < end && is_token_char((unsigned char)*p))
+        p++;
+    return p;
+}
+
+/* A quoted string (RFC 822 §3.3: quoted pairs "\x" stand for x), unquoted into out (if not NULL).
+ * p is at the opening quote. Returns the position after the closing quote, or NULL. */
+static const char *quoted_string(const char *p, const char *end, char *out, size_t out_size,
+                                 size_t *n, int *rc)
+{
+    for (p++; p < end && *p != '"'; p++) {
+        char c = *p;
+        if (c == '\\' && p + 1 < end)
+            c = *++p;
+        if (out == NULL)
             continue;
-        p += strlen("boundary=");
-        size_t n = 0;
-        int quoted = (p < end && *p == '"');
-        if (quoted)
-            p++;
-        while (p < end) {
-            char c = *p;
-            if (quoted && c == '"')
-                break;
-            if (!quoted && (c == ';' || is_space(c)))
-                break;
-            if (quoted && c == '\\' && p + 1 < end)
-                c = *++p;
-            if (!boundary_char_ok((unsigned char)c) && !(quoted && c == ' '))
+        if (!boundary_char_ok((unsigned char)c) && c != ' ')
+            *rc = -EINVAL;
+        else if (*n + 1 >= out_size || *n >= MJPEG_BOUNDARY_MAX)
+            *rc = -ENOSPC;
+        else
+            out[(*n)++] = c;
+    }
+    return p < end ? p + 1 : NULL;
+}
+
+/* The boundary value at p (a token, leniently any run up to ';' or a blank, or a quoted string).
+ * Byte-exact: only the quoting is removed. Returns 0, -EINVAL or -ENOSPC. */
+static int boundary_value(const char *p, const char *end, char *out, size_t out_size)
+{
+    size_t n = 0;
+    int rc = 0;
+    if (p < end && *p == '"') {
+        if (quoted_string(p, end, out, out_size, &n, &rc) == NULL)
+            return -EINVAL;
+    } else {
+        /* Cameras put '/', ':', '=' or '?' into unquoted boundaries; RFC 2046 bchars allow them. */
+        for (; p < end && *p != ';' && !is_space(*p) && *p != '\r' && *p != '\n'; p++) {
+            if (!boundary_char_ok((unsigned char)*p))
                 return -EINVAL;
             if (n + 1 >= out_size || n >= MJPEG_BOUNDARY_MAX)
                 return -ENOSPC;
-            out[n++] = c;
+            out[n++] = *p;
+        }
+    }
+    if (rc < 0)
+        return rc;
+    if (n == 0)
+        return -EINVAL;
+    out[n] = '\0';
+    return 0;
+}
+
+/* Past one parameter value (quoted or not) to the next ';' or the end. */
+static const char *skip_value(const char *p, const char *end)
+{
+    while (p < end && *p != ';') {
+        if (*p == '"') {
+            size_t n = 0;
+            int rc = 0;
+            p = quoted_string(p, end, NULL, 0, &n, &rc);
+            if (p == NULL)
+                return end;
+        } else {
             p++;
         }
-        if (quoted && (p >= end || *p != '"'))
-            return -EINVAL;
-        if (n == 0)
-            return -EINVAL;
-        out[n] = '\0';
-        return 0;
+    }
+    return p;
+}
+
+int mjpeg_boundary_from_content_type(const char *ct, char *out, size_t out_size)
+{
+    const char *end = ct + strlen(ct);
+    /* type "/" subtype, case-insensitive (RFC 2045 §5.1); blanks and comments around them. */
+    const char *p = skip_cfws(ct, end);
+    const char *type = p;
+    p = skip_token(p, end);
+    if (p - type != 9 || !has_prefix_ci(type, 9, "multipart"))
+        return -EINVAL;
+    p = skip_cfws(p, end);
+    if (p >= end || *p != '/')
+        return -EINVAL;
+    p = skip_cfws(p + 1, end);
+    const char *subtype = p;
+    p = skip_token(p, end);
+    if (p == subtype)
+        return -EINVAL;
+    /* Parameters: ";" name "=" value, blanks and comments around every part, names in any
+     * case, empty ones (";;") skipped, a ';' inside a quoted value is no separator. The first
+     * boundary wins. */
+    while ((p = skip_cfws(p, end)) < end) {
+        if (*p == ';')
+            p++; /* a missing ';' before a parameter is forgiven */
+        p = skip_cfws(p, end);
+        const char *name = p;
+        p = skip_token(p, end);
+        size_t name_len = (size_t)(p - name);
+        p = skip_cfws(p, end);
+        if (name_len == 0 || p >= end || *p != '=') {
+            p = skip_value(p, end);
+            continue;
+        }
+        p = skip_cfws(p + 1, end);
+        if (name_len == 8 && has_prefix_ci(name, 8, "boundary"))
+            return boundary_value(p, end, out, out_size);
+        p = skip_value(p, end);
     }
     return -EINVAL;
 }
@@ -111,6 +216,8 @@ static void start_headers(struct mjpeg_parser *p)
 {
     p->_state = S_HEADERS;
     p->content_length = -1;
+    p->_cl_headers = 0;
+    p->_is_length_bad = 0;
     p->_header_bytes = 0;
     p->_line_len = 0;
     p->_line_overflow = 0;
@@ -210,12 +317,26 @@ static enum match match_byte(struct mjpeg_parser *p, uint8_t c)
 }
 
 /* Report n body bytes at data, or count them when the part is being skipped. */
+/* A Content-Length was wrong: count it and frame by delimiters from now on. */
+static void length_lied(struct mjpeg_parser *p)
+{
+    p->length_errors++;
+    p->_is_length_untrusted = 1;
+    p->_is_verifying = 0;
+}
+
 static enum mjpeg_result emit(struct mjpeg_parser *p, const uint8_t *data, size_t n,
                               struct mjpeg_span *span)
 {
     if (n == 0)
         return MJPEG_NEED_MORE;
     if (p->_skipping) {
+        /* After a part that ended by its Content-Length only blanks may come before the next
+         * delimiter; anything else was the rest of that part. */
+        for (size_t i = 0; p->_is_verifying && i < n; i++) {
+            if (!is_space(data[i]) && data[i] != '\r' && data[i] != '\n')
+                length_lied(p);
+        }
         p->skipped_bytes += n;
         return MJPEG_NEED_MORE;
     }
@@ -272,10 +393,12 @@ static enum mjpeg_result scan(struct mjpeg_parser *p, const uint8_t *in, size_t 
             break;
         case MATCH_DELIM:
             (*i)++;
+            p->_is_verifying = 0;
             start_headers(p);
             return was_skipping ? MJPEG_NEED_MORE : part_end(p);
         case MATCH_CLOSE:
             (*i)++;
+            p->_is_verifying = 0;
             p->_state = S_END;
             p->_pending_end = !was_skipping;
             return was_skipping ? MJPEG_END : part_end(p);
@@ -284,8 +407,9 @@ static enum mjpeg_result scan(struct mjpeg_parser *p, const uint8_t *in, size_t 
     return MJPEG_NEED_MORE;
 }
 
-/* Parse a Content-Length value: digits with optional surrounding blanks. -1 if malformed;
- * values over the frame limit are clamped to limit + 1, since only "too big" matters then. */
+/* Parse a Content-Length value: digits with optional surrounding blanks (RFC 9110 §8.6). -1 if
+ * malformed (a sign, letters, nothing); values over the frame limit are clamped to limit + 1,
+ * since only "too big" matters then. */
 static long parse_length(const char *s, size_t n, size_t limit)
 {
     size_t i = 0;
@@ -306,6 +430,22 @@ static long parse_length(const char *s, size_t n, size_t limit)
     return (long)(v > limit ? limit + 1 : v);
 }
 
+/* The value of header line s[0..n) if its name is `name` (any case, blanks before the colon
+ * forgiven), else NULL. */
+static const char *header_value(const char *s, size_t n, const char *name, size_t *value_len)
+{
+    size_t name_len = strlen(name);
+    if (!has_prefix_ci(s, n, name))
+        return NULL;
+    size_t i = name_len;
+    while (i < n && is_space(s[i]))
+        i++;
+    if (i >= n || s[i] != ':')
+        return NULL;
+    *value_len = n - i - 1;
+    return s + i + 1;
+}
+
 static enum mjpeg_result header_line(struct mjpeg_parser *p)
 {
     size_t n = p->_line_len;
@@ -314,30 +454,37 @@ static enum mjpeg_result header_line(struct mjpeg_parser *p)
     if (p->_line_overflow)
         return MJPEG_NEED_MORE; /* too long to be a header we use */
     if (n > 0) {
-        static const char name[] = "content-length:";
-        if (has_prefix_ci(p->_line, n, name)) {
-            size_t off = sizeof(name) - 1;
-            p->content_length = parse_length(p->_line + off, n - off, p->_max_frame_bytes);
-            if (p->content_length < 0) {
-                p->errors++;
-                start_scan(p, 1, 0);
-                return MJPEG_ERR_HEADERS;
+        size_t vlen;
+        const char *v = header_value(p->_line, n, "content-length", &vlen);
+        if (v != NULL) {
+            long len = parse_length(v, vlen, p->_max_frame_bytes);
+            /* Malformed, or a second one that disagrees: the delimiter will end this part. */
+            if (len < 0 || (p->_cl_headers > 0 && len != p->content_length)) {
+                p->length_errors++;
+                p->_is_length_bad = 1;
             }
+            p->_cl_headers++;
+            p->content_length = len;
         }
         return MJPEG_NEED_MORE;
     }
     /* Blank line: the headers are complete. */
     p->_part_bytes = 0;
     p->_skipping = 0;
+    if (p->_is_length_bad || p->_is_length_untrusted)
+        p->content_length = -1;
     if (p->content_length > (long)p->_max_frame_bytes) {
         p->errors++;
         start_scan(p, 1, 0);
         return MJPEG_ERR_TOO_BIG;
     }
-    if (p->content_length < 0)
+    if (p->content_length < 0) {
         start_scan(p, 0, 0);
-    else
+    } else {
         p->_state = p->content_length == 0 ? S_PART_DONE : S_BODY_CL;
+        p->_match = M_IDLE;
+        p->_held_len = 0;
+    }
     return MJPEG_PART_BEGIN;
 }
 
@@ -366,16 +513,80 @@ static enum mjpeg_result headers(struct mjpeg_parser *p, const uint8_t *in, size
     return MJPEG_NEED_MORE;
 }
 
+/* The delimiter matcher failed inside a Content-Length body: the held bytes up to the declared
+ * end are body, any beyond it come after the part (only blanks may, see emit). */
+static enum mjpeg_result body_cl_miss(struct mjpeg_parser *p, struct mjpeg_span *span)
+{
+    size_t room = (size_t)p->content_length - p->_part_bytes;
+    size_t body = p->_held_len < room ? p->_held_len : room;
+    memcpy(p->_flush, p->_held, p->_held_len);
+    p->_flush_len = p->_held_len;
+    p->_held_len = 0;
+    p->_match = M_IDLE;
+    enum mjpeg_result r = emit(p, p->_flush, body, span);
+    if (p->_part_bytes == (size_t)p->content_length) {
+        p->_state = S_PART_DONE;
+        p->_skipping = 1;
+        p->_is_verifying = 1;
+        emit(p, p->_flush + body, p->_flush_len - body, span);
+        p->_skipping = 0;
+    }
+    return r;
+}
+
+/* A delimiter inside a Content-Length body. It is only the line end of the delimiter that the
+ * length counted ("...JPEG\r\n" then "--boundary"), or the length was too large. */
+static enum mjpeg_result body_cl_delimiter(struct mjpeg_parser *p, enum match m)
+{
+    size_t line_end = p->_held[0] == '\r' ? 2 : 1;
+    if ((size_t)p->content_length > p->_part_bytes + line_end)
+        length_lied(p);
+    p->_held_len = 0;
+    if (m == MATCH_CLOSE) {
+        p->_state = S_END;
+        p->_pending_end = 1;
+    } else {
+        start_headers(p);
+    }
+    return part_end(p);
+}
+
 static enum mjpeg_result body_cl(struct mjpeg_parser *p, const uint8_t *in, size_t len, size_t *i,
                                  struct mjpeg_span *span)
 {
-    size_t want = (size_t)p->content_length - p->_part_bytes;
-    size_t n = len - *i < want ? len - *i : want;
-    enum mjpeg_result r = emit(p, in + *i, n, span);
-    *i += n;
-    if (p->_part_bytes == (size_t)p->content_length)
-        p->_state = S_PART_DONE;
-    return r;
+    size_t cl = (size_t)p->content_length;
+    while (*i < len) {
+        if (p->_match == M_IDLE) {
+            /* Fast path: body up to the declared end or the next line end, which might start a
+             * delimiter. A JPEG ends in FF D9, so with a right length this ends the part on its
+             * last byte, without waiting for the delimiter. */
+            size_t j = *i,
+                   end = *i + (cl - p->_part_bytes < len - *i ? cl - p->_part_bytes : len - *i);
+            while (j < end && in[j] != '\r' && in[j] != '\n')
+                j++;
+            enum mjpeg_result r = emit(p, in + *i, j - *i, span);
+            *i = j;
+            if (p->_part_bytes == cl) {
+                p->_state = S_PART_DONE;
+                p->_is_verifying = 1;
+                return r;
+            }
+            if (r != MJPEG_NEED_MORE || j == len)
+                return r;
+        }
+        enum match m = match_byte(p, in[*i]);
+        if (m == MATCH_NONE || m == MATCH_HOLD) {
+            (*i)++;
+        } else if (m == MATCH_MISS) {
+            enum mjpeg_result r = body_cl_miss(p, span);
+            if (r != MJPEG_NEED_MORE || p->_state != S_BODY_CL)
+                return r;
+        } else {
+            (*i)++;
+            return body_cl_delimiter(p, m);
+        }
+    }
+    return MJPEG_NEED_MORE;
 }
 
 enum mjpeg_result mjpeg_parser_feed(struct mjpeg_parser *p, const uint8_t *in, size_t len,

@@ -9,7 +9,15 @@
  * Tolerated (real cameras send all of these):
  *   - a boundary quoted or not in Content-Type, and with or without a leading "--" in the body
  *     (some servers put the dashes into the header's boundary parameter);
+ *   - Content-Type spelled any way RFC 2045 allows: type and parameter names in any case,
+ *     blanks and (comments) around ';' and '=', quoted values with \-escapes, other parameters
+ *     before or after the boundary (see mjpeg_boundary_from_content_type);
  *   - parts with or without Content-Length (without it, the part ends at the next delimiter);
+ *   - a Content-Length that lies: the delimiter wins. Too large: the part ends at the delimiter
+ *     inside it (never delivered with a delimiter in it). Too small: that one part is delivered
+ *     short (it ended on its declared last byte, before the lie could be seen). Malformed,
+ *     negative or two that disagree: ignored for that part. After one lie the stream's lengths
+ *     are ignored and every part ends at its delimiter (length_errors counts them);
  *   - CRLF or bare LF line ends; any extra part headers (ignored); preamble garbage.
  * Bounded: a part larger than max_frame_bytes is skipped (MJPEG_ERR_TOO_BIG, counted) and the
  * parser resyncs on the next delimiter; part headers over MJPEG_HEADERS_MAX bytes likewise.
@@ -44,10 +52,12 @@ struct mjpeg_span {
 
 struct mjpeg_parser {
     /* Public, read-only. */
-    long content_length;         /* of the current part after MJPEG_PART_BEGIN, or -1 if absent */
+    long content_length;         /* of the current part after MJPEG_PART_BEGIN, or -1 if absent
+                                    or not believed (then the part ends at its delimiter) */
     unsigned long parts;         /* complete parts reported */
     unsigned long errors;        /* parts dropped as too big or malformed */
     unsigned long skipped_bytes; /* preamble and resync bytes that belonged to no part */
+    unsigned long length_errors; /* Content-Length values malformed or caught lying */
 
     /* Private. */
     int _state;
@@ -68,14 +78,20 @@ struct mjpeg_parser {
     size_t _held_len;
     uint8_t _flush[MJPEG_BOUNDARY_MAX + 32]; /* held bytes that turned out to be body */
     size_t _flush_len;
-    int _pending_end; /* an END to report after the last PART_END */
+    int _pending_end;         /* an END to report after the last PART_END */
+    unsigned _cl_headers;     /* Content-Length headers in the current part */
+    int _is_length_bad;       /* the current part's Content-Length is not to be used */
+    int _is_length_untrusted; /* a length lied: frame every part by its delimiter */
+    int _is_verifying;        /* a part just ended by its length: only blanks may follow */
 };
 
 /*
  * Extract the boundary from a Content-Type header value such as
- * `multipart/x-mixed-replace; boundary="frame"` (RFC 2045 §5.1 syntax: parameter names are
- * case-insensitive, the value is a token or a quoted string). Writes it, NUL-terminated and
- * unquoted, into out. Returns 0, or -EINVAL if the type is not multipart/ or has no usable
+ * `multipart/x-mixed-replace; boundary="frame"` (RFC 2045 §5.1 syntax: type and parameter names
+ * are case-insensitive, blanks and RFC 822 comments may surround every token, ';' and '=', the
+ * value is a token or a quoted string whose \-pairs stand for the character). The value is kept
+ * byte-exact, only unquoted; an unquoted one may hold any RFC 2046 bchar but blanks. Writes it,
+ * NUL-terminated, into out. Returns 0, or -EINVAL if the type is not multipart/ or has no usable
  * boundary, or -ENOSPC if it is longer than out_size - 1 or MJPEG_BOUNDARY_MAX.
  */
 int mjpeg_boundary_from_content_type(const char *content_type, char *out, size_t out_size);

@@ -162,12 +162,8 @@ static enum query_status parse_param(const char *p, size_t len, struct query_mov
         return QUERY_ERR_BAD_ESCAPE;
     }
     enum query_key key = find_key(decoded, (size_t)n);
-    if (key == KEY_NONE) {
-        quote_text(decoded, (size_t)n, quoted);
-        write_reason(reason, reason_size, "unknown key \"%s\" (expected tr, el, pan or tilt)",
-                     quoted);
-        return QUERY_ERR_UNKNOWN_KEY;
-    }
+    if (key == KEY_NONE)
+        return QUERY_OK; /* a cache buster ("_=1699999") or tracking junk: not ours, ignored */
     const char *name = key_names[key];
     if (seen[key]) {
         write_reason(reason, reason_size, "%s: duplicated key", name);
@@ -257,6 +253,12 @@ enum query_status query_parse(const char *query, struct query_move *out, char *r
         if (st != QUERY_OK)
             return fail(out, st);
         start = end + 1;
+    }
+    if (!out->has_pan && !out->has_tilt) {
+        write_reason(reason, reason_size,
+                     "no move: expected tr=INT&el=INT or pan=DEG&tilt=DEG (other keys are "
+                     "ignored)");
+        return fail(out, QUERY_ERR_EMPTY);
     }
     return QUERY_OK;
 }

@@ -13,11 +13,14 @@
  * query syntax, not HTML form encoding, so "tr=+5" (what the original page sent) means +5.
  * Keys are percent-decoded too, so "%74r=1" is "tr=1".
  *
- * Everything else is an error with its own code and a one-line reason, where the original
- * firmware treated garbage as 0: no parameter, "tr", "tr=", "tr=abc", "tr=5.0", "tr=0x10",
- * "tr= 5", values out of range, integers that overflow, "tr=1&tr=2", "tr=1&pan=3", unknown keys,
- * bad escapes ("%G1", a trailing '%'), empty parameters ("tr=1&"), and queries longer than
- * QUERY_MAX_BYTES. Pure functions over caller buffers: no allocation, newlib-safe.
+ * Other keys are ignored whatever their value, as real clients add them: cache busters
+ * ("_=1699999", jQuery's cache:false), tracking parameters. Everything else is an error with its
+ * own code and a one-line reason, where the original firmware treated garbage as 0: no move
+ * (nothing, or only other keys), "tr", "tr=", "tr=abc", "tr=5.0", "tr=0x10", "tr= 5", values
+ * out of range, integers that overflow, "tr=1&tr=2", "tr=1&pan=3", bad escapes in a key or in
+ * one of our values ("%G1", a trailing '%'), empty parameters ("tr=1&"), and queries longer
+ * than QUERY_MAX_BYTES (QUERY_ERR_TOO_LONG, answered 414 by the node: never cut short and
+ * acted on). Pure functions over caller buffers: no allocation, newlib-safe.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,11 +39,11 @@
 
 enum query_status {
     QUERY_OK = 0,
-    QUERY_ERR_EMPTY,        /* no parameter at all (NULL or "") */
+    QUERY_ERR_EMPTY,        /* no move: nothing (NULL or ""), or only keys not ours */
     QUERY_ERR_TOO_LONG,     /* longer than QUERY_MAX_BYTES */
     QUERY_ERR_EMPTY_PARAM,  /* "&&", a leading or trailing '&' */
     QUERY_ERR_BAD_ESCAPE,   /* '%' not followed by two hex digits */
-    QUERY_ERR_UNKNOWN_KEY,  /* a key other than tr, el, pan, tilt */
+    QUERY_ERR_UNKNOWN_KEY,  /* no longer returned: other keys are ignored (kept for the ABI) */
     QUERY_ERR_DUPLICATE,    /* the same key twice */
     QUERY_ERR_MIXED,        /* relative and absolute keys together */
     QUERY_ERR_NO_VALUE,     /* "tr" or "tr=" */

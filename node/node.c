@@ -132,8 +132,9 @@ void node_route_control_servo(struct node *n, const char *query, uint32_t now_ms
     node_tick(n, now_ms);
     enum query_status st = query_parse(query, &move, reason, sizeof(reason));
     if (st != QUERY_OK) {
+        /* RFC 9110 §15.5.15: a target longer than the server will interpret is a 414. */
         n->_rejected++;
-        reply(out, 400, CT_TEXT, body, body_size, "%s\n", reason);
+        reply(out, st == QUERY_ERR_TOO_LONG ? 414 : 400, CT_TEXT, body, body_size, "%s\n", reason);
         return;
     }
     /* Sign conventions of the original page (DESIGN.md): tr > 0 turns left, which is a larger

@@ -34,7 +34,9 @@
 #include "routes.h"
 #include "tell.h"
 #include "tls.h"
+#include "session_file.h"
 #include "users.h"
+#include "users_watch.h"
 #include "passwd_input.h"
 #define LOG_TAG "lookout"
 #include "log.h"
@@ -168,43 +170,79 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /*
- * The login table: the .env user (password hashed here, then wiped) and the USERS_FILE.
- * Returns NULL after logging why.
+ * The .env user's hash (HTTP_AUTH_PASSWORD hashed here, then wiped, or HTTP_AUTH_PASSWORD_HASH)
+ * into hash. Returns 0, or -1 after logging why.
  */
-static struct users *load_users(struct cfg *cfg)
+static int env_user_hash(struct cfg *cfg, char *hash, size_t hash_size)
 {
-    struct users *users = users_new();
-    if (users == NULL) {
-        LOG_ERROR("out of memory");
-        return NULL;
-    }
     int rc = 0;
-    const char *reason = NULL;
+    hash[0] = '\0';
     if (cfg->username[0] != '\0') {
-        char hash[256];
-        if (cfg->password_hash[0] != '\0') {
-            snprintf(hash, sizeof(hash), "%s", cfg->password_hash);
-        } else if (users_hash_password(cfg->password, hash, sizeof(hash)) < 0) {
-            reason = "cannot hash the password (libcrypt)";
+        if (cfg->password_hash[0] != '\0')
+            snprintf(hash, hash_size, "%s", cfg->password_hash);
+        else if (users_hash_password(cfg->password, hash, hash_size) < 0)
             rc = -1;
-        }
-        if (rc == 0)
-            rc = users_add(users, cfg->username, hash, ROLE_ADMIN, &reason);
-        if (rc < 0)
-            LOG_ERROR("HTTP_AUTH_USERNAME / HTTP_AUTH_PASSWORD%s: %s",
-                      cfg->password_hash[0] ? "_HASH" : "", reason);
     }
     /* The plaintext is not needed past this point. */
     explicit_bzero(cfg->password, sizeof(cfg->password));
-    char err[512];
-    if (rc == 0 && cfg->users_file[0] != '\0' &&
-        (rc = users_load_file(users, cfg->users_file, err, sizeof(err))) < 0)
+    if (rc < 0)
+        LOG_ERROR("HTTP_AUTH_USERNAME / HTTP_AUTH_PASSWORD: cannot hash the password (libcrypt)");
+    return rc;
+}
+
+/* Sessions are kept in SESSIONS_FILE, or beside USERS_FILE (USERS_FILE.sessions), or nowhere. */
+static void sessions_path(const struct cfg *cfg, char *out, size_t out_size)
+{
+    if (cfg->sessions_file[0] != '\0')
+        snprintf(out, out_size, "%s", cfg->sessions_file);
+    else if (cfg->users_file[0] != '\0')
+        snprintf(out, out_size, "%s.sessions", cfg->users_file);
+    else
+        out[0] = '\0';
+}
+
+/* A user is gone from USERS_FILE: their streams close now (their sessions already ended). */
+static void on_user_removed(const char *name, void *arg)
+{
+    char tag[USER_NAME_MAX + 8];
+    snprintf(tag, sizeof(tag), "user:%s", name);
+    routes_close_streams(arg, tag);
+}
+
+/*
+ * The accounts (the .env user and USERS_FILE, watched for changes), the audit log, and the
+ * sessions a previous run left. Returns 0, or -1 after logging why.
+ */
+static int start_access(struct relay *relay, struct cfg *cfg)
+{
+    char hash[256], err[1100];
+    if (env_user_hash(cfg, hash, sizeof(hash)) < 0)
+        return -1;
+    struct users_watch_config uw = {
+        .path = cfg->users_file, .env_name = cfg->username, .env_hash = hash, .poll_ms = 1000};
+    struct users *users = users_watch_build(&uw, err, sizeof(err));
+    if (users == NULL) {
         LOG_ERROR("USERS_FILE: %s", err);
-    if (rc < 0) {
-        users_free(users);
-        return NULL;
+        return -1;
     }
-    return users;
+    relay->auth = auth_new(users, cfg->session_idle_ms, cfg->session_max_age_ms);
+    relay->audit = audit_new(cfg->audit_log, cfg->audit_log_max_bytes, err, sizeof(err));
+    if (relay->audit == NULL) {
+        LOG_ERROR("%s", err);
+        return -1;
+    }
+    if (relay->auth == NULL) {
+        LOG_ERROR("out of memory");
+        return -1;
+    }
+    auth_set_audit(relay->auth, relay->audit);
+    relay->users_watch =
+        users_watch_new(relay->base, &uw, relay->auth, relay->audit, on_user_removed, relay);
+    explicit_bzero(hash, sizeof(hash));
+    char path[1100];
+    sessions_path(cfg, path, sizeof(path));
+    relay->session_file = session_file_new(relay->base, auth_sessions(relay->auth), path);
+    return relay->users_watch != NULL && relay->session_file != NULL ? 0 : -1;
 }
 
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
@@ -213,8 +251,9 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
     (void)what;
     struct relay *relay = arg;
     char err[512];
+    users_watch_reload(relay->users_watch, "SIGHUP");
     if (relay->tls == NULL)
-        LOG_INFO("SIGHUP: nothing to reload (no TLS_CERT)");
+        LOG_INFO("SIGHUP: no certificate to reload (no TLS_CERT)");
     else if (tls_reload(relay->tls, err, sizeof(err)) < 0)
         LOG_ERROR("SIGHUP: keeping the old certificate: %s", err);
     else
@@ -293,18 +332,8 @@ static int start_cameras(struct relay *relay, const struct cfg *cfg)
 
 static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
 {
-    struct users *users = load_users(cfg);
-    if (users == NULL)
+    if (start_access(relay, cfg) < 0)
         return -1;
-    relay->auth = auth_new(users, cfg->session_idle_ms, cfg->session_max_age_ms);
-    char aerr[1100];
-    relay->audit = audit_new(cfg->audit_log, cfg->audit_log_max_bytes, aerr, sizeof(aerr));
-    if (relay->audit == NULL) {
-        LOG_ERROR("%s", aerr);
-        return -1;
-    }
-    if (relay->auth != NULL)
-        auth_set_audit(relay->auth, relay->audit);
     relay->connlimit = connlimit_new(cfg->max_connections, cfg->max_connections_per_address);
     if (relay->connlimit == NULL) {
         LOG_ERROR("out of memory");
@@ -457,7 +486,9 @@ int main(int argc, char **argv)
     redirect_free(relay.redirect);
     access_log_free(relay.access_log); /* after evhttp_free: no request can complete now */
     tls_free(relay.tls);
-    connlimit_free(relay.connlimit); /* after evhttp_free: closing connections update it */
+    connlimit_free(relay.connlimit);       /* after evhttp_free: closing connections update it */
+    session_file_free(relay.session_file); /* writes the sessions a last time */
+    users_watch_free(relay.users_watch);
     auth_free(relay.auth);
     audit_free(relay.audit);
     if (sigint != NULL)

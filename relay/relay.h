@@ -7,7 +7,11 @@
 
 struct access_log;
 struct audit;
+struct session_file;
+struct users_watch;
 struct auth;
+struct session_file;
+struct users_watch;
 struct connlimit;
 struct cfg;
 struct evdns_base;
@@ -23,9 +27,11 @@ struct relay {
     const struct cfg *cfg;
     struct cameras *cameras; /* every camera; routes find theirs by name (cameras.h) */
     struct auth *auth;
-    struct audit *audit;           /* AUDIT_LOG: who did what */
-    struct access_log *access_log; /* one line per request, request counters */
-    struct tls *tls;               /* NULL without TLS_CERT */
+    struct audit *audit;               /* AUDIT_LOG: who did what */
+    struct users_watch *users_watch;   /* USERS_FILE, re-read when it changes */
+    struct session_file *session_file; /* sessions kept across restarts */
+    struct access_log *access_log;     /* one line per request, request counters */
+    struct tls *tls;                   /* NULL without TLS_CERT */
     struct connlimit *connlimit;
     struct redirect *redirect; /* HTTP_REDIRECT_LISTEN, or NULL */
     struct tell *tell;         /* the notify layer: MQTT, webhooks, hooks, alerts (tell.h) */

@@ -86,7 +86,16 @@ static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
     }
     struct access_log_stream logged;
     access_log_stream_begin(&logged, req); /* before the hub owns req */
-    int rc = hub_add_viewer(camera_hub(ctx->camera), req);
+    /* Whose stream it is, so removing the account, ending the session or revoking the guest
+     * link closes it (routes_close_streams). */
+    char tags[HUB_TAGS_MAX];
+    if (ctx->who.share[0] != '\0')
+        snprintf(tags, sizeof(tags), "share:%s\tsess:%s", ctx->who.share, ctx->who.session_id);
+    else if (ctx->who.session_id[0] != '\0')
+        snprintf(tags, sizeof(tags), "user:%s\tsess:%s", ctx->who.user, ctx->who.session_id);
+    else
+        snprintf(tags, sizeof(tags), "user:%s", ctx->who.user);
+    int rc = hub_add_viewer(camera_hub(ctx->camera), req, tags);
     if (rc == 0)
         access_log_stream_end(ctx->relay->access_log, &logged);
     else if (rc == -EBUSY)
@@ -233,6 +242,14 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
         (is_post ? login_submit : login_page)(req, ctx);
     else
         r->handler(req, ctx);
+}
+
+unsigned routes_close_streams(struct relay *relay, const char *tag)
+{
+    unsigned closed = 0;
+    for (size_t i = 0; i < cameras_count(relay->cameras); i++)
+        closed += hub_close_tagged(camera_hub(cameras_at(relay->cameras, i)), tag);
+    return closed;
 }
 
 void route_audit(const struct route_ctx *ctx, const char *action, const struct audit_field *fields,

@@ -42,6 +42,12 @@ struct audit_field;
 void route_audit(const struct route_ctx *ctx, const char *action, const struct audit_field *fields,
                  size_t n);
 
+/*
+ * Close every open stream, of every camera, tagged `tag` ("user:NAME", "share:ID",
+ * "sess:ID"; see hub_add_viewer). Returns how many closed.
+ */
+unsigned routes_close_streams(struct relay *relay, const char *tag);
+
 /* Handlers that live in their own files. */
 void control_turnleft(struct evhttp_request *req, const struct route_ctx *ctx);
 void control_turnright(struct evhttp_request *req, const struct route_ctx *ctx);

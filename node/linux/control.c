@@ -25,7 +25,7 @@ struct control {
     uint16_t port;
 };
 
-static void on_request(struct evhttp_request *req, void *arg)
+void control_handle_request(struct evhttp_request *req, void *arg)
 {
     struct control *c = arg;
     bool is_get = evhttp_request_get_command(req) == EVHTTP_REQ_GET;
@@ -73,7 +73,7 @@ struct control *control_new(struct event_base *base, const char *addr, uint16_t 
         return NULL;
     }
     http_glue_configure(c->http);
-    evhttp_set_gencb(c->http, on_request, c);
+    evhttp_set_gencb(c->http, control_handle_request, c);
     int rc = http_glue_bind(c->http, addr, port, &c->port);
     if (rc < 0) {
         LOG_ERROR("cannot listen on %s port %u: %s", addr, (unsigned)port, strerror(-rc));

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct evhttp_request;
 struct node;
 struct node_facts;
 
@@ -29,3 +30,9 @@ void control_free(struct control *c);
 
 /* The port actually bound. */
 uint16_t control_port(const struct control *c);
+
+/*
+ * Answer req as the control port would (the node's routes). For the stream port, so that a
+ * SERVO_URL without ":81" (the original's template) still steers. arg is the struct control.
+ */
+void control_handle_request(struct evhttp_request *req, void *arg);

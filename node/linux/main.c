@@ -149,6 +149,9 @@ static int start(struct app *app)
                                on_facts, app);
     if (app->control == NULL)
         return -1;
+    /* The original firmware steers on port 81 only, but its users' SERVO_URL often names the
+     * stream's port (its template has no ":81"): answer the node's routes there too. */
+    stream_set_other_routes(app->stream, control_handle_request, app->control);
     return 0;
 }
 

@@ -52,6 +52,8 @@ struct capture_slot {
 
 struct stream {
     struct evhttp *http;
+    void (*other_cb)(struct evhttp_request *req, void *arg); /* other paths, or NULL: 404 */
+    void *other_arg;
     struct cam cam;
     uint16_t port;
     unsigned write_timeout_s;
@@ -199,12 +201,17 @@ static void queue_capture(struct stream *s, struct evhttp_request *req)
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct stream *s = arg;
+    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+    int is_ours = path != NULL && (strcmp(path, "/mjpeg") == 0 || strcmp(path, "/capture") == 0);
+    if (!is_ours && s->other_cb != NULL) {
+        s->other_cb(req, s->other_arg);
+        return;
+    }
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
         send_text(req, 405, "method not allowed: use GET\n");
         return;
     }
-    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
     if (path != NULL && strcmp(path, "/mjpeg") == 0)
         start_stream(s, req);
     else if (path != NULL && strcmp(path, "/capture") == 0)
@@ -372,6 +379,13 @@ void stream_free(struct stream *s)
     free(s->clients);
     free(s->captures);
     free(s);
+}
+
+void stream_set_other_routes(struct stream *s, void (*cb)(struct evhttp_request *req, void *arg),
+                             void *arg)
+{
+    s->other_cb = cb;
+    s->other_arg = arg;
 }
 
 uint16_t stream_port(const struct stream *s)

@@ -39,6 +39,7 @@ struct stream_stats {
     unsigned long measured_mfps;     /* frames per second x 1000 over the last window */
 };
 
+struct evhttp_request;
 struct stream;
 
 /*
@@ -56,6 +57,13 @@ void stream_free(struct stream *s);
 
 /* The port actually bound. */
 uint16_t stream_port(const struct stream *s);
+
+/*
+ * Requests for paths other than /mjpeg and /capture go to cb(req, arg) instead of a 404 (the
+ * node's control routes, which the original firmware serves only on port 81). cb NULL: 404.
+ */
+void stream_set_other_routes(struct stream *s, void (*cb)(struct evhttp_request *req, void *arg),
+                             void *arg);
 
 /* True if a frame produced now would be used: a client is watching or a capture waits. */
 bool stream_is_wanted(const struct stream *s);

@@ -221,6 +221,8 @@ enum auth_result auth_check(struct auth *a, const char *authorization, const cha
             snprintf(who->user, sizeof(who->user), "%s", info.user);
             who->role = info.role;
             who->is_session = 1;
+            memcpy(who->session_id, info.id, sizeof(who->session_id));
+            memcpy(who->share, info.share, sizeof(who->share));
             return AUTH_OK;
         }
     }
@@ -236,7 +238,8 @@ enum auth_result auth_login(struct auth *a, const char *name, const char *passwo
     enum auth_result r = verify(a, name, password, address, now_us, who, retry_ms);
     if (r != AUTH_OK)
         return r;
-    if (sessions_create(a->sessions, who->user, who->role, now_us, token_out) < 0)
+    if (sessions_create_from(a->sessions, who->user, who->role, "", address, now_us, token_out,
+                             who->session_id) < 0)
         return AUTH_BAD;
     who->is_session = 1;
     a->stats.logins++;
@@ -261,4 +264,40 @@ void auth_logout(struct auth *a, const char *cookie, const char *address)
 void auth_get_stats(const struct auth *a, struct auth_stats *out)
 {
     *out = a->stats;
+}
+
+const struct users *auth_users(const struct auth *a)
+{
+    return a->users;
+}
+
+struct sessions *auth_sessions(struct auth *a)
+{
+    return a->sessions;
+}
+
+unsigned auth_replace_users(struct auth *a, struct users *fresh, auth_removed_cb on_removed,
+                            void *arg)
+{
+    struct users *old = a->users;
+    a->users = fresh;
+    unsigned removed = 0;
+    const char *name, *hash;
+    enum user_role role;
+    int is_fixed;
+    for (size_t i = 0; users_at(old, i, &name, &hash, &role, &is_fixed) == 0; i++) {
+        enum user_role now = users_role_of(fresh, name);
+        if (now == ROLE_NONE) {
+            unsigned ended = sessions_end_where(a->sessions, name, "", NULL, NULL);
+            LOG_INFO("user \"%s\" removed: %u session(s) ended", name, ended);
+            if (on_removed != NULL)
+                on_removed(name, arg);
+            removed++;
+        } else if (now != role) {
+            sessions_set_role(a->sessions, name, now);
+        }
+    }
+    memset(a->cache, 0, sizeof(a->cache));
+    users_free(old);
+    return removed;
 }

@@ -30,7 +30,9 @@ enum auth_result {
 struct auth_identity {
     char user[USER_NAME_MAX];
     enum user_role role;
-    int is_session; /* came with the session cookie (a browser) */
+    int is_session;                        /* came with the session cookie (a browser) */
+    char session_id[SESSION_ID_CHARS + 1]; /* that session's public id, "" for Basic */
+    char share[SESSION_SHARE_CHARS + 1];   /* a guest's link id, "" for an account */
 };
 
 struct auth_stats {
@@ -85,3 +87,19 @@ int auth_parse_basic(const char *authorization, char *user, size_t user_size, ch
                      size_t password_size);
 
 void auth_get_stats(const struct auth *a, struct auth_stats *out);
+
+/* The current users table and the sessions (borrowed; the users table changes on reload). */
+const struct users *auth_users(const struct auth *a);
+struct sessions *auth_sessions(struct auth *a);
+
+/* Called for each user a reload removed (name borrowed for the call). */
+typedef void (*auth_removed_cb)(const char *name, void *arg);
+
+/*
+ * Replace the users table with `fresh` (taken). Sessions of users no longer in it end and
+ * on_removed (may be NULL) is called for each such user (to close their streams); sessions of
+ * users whose role changed take the new role; remembered Basic logins are forgotten (a changed
+ * password must be checked again). Returns how many users were removed.
+ */
+unsigned auth_replace_users(struct auth *a, struct users *fresh, auth_removed_cb on_removed,
+                            void *arg);

@@ -1,10 +1,13 @@
 #include "session.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -12,14 +15,13 @@
 struct session {
     unsigned char token_hash[32];
     int is_used;
-    int64_t created_us;
-    int64_t last_used_us;
-    struct session_info info;
+    struct session_info info; /* info.created_us, info.last_used_us: the times */
 };
 
 struct sessions {
     int64_t idle_us;
     int64_t absolute_us;
+    int is_dirty;
     struct session list[SESSION_MAX];
 };
 
@@ -40,19 +42,45 @@ void sessions_free(struct sessions *s)
     free(s);
 }
 
-static int hash_token(const char *token, unsigned char out[32])
+static int sha256(const void *data, size_t len, unsigned char out[32])
 {
     unsigned int n = 0;
-    return EVP_Digest(token, strlen(token), out, &n, EVP_sha256(), NULL) == 1 ? 0 : -1;
+    return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 ? 0 : -1;
+}
+
+/* The public id: hex of SHA-256 of the token's hash (says nothing about the token). */
+static void make_id(struct session *e)
+{
+    unsigned char h[32];
+    if (sha256(e->token_hash, sizeof(e->token_hash), h) < 0)
+        memset(h, 0, sizeof(h));
+    for (size_t i = 0; i < SESSION_ID_CHARS / 2; i++)
+        snprintf(e->info.id + 2 * i, 3, "%02x", h[i]);
 }
 
 static int is_expired(const struct sessions *s, const struct session *e, int64_t now_us)
 {
-    return now_us - e->last_used_us > s->idle_us || now_us - e->created_us > s->absolute_us;
+    return now_us - e->info.last_used_us > s->idle_us ||
+           now_us - e->info.created_us > s->absolute_us;
 }
 
-int sessions_create(struct sessions *s, const char *user, enum user_role role, int64_t now_us,
-                    char token_out[SESSION_TOKEN_CHARS + 1])
+/* A free or expired slot, else the least recently used one. */
+static struct session *free_slot(struct sessions *s, int64_t now_us)
+{
+    struct session *slot = &s->list[0];
+    for (size_t i = 0; i < SESSION_MAX; i++) {
+        struct session *e = &s->list[i];
+        if (!e->is_used || is_expired(s, e, now_us))
+            return e;
+        if (e->info.last_used_us < slot->info.last_used_us)
+            slot = e;
+    }
+    return slot;
+}
+
+int sessions_create_from(struct sessions *s, const char *user, enum user_role role,
+                         const char *share, const char *address, int64_t now_us,
+                         char token_out[SESSION_TOKEN_CHARS + 1], char id_out[SESSION_ID_CHARS + 1])
 {
     unsigned char raw[SESSION_TOKEN_CHARS / 2];
     if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
@@ -61,26 +89,28 @@ int sessions_create(struct sessions *s, const char *user, enum user_role role, i
         snprintf(token_out + 2 * i, 3, "%02x", raw[i]);
     explicit_bzero(raw, sizeof(raw));
 
-    /* A free or expired slot, else the least recently used one. */
-    struct session *slot = &s->list[0];
-    for (size_t i = 0; i < SESSION_MAX; i++) {
-        struct session *e = &s->list[i];
-        if (!e->is_used || is_expired(s, e, now_us)) {
-            slot = e;
-            break;
-        }
-        if (e->last_used_us < slot->last_used_us)
-            slot = e;
-    }
+    struct session *slot = free_slot(s, now_us);
     memset(slot, 0, sizeof(*slot));
-    if (hash_token(token_out, slot->token_hash) < 0)
+    if (sha256(token_out, strlen(token_out), slot->token_hash) < 0)
         return -EIO;
     slot->is_used = 1;
-    slot->created_us = now_us;
-    slot->last_used_us = now_us;
+    slot->info.created_us = now_us;
+    slot->info.last_used_us = now_us;
     snprintf(slot->info.user, sizeof(slot->info.user), "%s", user);
     slot->info.role = role;
+    snprintf(slot->info.share, sizeof(slot->info.share), "%s", share != NULL ? share : "");
+    snprintf(slot->info.address, sizeof(slot->info.address), "%s", address != NULL ? address : "");
+    make_id(slot);
+    if (id_out != NULL)
+        memcpy(id_out, slot->info.id, SESSION_ID_CHARS + 1);
+    s->is_dirty = 1;
     return 0;
+}
+
+int sessions_create(struct sessions *s, const char *user, enum user_role role, int64_t now_us,
+                    char token_out[SESSION_TOKEN_CHARS + 1])
+{
+    return sessions_create_from(s, user, role, "", "", now_us, token_out, NULL);
 }
 
 static struct session *find(struct sessions *s, const char *token)
@@ -89,7 +119,7 @@ static struct session *find(struct sessions *s, const char *token)
         strspn(token, "0123456789abcdef") != SESSION_TOKEN_CHARS)
         return NULL;
     unsigned char h[32];
-    if (hash_token(token, h) < 0)
+    if (sha256(token, strlen(token), h) < 0)
         return NULL;
     for (size_t i = 0; i < SESSION_MAX; i++) {
         struct session *e = &s->list[i];
@@ -99,16 +129,22 @@ static struct session *find(struct sessions *s, const char *token)
     return NULL;
 }
 
+static void clear(struct sessions *s, struct session *e)
+{
+    memset(e, 0, sizeof(*e));
+    s->is_dirty = 1;
+}
+
 int sessions_lookup(struct sessions *s, const char *token, int64_t now_us, struct session_info *out)
 {
     struct session *e = find(s, token);
     if (e == NULL)
         return -ENOENT;
     if (is_expired(s, e, now_us)) {
-        memset(e, 0, sizeof(*e));
+        clear(s, e);
         return -ENOENT;
     }
-    e->last_used_us = now_us;
+    e->info.last_used_us = now_us;
     *out = e->info;
     return 0;
 }
@@ -126,7 +162,181 @@ void sessions_end(struct sessions *s, const char *token)
 {
     struct session *e = find(s, token);
     if (e != NULL)
-        memset(e, 0, sizeof(*e));
+        clear(s, e);
+}
+
+unsigned sessions_end_where(struct sessions *s, const char *user, const char *share,
+                            const char *keep_id, const char *only_id)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < SESSION_MAX; i++) {
+        struct session *e = &s->list[i];
+        if (!e->is_used || (user != NULL && strcmp(e->info.user, user) != 0) ||
+            (share != NULL && strcmp(e->info.share, share) != 0) ||
+            (keep_id != NULL && strcmp(e->info.id, keep_id) == 0) ||
+            (only_id != NULL && strcmp(e->info.id, only_id) != 0))
+            continue;
+        clear(s, e);
+        n++;
+    }
+    return n;
+}
+
+unsigned sessions_set_role(struct sessions *s, const char *user, enum user_role role)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < SESSION_MAX; i++) {
+        struct session *e = &s->list[i];
+        if (e->is_used && e->info.share[0] == '\0' && strcmp(e->info.user, user) == 0 &&
+            e->info.role != role) {
+            e->info.role = role;
+            s->is_dirty = 1;
+            n++;
+        }
+    }
+    return n;
+}
+
+int sessions_get(const struct sessions *s, size_t i, int64_t now_us, struct session_info *out)
+{
+    if (i >= SESSION_MAX || !s->list[i].is_used || is_expired(s, &s->list[i], now_us))
+        return -ENOENT;
+    *out = s->list[i].info;
+    return 0;
+}
+
+int sessions_is_dirty(const struct sessions *s)
+{
+    return s->is_dirty;
+}
+
+/* fsync the directory holding path, so a rename in it survives a crash. */
+static int sync_dir_of(const char *path)
+{
+    char copy[1024];
+    snprintf(copy, sizeof(copy), "%s", path);
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = fsync(fd) == 0 ? 0 : -errno;
+    close(fd);
+    return rc;
+}
+
+/* One line: hash, role, link, created, last used (wall-clock s), address, user; TAB-separated
+ * (none of them holds a TAB: names and addresses have no control characters). */
+static void write_line(FILE *f, const struct session *e, int64_t now_us, int64_t now_real_s)
+{
+    for (size_t i = 0; i < sizeof(e->token_hash); i++)
+        fprintf(f, "%02x", e->token_hash[i]);
+    fprintf(f, "\t%s\t%s\t%lld\t%lld\t%s\t%s\n", users_role_name(e->info.role),
+            e->info.share[0] ? e->info.share : "-",
+            (long long)(now_real_s - (now_us - e->info.created_us) / 1000000),
+            (long long)(now_real_s - (now_us - e->info.last_used_us) / 1000000),
+            e->info.address[0] ? e->info.address : "-", e->info.user);
+}
+
+int sessions_save(struct sessions *s, const char *path, int64_t now_us, int64_t now_real_s)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
+    if (fd < 0)
+        return -errno;
+    FILE *f = fdopen(fd, "w");
+    if (f == NULL) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return -e;
+    }
+    fprintf(f, "# lookout sessions 1: sha256(token) role link created last_used address user\n");
+    for (size_t i = 0; i < SESSION_MAX; i++) {
+        const struct session *e = &s->list[i];
+        if (e->is_used && !is_expired(s, e, now_us))
+            write_line(f, e, now_us, now_real_s);
+    }
+    int rc = (fflush(f) == 0 && fsync(fd) == 0) ? 0 : -errno;
+    if (fclose(f) != 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = -errno;
+    if (rc < 0)
+        unlink(tmp);
+    else
+        rc = sync_dir_of(path);
+    if (rc == 0)
+        s->is_dirty = 0;
+    return rc;
+}
+
+static int unhex(const char *hex, unsigned char *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (unsigned char)v;
+    }
+    return strspn(hex, "0123456789abcdef") == 2 * n ? 0 : -1;
+}
+
+/* Parse one saved line into e (times turned back into this run's monotonic clock). */
+static int parse_line(char *line, struct session *e, int64_t now_us, int64_t now_real_s)
+{
+    char *field[7];
+    char *save = NULL, *p = line;
+    for (int i = 0; i < 7; i++) {
+        field[i] = i < 6 ? strtok_r(p, "\t", &save) : strtok_r(p, "\n", &save);
+        p = NULL;
+        if (field[i] == NULL)
+            return -1;
+    }
+    memset(e, 0, sizeof(*e));
+    enum user_role role = users_role_parse(field[1]);
+    char *end1 = NULL, *end2 = NULL;
+    long long created = strtoll(field[3], &end1, 10), last = strtoll(field[4], &end2, 10);
+    if (strlen(field[0]) != 64 || unhex(field[0], e->token_hash, 32) < 0 || role == ROLE_NONE ||
+        *end1 != '\0' || *end2 != '\0' || strlen(field[2]) > SESSION_SHARE_CHARS ||
+        strlen(field[5]) >= SESSION_ADDRESS_MAX || strlen(field[6]) >= USER_NAME_MAX)
+        return -1;
+    e->is_used = 1;
+    e->info.role = role;
+    snprintf(e->info.share, sizeof(e->info.share), "%s", strcmp(field[2], "-") ? field[2] : "");
+    snprintf(e->info.address, sizeof(e->info.address), "%s", strcmp(field[5], "-") ? field[5] : "");
+    snprintf(e->info.user, sizeof(e->info.user), "%s", field[6]);
+    e->info.created_us = now_us - (now_real_s - created) * 1000000;
+    e->info.last_used_us = now_us - (now_real_s - last) * 1000000;
+    make_id(e);
+    return 0;
+}
+
+int sessions_load(struct sessions *s, const char *path, int64_t now_us, int64_t now_real_s,
+                  unsigned *bad)
+{
+    *bad = 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return errno == ENOENT ? 0 : -errno;
+    char line[512];
+    int loaded = 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        struct session e;
+        if (parse_line(line, &e, now_us, now_real_s) < 0) {
+            (*bad)++;
+            continue;
+        }
+        if (is_expired(s, &e, now_us))
+            continue;
+        struct session *slot = free_slot(s, now_us);
+        *slot = e;
+        loaded++;
+    }
+    explicit_bzero(line, sizeof(line));
+    fclose(f);
+    return loaded;
 }
 
 int session_cookie_value(const char *header, const char *name, char *out, size_t out_size)

@@ -2,9 +2,12 @@
 
 #include <crypt.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -14,6 +17,7 @@ struct user {
     char name[USER_NAME_MAX];
     char hash[HASH_MAX];
     enum user_role role;
+    int is_fixed; /* from the .env file: not written to USERS_FILE, not editable */
 };
 
 struct users {
@@ -195,4 +199,137 @@ enum user_role users_verify(const struct users *u, const char *name, const char 
     explicit_bzero(data, sizeof(*data));
     free(data);
     return (ok && found != NULL) ? found->role : ROLE_NONE;
+}
+
+struct users *users_copy(const struct users *u)
+{
+    struct users *c = malloc(sizeof(*c));
+    if (c != NULL)
+        memcpy(c, u, sizeof(*c));
+    return c;
+}
+
+int users_at(const struct users *u, size_t i, const char **name, const char **hash,
+             enum user_role *role, int *is_fixed)
+{
+    if (i >= u->count)
+        return -ENOENT;
+    *name = u->list[i].name;
+    *hash = u->list[i].hash;
+    *role = u->list[i].role;
+    *is_fixed = u->list[i].is_fixed;
+    return 0;
+}
+
+static struct user *find_user(const struct users *u, const char *name)
+{
+    for (size_t i = 0; i < u->count; i++) {
+        if (strcmp(u->list[i].name, name) == 0)
+            return (struct user *)&u->list[i];
+    }
+    return NULL;
+}
+
+enum user_role users_role_of(const struct users *u, const char *name)
+{
+    const struct user *e = find_user(u, name);
+    return e != NULL ? e->role : ROLE_NONE;
+}
+
+size_t users_count_role(const struct users *u, enum user_role role)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < u->count; i++)
+        n += u->list[i].role == role;
+    return n;
+}
+
+int users_set_fixed(struct users *u, const char *name)
+{
+    struct user *e = find_user(u, name);
+    if (e == NULL)
+        return -ENOENT;
+    e->is_fixed = 1;
+    return 0;
+}
+
+int users_change(struct users *u, const char *name, enum user_role role, const char *hash,
+                 const char **reason)
+{
+    struct user *e = find_user(u, name);
+    if (e == NULL)
+        return -ENOENT;
+    if (e->is_fixed)
+        return -EPERM;
+    if (hash != NULL && !hash_ok(hash)) {
+        *reason = "not a crypt(3) hash libcrypt supports";
+        return -EINVAL;
+    }
+    if (role != ROLE_NONE)
+        e->role = role;
+    if (hash != NULL)
+        snprintf(e->hash, sizeof(e->hash), "%s", hash);
+    return 0;
+}
+
+int users_remove(struct users *u, const char *name)
+{
+    struct user *e = find_user(u, name);
+    if (e == NULL)
+        return -ENOENT;
+    if (e->is_fixed)
+        return -EPERM;
+    size_t i = (size_t)(e - u->list);
+    memmove(&u->list[i], &u->list[i + 1], (u->count - i - 1) * sizeof(u->list[0]));
+    u->count--;
+    return 0;
+}
+
+/* fsync the directory holding path, so a rename in it survives a crash. */
+static int sync_dir_of(const char *path)
+{
+    char copy[1024];
+    snprintf(copy, sizeof(copy), "%s", path);
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = fsync(fd) == 0 ? 0 : -errno;
+    close(fd);
+    return rc;
+}
+
+static int write_all(int fd, const struct users *u)
+{
+    FILE *f = fdopen(fd, "w");
+    if (f == NULL)
+        return -errno;
+    fprintf(f, "# Lookout users, one name:hash:role a line (viewer, operator or admin).\n"
+               "# Written by the relay when an admin edits accounts on the page; editing by hand\n"
+               "# works too (`lookout passwd NAME ROLE` prints a line), it is re-read at once.\n");
+    for (size_t i = 0; i < u->count; i++) {
+        const struct user *e = &u->list[i];
+        if (!e->is_fixed)
+            fprintf(f, "%s:%s:%s\n", e->name, e->hash, users_role_name(e->role));
+    }
+    int rc = (fflush(f) == 0 && fsync(fileno(f)) == 0) ? 0 : -errno;
+    if (fclose(f) != 0 && rc == 0)
+        rc = -errno;
+    return rc;
+}
+
+int users_save_file(const struct users *u, const char *path, char *err, size_t err_size)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
+    int rc = fd < 0 ? -errno : write_all(fd, u);
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = -errno;
+    if (rc == 0)
+        rc = sync_dir_of(path);
+    else if (fd >= 0)
+        unlink(tmp);
+    if (rc < 0)
+        snprintf(err, err_size, "%s: %s", path, strerror(-rc));
+    return rc;
 }

@@ -53,6 +53,44 @@ size_t users_count(const struct users *u);
  */
 enum user_role users_verify(const struct users *u, const char *name, const char *password);
 
+/* A copy of u (a table to edit before users_save_file). NULL on allocation failure. */
+struct users *users_copy(const struct users *u);
+
+/*
+ * The i-th user (0 <= i < users_count): name and hash (borrowed from u, valid until it changes),
+ * role, and whether it is fixed (from the .env file: users_save_file leaves it out and the page
+ * may not edit it). Returns 0, or -ENOENT past the end.
+ */
+int users_at(const struct users *u, size_t i, const char **name, const char **hash,
+             enum user_role *role, int *is_fixed);
+
+/* The role of `name`, or ROLE_NONE if there is no such user. */
+enum user_role users_role_of(const struct users *u, const char *name);
+
+/* Number of users with exactly `role`. */
+size_t users_count_role(const struct users *u, enum user_role role);
+
+/* Mark `name` as fixed (the .env user). Returns 0 or -ENOENT. */
+int users_set_fixed(struct users *u, const char *name);
+
+/*
+ * Change a user: a new role (ROLE_NONE: keep), a new hash (NULL: keep; checked as users_add
+ * does). Returns 0, -ENOENT, -EPERM for a fixed user, or -EINVAL with *reason (static).
+ */
+int users_change(struct users *u, const char *name, enum user_role role, const char *hash,
+                 const char **reason);
+
+/* Remove `name`. Returns 0, -ENOENT, or -EPERM for a fixed user. */
+int users_remove(struct users *u, const char *name);
+
+/*
+ * Write the users that are not fixed to path as users_load_file reads them, atomically: a
+ * temporary file beside it (mode 0600), fsync, rename over path, fsync of the directory; so a
+ * crash leaves the old file or the new one, never half of one. Returns 0, or a negative errno
+ * with err filled ("PATH: reason").
+ */
+int users_save_file(const struct users *u, const char *path, char *err, size_t err_size);
+
 /* Parse "viewer", "operator" or "admin". Returns ROLE_NONE for anything else. */
 enum user_role users_role_parse(const char *text);
 

@@ -96,8 +96,9 @@ void api_move(struct evhttp_request *req, const struct route_ctx *ctx)
     const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
     struct query_move move;
     char reason[QUERY_REASON_MAX];
-    if (query_parse(query, &move, reason, sizeof(reason)) != QUERY_OK) {
-        reply_text(req, 400, reason);
+    enum query_status st = query_parse(query, &move, reason, sizeof(reason));
+    if (st != QUERY_OK) {
+        reply_text(req, st == QUERY_ERR_TOO_LONG ? 414 : 400, reason);
         return;
     }
     struct ptz *ptz = camera_ptz(ctx->camera);

@@ -29,6 +29,7 @@ struct viewer {
     int is_sending;                 /* a frame is still in the output buffer */
     char address[48];               /* client address without port, for the per-address cap */
     char peer[64];
+    char tags[HUB_TAGS_MAX]; /* whose viewer this is: hub_close_tagged */
 };
 
 struct hub {
@@ -178,7 +179,35 @@ static unsigned viewers_from(const struct hub *hub, const char *address)
     return n;
 }
 
-int hub_add_viewer(struct hub *hub, struct evhttp_request *req)
+static int has_tag(const char *tags, const char *tag)
+{
+    size_t n = strlen(tag);
+    for (const char *p = tags; n > 0 && *p != '\0';) {
+        size_t len = strcspn(p, "\t");
+        if (len == n && strncmp(p, tag, n) == 0)
+            return 1;
+        p += len;
+        p += strspn(p, "\t");
+    }
+    return 0;
+}
+
+unsigned hub_close_tagged(struct hub *hub, const char *tag)
+{
+    unsigned closed = 0;
+    struct viewer *v, *next;
+    for (v = TAILQ_FIRST(&hub->viewers); v != NULL; v = next) {
+        next = TAILQ_NEXT(v, link);
+        if (has_tag(v->tags, tag)) {
+            LOG_INFO("viewer %s closed (%s)", v->peer, tag);
+            viewer_free(v);
+            closed++;
+        }
+    }
+    return closed;
+}
+
+int hub_add_viewer(struct hub *hub, struct evhttp_request *req, const char *tags)
 {
     if (hub->viewer_count >= hub->cfg.max_viewers)
         return -EBUSY;
@@ -199,6 +228,7 @@ int hub_add_viewer(struct hub *hub, struct evhttp_request *req)
     v->bev = evhttp_connection_get_bufferevent(v->conn);
     snprintf(v->address, sizeof(v->address), "%s", addr);
     snprintf(v->peer, sizeof(v->peer), "%s:%u", addr, (unsigned)port);
+    snprintf(v->tags, sizeof(v->tags), "%s", tags != NULL ? tags : "");
 
     /* From here on the hub, not evhttp, drives this connection (as ustreamer does). */
     struct timeval stall = {.tv_sec = hub->cfg.stall_timeout_ms / 1000,

@@ -55,9 +55,20 @@ void hub_free(struct hub *hub);
  * response head and then frames; the request must not be replied to by the caller afterwards.
  * Returns 0; -EBUSY if max_viewers are connected, -EUSERS if max_viewers_per_address come from
  * this client's address already, or -ENOMEM; then the caller still owns req and must reply (503
- * with a reason).
+ * with a reason). tags (copied; NULL for none; at most HUB_TAGS_MAX - 1 characters) are
+ * TAB-separated words saying whose the viewer is ("user:bob\tsess:1a2b"; a user name may hold a
+ * space but no control character), for hub_close_tagged.
  */
-int hub_add_viewer(struct hub *hub, struct evhttp_request *req);
+int hub_add_viewer(struct hub *hub, struct evhttp_request *req, const char *tags);
+
+#define HUB_TAGS_MAX 160
+
+/*
+ * Close every viewer one of whose tags is exactly `tag` (an account removed, a guest link
+ * revoked, a session ended): their connections are closed now. Not to be called from a
+ * viewer's own callback. Returns how many were closed.
+ */
+unsigned hub_close_tagged(struct hub *hub, const char *tag);
 
 /*
  * Publish a complete JPEG frame received at received_us (CLOCK_MONOTONIC): the hub seals it

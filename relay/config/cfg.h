@@ -47,7 +47,8 @@ struct cfg {
     enum log_level log_level;
     unsigned session_idle_ms;
     unsigned session_max_age_ms;
-    char audit_log[1024];       /* one JSON line per action ("": no audit) */
+    char sessions_file[1024]; /* sessions kept across restarts ("": USERS_FILE.sessions, or none) */
+    char audit_log[1024];     /* one JSON line per action ("": no audit) */
     size_t audit_log_max_bytes; /* rotated to AUDIT_LOG.1 past this */
     char tls_cert[1024];        /* PEM chain; with tls_key, the relay speaks HTTPS */
     char tls_key[1024];

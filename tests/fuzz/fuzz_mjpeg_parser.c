@@ -1,6 +1,7 @@
 /* libFuzzer target for core/mjpeg_parser: the first byte picks a slice size, the rest is the
  * stream. Checks the parser's own invariants: every byte is consumed, reported parts never
- * exceed the frame limit, and the counters add up. */
+ * exceed the frame limit, no reported part holds a delimiter (whatever its Content-Length
+ * said), and the counters add up. */
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,36 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_FRAME 4096
+#define BOUNDARY "b0undary"
+
+/* A delimiter line inside a delivered part: a line end, 0 to 4 dashes, the boundary, then a
+ * line end or the closing "--" (mjpeg_parser.c's definition, without transport padding). */
+static int holds_delimiter(const uint8_t *part, size_t len)
+{
+    size_t blen = strlen(BOUNDARY);
+    for (size_t i = 0; i < len; i++) {
+        if (part[i] != '\n')
+            continue;
+        size_t j = i + 1, dashes = 0;
+        while (j < len && part[j] == '-' && dashes < 4) {
+            j++;
+            dashes++;
+        }
+        /* The boundary may also follow after fewer dashes than were skipped. */
+        for (size_t d = 0; d <= dashes; d++) {
+            size_t k = i + 1 + d;
+            if (k + blen > len || memcmp(part + k, BOUNDARY, blen) != 0)
+                continue;
+            k += blen;
+            if (k < len && part[k] == '\n')
+                return 1;
+            if (k + 1 < len && ((part[k] == '\r' && part[k + 1] == '\n') ||
+                                (part[k] == '-' && part[k + 1] == '-')))
+                return 1;
+        }
+    }
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -20,8 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++;
     size--;
     struct mjpeg_parser p;
-    if (mjpeg_parser_init(&p, "b0undary", MAX_FRAME) != 0)
+    if (mjpeg_parser_init(&p, BOUNDARY, MAX_FRAME) != 0)
         return 0;
+    static uint8_t frame[MAX_FRAME];
     size_t part = 0;
     unsigned long ends = 0;
     for (size_t off = 0; off <= size;) {
@@ -41,9 +73,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             if (r == MJPEG_DATA) {
                 assert(span.len > 0);
+                assert(part + span.len <= MAX_FRAME);
+                memcpy(frame + part, span.data, span.len);
                 part += span.len;
-                assert(part <= MAX_FRAME);
             } else if (r == MJPEG_PART_END) {
+                assert(!holds_delimiter(frame, part));
                 ends++;
                 part = 0;
             } else if (r == MJPEG_PART_BEGIN || r == MJPEG_ERR_TOO_BIG || r == MJPEG_ERR_HEADERS) {

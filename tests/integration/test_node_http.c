@@ -284,7 +284,8 @@ static void test_node_http_bad_queries_are_400_in_one_line(void **state)
         {"/control_servo?tr=99999999999999999999", "tr: integer overflow"},
         {"/control_servo?tr=1&tr=2", "tr: duplicated key"},
         {"/control_servo?tr=1&pan=3", "cannot be mixed"},
-        {"/control_servo?zoom=1", "unknown key \"zoom\""},
+        {"/control_servo?zoom=1", "no move"},
+        {"/control_servo?_=1699999", "no move"},
         {"/control_servo?%G1", "bad percent escape"},
     };
     struct angles before;
@@ -313,6 +314,70 @@ static void test_node_http_bad_queries_are_400_in_one_line(void **state)
     assert_int_equal(get(t->control_port, "/status", &r), 200);
     assert_true(json_number(&r, "rejected_moves") >= (double)(sizeof(bad) / sizeof(bad[0])));
     ts_http_response_deinit(&r);
+}
+
+static void expect_status(uint16_t port, const char *method, const char *path, int want)
+{
+    struct ts_http_response r;
+    int code = ts_http_request(port, method, path, NULL, NULL, HTTP_TIMEOUT_MS, &r);
+    if (code != want)
+        fail_msg("%s %s: %d, want %d", method, path, code, want);
+    char what[128];
+    snprintf(what, sizeof(what), "%s %s", method, path);
+    assert_one_line(&r, what);
+    if (want == 405) {
+        char allow[64];
+        assert_true(ts_http_header(r.head, "Allow", allow, sizeof(allow)) > 0);
+        assert_string_equal(allow, "GET");
+    }
+    ts_http_response_deinit(&r);
+}
+
+/* What real clients send: cache busters and tracking keys are ignored and the move happens; a
+ * query longer than the node reads is 414 and moves nothing (never a move cut short). */
+static void test_node_http_client_junk_ignored_and_long_query_414(void **state)
+{
+    struct node_http *t = *state;
+    struct angles a;
+    move(t->control_port, "pan=90&tilt=90", &a);
+    move(t->control_port, "tr=5&_=1699999999999&utm_source=phone", &a);
+    assert_int_equal(a.target_pan, 95);
+    move(t->control_port, "_=1&el=-5", &a);
+    assert_int_equal(a.target_tilt, 85);
+
+    char path[600];
+    int n = snprintf(path, sizeof(path), "/control_servo?tr=10&_=");
+    memset(path + n, '7', 400);
+    path[n + 400] = '\0';
+    struct ts_http_response r;
+    int code = get(t->control_port, path, &r);
+    if (code != 414)
+        fail_msg("a %zu-byte query: %d, want 414", strlen(path), code);
+    assert_one_line(&r, "long query");
+    assert_non_null(strstr((const char *)r.body, "query too long"));
+    ts_http_response_deinit(&r);
+    status(t->control_port, &a);
+    assert_int_equal(a.target_pan, 95);
+    assert_int_equal(a.target_tilt, 85);
+    wait_until_at(t->control_port, 95, 85);
+}
+
+/* SERVO_URL written without ":81" (the original's template) reaches the stream port: the node
+ * answers /control_servo and /status there too. */
+static void test_node_http_control_on_the_stream_port(void **state)
+{
+    struct node_http *t = *state;
+    struct angles a;
+    move(t->stream_port, "pan=80&tilt=100", &a);
+    assert_int_equal(a.target_pan, 80);
+    assert_int_equal(a.target_tilt, 100);
+    status(t->control_port, &a);
+    assert_int_equal(a.target_pan, 80);
+    struct ts_http_response r;
+    assert_int_equal(get(t->stream_port, "/control_servo?tr=abc", &r), 400);
+    ts_http_response_deinit(&r);
+    expect_status(t->stream_port, "POST", "/control_servo?tr=1", 405);
+    wait_until_at(t->control_port, 80, 100);
 }
 
 static void test_node_http_plus_sign_moves_by_plus_five(void **state)
@@ -372,23 +437,6 @@ static void test_node_http_moves_reach_status_and_the_servos(void **state)
     wait_until_at(t->control_port, 0, 180);
     move(t->control_port, "pan=90&tilt=90", &a);
     wait_until_at(t->control_port, 90, 90);
-}
-
-static void expect_status(uint16_t port, const char *method, const char *path, int want)
-{
-    struct ts_http_response r;
-    int code = ts_http_request(port, method, path, NULL, NULL, HTTP_TIMEOUT_MS, &r);
-    if (code != want)
-        fail_msg("%s %s: %d, want %d", method, path, code, want);
-    char what[128];
-    snprintf(what, sizeof(what), "%s %s", method, path);
-    assert_one_line(&r, what);
-    if (want == 405) {
-        char allow[64];
-        assert_true(ts_http_header(r.head, "Allow", allow, sizeof(allow)) > 0);
-        assert_string_equal(allow, "GET");
-    }
-    ts_http_response_deinit(&r);
 }
 
 static void test_node_http_other_methods_are_405(void **state)
@@ -778,6 +826,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_node_http_bad_queries_are_400_in_one_line, case_teardown),
+        cmocka_unit_test_teardown(test_node_http_client_junk_ignored_and_long_query_414,
+                                  case_teardown),
+        cmocka_unit_test_teardown(test_node_http_control_on_the_stream_port, case_teardown),
         cmocka_unit_test_teardown(test_node_http_plus_sign_moves_by_plus_five, case_teardown),
         cmocka_unit_test_teardown(test_node_http_moves_reach_status_and_the_servos, case_teardown),
         cmocka_unit_test_teardown(test_node_http_other_methods_are_405, case_teardown),

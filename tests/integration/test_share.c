@@ -201,10 +201,173 @@ static void test_share_audit_records_who_did_what(void **state)
     free(text);
 }
 
+/* Replace the users file (as an editor would: a new file renamed over the old one). */
+static void write_users(struct fx *f, const char *content)
+{
+    char tmp_name[64];
+    static unsigned n;
+    snprintf(tmp_name, sizeof(tmp_name), "users.new%u", n++);
+    char tmp[512];
+    assert_int_equal(ts_file_write(f->dir, tmp_name, content, tmp, sizeof(tmp)), 0);
+    assert_int_equal(rename(tmp, f->users_path), 0);
+}
+
+/* Poll until `user` can log in (303 to "/"), for at most 5 s. Returns 0 with token filled. */
+static int wait_login(struct fx *f, const char *user, const char *pw, char *token)
+{
+    for (int i = 0; i < 50; i++) {
+        if (form_login(f, user, pw, token) == 303 && token[0] != '\0')
+            return 0;
+        usleep(100 * 1000);
+    }
+    return -ETIMEDOUT;
+}
+
+/* Poll until GET path with headers answers `want`, for at most 5 s. Returns 0 or -ETIMEDOUT. */
+static int wait_status(struct fx *f, const char *path, const char *headers, int want)
+{
+    for (int i = 0; i < 50; i++) {
+        struct ts_http_response r;
+        if (status_of(get(f, path, headers, &r), &r) == want)
+            return 0;
+        usleep(100 * 1000);
+    }
+    return -ETIMEDOUT;
+}
+
+/* Read `n` frames from the stream; returns the frames per second seen (printed, not asserted). */
+static double read_frames(struct ts_stream *st, int n)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < n; i++) {
+        const uint8_t *jpeg;
+        size_t len;
+        assert_int_equal(ts_stream_next_frame(st, FRAME_TIMEOUT_MS, &jpeg, &len), 0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    return s > 0 ? n / s : 0;
+}
+
+/* The stream ends (closed by the relay) within 5 s. */
+static void expect_stream_closed(struct ts_stream *st)
+{
+    for (int i = 0; i < 200; i++) {
+        const uint8_t *jpeg;
+        size_t len;
+        int rc = ts_stream_next_frame(st, FRAME_TIMEOUT_MS, &jpeg, &len);
+        if (rc == -EPIPE || (rc < 0 && rc != -ETIMEDOUT))
+            return;
+        assert_int_not_equal(rc, -ETIMEDOUT);
+    }
+    fail_msg("the stream was not closed");
+}
+
+/*
+ * Editing USERS_FILE takes effect without a restart: a new user logs in, a removed user's session
+ * ends and their stream closes, a broken file keeps the last good accounts; a viewer watching
+ * all along keeps its connection.
+ */
+static void test_share_users_file_reloads_without_restart(void **state)
+{
+    struct fx *f = *state;
+    struct ts_stream *alice =
+        ts_stream_open(f->stack.relay_port, "/mjpeg", f->stack.auth, HTTP_TIMEOUT_MS);
+    assert_non_null(alice);
+    double before = read_frames(alice, 10);
+
+    char bob_token[65], cookie[256], bob_cookie[256];
+    assert_int_equal(form_login(f, "bob", BOB_PW, bob_token), 303);
+    cookie_header(bob_token, bob_cookie, sizeof(bob_cookie));
+    struct ts_stream *bob =
+        ts_stream_open(f->stack.relay_port, "/mjpeg", bob_cookie, HTTP_TIMEOUT_MS);
+    assert_non_null(bob);
+    read_frames(bob, 2);
+
+    /* carol is added by editing the file: she logs in at once. */
+    char carol_line[512], content[2048], carol_token[65];
+    passwd_line(f, "carol", CAROL_PW, "operator", carol_line, sizeof(carol_line));
+    snprintf(content, sizeof(content), "%s\n%s\n", f->bob_line, carol_line);
+    assert_int_equal(form_login(f, "carol", CAROL_PW, NULL), 303); /* to /login?error=bad */
+    write_users(f, content);
+    assert_int_equal(wait_login(f, "carol", CAROL_PW, carol_token), 0);
+    read_frames(alice, 10); /* what waited in the socket while we edited */
+    double after = read_frames(alice, 20);
+    fprintf(stderr, "share: the watching viewer got %.1f fps before the edit, %.1f after\n", before,
+            after);
+    struct ts_http_response r;
+    assert_int_equal(status_of(get(f, "/api/status", bob_cookie, &r), &r), 200);
+
+    /* A broken edit keeps the last good accounts and says where it is broken. */
+    snprintf(content, sizeof(content), "%s\n%s\nmallory:not-a-hash:admin\n", f->bob_line,
+             carol_line);
+    write_users(f, content);
+    char line[512];
+    assert_int_equal(ts_proc_wait_log(f->stack.relay_log, "keeping the last good accounts", 5000,
+                                      line, sizeof(line)),
+                     0);
+    char want[600];
+    snprintf(want, sizeof(want), "%s:3: not a crypt(3) hash", f->users_path);
+    assert_non_null(strstr(line, want));
+    assert_int_equal(status_of(get(f, "/api/status", bob_cookie, &r), &r), 200);
+    assert_int_equal(form_login(f, "carol", CAROL_PW, carol_token), 303);
+    assert_int_equal(strlen(carol_token), 64);
+
+    /* bob is removed: his session ends on his next request and his stream is closed. */
+    snprintf(content, sizeof(content), "%s\n", carol_line);
+    write_users(f, content);
+    assert_int_equal(wait_status(f, "/api/status", bob_cookie, 401), 0);
+    expect_stream_closed(bob);
+    ts_stream_close(bob);
+    /* Everyone else keeps theirs. */
+    read_frames(alice, 5);
+    assert_int_equal(
+        status_of(get(f, "/api/status", cookie_header(carol_token, cookie, sizeof(cookie)), &r),
+                  &r),
+        200);
+    ts_stream_close(alice);
+    assert_int_equal(form_login(f, "bob", BOB_PW, NULL), 303);
+    char *audit = ts_file_read(f->audit_path, 1 << 20);
+    assert_non_null(strstr(audit, "\"action\":\"account_removed\",\"user\":\"\",\"address\":\"\","
+                                  "\"account\":\"bob\""));
+    free(audit);
+}
+
+/* A restart keeps every session: a browser that was logged in stays logged in. */
+static void test_share_sessions_survive_restart(void **state)
+{
+    struct fx *f = *state;
+    char token[65], cookie[256];
+    assert_int_equal(form_login(f, "bob", BOB_PW, token), 303);
+    cookie_header(token, cookie, sizeof(cookie));
+    struct ts_http_response r;
+    assert_int_equal(status_of(get(f, "/api/status", cookie, &r), &r), 200);
+    assert_int_equal(ts_stack_restart_relay(&f->stack), 0);
+    assert_int_equal(get(f, "/api/status", cookie, &r), 200);
+    assert_non_null(strstr((const char *)r.body, "\"user\":\"bob\""));
+    ts_http_response_deinit(&r);
+    /* The file holds the token's hash, not the token. */
+    char path[600];
+    snprintf(path, sizeof(path), "%s.sessions", f->users_path);
+    char *text = ts_file_read(path, 1 << 20);
+    assert_non_null(text);
+    assert_null(strstr(text, token));
+    assert_non_null(strstr(text, "\tbob\n"));
+    free(text);
+    /* Logged out before a restart stays logged out after it. */
+    assert_int_equal(status_of(post(f, "/logout", cookie, NULL, &r), &r), 303);
+    assert_int_equal(ts_stack_restart_relay(&f->stack), 0);
+    assert_int_equal(status_of(get(f, "/api/status", cookie, &r), &r), 401);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_share_audit_records_who_did_what, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_share_users_file_reloads_without_restart, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_share_sessions_survive_restart, setup, teardown),
     };
     return cmocka_run_group_tests_name("share", tests, NULL, NULL);
 }

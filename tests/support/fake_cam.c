@@ -49,14 +49,18 @@ static int send_chunk(int fd, const void *data, size_t len)
 }
 
 /* Stream parts[] to one client until it goes away. */
-static void serve_client(int fd, const struct ts_fake_part *parts, size_t count, unsigned gap_ms)
+static void serve_client(int fd, const struct ts_fake_part *parts, size_t count, unsigned gap_ms,
+                         const char *content_type)
 {
-    static const char head[] =
-        "HTTP/1.1 200 OK\r\n"
-        "Content-Type: multipart/x-mixed-replace;boundary=" MJPEG_ESP32_BOUNDARY "\r\n"
-        "Transfer-Encoding: chunked\r\n"
-        "Access-Control-Allow-Origin: *\r\n"
-        "\r\n";
+    char head[512];
+    snprintf(head, sizeof(head),
+             "HTTP/1.1 200 OK\r\n"
+             "Content-Type: %s\r\n"
+             "Transfer-Encoding: chunked\r\n"
+             "Access-Control-Allow-Origin: *\r\n"
+             "\r\n",
+             content_type ? content_type
+                          : "multipart/x-mixed-replace;boundary=" MJPEG_ESP32_BOUNDARY);
     /* The request, up to its blank line; what it asks for does not matter. */
     char req[REQUEST_MAX_BYTES];
     size_t len = 0;
@@ -73,8 +77,8 @@ static void serve_client(int fd, const struct ts_fake_part *parts, size_t count,
         char part_head[256];
         int n;
         if (p->has_length)
-            n = mjpeg_write_part_header(part_head, sizeof(part_head), MJPEG_ESP32_BOUNDARY, p->len,
-                                        NULL);
+            n = mjpeg_write_part_header(part_head, sizeof(part_head), MJPEG_ESP32_BOUNDARY,
+                                        (size_t)((long)p->len + p->length_error_bytes), NULL);
         else
             n = snprintf(part_head, sizeof(part_head),
                          "\r\n--" MJPEG_ESP32_BOUNDARY "\r\nContent-Type: image/jpeg\r\n\r\n");
@@ -89,6 +93,12 @@ static void serve_client(int fd, const struct ts_fake_part *parts, size_t count,
 
 pid_t ts_fake_cam_start(const struct ts_fake_part *parts, size_t count, unsigned gap_ms,
                         uint16_t *port)
+{
+    return ts_fake_cam_start_typed(parts, count, gap_ms, NULL, port);
+}
+
+pid_t ts_fake_cam_start_typed(const struct ts_fake_part *parts, size_t count, unsigned gap_ms,
+                              const char *content_type, uint16_t *port)
 {
     if (count == 0)
         return -EINVAL;
@@ -118,7 +128,7 @@ pid_t ts_fake_cam_start(const struct ts_fake_part *parts, size_t count, unsigned
             if (client < 0 && errno != EINTR)
                 _exit(1);
             if (client >= 0) {
-                serve_client(client, parts, count, gap_ms);
+                serve_client(client, parts, count, gap_ms, content_type);
                 close(client);
             }
         }

@@ -20,6 +20,7 @@ struct ts_fake_part {
     size_t len;
     int has_length; /* send Content-Length (as the ESP32 does); without it the part ends at the
                      * next delimiter */
+    long length_error_bytes; /* added to the Content-Length sent: a camera that miscounts */
 };
 
 /*
@@ -29,6 +30,13 @@ struct ts_fake_part {
  */
 pid_t ts_fake_cam_start(const struct ts_fake_part *parts, size_t count, unsigned gap_ms,
                         uint16_t *port);
+
+/*
+ * The same, with the stream's Content-Type header value spelled as given (it must name
+ * MJPEG_ESP32_BOUNDARY as the boundary, however written); NULL: the ESP32's.
+ */
+pid_t ts_fake_cam_start_typed(const struct ts_fake_part *parts, size_t count, unsigned gap_ms,
+                              const char *content_type, uint16_t *port);
 
 /* Kill the child (SIGKILL: it holds nothing worth a clean exit) and reap it. pid <= 0 is a
  * no-op. */

@@ -82,3 +82,26 @@ fail:
     ts_stack_stop(s);
     return port < 0 ? port : -EIO;
 }
+
+int ts_stack_restart_relay(struct ts_stack *s)
+{
+    int rc = ts_proc_stop_reporting("stack", &s->relay_pid, "lookout", s->relay_log);
+    if (rc != 0)
+        return -EIO;
+    char dir[400];
+    snprintf(dir, sizeof(dir), "%.399s", s->relay_log);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    s->relay_starts++;
+    snprintf(s->relay_log, sizeof(s->relay_log), "%s/lookout.%u.log", dir, s->relay_starts);
+    char relay_bin[512];
+    snprintf(relay_bin, sizeof(relay_bin), "%s/lookout", ts_bin_dir());
+    char *relay_argv[] = {relay_bin, "--env", s->env_path, "--listen", "127.0.0.1:0", NULL};
+    int port = ts_proc_start_port("stack", relay_argv, ts_stack_clean_env, s->relay_log,
+                                  "listening on http://", STARTUP_TIMEOUT_MS, &s->relay_pid);
+    if (port < 0)
+        return port;
+    s->relay_port = (uint16_t)port;
+    return 0;
+}

@@ -18,8 +18,9 @@
 struct ts_stack {
     char cam_log[512];
     char relay_log[512];
-    char env_path[512]; /* the relay's .env */
-    pid_t cam_pid;      /* 0 once stopped */
+    unsigned relay_starts; /* ts_stack_restart_relay counts here */
+    char env_path[512];    /* the relay's .env */
+    pid_t cam_pid;         /* 0 once stopped */
     pid_t relay_pid;
     uint16_t stream_port; /* the camera's */
     uint16_t control_port;
@@ -37,6 +38,13 @@ const char *ts_bin_dir(void);
  * returns a negative errno.
  */
 int ts_stack_start(struct ts_stack *s, const char *dir, unsigned fps, const char *extra_env_lines);
+
+/*
+ * Stop the relay (SIGTERM; it must exit 0) and start it again with the same .env, logging to a
+ * new file (relay_log becomes lookout.N.log) and on a new port (relay_port). The camera keeps
+ * running. Returns 0, or a negative errno after printing why.
+ */
+int ts_stack_restart_relay(struct ts_stack *s);
 
 /*
  * Stop the relay, then the camera (SIGTERM, as systemd would). Returns 0 if both exited 0,

@@ -251,16 +251,140 @@ static void test_mjpeg_parser_bad_headers(void **state)
 {
     (void)state;
     char s[8192];
-    /* A malformed Content-Length, then a header block over MJPEG_HEADERS_MAX, then a good part. */
+    /* A malformed Content-Length (the delimiter ends that part), then a header block over
+     * MJPEG_HEADERS_MAX (dropped), then a good part. */
     int n = snprintf(s, sizeof(s), "--b\r\nContent-Length: 12x\r\n\r\nzz\r\n--b\r\n");
     for (int i = 0; i < 100; i++)
         n += snprintf(s + n, sizeof(s) - (size_t)n, "X-Filler-%02d: %0*d\r\n", i, 60, i);
     n += snprintf(s + n, sizeof(s) - (size_t)n, "\r\nbody\r\n--b\r\nContent-Length: 2\r\n\r\nok");
     struct collected c;
     feed_sliced("b", 100, s, (size_t)n, 3, &c);
-    assert_int_equal(c.bad_headers, 2);
-    assert_int_equal(c.count, 1);
-    assert_frame(&c, 0, "ok");
+    assert_int_equal(c.bad_headers, 1);
+    assert_int_equal(c.count, 2);
+    assert_frame(&c, 0, "zz");
+    assert_frame(&c, 1, "ok");
+}
+
+/* Feed s whole, byte by byte and split in two at every offset; each way must give exactly the
+ * frames in want (n of them) and `length_errors` Content-Length errors. */
+static void assert_frames_every_way(const char *boundary, const char *s, const char *const *want,
+                                    int n, unsigned long length_errors)
+{
+    size_t len = strlen(s);
+    for (size_t way = 0; way <= len + 1; way++) {
+        struct mjpeg_parser p;
+        struct collected c;
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(mjpeg_parser_init(&p, boundary, 1000), 0);
+        if (way == 0) {
+            feed(&p, &c, (const uint8_t *)s, len);
+        } else if (way == 1) {
+            for (size_t i = 0; i < len; i++)
+                feed(&p, &c, (const uint8_t *)s + i, 1);
+        } else {
+            feed(&p, &c, (const uint8_t *)s, way - 2);
+            feed(&p, &c, (const uint8_t *)s + way - 2, len - (way - 2));
+        }
+        if (c.count != n)
+            fail_msg("way %zu: %d frames, want %d", way, c.count, n);
+        for (int i = 0; i < n; i++) {
+            assert_frame(&c, i, want[i]);
+            /* Never a part holding a delimiter. */
+            assert_null(memmem(c.frames[i], c.lens[i], "\n--", 3));
+        }
+        assert_int_equal(p.length_errors, length_errors);
+    }
+}
+
+/* A camera that miscounts upwards: the delimiter ends the part, the next part is not swallowed. */
+static void test_mjpeg_parser_length_too_large(void **state)
+{
+    (void)state;
+    const char *s = "--b\r\nContent-Length: 10\r\n\r\nAB\r\n"
+                    "--b\r\nContent-Length: 2\r\n\r\nCD\r\n"
+                    "--b\r\nContent-Length: 900\r\n\r\nEF\r\n--b\r\n\r\nGH\r\n--b--\r\n";
+    const char *const want[] = {"AB", "CD", "EF", "GH"};
+    assert_frames_every_way("b", s, want, 4, 1);
+}
+
+/* A camera that miscounts downwards: that one part ends short (it ended on its declared last
+ * byte, before the lie could show); from then on parts end at their delimiters. */
+static void test_mjpeg_parser_length_too_small(void **state)
+{
+    (void)state;
+    const char *s = "--b\r\nContent-Length: 2\r\n\r\nABCD\r\n"
+                    "--b\r\nContent-Length: 2\r\n\r\nEF\r\n"
+                    "--b\r\nContent-Length: 1\r\n\r\nGHIJ\r\n--b--";
+    const char *const want[] = {"AB", "EF", "GHIJ"};
+    assert_frames_every_way("b", s, want, 3, 1);
+    struct collected c;
+    feed_sliced("b", 100, s, strlen(s), 0, &c);
+    assert_int_equal(c.content_length[0], 2);
+    assert_int_equal(c.content_length[1], -1); /* not believed any more */
+    assert_int_equal(c.content_length[2], -1);
+}
+
+/* Malformed, negative and contradictory lengths are ignored for their part: the delimiter ends
+ * it. A length that counts the delimiter's CRLF, or blanks after the body, is no lie. */
+static void test_mjpeg_parser_length_malformed(void **state)
+{
+    (void)state;
+    const char *s = "--b\r\nContent-Length: -5\r\n\r\nneg\r\n"
+                    "--b\r\nCONTENT-LENGTH: five\r\n\r\nword\r\n"
+                    "--b\r\nContent-Length: 3\r\ncontent-length: 4\r\n\r\ntwo\r\n"
+                    "--b\r\nContent-Length: +4\r\n\r\nplus\r\n--b--";
+    const char *const want[] = {"neg", "word", "two", "plus"};
+    assert_frames_every_way("b", s, want, 4, 4);
+
+    const char *crlf = "--b\r\nContent-Length: 4\r\n\r\nAB\r\n--b\r\n"
+                       "content-length : 2\r\n\r\nCD \r\n\r\n--b\r\nContent-Length: 2\r\n\r\nEF";
+    const char *const want_crlf[] = {"AB", "CD", "EF"};
+    assert_frames_every_way("b", crlf, want_crlf, 3, 0);
+}
+
+/* Content-Type as camera firmwares write it (RFC 2045 §5.1, RFC 822 comments and quoting):
+ * the boundary's value is byte-exact whatever the spelling around it. */
+static void test_mjpeg_parser_content_type_spellings(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ct;
+        const char *boundary;
+    } ok[] = {
+        {"multipart/x-mixed-replace;boundary=FrAmE", "FrAmE"},
+        {"multipart/x-mixed-replace ; boundary = FrAmE", "FrAmE"},
+        {"MULTIPART/X-MIXED-REPLACE;BOUNDARY=FrAmE", "FrAmE"},
+        {"Multipart / x-mixed-replace;\tBoundary\t=\t\"FrAmE\"\t", "FrAmE"},
+        {"multipart/x-mixed-replace; boundary=\"a\\\"b\\\\c\"", "a\"b\\c"},
+        {"multipart/x-mixed-replace; boundary=\"with space\"", "with space"},
+        {"multipart/x-mixed-replace; charset=\"x;boundary=fake\"; boundary=real", "real"},
+        {"multipart/x-mixed-replace;;boundary=x;", "x"},
+        {"multipart/x-mixed-replace (a comment); boundary=(another) --myboundary", "--myboundary"},
+        {"multipart/x-mixed-replace;boundary=ip:cam/1?x", "ip:cam/1?x"},
+        {"multipart/x-mixed-replace; boundary=first; boundary=second", "first"},
+        {"multipart/x-mixed-replace boundary=nosemicolon", "nosemicolon"},
+        {"  multipart/mixed;\r\n boundary=folded", "folded"},
+    };
+    char b[MJPEG_BOUNDARY_MAX + 1];
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        int rc = mjpeg_boundary_from_content_type(ok[i].ct, b, sizeof(b));
+        if (rc != 0 || strcmp(b, ok[i].boundary) != 0)
+            fail_msg("%s: rc %d, boundary \"%s\", want \"%s\"", ok[i].ct, rc, rc ? "" : b,
+                     ok[i].boundary);
+    }
+    const char *bad[] = {"multipartx/x; boundary=a",   "multipart; boundary=a",
+                         "multipart/; boundary=a",     "multipart/x; boundary*=a",
+                         "multipart/x; boundary=\"\"", "multipart/x; notboundary=a",
+                         "text/multipart; boundary=a"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (mjpeg_boundary_from_content_type(bad[i], b, sizeof(b)) != -EINVAL)
+            fail_msg("%s accepted", bad[i]);
+    }
+    /* A stream whose boundary came from a spelled-out header parses like any other. */
+    assert_int_equal(mjpeg_boundary_from_content_type(ok[4].ct, b, sizeof(b)), 0);
+    const char *s = "--a\"b\\c\r\nContent-Length: 2\r\n\r\nOK\r\n--a\"b\\c--";
+    const char *const want[] = {"OK"};
+    assert_frames_every_way(b, s, want, 1, 0);
 }
 
 static void test_mjpeg_parser_long_header_line_ignored(void **state)
@@ -387,6 +511,10 @@ int main(void)
         cmocka_unit_test(test_mjpeg_parser_garbage_before_first_boundary),
         cmocka_unit_test(test_mjpeg_parser_oversized_then_recovery),
         cmocka_unit_test(test_mjpeg_parser_bad_headers),
+        cmocka_unit_test(test_mjpeg_parser_length_too_large),
+        cmocka_unit_test(test_mjpeg_parser_length_too_small),
+        cmocka_unit_test(test_mjpeg_parser_length_malformed),
+        cmocka_unit_test(test_mjpeg_parser_content_type_spellings),
         cmocka_unit_test(test_mjpeg_parser_long_header_line_ignored),
         cmocka_unit_test(test_mjpeg_parser_empty_part_and_close),
         cmocka_unit_test(test_mjpeg_parser_init_rejects_bad_boundaries),

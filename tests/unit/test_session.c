@@ -10,7 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../support/run.h"
+#include "../support/tmpdir.h"
 #include "session.h"
+
+static char *slurp_file(const char *path)
+{
+    char *text = ts_file_read(path, 1 << 20);
+    assert_non_null(text);
+    return text;
+}
 
 #define IDLE_MS 60000u
 #define ABSOLUTE_MS 300000u
@@ -308,6 +317,99 @@ static void test_session_cookie_value_every_prefix(void **state)
     }
 }
 
+/* Sessions survive a restart through the file: hashes only, times carried over, expired dropped. */
+static void test_session_save_and_load(void **state)
+{
+    (void)state;
+    char *dir = ts_tmpdir_new();
+    assert_non_null(dir);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/sessions", dir);
+    struct sessions *s = table();
+    char a[SESSION_TOKEN_CHARS + 1], b[SESSION_TOKEN_CHARS + 1], g[SESSION_TOKEN_CHARS + 1];
+    char a_id[SESSION_ID_CHARS + 1];
+    assert_int_equal(sessions_create_from(s, "alice smith", ROLE_ADMIN, "", "192.0.2.1", T0, a,
+                                          a_id),
+                     0);
+    create(s, "bob", ROLE_VIEWER, T0 - (int64_t)(IDLE_MS - 1000) * MS, b); /* nearly idle */
+    assert_int_equal(sessions_create_from(s, "guest", ROLE_VIEWER, "0123456789abcdef", "::1", T0,
+                                          g, NULL),
+                     0);
+    assert_true(sessions_is_dirty(s));
+    const int64_t real = 1796652120;
+    assert_int_equal(sessions_save(s, path, T0, real), 0);
+    assert_false(sessions_is_dirty(s));
+    char *text = slurp_file(path);
+    assert_null(strstr(text, a));
+    assert_null(strstr(text, b));
+    assert_null(strstr(text, g));
+    assert_non_null(strstr(text, "\talice smith\n"));
+    free(text);
+    sessions_free(s);
+
+    /* A new run, 5 s later on the wall clock, with a monotonic clock that started elsewhere. */
+    const int64_t T1 = 77 * 1000000LL;
+    struct sessions *t = table();
+    unsigned bad = 9;
+    assert_int_equal(sessions_load(t, path, T1, real + 5, &bad), 2); /* bob's idled out */
+    assert_int_equal(bad, 0);
+    struct session_info info;
+    assert_int_equal(sessions_lookup(t, a, T1, &info), 0);
+    assert_string_equal(info.user, "alice smith");
+    assert_int_equal(info.role, ROLE_ADMIN);
+    assert_string_equal(info.address, "192.0.2.1");
+    assert_string_equal(info.id, a_id);
+    assert_int_equal(sessions_lookup(t, b, T1, &info), -ENOENT);
+    assert_int_equal(sessions_lookup(t, g, T1, &info), 0);
+    assert_string_equal(info.share, "0123456789abcdef");
+    /* The absolute age carried over: alice's session ends ABSOLUTE_MS after its creation. */
+    assert_int_equal(sessions_lookup(t, a, T1 + (int64_t)ABSOLUTE_MS * MS - 5 * 1000000 + MS, &info),
+                     -ENOENT);
+    sessions_free(t);
+
+    /* A damaged line is skipped and counted; a missing file is no error. */
+    FILE *f = fopen(path, "a");
+    fputs("zz\tadmin\t-\t1\t2\t-\tmallory\n", f);
+    fclose(f);
+    t = table();
+    assert_int_equal(sessions_load(t, path, T1, real + 5, &bad), 2);
+    assert_int_equal(bad, 1);
+    sessions_free(t);
+    t = table();
+    snprintf(path, sizeof(path), "%s/none", dir);
+    assert_int_equal(sessions_load(t, path, T1, real, &bad), 0);
+    sessions_free(t);
+    ts_tmpdir_free(dir);
+}
+
+/* "Log out everywhere" ends a user's other sessions; a removed user's all; guests apart. */
+static void test_session_end_where(void **state)
+{
+    (void)state;
+    struct sessions *s = table();
+    char t1[SESSION_TOKEN_CHARS + 1], t2[SESSION_TOKEN_CHARS + 1], t3[SESSION_TOKEN_CHARS + 1],
+        g[SESSION_TOKEN_CHARS + 1], id1[SESSION_ID_CHARS + 1];
+    assert_int_equal(sessions_create_from(s, "alice", ROLE_ADMIN, "", "", T0, t1, id1), 0);
+    create(s, "alice", ROLE_ADMIN, T0, t2);
+    create(s, "bob", ROLE_VIEWER, T0, t3);
+    assert_int_equal(sessions_create_from(s, "alice", ROLE_VIEWER, "feedfeedfeedfeed", "", T0, g,
+                                          NULL),
+                     0);
+    assert_int_equal(sessions_end_where(s, "alice", "", id1, NULL), 1);
+    struct session_info info;
+    assert_int_equal(sessions_lookup(s, t1, T0, &info), 0);
+    assert_int_equal(sessions_lookup(s, t2, T0, &info), -ENOENT);
+    assert_int_equal(sessions_lookup(s, g, T0, &info), 0); /* a guest link is not alice's login */
+    assert_int_equal(sessions_set_role(s, "alice", ROLE_VIEWER), 1);
+    assert_int_equal(sessions_lookup(s, t1, T0, &info), 0);
+    assert_int_equal(info.role, ROLE_VIEWER);
+    assert_int_equal(sessions_end_where(s, NULL, "feedfeedfeedfeed", NULL, NULL), 1);
+    assert_int_equal(sessions_lookup(s, g, T0, &info), -ENOENT);
+    assert_int_equal(sessions_end_where(s, "bob", NULL, NULL, "000000000000"), 0);
+    assert_int_equal(sessions_lookup(s, t3, T0, &info), 0);
+    sessions_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +422,8 @@ int main(void)
         cmocka_unit_test(test_session_expired_slot_is_reused_first),
         cmocka_unit_test(test_session_cookie_value),
         cmocka_unit_test(test_session_cookie_value_every_prefix),
+        cmocka_unit_test(test_session_save_and_load),
+        cmocka_unit_test(test_session_end_where),
     };
     return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

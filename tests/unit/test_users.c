@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../support/tmpdir.h"
 #include "users.h"
@@ -286,6 +287,49 @@ static void test_users_load_file(void **state)
     users_free(u);
 }
 
+/* The relay writes what it reads: fixed (.env) users left out, edits kept, mode 0600. */
+static void test_users_save_file_round_trip(void **state)
+{
+    const char *dir = *state;
+    char path[512], err[512], bob_hash[256];
+    assert_int_equal(users_hash_password("bob-pass", bob_hash, sizeof(bob_hash)), 0);
+    struct users *u = users_new();
+    const char *reason = NULL;
+    assert_int_equal(users_add(u, "owner", alice_hash, ROLE_ADMIN, &reason), 0);
+    assert_int_equal(users_set_fixed(u, "owner"), 0);
+    assert_int_equal(users_add(u, "alice", alice_hash, ROLE_OPERATOR, &reason), 0);
+    assert_int_equal(users_add(u, "bob smith", bob_hash, ROLE_VIEWER, &reason), 0);
+    assert_int_equal(users_change(u, "owner", ROLE_VIEWER, NULL, &reason), -EPERM);
+    assert_int_equal(users_remove(u, "owner"), -EPERM);
+    assert_int_equal(users_remove(u, "nobody"), -ENOENT);
+    assert_int_equal(users_change(u, "alice", ROLE_ADMIN, NULL, &reason), 0);
+    assert_int_equal(users_change(u, "alice", ROLE_NONE, "nothash", &reason), -EINVAL);
+    assert_int_equal(users_count_role(u, ROLE_ADMIN), 2);
+    snprintf(path, sizeof(path), "%s/users", dir);
+    assert_int_equal(users_save_file(u, path, err, sizeof(err)), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    struct users *back = users_new();
+    if (users_load_file(back, path, err, sizeof(err)) < 0)
+        fail_msg("load: %s", err);
+    assert_int_equal(users_count(back), 2);
+    assert_int_equal(users_role_of(back, "owner"), ROLE_NONE);
+    assert_int_equal(users_role_of(back, "alice"), ROLE_ADMIN);
+    assert_int_equal(users_verify(back, "bob smith", "bob-pass"), ROLE_VIEWER);
+
+    struct users *copy = users_copy(back);
+    assert_int_equal(users_remove(copy, "alice"), 0);
+    assert_int_equal(users_count(copy), 1);
+    assert_int_equal(users_count(back), 2);
+    users_free(copy);
+    assert_int_equal(users_save_file(back, "/nonexistent-dir/users", err, sizeof(err)), -ENOENT);
+    assert_non_null(strstr(err, "/nonexistent-dir/users"));
+    users_free(back);
+    users_free(u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_users_table_is_bounded),
         cmocka_unit_test(test_users_role_parse_and_name),
         cmocka_unit_test_setup_teardown(test_users_load_file, make_dir, free_dir),
+        cmocka_unit_test_setup_teardown(test_users_save_file_round_trip, make_dir, free_dir),
     };
     return cmocka_run_group_tests_name("users", tests, group_setup, NULL);
 }

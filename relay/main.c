@@ -24,6 +24,7 @@
 #include "auth.h"
 #include "camera.h"
 #include "cameras.h"
+#include "cameras_load.h"
 #include "cfg.h"
 #include "cfg_check.h"
 #include "connlimit.h"
@@ -252,6 +253,10 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
     struct relay *relay = arg;
     char err[512];
     users_watch_reload(relay->users_watch, "SIGHUP");
+    if (relay->cfg->cameras_dir[0] != '\0' &&
+        cameras_reload(relay->cameras, relay->base, relay->dns, relay->cfg) == 0 &&
+        auth_check_cameras(relay->auth, cameras_has_name, relay->cameras, err, sizeof(err)) < 0)
+        LOG_WARN("SIGHUP: USERS_FILE: %s (that user sees no such camera)", err);
     if (relay->tls == NULL)
         LOG_INFO("SIGHUP: no certificate to reload (no TLS_CERT)");
     else if (tls_reload(relay->tls, err, sizeof(err)) < 0)
@@ -299,32 +304,24 @@ static int start_redirect(struct relay *relay, const struct cfg *cfg, struct evh
     return relay->redirect != NULL ? 0 : -1;
 }
 
-/* The camera the main .env defines (CAM_URL, SERVO_URL, ...): the default camera. */
+static void on_camera_problem(enum cfg_severity severity, const char *where, const char *key,
+                              const char *reason, void *arg)
+{
+    (void)arg;
+    if (severity == CFG_WARNING)
+        LOG_WARN("%s: %s%s%s", where, key, key[0] ? ": " : "", reason);
+    else
+        LOG_ERROR("%s: %s%s%s", where, key, key[0] ? ": " : "", reason);
+}
+
+/* The main .env's camera and CAMERA_DIR's; a user's camera list must name cameras that exist. */
 static int start_cameras(struct relay *relay, const struct cfg *cfg)
 {
-    struct camera_config cc = {.name = "cam",
-                               .cam_url = cfg->cam_url,
-                               .servo_url = cfg->servo_url,
-                               .presets_file = cfg->presets_file,
-                               .fov_deg = cfg->camera_fov_deg,
-                               .ptz_step_deg = cfg->ptz_step_deg,
-                               .max_viewers = cfg->max_viewers,
-                               .max_viewers_per_address = cfg->max_viewers_per_address,
-                               .viewer_stall_timeout_ms = cfg->viewer_stall_timeout_ms,
-                               .use_sendfile = cfg->tls_cert[0] == '\0',
-                               .max_frame_bytes = cfg->max_frame_bytes,
-                               .upstream_stall_timeout_ms = cfg->upstream_stall_timeout_ms,
-                               .upstream_idle_timeout_ms = cfg->upstream_idle_timeout_ms,
-                               .offline_frame_interval_ms = cfg->offline_frame_interval_ms};
-    char err[512];
-    struct camera *cam = camera_new(relay->base, relay->dns, &cc, err, sizeof(err));
-    if (cam == NULL) {
-        LOG_ERROR("%s", err);
+    if (cameras_load(relay->cameras, relay->base, relay->dns, cfg, on_camera_problem, NULL) > 0)
         return -1;
-    }
-    if (cameras_add(relay->cameras, cam, 1) < 0) {
-        camera_free(cam);
-        LOG_ERROR("out of memory");
+    char err[600];
+    if (auth_check_cameras(relay->auth, cameras_has_name, relay->cameras, err, sizeof(err)) < 0) {
+        LOG_ERROR("USERS_FILE: %s", err);
         return -1;
     }
     return 0;

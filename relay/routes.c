@@ -41,7 +41,11 @@ struct route {
     int methods;
     enum user_role role; /* the least role allowed; ROLE_NONE: public */
     route_fn handler;
+    int is_camera; /* acts on one camera: also under /c/NAME/, and only for who may see it */
 };
+
+/* Routes under /c/NAME/: the camera's part of the page's API and its stream. */
+#define CAMERA_PREFIX "/c/"
 
 void route_serve_asset(struct evhttp_request *req, const struct web_asset *asset)
 {
@@ -144,7 +148,11 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
     int online = camera_is_online(cam);
     struct source_stats ss;
     camera_get_source_stats(cam, &ss);
-    evbuffer_add_printf(body, "{\"online\":%s,\"offline_reason\":", online ? "true" : "false");
+    evbuffer_add_printf(body, "{\"camera\":");
+    json_string(body, camera_name(cam));
+    evbuffer_add_printf(body, ",\"title\":");
+    json_string(body, camera_title(cam));
+    evbuffer_add_printf(body, ",\"online\":%s,\"offline_reason\":", online ? "true" : "false");
     json_string(body, camera_offline_reason(cam));
     /* A user name may hold any printable character but ':' (RFC 7617), '"' and '\\' too. */
     evbuffer_add_printf(body, ",\"user\":");
@@ -172,32 +180,71 @@ static void on_counter(struct evhttp_request *req, const struct route_ctx *ctx)
         evbuffer_free(body);
 }
 
+static void on_cameras(struct evhttp_request *req, const struct route_ctx *ctx);
+
 static const struct route routes[] = {
-    {"/", M_GET, ROLE_VIEWER, on_page},
-    {"/index.html", M_GET, ROLE_VIEWER, on_page},
-    {"/login", M_GET | M_POST, ROLE_NONE, NULL}, /* GET: login_page, POST: login_submit */
-    {"/logout", M_POST, ROLE_NONE, login_logout},
-    {"/mjpeg", M_GET, ROLE_VIEWER, on_stream},
-    {"/stream.mjpeg", M_GET, ROLE_VIEWER, on_stream},
-    {"/snapshot.jpg", M_GET, ROLE_VIEWER, on_snapshot},
-    {"/turnleft", M_POST, ROLE_OPERATOR, control_turnleft},
-    {"/turnright", M_POST, ROLE_OPERATOR, control_turnright},
-    {"/turnup", M_POST, ROLE_OPERATOR, control_turnup},
-    {"/turndown", M_POST, ROLE_OPERATOR, control_turndown},
-    {"/api/status", M_GET, ROLE_VIEWER, on_status},
-    {"/api/move", M_POST, ROLE_OPERATOR, api_move},
-    {"/api/home", M_POST, ROLE_OPERATOR, api_home},
-    {"/api/presets", M_GET, ROLE_VIEWER, api_presets},
-    {"/api/presets/save", M_POST, ROLE_OPERATOR, api_preset_save},
-    {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall},
-    {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete},
-    {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query},
-    {"/api/alerts", M_GET, ROLE_VIEWER, api_alerts},
-    {"/api/alerts/snooze", M_POST, ROLE_OPERATOR, api_alerts_snooze},
-    {"/counter", M_GET, ROLE_NONE, on_counter},
-    {"/metrics", M_GET, ROLE_VIEWER, metrics_reply},
-    {"/healthz", M_GET, ROLE_NONE, metrics_healthz},
+    {"/", M_GET, ROLE_VIEWER, on_page, 0},
+    {"/index.html", M_GET, ROLE_VIEWER, on_page, 0},
+    {"/login", M_GET | M_POST, ROLE_NONE, NULL, 0}, /* GET: login_page, POST: login_submit */
+    {"/logout", M_POST, ROLE_NONE, login_logout, 0},
+    {"/mjpeg", M_GET, ROLE_VIEWER, on_stream, 1},
+    {"/stream.mjpeg", M_GET, ROLE_VIEWER, on_stream, 1},
+    {"/snapshot.jpg", M_GET, ROLE_VIEWER, on_snapshot, 1},
+    {"/turnleft", M_POST, ROLE_OPERATOR, control_turnleft, 1},
+    {"/turnright", M_POST, ROLE_OPERATOR, control_turnright, 1},
+    {"/turnup", M_POST, ROLE_OPERATOR, control_turnup, 1},
+    {"/turndown", M_POST, ROLE_OPERATOR, control_turndown, 1},
+    {"/api/status", M_GET, ROLE_VIEWER, on_status, 1},
+    {"/api/move", M_POST, ROLE_OPERATOR, api_move, 1},
+    {"/api/home", M_POST, ROLE_OPERATOR, api_home, 1},
+    {"/api/presets", M_GET, ROLE_VIEWER, api_presets, 1},
+    {"/api/presets/save", M_POST, ROLE_OPERATOR, api_preset_save, 1},
+    {"/api/presets/recall", M_POST, ROLE_OPERATOR, api_preset_recall, 1},
+    {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete, 1},
+    {"/api/cameras", M_GET, ROLE_VIEWER, on_cameras, 0},
+    {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query, 0},
+    {"/api/alerts", M_GET, ROLE_VIEWER, api_alerts, 0},
+    {"/api/alerts/snooze", M_POST, ROLE_OPERATOR, api_alerts_snooze, 0},
+    {"/counter", M_GET, ROLE_NONE, on_counter, 0}, /* public: the default camera's count */
+    {"/metrics", M_GET, ROLE_VIEWER, metrics_reply, 0},
+    {"/healthz", M_GET, ROLE_NONE, metrics_healthz, 0},
 };
+
+/* GET /api/cameras: the cameras the caller may see, by name (docs/API.md). */
+static void on_cameras(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    const struct cameras *set = ctx->relay->cameras;
+    struct evbuffer *body = evbuffer_new();
+    if (body == NULL) {
+        reply_text(req, 503, "out of memory");
+        return;
+    }
+    int64_t now = clock_now_us();
+    const struct camera *def = cameras_default(set);
+    int is_default_seen = auth_may_see(ctx->relay->auth, &ctx->who, camera_name(def));
+    evbuffer_add_printf(body, "{\"default\":");
+    if (is_default_seen)
+        json_string(body, camera_name(def));
+    else
+        evbuffer_add_printf(body, "null");
+    evbuffer_add_printf(body, ",\"cameras\":[");
+    int n = 0;
+    for (size_t i = 0; i < cameras_count(set); i++) {
+        const struct camera *cam = cameras_at(set, i);
+        if (!auth_may_see(ctx->relay->auth, &ctx->who, camera_name(cam)))
+            continue;
+        evbuffer_add_printf(body, "%s{\"name\":", n++ ? "," : "");
+        json_string(body, camera_name(cam));
+        evbuffer_add_printf(body, ",\"title\":");
+        json_string(body, camera_title(cam));
+        evbuffer_add_printf(body, ",\"online\":%s,\"fps\":%.1f,\"viewers\":%u}",
+                            camera_is_online(cam) ? "true" : "false", camera_fps(cam, now),
+                            camera_viewers(cam));
+    }
+    evbuffer_add_printf(body, "]}\n");
+    reply_json(req, 200, body);
+    evbuffer_free(body);
+}
 
 /* HEAD is a GET without the body (RFC 9110 §9.3.2): evhttp leaves the body out itself. */
 static int method_bit(enum evhttp_cmd_type cmd)
@@ -238,6 +285,14 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
     const char *proxies = ctx->relay->cfg->trusted_proxies;
     if (r->role != ROLE_NONE && guard_login(req, ctx->relay->auth, proxies, r->role, &ctx->who) < 0)
         return;
+    /* After the login, so that nobody learns which cameras exist: a camera the caller may not
+     * see answers as one that does not exist. */
+    if (r->is_camera && (ctx->camera == NULL ||
+                         (r->role != ROLE_NONE &&
+                          !auth_may_see(ctx->relay->auth, &ctx->who, camera_name(ctx->camera))))) {
+        reply_text(req, 404, "not found");
+        return;
+    }
     if (r->handler == NULL)
         (is_post ? login_submit : login_page)(req, ctx);
     else
@@ -256,6 +311,32 @@ void route_audit(const struct route_ctx *ctx, const char *action, const struct a
                  size_t n)
 {
     audit_record(ctx->relay->audit, action, ctx->who.user, ctx->address, fields, n);
+}
+
+static const struct route *find_route(const char *path, int is_camera_only)
+{
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(routes[i].path, path) == 0 && (!is_camera_only || routes[i].is_camera))
+            return &routes[i];
+    }
+    return NULL;
+}
+
+/* /c/NAME/REST: REST's route for camera NAME. An unknown NAME is found out only after the
+ * login (run), so the answer does not tell who is not logged in which cameras exist. */
+static void dispatch_camera(struct evhttp_request *req, struct route_ctx *ctx, const char *name)
+{
+    size_t n = strcspn(name, "/");
+    const struct route *r = name[n] == '/' ? find_route(name + n, 1) : NULL;
+    if (r == NULL || n == 0 || n > 32) {
+        reply_text(req, 404, "not found");
+        return;
+    }
+    char camera[33];
+    memcpy(camera, name, n);
+    camera[n] = '\0';
+    ctx->camera = cameras_find(ctx->relay->cameras, camera);
+    run(r, req, ctx);
 }
 
 static void dispatch(struct evhttp_request *req, void *arg)
@@ -279,11 +360,14 @@ static void dispatch(struct evhttp_request *req, void *arg)
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
     if (path == NULL || path[0] == '\0')
         path = "/";
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(routes[i].path, path) == 0) {
-            run(&routes[i], req, &ctx);
-            return;
-        }
+    if (strncmp(path, CAMERA_PREFIX, strlen(CAMERA_PREFIX)) == 0) {
+        dispatch_camera(req, &ctx, path + strlen(CAMERA_PREFIX));
+        return;
+    }
+    const struct route *r = find_route(path, 0);
+    if (r != NULL) {
+        run(r, req, &ctx);
+        return;
     }
     /* The page's own scripts and styles need no login: they hold nothing private. */
     const struct web_asset *asset = web_asset_find(path);

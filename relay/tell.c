@@ -10,10 +10,7 @@
 #include <event2/event.h>
 
 #include "alerts.h"
-#include "camera.h"
-#include "cameras.h"
 #include "cfg.h"
-#include "clock.h"
 #include "ha.h"
 #include "hook.h"
 #include "relay.h"
@@ -30,16 +27,6 @@
 #define MQTT_BACKOFF_MIN_MS 1000
 #define MQTT_BACKOFF_MAX_MS 60000
 #define ALERTS_CHECK_S 20 /* the schedule's state is published when it changes */
-
-static void camera_status(void *arg, struct ha_status *out)
-{
-    const struct camera *cam = arg;
-    int is_streaming = camera_is_online(cam);
-    /* In standby (nobody watching) the camera was fine when last seen: not "offline". */
-    out->is_online = is_streaming || camera_is_standby(cam);
-    out->fps = is_streaming ? camera_fps(cam, clock_now_us()) : 0.0;
-    out->viewers = camera_viewers(cam);
-}
 
 /* MQTT_PASSWORD_FILE: its first line, so the secret need not sit in the settings. */
 static int read_password_file(const char *path, char *out, size_t out_size)
@@ -81,27 +68,11 @@ static int start_mqtt(struct relay *relay, struct tell *t, const struct cfg *cfg
         .audit = relay->audit,
     };
     const char *err = NULL;
-    t->ha = ha_new(relay->base, &hc, &err);
+    t->ha = ha_new(relay->base, &hc, relay->cameras, &err);
     explicit_bzero(password, sizeof(password));
     if (t->ha == NULL) {
         LOG_ERROR("MQTT_URL: %s", err);
         return -1;
-    }
-    for (size_t i = 0; i < cameras_count(relay->cameras); i++) {
-        struct camera *c = cameras_at(relay->cameras, i);
-        struct ha_camera cam = {.name = camera_name(c),
-                                .title = camera_title(c),
-                                .hub = camera_hub(c),
-                                .ptz = camera_ptz(c),
-                                .presets = camera_presets(c),
-                                .ptz_step_deg = camera_ptz_step_deg(c),
-                                .status = camera_status,
-                                .status_arg = c};
-        if (ha_add_camera(t->ha, &cam) < 0) {
-            LOG_ERROR("camera %s: cannot publish it on MQTT (more than %d cameras?)",
-                      camera_name(c), HA_MAX_CAMERAS);
-            return -1;
-        }
     }
     LOG_INFO("MQTT: topics under %s/, Home Assistant discovery under %s/, steering %s",
              cfg->mqtt_topic_prefix, cfg->mqtt_discovery_prefix,

@@ -301,3 +301,14 @@ unsigned auth_replace_users(struct auth *a, struct users *fresh, auth_removed_cb
     users_free(old);
     return removed;
 }
+
+int auth_may_see(const struct auth *a, const struct auth_identity *who, const char *camera)
+{
+    return users_may_see(a->users, who->user, camera);
+}
+
+int auth_check_cameras(const struct auth *a, users_camera_exists_cb exists, void *arg, char *err,
+                       size_t err_size)
+{
+    return users_check_cameras(a->users, exists, arg, err, err_size);
+}

@@ -8,6 +8,7 @@
  * AUTH_CACHE_MS) so a client that sends it with every request costs one hash, not one yescrypt
  * run per request. Failed attempts are throttled per client address (throttle.h).
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "session.h"
@@ -103,3 +104,13 @@ typedef void (*auth_removed_cb)(const char *name, void *arg);
  */
 unsigned auth_replace_users(struct auth *a, struct users *fresh, auth_removed_cb on_removed,
                             void *arg);
+
+/*
+ * 1 if `who` (a login auth_check or auth_login filled) may see camera `camera`: the user's camera
+ * list in USERS_FILE, or every camera without one (users_may_see).
+ */
+int auth_may_see(const struct auth *a, const struct auth_identity *who, const char *camera);
+
+/* users_check_cameras over the login table. */
+int auth_check_cameras(const struct auth *a, users_camera_exists_cb exists, void *arg, char *err,
+                       size_t err_size);

@@ -18,11 +18,14 @@ struct user {
     char hash[HASH_MAX];
     enum user_role role;
     int is_fixed; /* from the .env file: not written to USERS_FILE, not editable */
+    char cameras[USER_CAMERAS_MAX]; /* ",a,b," (commas around each), or "" for every camera */
+    unsigned line;                  /* in the users file; 0 for the .env's user */
 };
 
 struct users {
     struct user list[USERS_MAX];
     size_t count;
+    char path[1024];           /* the users file, for messages */
     char dummy_hash[HASH_MAX]; /* verified against for unknown names: equal timing */
 };
 
@@ -149,6 +152,28 @@ int users_add(struct users *u, const char *name, const char *hash, enum user_rol
     return 0;
 }
 
+/* One "name:hash:role[:cameras]" line (modified in place). Returns 0 or -errno with *reason. */
+static int add_line(struct users *u, char *line, unsigned lineno, const char **reason)
+{
+    /* The hash itself holds '$' but never ':'. */
+    char *hash = strchr(line, ':');
+    char *role = hash != NULL ? strchr(hash + 1, ':') : NULL;
+    *reason = "expected name:hash:role or name:hash:role:cameras";
+    if (role == NULL)
+        return -EINVAL;
+    *hash++ = '\0';
+    *role++ = '\0';
+    char *cameras = strchr(role, ':');
+    if (cameras != NULL)
+        *cameras++ = '\0';
+    int rc = users_add(u, line, hash, users_role_parse(role), reason);
+    if (rc == 0 && cameras != NULL)
+        rc = users_set_cameras(u, line, cameras, reason);
+    if (rc == 0)
+        u->list[u->count - 1].line = lineno;
+    return rc;
+}
+
 int users_load_file(struct users *u, const char *path, char *err, size_t err_size)
 {
     FILE *f = fopen(path, "r");
@@ -157,7 +182,8 @@ int users_load_file(struct users *u, const char *path, char *err, size_t err_siz
         snprintf(err, err_size, "%s: %s", path, strerror(e));
         return -e;
     }
-    char line[512];
+    snprintf(u->path, sizeof(u->path), "%s", path);
+    char line[1024];
     unsigned lineno = 0;
     int rc = 0;
     while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
@@ -165,22 +191,96 @@ int users_load_file(struct users *u, const char *path, char *err, size_t err_siz
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '\0' || line[0] == '#')
             continue;
-        /* name:hash:role; the hash itself holds '$' but never ':'. */
-        char *first = strchr(line, ':');
-        char *last = strrchr(line, ':');
-        const char *reason = "expected name:hash:role";
-        if (first != NULL && last != first) {
-            *first = '\0';
-            *last = '\0';
-            rc = users_add(u, line, first + 1, users_role_parse(last + 1), &reason);
-        } else {
-            rc = -EINVAL;
-        }
+        const char *reason = NULL;
+        rc = add_line(u, line, lineno, &reason);
         if (rc < 0)
             snprintf(err, err_size, "%s:%u: %s", path, lineno, reason);
     }
     fclose(f);
     return rc;
+}
+
+static struct user *find_user(const struct users *u, const char *name)
+{
+    for (size_t i = 0; i < u->count; i++) {
+        if (strcmp(u->list[i].name, name) == 0)
+            return (struct user *)&u->list[i];
+    }
+    return NULL;
+}
+
+/* A camera name as camfile.h defines it: 1-32 of a-z, 0-9, '_', '-'. */
+static int camera_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 32)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+              s[i] == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int users_set_cameras(struct users *u, const char *name, const char *list, const char **reason)
+{
+    struct user *e = find_user(u, name);
+    if (e == NULL) {
+        *reason = "no such user";
+        return -ENOENT;
+    }
+    if (list[0] == '\0' || strcmp(list, "*") == 0) {
+        e->cameras[0] = '\0';
+        return 0;
+    }
+    if (strlen(list) + 2 >= sizeof(e->cameras)) {
+        *reason = "camera list too long";
+        return -EINVAL;
+    }
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ",");
+        if (!camera_name_ok(p, n)) {
+            *reason = "camera list: comma-separated camera names (a-z, 0-9, '_', '-'), or *";
+            return -EINVAL;
+        }
+        if (p[n] == '\0')
+            break;
+        p += n + 1;
+    }
+    snprintf(e->cameras, sizeof(e->cameras), ",%s,", list);
+    return 0;
+}
+
+int users_may_see(const struct users *u, const char *name, const char *camera)
+{
+    const struct user *e = find_user(u, name);
+    if (e == NULL)
+        return 0;
+    if (e->cameras[0] == '\0')
+        return 1;
+    char needle[40];
+    snprintf(needle, sizeof(needle), ",%.32s,", camera);
+    return strstr(e->cameras, needle) != NULL;
+}
+
+int users_check_cameras(const struct users *u, users_camera_exists_cb exists, void *arg, char *err,
+                        size_t err_size)
+{
+    for (size_t i = 0; i < u->count; i++) {
+        const struct user *e = &u->list[i];
+        for (const char *p = e->cameras; p[0] == ',' && p[1] != '\0';) {
+            char camera[40];
+            size_t n = strcspn(p + 1, ",");
+            snprintf(camera, sizeof(camera), "%.*s", (int)(n < 32 ? n : 32), p + 1);
+            if (!exists(camera, arg)) {
+                snprintf(err, err_size, "%s:%u: user %s: no camera \"%s\"", u->path, e->line,
+                         e->name, camera);
+                return -ENOENT;
+            }
+            p += n + 1;
+        }
+    }
+    return 0;
 }
 
 enum user_role users_verify(const struct users *u, const char *name, const char *password)
@@ -219,15 +319,6 @@ int users_at(const struct users *u, size_t i, const char **name, const char **ha
     *role = u->list[i].role;
     *is_fixed = u->list[i].is_fixed;
     return 0;
-}
-
-static struct user *find_user(const struct users *u, const char *name)
-{
-    for (size_t i = 0; i < u->count; i++) {
-        if (strcmp(u->list[i].name, name) == 0)
-            return (struct user *)&u->list[i];
-    }
-    return NULL;
 }
 
 enum user_role users_role_of(const struct users *u, const char *name)
@@ -303,13 +394,17 @@ static int write_all(int fd, const struct users *u)
     FILE *f = fdopen(fd, "w");
     if (f == NULL)
         return -errno;
-    fprintf(f, "# Lookout users, one name:hash:role a line (viewer, operator or admin).\n"
+    fprintf(f, "# Lookout users, one name:hash:role[:cameras] a line (viewer, operator or admin).\n"
                "# Written by the relay when an admin edits accounts on the page; editing by hand\n"
                "# works too (`lookout passwd NAME ROLE` prints a line), it is re-read at once.\n");
     for (size_t i = 0; i < u->count; i++) {
         const struct user *e = &u->list[i];
-        if (!e->is_fixed)
-            fprintf(f, "%s:%s:%s\n", e->name, e->hash, users_role_name(e->role));
+        if (e->is_fixed)
+            continue;
+        /* The camera list is kept: stored as ",a,b,", written as ":a,b". */
+        int n = e->cameras[0] != '\0' ? (int)strlen(e->cameras) - 2 : 0;
+        fprintf(f, "%s:%s:%s%s%.*s\n", e->name, e->hash, users_role_name(e->role), n > 0 ? ":" : "",
+                n, n > 0 ? e->cameras + 1 : "");
     }
     int rc = (fflush(f) == 0 && fsync(fileno(f)) == 0) ? 0 : -errno;
     if (fclose(f) != 0 && rc == 0)

@@ -5,8 +5,10 @@
  * Sources: the original .env login (HTTP_AUTH_USERNAME with HTTP_AUTH_PASSWORD, hashed at load
  * and wiped, or HTTP_AUTH_PASSWORD_HASH), operator role; and an optional USERS_FILE with one
  * "name:hash:role" a line (role "viewer": watch; "operator": watch and steer; "admin": also manage
- * accounts, guest links and read the audit log), the format
- * `lookout passwd` prints. Hashes are libcrypt's (yescrypt by default, "$y$..."), the same
+ * accounts, guest links and read the audit log), the format `lookout passwd` prints, optionally
+ * followed by ":CAMERAS", a comma-separated list of the cameras the user may see
+ * ("name:hash:viewer:front,garden"); without it, or with "*", every camera. Hashes are
+ * libcrypt's (yescrypt by default, "$y$..."), the same
  * format as /etc/shadow; verification runs crypt_r even for unknown names, so timing does not
  * tell which part of a login was wrong.
  */
@@ -17,6 +19,7 @@ enum user_role { ROLE_NONE = 0, ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN };
 
 #define USERS_MAX 256
 #define USER_NAME_MAX 64
+#define USER_CAMERAS_MAX 256 /* bytes of a user's camera list */
 
 struct users;
 
@@ -96,3 +99,26 @@ enum user_role users_role_parse(const char *text);
 
 /* "viewer", "operator", "admin" (or "none"). */
 const char *users_role_name(enum user_role role);
+
+/*
+ * Limit user `name` to the cameras in `list` (comma-separated camera names; "" or "*": every
+ * camera). Returns 0; -ENOENT for an unknown user; -EINVAL with *reason (static) for a list that
+ * is too long or names something that is not a camera name.
+ */
+int users_set_cameras(struct users *u, const char *name, const char *list, const char **reason);
+
+/*
+ * 1 if user `name` may see camera `camera`: a user without a camera list sees every camera, one
+ * with a list only those in it; an unknown name sees none.
+ */
+int users_may_see(const struct users *u, const char *name, const char *camera);
+
+/* Whether a camera of that name exists (arg as given). */
+typedef int (*users_camera_exists_cb)(const char *camera, void *arg);
+
+/*
+ * Every camera named in a user's camera list must exist. Returns 0, or -ENOENT with err holding
+ * "FILE:LINE: user NAME: no camera \"CAMERA\"" for the first one that does not.
+ */
+int users_check_cameras(const struct users *u, users_camera_exists_cb exists, void *arg, char *err,
+                        size_t err_size);

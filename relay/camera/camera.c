@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "camfile.h"
+#include "cfg.h"
 #include "clock.h"
 #include "hub.h"
 #include "offline.h"
@@ -16,16 +18,8 @@
 #define LOG_TAG "camera"
 #include "log.h"
 
-#define URL_MAX 1024
-#define TITLE_MAX 64
-
 struct camera {
-    char name[CAMERA_NAME_MAX + 1];
-    char title[TITLE_MAX + 1];
-    char cam_url[URL_MAX];
-    char presets_file[URL_MAX];
-    unsigned fov_deg;
-    unsigned ptz_step_deg;
+    struct camfile settings;
     struct source source; /* at one address: offline and snapshot borrow it */
     struct hub *hub;
     struct ptz *ptz;
@@ -35,19 +29,6 @@ struct camera {
     int is_holding_source;   /* viewers hold the source open */
     uint64_t angles_read_at; /* the source connection whose node angles were read */
 };
-
-int camera_name_ok(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > CAMERA_NAME_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return 0;
-    }
-    return 1;
-}
 
 void camera_publish(struct camera *cam, struct frame *frame, int64_t received_us)
 {
@@ -89,12 +70,13 @@ void camera_set_source(struct camera *cam, const struct source *src)
 }
 
 static int start_source(struct camera *cam, struct event_base *base, struct evdns_base *dns,
-                        const struct camera_config *cfg, char *err, size_t err_size)
+                        const struct cfg *cfg, char *err, size_t err_size)
 {
-    if (cfg->cam_url == NULL || cfg->cam_url[0] == '\0')
+    if (cam->settings.cam_url[0] == '\0')
         return 0;
     const char *why = NULL;
-    struct upstream_config uc = {.url = cfg->cam_url,
+    struct upstream_config uc = {.name = cam->settings.name,
+                                 .url = cam->settings.cam_url,
                                  .dns = dns,
                                  .max_frame_bytes = cfg->max_frame_bytes,
                                  .stall_timeout_ms = cfg->upstream_stall_timeout_ms,
@@ -110,16 +92,13 @@ static int start_source(struct camera *cam, struct event_base *base, struct evdn
     return 0;
 }
 
-static void copy(char *dst, size_t size, const char *src)
-{
-    snprintf(dst, size, "%s", src != NULL ? src : "");
-}
-
 struct camera *camera_new(struct event_base *base, struct evdns_base *dns,
-                          const struct camera_config *cfg, char *err, size_t err_size)
+                          const struct camfile *settings, const struct cfg *cfg, char *err,
+                          size_t err_size)
 {
-    if (!camera_name_ok(cfg->name)) {
-        snprintf(err, err_size, "camera name \"%.40s\": use 1-32 of a-z, 0-9, '_', '-'", cfg->name);
+    if (!camfile_name_ok(settings->name)) {
+        snprintf(err, err_size, "camera name \"%.40s\": use 1-32 of a-z, 0-9, '_', '-'",
+                 settings->name);
         return NULL;
     }
     struct camera *cam = calloc(1, sizeof(*cam));
@@ -127,15 +106,9 @@ struct camera *camera_new(struct event_base *base, struct evdns_base *dns,
         snprintf(err, err_size, "out of memory");
         return NULL;
     }
-    copy(cam->name, sizeof(cam->name), cfg->name);
-    copy(cam->title, sizeof(cam->title),
-         cfg->title != NULL && cfg->title[0] != '\0' ? cfg->title : cfg->name);
-    copy(cam->cam_url, sizeof(cam->cam_url), cfg->cam_url);
-    copy(cam->presets_file, sizeof(cam->presets_file), cfg->presets_file);
-    cam->fov_deg = cfg->fov_deg;
-    cam->ptz_step_deg = cfg->ptz_step_deg;
+    cam->settings = *settings;
     struct hub_config hc = {.max_viewers = cfg->max_viewers,
-                            .use_sendfile = cfg->use_sendfile,
+                            .use_sendfile = cfg->tls_cert[0] == '\0',
                             .max_viewers_per_address = cfg->max_viewers_per_address,
                             .stall_timeout_ms = cfg->viewer_stall_timeout_ms,
                             .on_viewers = on_viewers,
@@ -146,13 +119,13 @@ struct camera *camera_new(struct event_base *base, struct evdns_base *dns,
         goto fail;
     }
     char perr[512];
-    cam->presets = presets_load(cam->presets_file, perr, sizeof(perr));
+    cam->presets = presets_load(settings->presets_file, perr, sizeof(perr));
     if (cam->presets == NULL) {
         snprintf(err, err_size, "PRESETS_FILE: %s", perr);
         goto fail;
     }
     const char *why = NULL;
-    cam->ptz = ptz_new(base, dns, cfg->servo_url, &why);
+    cam->ptz = ptz_new(base, dns, settings->servo_url, &why);
     if (cam->ptz == NULL) {
         snprintf(err, err_size, "SERVO_URL: %s", why);
         goto fail;
@@ -185,14 +158,19 @@ void camera_free(struct camera *cam)
     free(cam);
 }
 
+const struct camfile *camera_settings(const struct camera *cam)
+{
+    return &cam->settings;
+}
+
 const char *camera_name(const struct camera *cam)
 {
-    return cam->name;
+    return cam->settings.name;
 }
 
 const char *camera_title(const struct camera *cam)
 {
-    return cam->title;
+    return cam->settings.title;
 }
 
 struct hub *camera_hub(const struct camera *cam)
@@ -217,22 +195,22 @@ struct snapshot *camera_snapshot(const struct camera *cam)
 
 const char *camera_presets_file(const struct camera *cam)
 {
-    return cam->presets_file;
+    return cam->settings.presets_file;
 }
 
 const char *camera_cam_url(const struct camera *cam)
 {
-    return cam->cam_url;
+    return cam->settings.cam_url;
 }
 
 unsigned camera_fov_deg(const struct camera *cam)
 {
-    return cam->fov_deg;
+    return cam->settings.fov_deg;
 }
 
 unsigned camera_ptz_step_deg(const struct camera *cam)
 {
-    return cam->ptz_step_deg;
+    return cam->settings.ptz_step_deg;
 }
 
 int camera_is_online(const struct camera *cam)

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 struct camera;
+struct camfile;
+struct cfg;
 struct event_base;
 struct evdns_base;
 struct frame;
@@ -23,43 +25,21 @@ struct snapshot;
 struct source;
 struct source_stats;
 
-#define CAMERA_NAME_MAX 32 /* characters of a name, not counting the NUL */
-
-/* The settings of one camera (public layout: the caller fills it; strings are copied). */
-struct camera_config {
-    const char *name;         /* [a-z0-9_-]{1,32}: camera_name_ok */
-    const char *title;        /* shown on the page; NULL or "": the name */
-    const char *cam_url;      /* the MJPEG stream to pull; NULL or "": no source until one is
-                                 attached with camera_set_source (a node that dials in) */
-    const char *servo_url;    /* the node's pan/tilt URL; NULL or "": no steering (503) */
-    const char *presets_file; /* this camera's presets */
-    unsigned fov_deg;         /* horizontal field of view, for click-to-aim */
-    unsigned ptz_step_deg;    /* the legacy /turn* routes' step */
-    /* Relay-wide limits, the same for every camera. */
-    unsigned max_viewers;             /* of this camera */
-    unsigned max_viewers_per_address; /* of this camera, from one address */
-    unsigned viewer_stall_timeout_ms;
-    int use_sendfile; /* plain-TCP viewers get frames by sendfile(2) */
-    size_t max_frame_bytes;
-    unsigned upstream_stall_timeout_ms;
-    unsigned upstream_idle_timeout_ms; /* 0: stay connected with nobody watching */
-    unsigned offline_frame_interval_ms;
-};
-
 /*
- * New camera on base; dns (borrowed, may be NULL) resolves host names in its URLs off the loop.
- * Starts pulling cam_url and asks the node for its angles. Returns NULL with err set to a
- * one-line reason naming the setting ("CAM_URL: ...", "PRESETS_FILE: ...") on a bad setting or
+ * New camera on base from its settings (camfile.h: name, title, CAM_URL, SERVO_URL, presets,
+ * field of view, step; copied) and the relay-wide limits of cfg (MAX_VIEWERS and the others:
+ * each camera gets them whole; borrowed for the call). dns (borrowed, may be NULL) resolves host
+ * names in its URLs off the loop. Starts pulling CAM_URL (none: no source until
+ * camera_set_source) and asks the node for its angles. Returns NULL with err set to a one-line
+ * reason naming the setting ("CAM_URL: ...", "PRESETS_FILE: ...") on a bad setting or
  * allocation failure.
  */
 struct camera *camera_new(struct event_base *base, struct evdns_base *dns,
-                          const struct camera_config *cfg, char *err, size_t err_size);
+                          const struct camfile *settings, const struct cfg *cfg, char *err,
+                          size_t err_size);
 
 /* Close its viewers and its source, answer what waits, free. camera_free(NULL) is a no-op. */
 void camera_free(struct camera *cam);
-
-/* 1 if name is a usable camera name: 1-32 of a-z, 0-9, '_', '-'. */
-int camera_name_ok(const char *name);
 
 /*
  * A source delivers a complete JPEG frame (borrowed) that arrived at received_us
@@ -77,6 +57,7 @@ void camera_publish(struct camera *cam, struct frame *frame, int64_t received_us
 void camera_set_source(struct camera *cam, const struct source *src);
 
 /* The parts, borrowed for the camera's lifetime. */
+const struct camfile *camera_settings(const struct camera *cam); /* as given to camera_new */
 const char *camera_name(const struct camera *cam);
 const char *camera_title(const struct camera *cam);
 struct hub *camera_hub(const struct camera *cam);

@@ -86,3 +86,8 @@ struct camera *cameras_at(const struct cameras *set, size_t i)
 {
     return i < set->count ? set->v[i] : NULL;
 }
+
+int cameras_has_name(const char *name, void *set)
+{
+    return cameras_find(set, name) != NULL;
+}

@@ -9,7 +9,7 @@
 struct camera;
 struct cameras;
 
-#define CAMERAS_MAX 64
+#define CAMERAS_MAX 65 /* the main .env's camera and CAMFILE_MAX files */
 
 /* An empty set. NULL on allocation failure. */
 struct cameras *cameras_new(void);
@@ -40,3 +40,6 @@ struct camera *cameras_default(const struct cameras *set);
 /* Number of cameras, and the i-th by name (borrowed), or NULL past the end. */
 size_t cameras_count(const struct cameras *set);
 struct camera *cameras_at(const struct cameras *set, size_t i);
+
+/* 1 if the set (a struct cameras *, as void * for callbacks) has a camera named `name`. */
+int cameras_has_name(const char *name, void *set);

@@ -28,6 +28,7 @@
 struct upstream {
     struct event_base *base;
     struct upstream_config cfg;
+    char name[40]; /* the camera's, for the log */
     struct url_parts url;
     upstream_frame_cb on_frame;
     void *arg;
@@ -94,13 +95,13 @@ static void deliver(struct upstream *u)
     /* A JPEG starts with SOI (FF D8); anything else would show as a broken image. */
     if (len < 2 || jpeg[0] != 0xFF || jpeg[1] != 0xD8) {
         u->stats.frames_dropped++;
-        LOG_WARN("dropped a %zu-byte part that is not a JPEG", len);
+        LOG_WARN("camera %s: dropped a %zu-byte part that is not a JPEG", u->name, len);
         frame_unref(f);
         return;
     }
     u->stats.frames++;
     if (!u->is_online)
-        LOG_INFO("camera online");
+        LOG_INFO("camera %s: online", u->name);
     u->logged_reason[0] = '\0';
     u->is_online = 1;
     u->failures = 0;
@@ -117,7 +118,7 @@ static void on_parse_error(struct upstream *u, enum mjpeg_result r)
     u->stats.frames_dropped++;
     /* One line for the first error and then every 100th: a broken camera must not flood. */
     if (u->stats.frames_dropped % 100 == 1)
-        LOG_WARN("%s (%llu dropped so far)",
+        LOG_WARN("camera %s: %s (%llu dropped so far)", u->name,
                  r == MJPEG_ERR_TOO_BIG ? "frame larger than the limit dropped"
                                         : "malformed part headers, part dropped",
                  (unsigned long long)u->stats.frames_dropped);
@@ -154,7 +155,7 @@ static void feed(struct upstream *u, const uint8_t *data, size_t len)
             on_parse_error(u, r);
             break;
         case MJPEG_END:
-            LOG_INFO("camera ended the stream");
+            LOG_INFO("camera %s: the camera ended the stream", u->name);
             break;
         }
     }
@@ -199,7 +200,7 @@ static int on_headers(struct evhttp_request *req, void *arg)
         return -1;
     }
     u->is_streaming = 1;
-    LOG_INFO("connected to %s, boundary \"%s\"", u->url.display, boundary);
+    LOG_INFO("camera %s: connected to %s, boundary \"%s\"", u->name, u->url.display, boundary);
     return 0;
 }
 
@@ -231,7 +232,8 @@ static void on_done(struct evhttp_request *req, void *arg)
     drop_partial(u);
     /* Say it once per cause, not on every retry of an unreachable camera. */
     if (strcmp(u->logged_reason, u->reason) != 0) {
-        LOG_WARN("camera %s offline: %s; retrying with backoff", u->url.display, u->reason);
+        LOG_WARN("camera %s: %s offline: %s; retrying with backoff", u->name, u->url.display,
+                 u->reason);
         snprintf(u->logged_reason, sizeof(u->logged_reason), "%s", u->reason);
     }
     schedule_retry(u);
@@ -253,7 +255,8 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
     u->failures = 0;
     set_offline(u, STANDBY_REASON);
     u->logged_reason[0] = '\0';
-    LOG_INFO("nobody watching for %u ms: disconnected from the camera", u->cfg.idle_timeout_ms);
+    LOG_INFO("camera %s: nobody watching for %u ms: disconnected from the camera", u->name,
+             u->cfg.idle_timeout_ms);
 }
 
 void upstream_hold(struct upstream *u)
@@ -263,7 +266,7 @@ void upstream_hold(struct upstream *u)
     evtimer_del(u->idle_timer);
     if (u->is_standby) {
         u->is_standby = 0;
-        LOG_INFO("someone is watching: connecting to the camera");
+        LOG_INFO("camera %s: someone is watching: connecting to the camera", u->name);
         connect_now(u);
     }
 }
@@ -373,6 +376,8 @@ struct upstream *upstream_new(struct event_base *base, const struct upstream_con
     }
     u->base = base;
     u->cfg = *cfg;
+    snprintf(u->name, sizeof(u->name), "%s", cfg->name != NULL ? cfg->name : "");
+    u->cfg.name = u->name;
     u->on_frame = on_frame;
     u->arg = arg;
     if (url_parse(cfg->url, &u->url, err) < 0) {

@@ -21,6 +21,7 @@ struct upstream;
 typedef void (*upstream_frame_cb)(struct frame *frame, int64_t received_us, void *arg);
 
 struct upstream_config {
+    const char *name;          /* the camera's, in log lines; copied */
     const char *url;           /* http://[user:pass@]host[:port]/path; copied */
     size_t max_frame_bytes;    /* larger frames are dropped and counted */
     unsigned stall_timeout_ms; /* no bytes for this long: reconnect */

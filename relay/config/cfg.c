@@ -53,6 +53,9 @@ static const struct key_def keys[] = {
     NUM(request_timeout_ms, "REQUEST_TIMEOUT_MS", 1000, 3600000),
     STR(cam_url, "CAM_URL"),
     STR(servo_url, "SERVO_URL"),
+    STR(camera_name, "CAMERA_NAME"),
+    STR(camera_title, "CAMERA_TITLE"),
+    STR(cameras_dir, "CAMERAS_DIR"),
     {"LISTEN", K_LISTEN, 0, 0, 0, 0},
     NUM(max_viewers, "MAX_VIEWERS", 1, 100000),
     NUM(max_viewers_per_address, "MAX_VIEWERS_PER_ADDRESS", 0, 100000),
@@ -177,6 +180,7 @@ const char *cfg_nearest_key(const char *key)
 void cfg_defaults(struct cfg *c)
 {
     memset(c, 0, sizeof(*c));
+    snprintf(c->camera_name, sizeof(c->camera_name), "cam");
     snprintf(c->listen_host, sizeof(c->listen_host), "0.0.0.0");
     c->listen_port = 5000;
     c->max_viewers = 1000;

@@ -32,6 +32,9 @@ struct cfg {
     char trusted_proxies[256]; /* comma-separated addresses whose X-Forwarded-For is believed */
     char cam_url[1024];
     char servo_url[1024];
+    char camera_name[33];   /* the main .env's camera in /c/NAME/ URLs (camfile.h) */
+    char camera_title[65];  /* its title on the page; "": the name */
+    char cameras_dir[1024]; /* a folder of NAME.env camera files (camfile.h), or "" */
     char listen_host[128];
     uint16_t listen_port;
     unsigned max_viewers;
@@ -138,12 +141,29 @@ void cfg_explain(const char *key, const char *value, const char *reason, char *o
  */
 int cfg_read_file(struct cfg *c, const char *path, int must_exist, cfg_report_cb report, void *arg);
 
+/*
+ * Applies one KEY=VALUE line of a settings file read by cfg_read_env. Returns 0 when applied;
+ * -ENOENT for a key it does not take (reported as a warning) or another negative errno (an
+ * error), with the one-line reason written to why (never a secret value).
+ */
+typedef int (*cfg_apply_cb)(const char *key, const char *value, unsigned line, char *why,
+                            size_t why_size, void *arg);
+
+/*
+ * Read a file in the .env syntax line by line (the encoding checks and bounds of cfg_read_file),
+ * handing each setting to apply (apply_arg) and every problem to report (arg). Returns the
+ * number of errors reported. cfg_read_file is this with the main settings' keys.
+ */
+int cfg_read_env(const char *path, int must_exist, cfg_apply_cb apply, void *apply_arg,
+                 cfg_report_cb report, void *arg);
+
 /* Apply every known key present in the process environment; "environment" errors. Returns the
  * number of errors reported. */
 int cfg_read_environment(struct cfg *c, cfg_report_cb report, void *arg);
 
 /*
- * Check the result is usable: a login, CAM_URL, TLS_CERT with TLS_KEY. Reports every problem,
+ * Check the result is usable: a login, CAM_URL (or CAMERAS_DIR), CAMERA_NAME a camera name,
+ * TLS_CERT with TLS_KEY. Reports every problem,
  * each where the setting was made (or the .env file for one that is missing). Returns the number
  * of errors.
  */

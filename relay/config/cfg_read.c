@@ -1,6 +1,7 @@
 /* Reading the configuration: the .env file, the environment, and the check that the result is
  * usable. Every problem goes to a cfg_report_cb; see cfg.h. */
 #include "cfg.h"
+#include "camfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -51,8 +52,8 @@ static int check_encoding(FILE *f)
 }
 
 /* One line of the file: parse, apply, and report what is wrong with it. Returns the errors. */
-static int read_line(struct cfg *c, const char *path, unsigned lineno, const char *line,
-                     cfg_report_cb report, void *arg)
+static int read_line(const char *path, unsigned lineno, const char *line, cfg_apply_cb apply,
+                     void *apply_arg, cfg_report_cb report, void *arg)
 {
     char key[64], value[LINE_MAX_BYTES];
     const char *reason = NULL;
@@ -62,24 +63,15 @@ static int read_line(struct cfg *c, const char *path, unsigned lineno, const cha
         report_at(report, arg, CFG_ERROR, path, lineno, key, reason);
         errors++;
     } else if (key[0] != '\0') {
-        int r = cfg_set(c, key, value, &reason);
-        if (r == -ENOENT) {
-            const char *near = cfg_nearest_key(key);
-            char why[160];
-            snprintf(why, sizeof(why), "unknown key, ignored%s%s%s", near ? "; did you mean " : "",
-                     near ? near : "", near ? "?" : "");
-            report_at(report, arg, CFG_WARNING, path, lineno, key, why);
-        } else if (r < 0) {
-            char why[160];
-            cfg_explain(key, value, reason, why, sizeof(why));
-            report_at(report, arg, CFG_ERROR, path, lineno, key, why);
-            errors++;
-        } else {
-            cfg_mark(c, key, lineno);
-            if (parsed == 1 && is_secret(key))
-                report_at(report, arg, CFG_WARNING, path, lineno, key,
-                          "the value ends where \" #\" starts a comment; if the password holds "
-                          "\" #\", put it in single quotes: KEY='...'");
+        char why[256] = "";
+        int r = apply(key, value, lineno, why, sizeof(why), apply_arg);
+        if (r != 0) {
+            report_at(report, arg, r == -ENOENT ? CFG_WARNING : CFG_ERROR, path, lineno, key, why);
+            errors += r != -ENOENT;
+        } else if (parsed == 1 && is_secret(key)) {
+            report_at(report, arg, CFG_WARNING, path, lineno, key,
+                      "the value ends where \" #\" starts a comment; if the password holds "
+                      "\" #\", put it in single quotes: KEY='...'");
         }
     }
     /* The buffer held the password: do not leave it on the stack. */
@@ -87,7 +79,8 @@ static int read_line(struct cfg *c, const char *path, unsigned lineno, const cha
     return errors;
 }
 
-int cfg_read_file(struct cfg *c, const char *path, int must_exist, cfg_report_cb report, void *arg)
+int cfg_read_env(const char *path, int must_exist, cfg_apply_cb apply, void *apply_arg,
+                 cfg_report_cb report, void *arg)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
@@ -96,7 +89,6 @@ int cfg_read_file(struct cfg *c, const char *path, int must_exist, cfg_report_cb
         report(CFG_ERROR, path, "", strerror(errno), arg);
         return 1;
     }
-    snprintf(c->env_path, sizeof(c->env_path), "%s", path);
     if (check_encoding(f) < 0) {
         report_at(report, arg, CFG_ERROR, path, 1, "",
                   "the file is UTF-16 (Notepad's \"Unicode\"); save it as UTF-8 (Notepad: Save "
@@ -124,11 +116,40 @@ int cfg_read_file(struct cfg *c, const char *path, int must_exist, cfg_report_cb
             is_continuation = !is_whole;
             continue;
         }
-        errors += read_line(c, path, lineno, line, report, arg);
+        errors += read_line(path, lineno, line, apply, apply_arg, report, arg);
     }
     explicit_bzero(line, sizeof(line));
     fclose(f);
     return errors;
+}
+
+/* A line of the main .env: a known key is set and its line remembered (cfg_where). */
+static int apply_main(const char *key, const char *value, unsigned line, char *why, size_t why_size,
+                      void *arg)
+{
+    struct cfg *c = arg;
+    const char *reason = NULL;
+    int r = cfg_set(c, key, value, &reason);
+    if (r == -ENOENT) {
+        const char *near = cfg_nearest_key(key);
+        snprintf(why, why_size, "unknown key, ignored%s%s%s", near ? "; did you mean " : "",
+                 near ? near : "", near ? "?" : "");
+    } else if (r < 0) {
+        cfg_explain(key, value, reason, why, why_size);
+    } else {
+        cfg_mark(c, key, line);
+    }
+    return r;
+}
+
+int cfg_read_file(struct cfg *c, const char *path, int must_exist, cfg_report_cb report, void *arg)
+{
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        snprintf(c->env_path, sizeof(c->env_path), "%s", path);
+        fclose(f);
+    }
+    return cfg_read_env(path, must_exist, apply_main, c, report, arg);
 }
 
 int cfg_read_environment(struct cfg *c, cfg_report_cb report, void *arg)
@@ -192,9 +213,14 @@ int cfg_check_settings(const struct cfg *c, cfg_report_cb report, void *arg)
                    "MQTT_PASSWORD and MQTT_PASSWORD_FILE: set one, not both");
         errors++;
     }
-    if (c->cam_url[0] == '\0') {
+    if (c->cam_url[0] == '\0' && c->cameras_dir[0] == '\0') {
         report_key(c, report, arg, "CAM_URL",
-                   "not set; it is the camera's stream, e.g. CAM_URL=http://192.168.1.100/mjpeg");
+                   "not set; it is the camera's stream, e.g. CAM_URL=http://192.168.1.100/mjpeg "
+                   "(or set CAMERAS_DIR, a folder of camera files)");
+        errors++;
+    }
+    if (!camfile_name_ok(c->camera_name)) {
+        report_key(c, report, arg, "CAMERA_NAME", "use 1-32 of a-z, 0-9, '_', '-'");
         errors++;
     }
     return errors;

@@ -9,10 +9,12 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "camera.h"
+#include "cameras.h"
+#include "clock.h"
 #include "frame.h"
 #include "ha_priv.h"
 #include "hub.h"
-#include "presets.h"
 #include "webhook_body.h"
 #define LOG_TAG "mqtt"
 #include "log.h"
@@ -43,23 +45,29 @@ static void publish_snapshot(struct ha *ha, struct ha_cam *cam, const struct fra
 /* The camera's states: on change, or all of them with `force` (a new connection). */
 static void publish_states(struct ha *ha, struct ha_cam *cam, int force)
 {
-    struct ha_status st = {0};
-    cam->parts.status(cam->parts.status_arg, &st);
+    struct camera *c = ha_live(ha, cam);
+    if (c == NULL)
+        return;
+    int is_streaming = camera_is_online(c);
+    /* In standby (nobody watching) the camera was fine when last seen: not "offline". */
+    int is_online = is_streaming || camera_is_standby(c);
+    double fps = is_streaming ? camera_fps(c, clock_now_us()) : 0.0;
+    unsigned viewers = camera_viewers(c);
     char topic[HA_TOPIC_MAX], text[32];
-    if (force || st.is_online != cam->last_online) {
+    if (force || is_online != cam->last_online) {
         cam_topic(ha, cam, "online", topic, sizeof(topic));
-        ha_publish_text(ha, topic, st.is_online ? "ON" : "OFF", 1);
-        cam->last_online = st.is_online;
+        ha_publish_text(ha, topic, is_online ? "ON" : "OFF", 1);
+        cam->last_online = is_online;
     }
-    if (force || st.viewers != cam->last_viewers) {
+    if (force || viewers != cam->last_viewers) {
         cam_topic(ha, cam, "viewers", topic, sizeof(topic));
-        snprintf(text, sizeof(text), "%u", st.viewers);
+        snprintf(text, sizeof(text), "%u", viewers);
         ha_publish_text(ha, topic, text, 1);
-        cam->last_viewers = st.viewers;
+        cam->last_viewers = viewers;
     }
     if (force || ha->ticks % FPS_EVERY_TICKS == 0) {
         cam_topic(ha, cam, "fps", topic, sizeof(topic));
-        snprintf(text, sizeof(text), "%.1f", st.fps);
+        snprintf(text, sizeof(text), "%.1f", fps);
         ha_publish_text(ha, topic, text, 1);
     }
     if (force) {
@@ -70,7 +78,7 @@ static void publish_states(struct ha *ha, struct ha_cam *cam, int force)
      * old, and was sent already. */
     int is_snapshot_due = ha->snapshot_interval_s > 0 &&
                           (ha->ticks % ha->snapshot_interval_s == 0 || cam->last_snapshot_seq == 0);
-    struct frame *latest = cam->parts.hub != NULL ? hub_latest(cam->parts.hub) : NULL;
+    struct frame *latest = hub_latest(camera_hub(c));
     if ((force || is_snapshot_due) && latest != NULL && frame_seq(latest) != cam->last_snapshot_seq)
         publish_snapshot(ha, cam, latest);
 }
@@ -86,18 +94,74 @@ static void publish_alerts(struct ha *ha)
     ha_publish_text(ha, topic, ha->is_armed ? "ON" : "OFF", 1);
 }
 
+static void sanitize(char *s);
+
+/* A slot for a camera new to ha (its name and title copied). NULL when all are taken. */
+static struct ha_cam *add_slot(struct ha *ha, const struct camera *c)
+{
+    for (size_t i = 0; i < HA_MAX_CAMERAS; i++) {
+        struct ha_cam *cam = &ha->cams[i];
+        if (cam->is_used)
+            continue;
+        memset(cam, 0, sizeof(*cam));
+        cam->is_used = 1;
+        cam->last_online = -1;
+        snprintf(cam->name, sizeof(cam->name), "%s", camera_name(c));
+        snprintf(cam->title, sizeof(cam->title), "%s", camera_title(c));
+        char uid[sizeof(cam->uid)];
+        snprintf(uid, sizeof(uid), "%s_%s", ha->prefix, cam->name);
+        sanitize(uid);
+        memcpy(cam->uid, uid, sizeof(uid));
+        return cam;
+    }
+    LOG_WARN("camera %s: more than %d cameras, not announced on MQTT", camera_name(c),
+             HA_MAX_CAMERAS);
+    return NULL;
+}
+
+/*
+ * Follow the set: announce cameras that are new (or whose title changed: a restart with new
+ * settings), remove the entities of those that are gone. With force (a new connection) every
+ * camera's configs and states are sent again.
+ */
+static void sync_cameras(struct ha *ha, int force)
+{
+    int is_connected = mqtt_is_connected(ha->mqtt);
+    for (size_t i = 0; i < HA_MAX_CAMERAS; i++) {
+        struct ha_cam *cam = &ha->cams[i];
+        if (cam->is_used && ha_live(ha, cam) == NULL) {
+            if (is_connected)
+                ha_discovery_remove(ha, cam);
+            LOG_INFO("camera %s is gone: %s", cam->name,
+                     is_connected ? "its entities are removed" : "not connected to the broker");
+            cam->is_used = 0;
+        }
+    }
+    for (size_t i = 0; i < cameras_count(ha->set); i++) {
+        struct camera *c = cameras_at(ha->set, i);
+        struct ha_cam *cam = ha_find(ha, camera_name(c), strlen(camera_name(c)));
+        int is_new = cam == NULL;
+        if (is_new && (cam = add_slot(ha, c)) == NULL)
+            continue;
+        int is_retitled = strcmp(cam->title, camera_title(c)) != 0;
+        if (is_retitled)
+            snprintf(cam->title, sizeof(cam->title), "%s", camera_title(c));
+        if (!is_connected)
+            continue;
+        if (force || is_new || is_retitled)
+            ha_discovery_publish(ha, cam);
+        publish_states(ha, cam, force || is_new);
+        ha_discovery_presets(ha, cam);
+    }
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     struct ha *ha = arg;
     ha->ticks++;
-    if (!mqtt_is_connected(ha->mqtt))
-        return;
-    for (unsigned i = 0; i < ha->cam_count; i++) {
-        publish_states(ha, &ha->cams[i], 0);
-        ha_discovery_presets(ha, &ha->cams[i]);
-    }
+    sync_cameras(ha, 0);
 }
 
 static void subscribe_all(struct ha *ha)
@@ -116,10 +180,7 @@ static void on_connected(void *arg)
 {
     struct ha *ha = arg;
     subscribe_all(ha);
-    for (unsigned i = 0; i < ha->cam_count; i++) {
-        ha_discovery_publish(ha, &ha->cams[i]);
-        publish_states(ha, &ha->cams[i], 1);
-    }
+    sync_cameras(ha, 1);
     publish_alerts(ha);
 }
 
@@ -144,7 +205,8 @@ static int topic_prefix_ok(const char *p)
     return p[0] != '\0' && strpbrk(p, "+#") == NULL && p[strlen(p) - 1] != '/' && p[0] != '/';
 }
 
-struct ha *ha_new(struct event_base *base, const struct ha_config *cfg, const char **err)
+struct ha *ha_new(struct event_base *base, const struct ha_config *cfg, struct cameras *set,
+                  const char **err)
 {
     if (!topic_prefix_ok(cfg->topic_prefix) || !topic_prefix_ok(cfg->discovery_prefix)) {
         *err = "MQTT_TOPIC_PREFIX and MQTT_DISCOVERY_PREFIX: topic levels without '+', '#' or a "
@@ -157,6 +219,7 @@ struct ha *ha_new(struct event_base *base, const struct ha_config *cfg, const ch
         return NULL;
     }
     ha->base = base;
+    ha->set = set;
     snprintf(ha->prefix, sizeof(ha->prefix), "%s", cfg->topic_prefix);
     snprintf(ha->discovery, sizeof(ha->discovery), "%s", cfg->discovery_prefix);
     snprintf(ha->public_url, sizeof(ha->public_url), "%s", cfg->public_url ? cfg->public_url : "");
@@ -198,41 +261,20 @@ void ha_free(struct ha *ha)
 
 struct ha_cam *ha_find(struct ha *ha, const char *name, size_t len)
 {
-    for (unsigned i = 0; i < ha->cam_count; i++) {
-        if (strlen(ha->cams[i].name) == len && memcmp(ha->cams[i].name, name, len) == 0)
-            return &ha->cams[i];
+    for (size_t i = 0; i < HA_MAX_CAMERAS; i++) {
+        struct ha_cam *cam = &ha->cams[i];
+        if (cam->is_used && strlen(cam->name) == len && memcmp(cam->name, name, len) == 0) {
+            ha_live(ha, cam);
+            return cam;
+        }
     }
     return NULL;
 }
 
-int ha_add_camera(struct ha *ha, const struct ha_camera *cam)
+struct camera *ha_live(struct ha *ha, struct ha_cam *cam)
 {
-    if (ha->cam_count >= HA_MAX_CAMERAS)
-        return -ENOSPC;
-    if (strlen(cam->title != NULL ? cam->title : "") >= HA_TEXT_MAX)
-        return -EINVAL;
-    size_t n = strlen(cam->name);
-    if (n == 0 || n >= sizeof(ha->cams[0].name) ||
-        strspn(cam->name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
-        return -EINVAL;
-    struct ha_cam *c = &ha->cams[ha->cam_count++];
-    memset(c, 0, sizeof(*c));
-    c->parts = *cam;
-    snprintf(c->name, sizeof(c->name), "%s", cam->name);
-    snprintf(c->title, sizeof(c->title), "%s",
-             cam->title && cam->title[0] ? cam->title : cam->name);
-    char uid[sizeof(c->uid)];
-    snprintf(uid, sizeof(uid), "%s_%s", ha->prefix, cam->name);
-    memcpy(c->uid, uid, sizeof(uid));
-    sanitize(c->uid);
-    c->last_online = -1;
-    c->parts.name = c->name;
-    c->parts.title = c->title;
-    if (mqtt_is_connected(ha->mqtt)) {
-        ha_discovery_publish(ha, c);
-        publish_states(ha, c, 1);
-    }
-    return 0;
+    cam->live = cameras_find(ha->set, cam->name);
+    return cam->live;
 }
 
 void ha_event(struct ha *ha, const struct event_info *ev)

@@ -27,32 +27,9 @@
 #include "mqtt.h"
 
 struct audit;
+struct cameras;
 struct event_base;
 struct ha;
-struct hub;
-struct presets;
-struct ptz;
-
-/* What a camera reports each second. */
-struct ha_status {
-    int is_online;
-    double fps;
-    unsigned viewers;
-};
-
-typedef void (*ha_status_fn)(void *arg, struct ha_status *out);
-
-/* One camera's parts (borrowed: they must outlive the ha object). Strings are copied. */
-struct ha_camera {
-    const char *name;  /* [a-z0-9_-], as in /c/NAME/ */
-    const char *title; /* the device's name in Home Assistant */
-    struct hub *hub;   /* its newest frame is the periodic snapshot */
-    struct ptz *ptz;
-    struct presets *presets;
-    unsigned ptz_step_deg; /* the buttons' step, as the page's arrows */
-    ha_status_fn status;
-    void *status_arg;
-};
 
 struct ha_config {
     struct mqtt_config mqtt;      /* client_id and availability_topic are filled in by ha_new */
@@ -65,16 +42,20 @@ struct ha_config {
     struct audit *audit;          /* AUDIT_LOG (borrowed, may be NULL): commands are recorded */
 };
 
-#define HA_MAX_CAMERAS 64
+#define HA_MAX_CAMERAS 64 /* as CAMERAS_MAX; more are not announced (logged) */
 
-/* Connect (mqtt.h) and publish as cameras are added. NULL with *err set on a bad setting. */
-struct ha *ha_new(struct event_base *base, const struct ha_config *cfg, const char **err);
+/*
+ * Connect (mqtt.h) and publish every camera of `set` (borrowed: the relay's set, which must
+ * outlive the ha object). Cameras are looked up by name whenever they are needed, never kept:
+ * the set changes on SIGHUP (cameras added, removed, restarted), and each second ha follows it,
+ * announcing new cameras and removing the entities of those that are gone.
+ * NULL with *err set on a bad setting.
+ */
+struct ha *ha_new(struct event_base *base, const struct ha_config *cfg, struct cameras *set,
+                  const char **err);
 
 /* Free (mqtt_free: "offline", then the will). ha_free(NULL) is a no-op. */
 void ha_free(struct ha *ha);
-
-/* Add a camera (copied). Returns 0, -ENOSPC past HA_MAX_CAMERAS, -EINVAL for a bad name. */
-int ha_add_camera(struct ha *ha, const struct ha_camera *cam);
 
 /* A motion event (guard/event.h): the motion sensor, the event topic, the thumbnail. */
 void ha_event(struct ha *ha, const struct event_info *ev);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "camera.h"
 #include "ha_priv.h"
 #include "presets.h"
 #include "ptz.h"
@@ -68,7 +69,7 @@ static void audit_command(struct ha *ha, struct ha_cam *cam, const char *kind, i
                           int el_deg, const char *preset_name)
 {
     int pan, tilt;
-    ptz_get_angles(cam->parts.ptz, &pan, &tilt);
+    ptz_get_angles(camera_ptz(cam->live), &pan, &tilt);
     struct audit_field f[6] = {AUDIT_TEXT("camera", cam->name), AUDIT_TEXT("kind", kind),
                                AUDIT_NUM("from_pan", pan), AUDIT_NUM("from_tilt", tilt)};
     size_t n = 4;
@@ -83,7 +84,8 @@ static void audit_command(struct ha *ha, struct ha_cam *cam, const char *kind, i
 
 static void button(struct ha *ha, struct ha_cam *cam, const char *press)
 {
-    int step = (int)cam->parts.ptz_step_deg;
+    int step = (int)camera_ptz_step_deg(cam->live);
+    struct ptz *ptz = camera_ptz(cam->live);
     int tr = 0, el = 0, is_home = 0;
     if (strcmp(press, "left") == 0)
         tr = step; /* the original firmware's convention: positive tr turns left */
@@ -108,18 +110,18 @@ static void button(struct ha *ha, struct ha_cam *cam, const char *press)
         return;
     if (is_home) {
         int lim[4];
-        ptz_get_limits(cam->parts.ptz, lim);
-        started(p, ptz_move_to(cam->parts.ptz, 1, (lim[0] + lim[1]) / 2, 1, (lim[2] + lim[3]) / 2,
-                               on_moved, p));
+        ptz_get_limits(ptz, lim);
+        started(p,
+                ptz_move_to(ptz, 1, (lim[0] + lim[1]) / 2, 1, (lim[2] + lim[3]) / 2, on_moved, p));
     } else {
-        started(p, ptz_move(cam->parts.ptz, tr, el, on_moved, p));
+        started(p, ptz_move(ptz, tr, el, on_moved, p));
     }
 }
 
 static void preset(struct ha *ha, struct ha_cam *cam, const char *name)
 {
     int pan, tilt;
-    if (cam->parts.presets == NULL || presets_find(cam->parts.presets, name, &pan, &tilt) < 0) {
+    if (presets_find(camera_presets(cam->live), name, &pan, &tilt) < 0) {
         LOG_WARN(IDENTITY ": camera %s: no preset \"%s\"; ignored", cam->name, name);
         return;
     }
@@ -131,7 +133,7 @@ static void preset(struct ha *ha, struct ha_cam *cam, const char *name)
     if (p == NULL)
         return;
     snprintf(p->preset, sizeof(p->preset), "%s", name);
-    started(p, ptz_move_to(cam->parts.ptz, 1, pan, 1, tilt, on_moved, p));
+    started(p, ptz_move_to(camera_ptz(cam->live), 1, pan, 1, tilt, on_moved, p));
 }
 
 /* A command payload: 1..COMMAND_MAX printable ASCII characters. */
@@ -155,8 +157,8 @@ void ha_command(struct ha *ha, const char *topic, const void *payload, size_t le
     char birth[HA_TOPIC_MAX];
     snprintf(birth, sizeof(birth), "%s/status", ha->discovery);
     if (strcmp(topic, birth) == 0) {
-        if (len == 6 && memcmp(payload, "online", 6) == 0)
-            for (unsigned i = 0; i < ha->cam_count; i++)
+        for (size_t i = 0; i < HA_MAX_CAMERAS && len == 6 && memcmp(payload, "online", 6) == 0; i++)
+            if (ha->cams[i].is_used && ha_live(ha, &ha->cams[i]) != NULL)
                 ha_discovery_publish(ha, &ha->cams[i]);
         return;
     }
@@ -166,8 +168,8 @@ void ha_command(struct ha *ha, const char *topic, const void *payload, size_t le
     const char *name = topic + plen + 1;
     const char *slash = strchr(name, '/');
     struct ha_cam *cam = slash != NULL ? ha_find(ha, name, (size_t)(slash - name)) : NULL;
-    if (cam == NULL)
-        return; /* another relay's camera under the same prefix */
+    if (cam == NULL || cam->live == NULL)
+        return; /* another relay's camera under the same prefix, or one just removed */
     int is_ptz = strcmp(slash, "/ptz") == 0, is_preset = strcmp(slash, "/preset/set") == 0;
     if (!is_ptz && !is_preset)
         return;
@@ -178,10 +180,6 @@ void ha_command(struct ha *ha, const char *topic, const void *payload, size_t le
     }
     if (!ha->can_steer) {
         LOG_WARN(IDENTITY ": camera %s: \"%s\" refused: MQTT_CAN_STEER is off", cam->name, text);
-        return;
-    }
-    if (cam->parts.ptz == NULL) {
-        LOG_WARN(IDENTITY ": camera %s: \"%s\" refused: no pan/tilt", cam->name, text);
         return;
     }
     if (is_ptz)

@@ -11,6 +11,7 @@
 
 #include <event2/buffer.h>
 
+#include "camera.h"
 #include "ha_priv.h"
 #include "mqtt.h"
 #include "presets.h"
@@ -156,7 +157,7 @@ uint32_t ha_presets_hash(const struct presets *p)
  * Home Assistant's select needs at least one option. */
 static void preset_select(struct ha *ha, struct ha_cam *cam, struct evbuffer *b)
 {
-    const struct presets *p = cam->parts.presets;
+    const struct presets *p = cam->live != NULL ? camera_presets(cam->live) : NULL;
     cam->presets_hash = ha_presets_hash(p);
     if (p == NULL || presets_count(p) == 0 || !ha->can_steer) {
         remove_config(ha, cam, "select", "preset");
@@ -194,11 +195,24 @@ void ha_discovery_publish(struct ha *ha, struct ha_cam *cam)
 
 void ha_discovery_presets(struct ha *ha, struct ha_cam *cam)
 {
-    if (ha_presets_hash(cam->parts.presets) == cam->presets_hash)
+    struct camera *c = ha_live(ha, cam);
+    if (c == NULL || ha_presets_hash(camera_presets(c)) == cam->presets_hash)
         return;
     struct evbuffer *b = evbuffer_new();
     if (b == NULL)
         return;
     preset_select(ha, cam, b);
     evbuffer_free(b);
+}
+
+void ha_discovery_remove(struct ha *ha, struct ha_cam *cam)
+{
+    static const char *const configs[][2] = {
+        {"binary_sensor", "motion"}, {"binary_sensor", "online"}, {"binary_sensor", "alerts"},
+        {"camera", "camera"},        {"button", "ptz_left"},      {"button", "ptz_right"},
+        {"button", "ptz_up"},        {"button", "ptz_down"},      {"button", "ptz_home"},
+        {"sensor", "viewers"},       {"sensor", "fps"},           {"select", "preset"},
+    };
+    for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++)
+        remove_config(ha, cam, configs[i][0], configs[i][1]);
 }

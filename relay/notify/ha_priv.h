@@ -11,8 +11,12 @@
 #define HA_TEXT_MAX 256
 #define HA_PREFIX_MAX 128 /* as cfg's MQTT_TOPIC_PREFIX */
 
+struct camera;
+struct cameras;
+
 struct ha_cam {
-    struct ha_camera parts;
+    int is_used;
+    struct camera *live; /* refreshed from the set before each use (ha_live); NULL: gone */
     char name[64];
     char title[HA_TEXT_MAX];
     char uid[HA_PREFIX_MAX + 64]; /* <prefix>_<name>, [a-zA-Z0-9_-]: node id and unique_id base */
@@ -35,8 +39,8 @@ struct ha {
     int can_steer;
     struct audit *audit; /* borrowed, may be NULL */
     unsigned snapshot_interval_s;
+    struct cameras *set; /* borrowed */
     struct ha_cam cams[HA_MAX_CAMERAS];
-    unsigned cam_count;
     int is_armed;
     char *alerts_json; /* the last ha_alerts, republished on connect; NULL before */
 };
@@ -57,5 +61,12 @@ uint32_t ha_presets_hash(const struct presets *p);
 /* A message on a subscribed topic. */
 void ha_command(struct ha *ha, const char *topic, const void *payload, size_t len);
 
-/* The camera named by `name` (len bytes), or NULL. */
+/* The slot of the camera named by `name` (len bytes), or NULL; its `live` is refreshed. */
 struct ha_cam *ha_find(struct ha *ha, const char *name, size_t len);
+
+/* Look the slot's camera up in the set again; returns it (borrowed until the loop next runs)
+ * or NULL when it is gone. */
+struct camera *ha_live(struct ha *ha, struct ha_cam *cam);
+
+/* Remove the camera's entities from Home Assistant (empty retained configs). */
+void ha_discovery_remove(struct ha *ha, struct ha_cam *cam);

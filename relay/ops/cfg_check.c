@@ -1,9 +1,11 @@
 #include "cfg_check.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "camfile.h"
 #include "presets.h"
 #include "tls.h"
 #include "url.h"
@@ -92,6 +94,101 @@ int cfg_check_files(const struct cfg *c, cfg_report_cb report, void *arg)
     return errors;
 }
 
+/* "FILE:LINE" of a camera file's key, or the file for a key it does not set. */
+static void camfile_where(const struct camfile *cf, unsigned line, char *out, size_t size)
+{
+    if (line > 0)
+        snprintf(out, size, "%s:%u", cf->path, line);
+    else
+        snprintf(out, size, "%s", cf->path);
+}
+
+/* One camera file's URLs and presets file, checked as a start would use them. */
+static int check_camfile(const struct camfile *cf, cfg_report_cb report, void *arg)
+{
+    char where[1100], err[512];
+    struct url_parts url;
+    const char *reason = NULL;
+    int errors = 0;
+    if (url_parse(cf->cam_url, &url, &reason) < 0) {
+        camfile_where(cf, cf->cam_url_line, where, sizeof(where));
+        report(CFG_ERROR, where, "CAM_URL", reason, arg);
+        errors++;
+    }
+    if (cf->servo_url[0] != '\0' && url_parse(cf->servo_url, &url, &reason) < 0) {
+        camfile_where(cf, cf->servo_url_line, where, sizeof(where));
+        report(CFG_ERROR, where, "SERVO_URL", reason, arg);
+        errors++;
+    }
+    struct presets *presets = presets_load(cf->presets_file, err, sizeof(err));
+    if (presets == NULL) {
+        camfile_where(cf, cf->presets_file_line, where, sizeof(where));
+        report(CFG_ERROR, where, "PRESETS_FILE", err, arg);
+        errors++;
+    }
+    presets_free(presets);
+    return errors;
+}
+
+/* The camera names a check knows: the main .env's camera and the camera files'. */
+struct known_cameras {
+    const struct cfg *c;
+    const struct camfile *files;
+    size_t count;
+};
+
+static int known_camera(const char *name, void *arg)
+{
+    const struct known_cameras *k = arg;
+    if (k->c->cam_url[0] != '\0' && strcmp(k->c->camera_name, name) == 0)
+        return 1;
+    for (size_t i = 0; i < k->count; i++) {
+        if (strcmp(k->files[i].name, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* USERS_FILE's camera lists must name cameras that exist. */
+static int check_user_cameras(const struct known_cameras *k, cfg_report_cb report, void *arg)
+{
+    char err[600];
+    struct users *users = users_new();
+    int errors = 0;
+    if (users != NULL && k->c->users_file[0] != '\0' &&
+        users_load_file(users, k->c->users_file, err, sizeof(err)) == 0 &&
+        users_check_cameras(users, known_camera, (void *)k, err, sizeof(err)) < 0) {
+        report_key(k->c, report, arg, CFG_ERROR, "USERS_FILE", err);
+        errors++;
+    }
+    users_free(users);
+    return errors;
+}
+
+int cfg_check_cameras(const struct cfg *c, size_t *count, cfg_report_cb report, void *arg)
+{
+    struct known_cameras k = {c, NULL, 0};
+    int errors = 0;
+    struct camfile *files = NULL;
+    if (c->cameras_dir[0] != '\0') {
+        files = calloc(CAMFILE_MAX, sizeof(*files));
+        if (files == NULL) {
+            report(CFG_ERROR, c->cameras_dir, "CAMERAS_DIR", "out of memory", arg);
+            return 1;
+        }
+        const char *taken = c->cam_url[0] != '\0' ? c->camera_name : NULL;
+        errors +=
+            camfile_load_dir(c->cameras_dir, c, taken, files, CAMFILE_MAX, &k.count, report, arg);
+        k.files = files;
+        for (size_t i = 0; i < k.count; i++)
+            errors += check_camfile(&files[i], report, arg);
+    }
+    errors += check_user_cameras(&k, report, arg);
+    *count = k.count + (c->cam_url[0] != '\0');
+    free(files);
+    return errors;
+}
+
 /* The flags a start takes, checked like keys (they override the file and the environment). */
 static int check_flags(struct cfg *c, const char *listen, const char *level, FILE *out)
 {
@@ -121,6 +218,14 @@ int cfg_check_run(const char *env_path, int must_exist, const char *listen, cons
     errors += cfg_check_settings(&c, on_report, err_out);
     errors += cfg_check_urls(&c, on_report, err_out);
     errors += cfg_check_files(&c, on_report, err_out);
+    size_t cameras = 0;
+    errors += cfg_check_cameras(&c, &cameras, on_report, err_out);
+    if (errors == 0 && cameras == 0) {
+        on_report(CFG_ERROR, c.cameras_dir, "CAMERAS_DIR",
+                  "no camera: the folder holds no NAME.env file and the main .env sets no CAM_URL",
+                  err_out);
+        errors++;
+    }
     explicit_bzero(c.password, sizeof(c.password));
     if (errors > 0) {
         fprintf(err_out, "config: %d error%s\n", errors, errors == 1 ? "" : "s");
@@ -130,9 +235,13 @@ int cfg_check_run(const char *env_path, int must_exist, const char *listen, cons
     struct url_parts cam, servo;
     const char *reason = NULL;
     int has_servo = c.servo_url[0] != '\0' && url_parse(c.servo_url, &servo, &reason) == 0;
-    if (url_parse(c.cam_url, &cam, &reason) < 0)
-        return 1; /* cannot happen: cfg_check_urls passed */
-    fprintf(ok_out, "config ok: listen %s:%u, camera %s, pan/tilt %s\n", c.listen_host,
-            (unsigned)c.listen_port, cam.display, has_servo ? servo.display : "(no SERVO_URL)");
+    fprintf(ok_out, "config ok: listen %s:%u", c.listen_host, (unsigned)c.listen_port);
+    if (c.cam_url[0] != '\0' && url_parse(c.cam_url, &cam, &reason) == 0)
+        fprintf(ok_out, ", camera %s, pan/tilt %s", cam.display,
+                has_servo ? servo.display : "(no SERVO_URL)");
+    if (c.cameras_dir[0] != '\0')
+        fprintf(ok_out, ", %zu camera%s in all (CAMERAS_DIR %s)", cameras, cameras == 1 ? "" : "s",
+                c.cameras_dir);
+    fprintf(ok_out, "\n");
     return 0;
 }

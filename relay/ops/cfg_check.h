@@ -10,6 +10,7 @@
  * bad URL. Warnings (unknown keys with the nearest known one, a password cut at " #", SERVO_URL
  * on the stream's port) are printed the same way but do not fail the check.
  */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "cfg.h"
@@ -36,3 +37,11 @@ int cfg_check_urls(const struct cfg *c, cfg_report_cb report, void *arg);
  * TLS_KEY, PRESETS_FILE, each loaded (and dropped) as a start would. Returns the errors reported.
  */
 int cfg_check_files(const struct cfg *c, cfg_report_cb report, void *arg);
+
+/*
+ * The cameras: every camera file of CAMERAS_DIR (camfile.h: names, keys, values, each file's
+ * CAM_URL, SERVO_URL and PRESETS_FILE as a start would use them) and the camera lists of
+ * USERS_FILE (each name must be a camera). Sets *count to the cameras found (the main .env's
+ * included). Returns the number of errors reported.
+ */
+int cfg_check_cameras(const struct cfg *c, size_t *count, cfg_report_cb report, void *arg);

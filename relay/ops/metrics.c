@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -31,24 +32,6 @@ static int series(struct evbuffer *out, const char *name, const char *type, cons
                : 0;
 }
 
-static int camera_state(const struct camera *cam, struct evbuffer *out)
-{
-    static const char *const states[] = {"online", "standby", "offline"};
-    size_t state = camera_is_online(cam) ? 0 : camera_is_standby(cam) ? 1 : 2;
-    if (evbuffer_add_printf(out,
-                            "# HELP lookout_camera_state The camera connection's state: online "
-                            "(frames arriving), standby (nobody watching, disconnected on "
-                            "purpose) or offline.\n"
-                            "# TYPE lookout_camera_state gauge\n") < 0)
-        return -ENOMEM;
-    for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
-        if (evbuffer_add_printf(out, "lookout_camera_state{state=\"%s\"} %d\n", states[i],
-                                i == state) < 0)
-            return -ENOMEM;
-    }
-    return 0;
-}
-
 static int responses(const struct access_log_stats *as, struct evbuffer *out)
 {
     if (evbuffer_add_printf(out, "# HELP lookout_http_responses_total HTTP answers sent, by "
@@ -63,56 +46,156 @@ static int responses(const struct access_log_stats *as, struct evbuffer *out)
     return 0;
 }
 
-int metrics_render(const struct relay *relay, struct evbuffer *out)
-{
-    const struct camera *cam = cameras_default(relay->cameras);
+/* What one camera's series are made of, read once per scrape. */
+struct cam_sample {
     struct hub_stats hs;
-    struct source_stats us;
+    struct source_stats ss;
+    unsigned viewers;
+    int state; /* 0 online, 1 standby, 2 offline */
+    double fps;
+};
+
+enum cam_field {
+    F_VIEWERS,
+    F_VIEWERS_TOTAL,
+    F_STALLED,
+    F_RECEIVED,
+    F_DROPPED,
+    F_PUBLISHED,
+    F_SENT,
+    F_SKIPPED,
+    F_BYTES,
+    F_CONNECTS,
+    F_UP,
+};
+
+struct cam_metric {
+    const char *name;
+    const char *type;
+    const char *help;
+    enum cam_field field;
+};
+
+/* Every per-camera series carries camera="NAME" (docs/DEPLOY.md, "Monitoring"). */
+static const struct cam_metric cam_metrics[] = {
+    {"lookout_viewers", "gauge", "Open streams.", F_VIEWERS},
+    {"lookout_viewers_total", "counter", "Streams accepted since start.", F_VIEWERS_TOTAL},
+    {"lookout_viewers_dropped_stalled_total", "counter",
+     "Viewers disconnected for accepting no bytes for VIEWER_STALL_TIMEOUT_MS.", F_STALLED},
+    {"lookout_frames_received_total", "counter", "Frames received from the camera.", F_RECEIVED},
+    {"lookout_frames_dropped_total", "counter",
+     "Camera frames dropped: oversized (MAX_FRAME_BYTES), malformed or not JPEG.", F_DROPPED},
+    {"lookout_frames_published_total", "counter",
+     "Frames handed to the viewers (camera frames and camera-offline pictures).", F_PUBLISHED},
+    {"lookout_frames_sent_total", "counter", "Frame sends started, summed over all viewers.",
+     F_SENT},
+    {"lookout_frames_skipped_total", "counter",
+     "Frames a viewer did not get because it was still sending an older one.", F_SKIPPED},
+    {"lookout_camera_received_bytes_total", "counter",
+     "Stream body bytes received from the camera.", F_BYTES},
+    {"lookout_camera_connects_total", "counter",
+     "Connection attempts to the camera's CAM_URL (the first one and every reconnect).",
+     F_CONNECTS},
+    {"lookout_camera_up", "gauge", "1 while frames arrive from the camera.", F_UP},
+};
+
+static unsigned long long cam_value(const struct cam_sample *c, enum cam_field f)
+{
+    switch (f) {
+    case F_VIEWERS:
+        return c->viewers;
+    case F_VIEWERS_TOTAL:
+        return c->hs.viewers_total;
+    case F_STALLED:
+        return c->hs.viewers_dropped_stalled;
+    case F_RECEIVED:
+        return c->ss.frames;
+    case F_DROPPED:
+        return c->ss.frames_dropped;
+    case F_PUBLISHED:
+        return c->hs.frames_in;
+    case F_SENT:
+        return c->hs.frames_sent;
+    case F_SKIPPED:
+        return c->hs.frames_skipped;
+    case F_BYTES:
+        return c->ss.bytes;
+    case F_CONNECTS:
+        return c->ss.connects;
+    case F_UP:
+        return c->state == 0;
+    }
+    return 0;
+}
+
+/* The cameras `who` may see (all of them for NULL), sampled; returns how many. */
+static size_t sample(const struct relay *relay, const struct auth_identity *who,
+                     const struct camera **cams, struct cam_sample *samples, int64_t now)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cameras_count(relay->cameras); i++) {
+        const struct camera *cam = cameras_at(relay->cameras, i);
+        if (who != NULL && !auth_may_see(relay->auth, who, camera_name(cam)))
+            continue;
+        struct cam_sample *c = &samples[n];
+        hub_get_stats(camera_hub(cam), &c->hs);
+        camera_get_source_stats(cam, &c->ss);
+        c->viewers = camera_viewers(cam);
+        c->state = camera_is_online(cam) ? 0 : camera_is_standby(cam) ? 1 : 2;
+        c->fps = camera_fps(cam, now);
+        cams[n++] = cam;
+    }
+    return n;
+}
+
+static int camera_series(struct evbuffer *out, const struct camera *const *cams,
+                         const struct cam_sample *samples, size_t n)
+{
+    static const char *const states[] = {"online", "standby", "offline"};
+    int rc = 0;
+    for (size_t m = 0; m < sizeof(cam_metrics) / sizeof(cam_metrics[0]); m++) {
+        const struct cam_metric *cm = &cam_metrics[m];
+        rc |= evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", cm->name, cm->help, cm->name,
+                                  cm->type);
+        for (size_t i = 0; i < n; i++)
+            rc |= evbuffer_add_printf(out, "%s{camera=\"%s\"} %llu\n", cm->name,
+                                      camera_name(cams[i]), cam_value(&samples[i], cm->field));
+    }
+    rc |= evbuffer_add_printf(out, "# HELP lookout_camera_state The camera connection's state: "
+                                   "online (frames arriving), standby (nobody watching, "
+                                   "disconnected on purpose) or offline.\n"
+                                   "# TYPE lookout_camera_state gauge\n");
+    for (size_t i = 0; i < n; i++) {
+        for (int s = 0; s < 3; s++)
+            rc |= evbuffer_add_printf(out, "lookout_camera_state{camera=\"%s\",state=\"%s\"} %d\n",
+                                      camera_name(cams[i]), states[s], samples[i].state == s);
+    }
+    rc |= evbuffer_add_printf(out, "# HELP lookout_camera_fps Frames per second from the camera "
+                                   "over the last 3 s.\n# TYPE lookout_camera_fps gauge\n");
+    for (size_t i = 0; i < n; i++)
+        rc |= evbuffer_add_printf(out, "lookout_camera_fps{camera=\"%s\"} %.2f\n",
+                                  camera_name(cams[i]), samples[i].fps);
+    return rc < 0 ? -ENOMEM : 0;
+}
+
+int metrics_render(const struct relay *relay, const struct auth_identity *who, struct evbuffer *out)
+{
     struct access_log_stats as;
     struct auth_stats aus;
-    hub_get_stats(camera_hub(cam), &hs);
     auth_get_stats(relay->auth, &aus);
-    camera_get_source_stats(cam, &us);
     access_log_get_stats(relay->access_log, &as);
     int64_t now = clock_now_us();
-    int is_online = camera_is_online(cam);
     int rc = 0;
+    const struct camera *cams[CAMERAS_MAX];
+    struct cam_sample *samples = calloc(CAMERAS_MAX, sizeof(*samples));
+    if (samples == NULL)
+        return -ENOMEM;
+    size_t n = sample(relay, who, cams, samples, now);
 
     rc |= series(out, "lookout_uptime_seconds", "gauge", "Seconds since the relay started.",
                  (unsigned long long)((now - relay->started_us) / 1000000));
-    rc |= series(out, "lookout_viewers", "gauge", "Open streams.", camera_viewers(cam));
-    rc |= series(out, "lookout_viewers_total", "counter", "Streams accepted since start.",
-                 hs.viewers_total);
-    rc |= series(out, "lookout_viewers_dropped_stalled_total", "counter",
-                 "Viewers disconnected for accepting no bytes for VIEWER_STALL_TIMEOUT_MS.",
-                 hs.viewers_dropped_stalled);
-    rc |= series(out, "lookout_frames_received_total", "counter",
-                 "Frames received from the camera.", us.frames);
-    rc |= series(out, "lookout_frames_dropped_total", "counter",
-                 "Camera frames dropped: oversized (MAX_FRAME_BYTES), malformed or not JPEG.",
-                 us.frames_dropped);
-    rc |= series(out, "lookout_frames_published_total", "counter",
-                 "Frames handed to the viewers (camera frames and camera-offline pictures).",
-                 hs.frames_in);
-    rc |= series(out, "lookout_frames_sent_total", "counter",
-                 "Frame sends started, summed over all viewers.", hs.frames_sent);
-    rc |= series(out, "lookout_frames_skipped_total", "counter",
-                 "Frames a viewer did not get because it was still sending an older one.",
-                 hs.frames_skipped);
-    rc |= series(out, "lookout_camera_received_bytes_total", "counter",
-                 "Stream body bytes received from the camera.", us.bytes);
-    rc |=
-        series(out, "lookout_camera_connects_total", "counter",
-               "Connection attempts to CAM_URL (the first one and every reconnect).", us.connects);
-    rc |= series(out, "lookout_camera_up", "gauge", "1 while frames arrive from the camera.",
-                 (unsigned long long)is_online);
-    rc |= camera_state(cam, out);
-    if (evbuffer_add_printf(out,
-                            "# HELP lookout_camera_fps Frames per second from the camera over "
-                            "the last 3 s.\n# TYPE lookout_camera_fps gauge\n"
-                            "lookout_camera_fps %.2f\n",
-                            camera_fps(cam, now)) < 0)
-        rc = -ENOMEM;
+    rc |= camera_series(out, cams, samples, n);
+    free(samples);
     rc |= responses(&as, out);
     rc |= series(out, "lookout_http_unauthorized_total", "counter",
                  "401 answers: requests without a valid login.", as.unauthorized);
@@ -130,7 +213,7 @@ void metrics_reply(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     const struct relay *relay = ctx->relay;
     struct evbuffer *body = evbuffer_new();
-    if (body == NULL || metrics_render(relay, body) < 0) {
+    if (body == NULL || metrics_render(relay, &ctx->who, body) < 0) {
         if (body != NULL)
             evbuffer_free(body);
         reply_text(req, 503, "out of memory");

@@ -18,8 +18,13 @@ struct relay;
 /* Content-Type of the /metrics answer. */
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-/* Append the whole exposition for `relay` (borrowed) to out. Returns 0 or -ENOMEM. */
-int metrics_render(const struct relay *relay, struct evbuffer *out);
+/*
+ * Append the whole exposition for `relay` (borrowed) to out: relay-wide series, and each camera's
+ * with a camera="NAME" label, for the cameras `who` may see (every camera for NULL). Returns 0
+ * or -ENOMEM.
+ */
+int metrics_render(const struct relay *relay, const struct auth_identity *who,
+                   struct evbuffer *out);
 
 /* GET /metrics: 200 with metrics_render's text, no-store. */
 void metrics_reply(struct evhttp_request *req, const struct route_ctx *ctx);

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -123,8 +125,7 @@ static void test_mqtt_discovery_and_states(void **state)
     /* Connected to the camera from the start, so there are frames for the snapshot. */
     start_all(t, "MQTT_CAN_STEER=on\nUPSTREAM_IDLE_TIMEOUT_MS=0\n");
     struct ts_mqtt_msg m;
-    expect_msg(t, "lookout/status", "online", &m);
-    assert_true(m.is_retained);
+    expect_msg(t, "lookout/status", "online", &m); /* retained, or live if we were first */
     ts_mqtt_msg_free(&m);
     /* https://www.home-assistant.io/integrations/binary_sensor.mqtt/ */
     expect_config(t, "homeassistant/binary_sensor/lookout_cam/motion/config",
@@ -339,9 +340,10 @@ static void test_mqtt_broker_down_at_start(void **state)
             "stream: %.1f fps before the broker came back, %.1f fps after; longest gap %lld ms; "
             "connected %lld ms after the broker started\n",
             before / 2.0, after / 2.0, gap_ms, now_ms() - start);
-    /* The stream kept flowing throughout: no pause of a second (20 fps is a frame per 50 ms). */
+    /* The stream kept flowing throughout. The bound is loose on purpose (a loaded test machine
+     * pauses too); what it catches is a loop that blocks on the broker, which takes seconds. */
     assert_true(before > 0 && after > 0);
-    assert_true(gap_ms < 1000);
+    assert_true(gap_ms < 3000);
     ts_relay_stream_close(s);
     /* MQTT_CAN_STEER is off by default: a button press is refused, with the identity. */
     assert_int_equal(ts_mqtt_publish(t->sub, "lookout/cam/ptz", "left", 0), 0);
@@ -394,6 +396,55 @@ static void test_mqtt_tls(void **state)
                      0);
 }
 
+/* Several cameras (CAMERAS_DIR): a device each; SIGHUP that removes one removes its entities. */
+static void test_mqtt_cameras_follow_sighup(void **state)
+{
+    struct t *t = *state;
+    char camdir[600], yard[700], env[2048];
+    snprintf(camdir, sizeof(camdir), "%s/cameras", t->dir);
+    assert_int_equal(mkdir(camdir, 0700), 0);
+    assert_int_equal(ts_broker_start(&t->broker, t->dir, 0, NULL, NULL), 0);
+    /* The second camera reads the first's simulated stream (its port is known only once the
+     * stack runs): written now with a placeholder, rewritten below before SIGHUP is needed. */
+    snprintf(env, sizeof(env),
+             "MQTT_URL=mqtt://127.0.0.1:%u\nPRESETS_FILE=%s/presets.txt\n"
+             "CAMERAS_DIR=%s\n",
+             (unsigned)t->broker.port, t->dir, camdir);
+    assert_int_equal(ts_stack_start(&t->stack, t->dir, 20, env), 0);
+    snprintf(env, sizeof(env),
+             "TITLE=Yard\nCAM_URL=http://127.0.0.1:%u/mjpeg\n"
+             "PRESETS_FILE=%s/presets-yard.txt\n",
+             (unsigned)t->stack.stream_port, t->dir);
+    assert_int_equal(ts_file_write(camdir, "yard.env", env, yard, sizeof(yard)), 0);
+    t->sub = ts_mqtt_open(t->broker.port, NULL, "#", MSG_TIMEOUT_MS);
+    assert_non_null(t->sub);
+    assert_int_equal(kill(t->stack.relay_pid, SIGHUP), 0);
+    struct ts_mqtt_msg m;
+    expect_msg(t, "homeassistant/binary_sensor/lookout_yard/motion/config",
+               "\"identifiers\":[\"lookout_yard\"],\"name\":\"Yard\"", &m);
+    ts_mqtt_msg_free(&m);
+    expect_msg(t, "lookout/yard/online", NULL, &m);
+    ts_mqtt_msg_free(&m);
+    /* The camera goes: each of its configs is emptied (Home Assistant removes the entities). */
+    assert_int_equal(unlink(yard), 0);
+    assert_int_equal(kill(t->stack.relay_pid, SIGHUP), 0);
+    static const char *const gone[] = {"binary_sensor/lookout_yard/motion",
+                                       "camera/lookout_yard/camera", "sensor/lookout_yard/fps"};
+    for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+        char topic[128];
+        snprintf(topic, sizeof(topic), "homeassistant/%s/config", gone[i]);
+        int is_removed = 0;
+        while (!is_removed) { /* the config first, then its removal */
+            expect_msg(t, topic, NULL, &m);
+            is_removed = m.len == 0;
+            ts_mqtt_msg_free(&m);
+        }
+    }
+    /* The main camera stays. */
+    assert_int_equal(
+        ts_proc_wait_log(t->stack.relay_log, "camera yard is gone", LOG_TIMEOUT_MS, NULL, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +453,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mqtt_will_when_killed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mqtt_broker_down_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mqtt_tls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mqtt_cameras_follow_sighup, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -134,9 +134,10 @@ static void test_tools_metrics_pass_promtool(void **state)
     assert_true(ts_http_header(r.head, "Content-Type", type, sizeof(type)) > 0);
     assert_true(strncmp(type, "text/plain; version=0.0.4", 25) == 0);
     const char *body = (const char *)r.body;
-    assert_non_null(strstr(body, "\nlookout_viewers "));
-    assert_non_null(strstr(body, "\nlookout_frames_received_total "));
-    assert_non_null(strstr(body, "\nlookout_camera_connects_total "));
+    /* Per-camera series carry the camera's name; the one camera of a .env is "cam". */
+    assert_non_null(strstr(body, "\nlookout_viewers{camera=\"cam\"} "));
+    assert_non_null(strstr(body, "\nlookout_frames_received_total{camera=\"cam\"} "));
+    assert_non_null(strstr(body, "\nlookout_camera_connects_total{camera=\"cam\"} "));
     assert_non_null(strstr(body, "lookout_http_responses_total{class=\"2xx\"} "));
 
     char metrics_path[512];

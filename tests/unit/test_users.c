@@ -287,6 +287,79 @@ static void test_users_load_file(void **state)
     users_free(u);
 }
 
+/* Only "front" and "garden" exist, for users_check_cameras. */
+static int two_cameras(const char *camera, void *arg)
+{
+    (void)arg;
+    return strcmp(camera, "front") == 0 || strcmp(camera, "garden") == 0;
+}
+
+static void test_users_camera_lists(void **state)
+{
+    char content[2048], path[512], err[512];
+    snprintf(content, sizeof(content),
+             "# name:hash:role[:cameras]\n"
+             "all:%s:operator\n"
+             "star:%s:viewer:*\n"
+             "mum:%s:viewer:front\n"
+             "two:%s:viewer:front,garden\n",
+             fast_hash, fast_hash, fast_hash, fast_hash);
+    assert_int_equal(ts_file_write(*state, "users", content, path, sizeof(path)), 0);
+    struct users *u = users_new();
+    assert_non_null(u);
+    assert_int_equal(users_load_file(u, path, err, sizeof(err)), 0);
+    assert_int_equal(users_count(u), 4);
+    assert_int_equal(users_verify(u, "mum", "fast-pass"), ROLE_VIEWER);
+
+    assert_true(users_may_see(u, "all", "front"));
+    assert_true(users_may_see(u, "star", "back"));
+    assert_true(users_may_see(u, "mum", "front"));
+    assert_false(users_may_see(u, "mum", "garden"));
+    assert_false(users_may_see(u, "mum", "fron")); /* whole names, not prefixes */
+    assert_false(users_may_see(u, "mum", "front,garden"));
+    assert_true(users_may_see(u, "two", "garden"));
+    assert_false(users_may_see(u, "nobody", "front"));
+    assert_int_equal(users_check_cameras(u, two_cameras, NULL, err, sizeof(err)), 0);
+
+    const char *reason = NULL;
+    assert_int_equal(users_set_cameras(u, "mum", "front,back", &reason), 0);
+    assert_int_equal(users_check_cameras(u, two_cameras, NULL, err, sizeof(err)), -ENOENT);
+    char want[600];
+    snprintf(want, sizeof(want), "%s:4: user mum: no camera \"back\"", path);
+    assert_string_equal(err, want);
+    assert_int_equal(users_set_cameras(u, "nobody", "front", &reason), -ENOENT);
+
+    /* Written back as read: the camera lists stay. */
+    snprintf(path, sizeof(path), "%s/users2", (const char *)*state);
+    assert_int_equal(users_save_file(u, path, err, sizeof(err)), 0);
+    struct users *back = users_new();
+    assert_int_equal(users_load_file(back, path, err, sizeof(err)), 0);
+    assert_true(users_may_see(back, "mum", "back"));
+    assert_false(users_may_see(back, "mum", "garden"));
+    assert_true(users_may_see(back, "star", "garden"));
+    assert_true(users_may_see(back, "two", "garden"));
+    users_free(back);
+    users_free(u);
+}
+
+static void test_users_camera_list_errors(void **state)
+{
+    static const char *const bad[] = {"Front",         "front,", ",front",
+                                      "front,,garden", "a b",    "front;garden"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char content[2048], path[512], err[512];
+        snprintf(content, sizeof(content), "\nmum:%s:viewer:%s\n", fast_hash, bad[i]);
+        assert_int_equal(ts_file_write(*state, "users", content, path, sizeof(path)), 0);
+        struct users *u = users_new();
+        assert_non_null(u);
+        assert_int_equal(users_load_file(u, path, err, sizeof(err)), -EINVAL);
+        char want[600];
+        snprintf(want, sizeof(want), "%s:2: camera list", path);
+        assert_true(strncmp(err, want, strlen(want)) == 0);
+        users_free(u);
+    }
+}
+
 /* The relay writes what it reads: fixed (.env) users left out, edits kept, mode 0600. */
 static void test_users_save_file_round_trip(void **state)
 {
@@ -341,6 +414,8 @@ int main(void)
         cmocka_unit_test(test_users_table_is_bounded),
         cmocka_unit_test(test_users_role_parse_and_name),
         cmocka_unit_test_setup_teardown(test_users_load_file, make_dir, free_dir),
+        cmocka_unit_test_setup_teardown(test_users_camera_lists, make_dir, free_dir),
+        cmocka_unit_test_setup_teardown(test_users_camera_list_errors, make_dir, free_dir),
         cmocka_unit_test_setup_teardown(test_users_save_file_round_trip, make_dir, free_dir),
     };
     return cmocka_run_group_tests_name("users", tests, group_setup, NULL);

@@ -1,0 +1,236 @@
+#include "camfile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_TAG "config"
+
+#define SUFFIX ".env"
+
+int camfile_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > CAMFILE_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+void camfile_defaults(struct camfile *cf, const struct cfg *main, const char *name)
+{
+    memset(cf, 0, sizeof(*cf));
+    snprintf(cf->name, sizeof(cf->name), "%s", name);
+    snprintf(cf->title, sizeof(cf->title), "%s", name);
+    snprintf(cf->presets_file, sizeof(cf->presets_file), "lookout-presets-%s.txt", name);
+    cf->fov_deg = main->camera_fov_deg;
+    cf->ptz_step_deg = main->ptz_step_deg;
+}
+
+void camfile_from_main(struct camfile *cf, const struct cfg *main)
+{
+    camfile_defaults(cf, main, main->camera_name);
+    if (main->camera_title[0] != '\0')
+        snprintf(cf->title, sizeof(cf->title), "%s", main->camera_title);
+    snprintf(cf->cam_url, sizeof(cf->cam_url), "%s", main->cam_url);
+    snprintf(cf->servo_url, sizeof(cf->servo_url), "%s", main->servo_url);
+    snprintf(cf->presets_file, sizeof(cf->presets_file), "%s", main->presets_file);
+}
+
+static int set_string(char *dst, size_t size, const char *value, const char **reason)
+{
+    if (strlen(value) >= size) {
+        *reason = "value too long";
+        return -EINVAL;
+    }
+    memcpy(dst, value, strlen(value) + 1);
+    return 0;
+}
+
+/* Numbers go through the main table, so their ranges and messages are the main file's. */
+static int set_number(const char *key, const char *value, unsigned *out, const char **reason)
+{
+    struct cfg scratch;
+    cfg_defaults(&scratch);
+    int rc = cfg_set(&scratch, key, value, reason);
+    if (rc == 0)
+        *out = strcmp(key, "CAMERA_FOV_DEG") == 0 ? scratch.camera_fov_deg : scratch.ptz_step_deg;
+    return rc;
+}
+
+int camfile_set(struct camfile *cf, const char *key, const char *value, const char **reason)
+{
+    if (strcmp(key, "CAM_URL") == 0)
+        return set_string(cf->cam_url, sizeof(cf->cam_url), value, reason);
+    if (strcmp(key, "SERVO_URL") == 0)
+        return set_string(cf->servo_url, sizeof(cf->servo_url), value, reason);
+    if (strcmp(key, "PRESETS_FILE") == 0)
+        return set_string(cf->presets_file, sizeof(cf->presets_file), value, reason);
+    if (strcmp(key, "TITLE") == 0) {
+        if (value[0] == '\0') {
+            *reason = "empty title";
+            return -EINVAL;
+        }
+        return set_string(cf->title, sizeof(cf->title), value, reason);
+    }
+    if (strcmp(key, "CAMERA_FOV_DEG") == 0)
+        return set_number(key, value, &cf->fov_deg, reason);
+    if (strcmp(key, "PTZ_STEP_DEG") == 0)
+        return set_number(key, value, &cf->ptz_step_deg, reason);
+    struct cfg scratch;
+    cfg_defaults(&scratch);
+    const char *ignored = NULL;
+    *reason = cfg_set(&scratch, key, value, &ignored) != -ENOENT
+                  ? "a relay-wide setting: it belongs in the main .env"
+                  : "unknown key";
+    explicit_bzero(&scratch, sizeof(scratch)); /* it may have held a password */
+    return -ENOENT;
+}
+
+int camfile_same(const struct camfile *a, const struct camfile *b)
+{
+    struct camfile x = *a, y = *b;
+    x.cam_url_line = x.servo_url_line = x.presets_file_line = 0;
+    y.cam_url_line = y.servo_url_line = y.presets_file_line = 0;
+    return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
+/* A line of a camera file (cfg_apply_cb). */
+static int apply_camera(const char *key, const char *value, unsigned line, char *why,
+                        size_t why_size, void *arg)
+{
+    struct camfile *cf = arg;
+    const char *reason = NULL;
+    int rc = camfile_set(cf, key, value, &reason);
+    if (rc == 0 && strcmp(key, "CAM_URL") == 0)
+        cf->cam_url_line = line;
+    else if (rc == 0 && strcmp(key, "SERVO_URL") == 0)
+        cf->servo_url_line = line;
+    else if (rc == 0 && strcmp(key, "PRESETS_FILE") == 0)
+        cf->presets_file_line = line;
+    if (rc == -ENOENT && strcmp(reason, "unknown key") == 0) {
+        snprintf(why, why_size, "unknown key, ignored");
+    } else if (rc == -ENOENT) {
+        snprintf(why, why_size, "%s", reason);
+        rc = -EINVAL; /* a relay-wide key here would silently do nothing: an error */
+    } else if (rc < 0) {
+        cfg_explain(key, value, reason, why, why_size);
+    }
+    return rc;
+}
+
+/* The camera name of a file name "NAME.env", written to name; 0, or -1 if not such a file. */
+static int name_of(const char *file, char *name, size_t size)
+{
+    size_t n = strlen(file), s = strlen(SUFFIX);
+    if (file[0] == '.' || n <= s || strcmp(file + n - s, SUFFIX) != 0 || n - s >= size)
+        return -1;
+    memcpy(name, file, n - s);
+    name[n - s] = '\0';
+    return 0;
+}
+
+int camfile_load(struct camfile *cf, const struct cfg *main, const char *path, cfg_report_cb report,
+                 void *arg)
+{
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    char name[256];
+    if (name_of(base, name, sizeof(name)) < 0)
+        snprintf(name, sizeof(name), "%s", base);
+    camfile_defaults(cf, main, name);
+    snprintf(cf->path, sizeof(cf->path), "%s", path);
+    int errors = cfg_read_env(path, 1, apply_camera, cf, report, arg);
+    if (cf->cam_url[0] == '\0') {
+        report(CFG_ERROR, path, "CAM_URL",
+               "not set; it is this camera's stream, e.g. CAM_URL=http://192.168.1.101/mjpeg", arg);
+        errors++;
+    }
+    return errors;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The NAME.env entries of dir, sorted, into names (malloc'd strings); returns how many or -errno.
+ */
+static int list_dir(const char *dir, char **names, size_t max, size_t *skipped)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -errno;
+    size_t n = 0;
+    struct dirent *e;
+    char name[256];
+    while ((e = readdir(d)) != NULL) {
+        if (name_of(e->d_name, name, sizeof(name)) < 0)
+            continue;
+        if (n >= max) {
+            (*skipped)++;
+            continue;
+        }
+        names[n] = strdup(e->d_name);
+        if (names[n] == NULL)
+            break;
+        n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof(names[0]), by_name);
+    return (int)n;
+}
+
+int camfile_load_dir(const char *dir, const struct cfg *main, const char *taken,
+                     struct camfile *out, size_t max, size_t *count, cfg_report_cb report,
+                     void *arg)
+{
+    char *names[CAMFILE_MAX] = {0};
+    size_t skipped = 0;
+    *count = 0;
+    if (max > CAMFILE_MAX)
+        max = CAMFILE_MAX;
+    int n = list_dir(dir, names, max, &skipped);
+    if (n < 0) {
+        report(CFG_ERROR, dir, "CAMERAS_DIR", strerror(-n), arg);
+        return 1;
+    }
+    int errors = 0;
+    char why[200];
+    if (skipped > 0) {
+        snprintf(why, sizeof(why), "more than %zu camera files", max);
+        report(CFG_ERROR, dir, "CAMERAS_DIR", why, arg);
+        errors++;
+    }
+    for (int i = 0; i < n; i++) {
+        char path[1024], name[256];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        name_of(names[i], name, sizeof(name));
+        free(names[i]);
+        if (!camfile_name_ok(name)) {
+            snprintf(why, sizeof(why),
+                     "bad camera name \"%.40s\": the file name without .env must be 1-32 of "
+                     "a-z, 0-9, '_', '-'",
+                     name);
+            report(CFG_ERROR, path, "", why, arg);
+            errors++;
+        } else if (taken != NULL && strcmp(name, taken) == 0) {
+            snprintf(why, sizeof(why),
+                     "camera name \"%.32s\" is taken by the main .env's camera (CAMERA_NAME)",
+                     name);
+            report(CFG_ERROR, path, "", why, arg);
+            errors++;
+        }
+        /* Its lines are checked in any case, so that one run shows every error. */
+        errors += camfile_load(&out[*count], main, path, report, arg);
+        if (camfile_name_ok(name))
+            (*count)++;
+    }
+    return errors;
+}

@@ -1,0 +1,188 @@
+/* Unit tests for relay/config/camfile: camera files, their names and every error at once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../support/tmpdir.h"
+#include "camfile.h"
+#include "cfg.h"
+
+/* Every report as "WHERE: KEY: reason" lines, errors and warnings alike. */
+struct reports {
+    char text[8192];
+    int errors;
+    int warnings;
+};
+
+static void on_report(enum cfg_severity severity, const char *where, const char *key,
+                      const char *reason, void *arg)
+{
+    struct reports *r = arg;
+    size_t used = strlen(r->text);
+    snprintf(r->text + used, sizeof(r->text) - used, "%s: %s%s%s\n", where, key, key[0] ? ": " : "",
+             reason);
+    if (severity == CFG_ERROR)
+        r->errors++;
+    else
+        r->warnings++;
+}
+
+static int make_dir(void **state)
+{
+    *state = ts_tmpdir_new();
+    return *state != NULL ? 0 : -1;
+}
+
+static int free_dir(void **state)
+{
+    ts_tmpdir_free(*state);
+    return 0;
+}
+
+static void test_camfile_names(void **state)
+{
+    (void)state;
+    assert_true(camfile_name_ok("front"));
+    assert_true(camfile_name_ok("back_door-2"));
+    assert_true(camfile_name_ok("abcdefghijklmnopqrstuvwxyz012345")); /* 32 */
+    assert_false(camfile_name_ok("abcdefghijklmnopqrstuvwxyz0123456"));
+    assert_false(camfile_name_ok(""));
+    assert_false(camfile_name_ok("Front"));
+    assert_false(camfile_name_ok("front door"));
+    assert_false(camfile_name_ok("front/door"));
+    assert_false(camfile_name_ok("..")); /* never a path */
+}
+
+static void test_camfile_from_main_and_defaults(void **state)
+{
+    (void)state;
+    struct cfg c;
+    cfg_defaults(&c);
+    snprintf(c.cam_url, sizeof(c.cam_url), "http://127.0.0.1:8080/mjpeg");
+    c.camera_fov_deg = 70;
+    struct camfile cf;
+    camfile_from_main(&cf, &c);
+    assert_string_equal(cf.name, "cam");
+    assert_string_equal(cf.title, "cam");
+    assert_string_equal(cf.cam_url, "http://127.0.0.1:8080/mjpeg");
+    assert_string_equal(cf.presets_file, "lookout-presets.txt");
+    assert_int_equal(cf.fov_deg, 70);
+
+    camfile_defaults(&cf, &c, "back");
+    assert_string_equal(cf.presets_file, "lookout-presets-back.txt");
+    assert_string_equal(cf.cam_url, "");
+    assert_int_equal(cf.ptz_step_deg, 5);
+}
+
+static void test_camfile_load_dir(void **state)
+{
+    const char *dir = *state;
+    assert_int_equal(ts_file_write(dir, "front.env",
+                                   "TITLE=\"Front door\"\n"
+                                   "CAM_URL=http://127.0.0.1:1/mjpeg\n"
+                                   "SERVO_URL=http://127.0.0.1:2/control_servo\n"
+                                   "CAMERA_FOV_DEG=90\n",
+                                   NULL, 0),
+                     0);
+    assert_int_equal(ts_file_write(dir, "back.env", "CAM_URL=http://127.0.0.1:3/mjpeg\n", NULL, 0),
+                     0);
+    /* Neither is a camera file. */
+    assert_int_equal(ts_file_write(dir, "README", "not a camera\n", NULL, 0), 0);
+    assert_int_equal(ts_file_write(dir, ".hidden.env", "X\n", NULL, 0), 0);
+    struct cfg c;
+    cfg_defaults(&c);
+    struct camfile files[4];
+    size_t count = 99;
+    struct reports r = {0};
+    assert_int_equal(camfile_load_dir(dir, &c, NULL, files, 4, &count, on_report, &r), 0);
+    assert_string_equal(r.text, "");
+    assert_int_equal(count, 2);
+    assert_string_equal(files[0].name, "back"); /* sorted by name */
+    assert_string_equal(files[0].title, "back");
+    assert_int_equal(files[0].fov_deg, 60);
+    assert_string_equal(files[1].name, "front");
+    assert_string_equal(files[1].title, "Front door");
+    assert_string_equal(files[1].servo_url, "http://127.0.0.1:2/control_servo");
+    assert_int_equal(files[1].fov_deg, 90);
+    assert_int_equal(files[1].cam_url_line, 2);
+    assert_int_equal(files[1].servo_url_line, 3);
+    assert_true(camfile_same(&files[1], &files[1]));
+    assert_false(camfile_same(&files[0], &files[1]));
+
+    /* The name of the main .env's camera is taken. */
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(camfile_load_dir(dir, &c, "front", files, 4, &count, on_report, &r), 1);
+    assert_non_null(strstr(r.text, "/front.env: camera name \"front\" is taken by the main"));
+
+    /* More files than room. */
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(camfile_load_dir(dir, &c, NULL, files, 1, &count, on_report, &r), 1);
+    assert_non_null(strstr(r.text, "CAMERAS_DIR: more than 1 camera files"));
+}
+
+static void test_camfile_every_error_at_once(void **state)
+{
+    const char *dir = *state;
+    assert_int_equal(ts_file_write(dir, "gate.env",
+                                   "TITLE=Gate\n"
+                                   "CAM_URLL=http://127.0.0.1:1/mjpeg\n"
+                                   "MAX_VIEWERS=3\n"
+                                   "PTZ_STEP_DEG=500\n"
+                                   "not a line\n",
+                                   NULL, 0),
+                     0);
+    assert_int_equal(
+        ts_file_write(dir, "Bad Name.env", "CAM_URL=http://127.0.0.1:1/mjpeg\n", NULL, 0), 0);
+    struct cfg c;
+    cfg_defaults(&c);
+    struct camfile files[4];
+    size_t count;
+    struct reports r = {0};
+    assert_int_equal(camfile_load_dir(dir, &c, NULL, files, 4, &count, on_report, &r), 5);
+    char want[4096];
+    snprintf(want, sizeof(want),
+             "%s/Bad Name.env: bad camera name \"Bad Name\": the file name without .env must be "
+             "1-32 of a-z, 0-9, '_', '-'\n"
+             "%s/gate.env:2: CAM_URLL: unknown key, ignored\n"
+             "%s/gate.env:3: MAX_VIEWERS: a relay-wide setting: it belongs in the main .env\n"
+             "%s/gate.env:4: PTZ_STEP_DEG: expected a whole number from 1 to 90, got \"500\"\n"
+             "%s/gate.env:5: expected KEY=VALUE\n"
+             "%s/gate.env: CAM_URL: not set; it is this camera's stream, e.g. "
+             "CAM_URL=http://192.168.1.101/mjpeg\n",
+             dir, dir, dir, dir, dir, dir);
+    assert_string_equal(r.text, want);
+    assert_int_equal(r.warnings, 1);
+}
+
+static void test_camfile_missing_dir(void **state)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/nope", (const char *)*state);
+    struct cfg c;
+    cfg_defaults(&c);
+    struct camfile files[1];
+    size_t count;
+    struct reports r = {0};
+    assert_int_equal(camfile_load_dir(path, &c, NULL, files, 1, &count, on_report, &r), 1);
+    assert_non_null(strstr(r.text, "/nope: CAMERAS_DIR: No such file or directory"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_camfile_names),
+        cmocka_unit_test(test_camfile_from_main_and_defaults),
+        cmocka_unit_test_setup_teardown(test_camfile_load_dir, make_dir, free_dir),
+        cmocka_unit_test_setup_teardown(test_camfile_every_error_at_once, make_dir, free_dir),
+        cmocka_unit_test_setup_teardown(test_camfile_missing_dir, make_dir, free_dir),
+    };
+    return cmocka_run_group_tests_name("camfile", tests, NULL, NULL);
+}

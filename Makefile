@@ -6,19 +6,39 @@ O        ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 
-# Goals that need the Debian packages installed first. `NO_DEPS=1` skips the step (packagers).
-DEPS_GOALS := run test asan unit integration browser bench fuzz firmware-check
+# Goals that install the Debian packages they need first, in layers (scripts/install-deps):
+# `make run` only what building and running need; the test goals what the tests need too;
+# `make bench` the peers it measures against. `NO_DEPS=1` skips the step (packagers). Plain
+# `make` installs nothing: it says what to run if something is missing.
+RUN_GOALS   := run
+TEST_GOALS  := test asan clang unit integration browser fuzz firmware-check
+BENCH_GOALS := bench
 ifneq ($(NO_DEPS),1)
-ifneq ($(filter $(DEPS_GOALS),$(MAKECMDGOALS)),)
-$(info $(shell scripts/install-deps >&2))
+DEPS_LAYER := $(if $(filter $(TEST_GOALS),$(MAKECMDGOALS)),--test)
+DEPS_LAYER := $(or $(DEPS_LAYER),$(if $(filter $(BENCH_GOALS),$(MAKECMDGOALS)),--bench))
+ifneq ($(DEPS_LAYER)$(filter $(RUN_GOALS),$(MAKECMDGOALS)),)
+$(info $(shell scripts/install-deps $(DEPS_LAYER) >&2))
 ifneq ($(.SHELLSTATUS),0)
-$(error scripts/install-deps failed; see the message above)
+$(error scripts/install-deps $(DEPS_LAYER) failed; see the message above)
 endif
 endif
 endif
 
 PKGS      := libevent libevent_openssl libevent_pthreads openssl libturbojpeg libcrypt libsystemd \
              sqlite3 libavformat libavcodec libavutil libmosquitto
+# Without pkg-config or the libraries, say what to run instead of a compiler error.
+NEEDS_LIBS := $(filter-out clean uninstall run-check,$(or $(MAKECMDGOALS),all))
+ifneq ($(NEEDS_LIBS),)
+ifeq ($(shell command -v pkg-config),)
+$(error pkg-config is not installed: run scripts/install-deps (what building needs) or make run \
+  (installs it, builds and starts the demo))
+endif
+ifneq ($(shell pkg-config --exists $(PKGS) && echo ok),ok)
+$(info $(shell pkg-config --print-errors --exists $(PKGS) 2>&1 | head -n 2))
+$(error libraries are missing (see above): run scripts/install-deps (what building needs), or \
+  make run)
+endif
+endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lwslay -lpthread
 TEST_LIBS  = $(shell pkg-config --libs cmocka)
@@ -82,7 +102,7 @@ BINS := $(O)/lookout $(O)/lookout-cam
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all run test unit integration browser asan clang clean install uninstall firmware-check fuzz fuzz-run bench
+.PHONY: all run run-check test unit integration browser asan clang clean install uninstall firmware-check fuzz fuzz-run bench
 all: $(BINS)
 
 $(O)/obj/%.o: %.c
@@ -158,9 +178,16 @@ clang:
 	$(MAKE) O=build/clang CC=clang NO_DEPS=1 test
 
 # Demo: simulated camera + relay on loopback; prints the URL and login; Ctrl-C stops both.
-# `make run TLS=1` serves it over HTTPS with a self-signed certificate.
+# `make run TLS=1` serves it over HTTPS with a self-signed certificate; `make run
+# LISTEN=0.0.0.0:5000` opens it to the LAN (to try it from a phone). Its settings live in
+# $(O)/demo.env: a .env of your own is never read or changed by the demo.
 run: $(BINS)
-	LOOKOUT_TLS=$(TLS) scripts/run-demo $(O)
+	LOOKOUT_TLS=$(TLS) LOOKOUT_LISTEN=$(LISTEN) scripts/run-demo $(O)
+
+# The first hour on a fresh machine, checked: install the run layer only (counting what it
+# adds), build, start the demo, fetch its page with the printed login, stop it.
+run-check:
+	scripts/run-check $(O)
 
 # core/ must build for a 32-bit MCU with newlib: this is the firmware's portability proof.
 ARM_CC    ?= arm-none-eabi-gcc

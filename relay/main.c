@@ -152,6 +152,12 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
     return 0;
 }
 
+/* An answer was sent: the connection's next request must arrive in time (connlimit.h). */
+static void on_request_done(struct evhttp_request *req, void *connlimit)
+{
+    connlimit_request_done(connlimit, req);
+}
+
 /* libevent's own warnings go through our log, with our levels and format. */
 static void on_libevent_log(int severity, const char *msg)
 {
@@ -265,7 +271,7 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
         LOG_INFO("SIGHUP: certificate reloaded; open connections keep theirs");
 }
 
-static int start_tls(struct relay *relay, struct cfg *cfg, struct evhttp *http)
+static int start_tls(struct relay *relay, struct cfg *cfg)
 {
     char err[512];
     if (cfg->tls_cert[0] == '\0')
@@ -275,7 +281,6 @@ static int start_tls(struct relay *relay, struct cfg *cfg, struct evhttp *http)
         LOG_ERROR("%s", err);
         return -1;
     }
-    tls_install(relay->tls, http);
     relay->is_tls = 1;
     return 0;
 }
@@ -331,11 +336,6 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
 {
     if (start_access(relay, cfg) < 0)
         return -1;
-    relay->connlimit = connlimit_new(cfg->max_connections, cfg->max_connections_per_address);
-    if (relay->connlimit == NULL) {
-        LOG_ERROR("out of memory");
-        return -1;
-    }
     relay->cameras = cameras_new();
     relay->access_log = access_log_new();
     if (relay->auth == NULL || relay->cameras == NULL || relay->access_log == NULL) {
@@ -349,16 +349,32 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
     /* libevent's own header cap is only a backstop (it answers 400); guard.c answers 431 with a
      * reason for anything between MAX_HEADER_BYTES and this. */
     ev_ssize_t backstop = 16 * (ev_ssize_t)cfg->max_header_bytes;
-    evhttp_set_max_headers_size(http, backstop > 131072 ? backstop : 131072);
+    if (backstop < 131072)
+        backstop = 131072;
+    evhttp_set_max_headers_size(http, backstop);
     evhttp_set_max_body_size(http, cfg->max_body_bytes);
     struct timeval request_timeout = {.tv_sec = cfg->request_timeout_ms / 1000,
                                       .tv_usec = (cfg->request_timeout_ms % 1000) * 1000};
-    evhttp_set_timeout_tv(http, &request_timeout);
+    evhttp_set_timeout_tv(http, &request_timeout); /* idle and write; connlimit: the deadline */
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
     routes_install(http, relay);
-    if (start_tls(relay, cfg, http) < 0)
+    if (start_tls(relay, cfg) < 0)
         return -1;
+    /* Read-ahead per connection: the largest request evhttp accepts (header backstop, body),
+     * so one is never cut off, and nothing more while an answer is being written. */
+    struct connlimit_config lc = {.max_total = cfg->max_connections,
+                                  .max_per_address = cfg->max_connections_per_address,
+                                  .request_timeout_ms = cfg->request_timeout_ms,
+                                  .max_input_bytes = (size_t)backstop + cfg->max_body_bytes};
+    relay->connlimit = connlimit_new(relay->base, &lc);
+    if (relay->connlimit == NULL) {
+        LOG_ERROR("out of memory");
+        return -1;
+    }
+    connlimit_install(relay->connlimit, http, relay->tls != NULL ? tls_bufferevent_new : NULL,
+                      relay->tls);
+    access_log_set_done_cb(relay->access_log, on_request_done, relay->connlimit);
     /* The sockets systemd passed (lookout.socket), or LISTEN. */
     const char *scheme = relay->is_tls ? "https" : "http";
     if (listen_start(http, cfg->listen_host, cfg->listen_port, scheme) < 0 ||

@@ -51,7 +51,12 @@ void route_serve_asset(struct evhttp_request *req, const struct web_asset *asset
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", asset->content_type);
-    evhttp_add_header(h, "Cache-Control", "no-cache");
+    /* Pages are never stored (a cache must not show one after a logout); scripts and styles
+     * hold nothing private and are revalidated. */
+    if (strncmp(asset->content_type, "text/html", 9) == 0)
+        reply_no_store(req);
+    else if (evhttp_find_header(h, "Cache-Control") == NULL)
+        evhttp_add_header(h, "Cache-Control", "no-cache");
     if (strncmp(asset->content_type, "text/html", 9) == 0) {
         evhttp_add_header(h, "Content-Security-Policy", PAGE_CSP);
         evhttp_add_header(h, "X-Frame-Options", "DENY");
@@ -84,7 +89,7 @@ static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
         /* The stream's headers only: a monitor's HEAD must not become a viewer. */
         struct evkeyvalq *h = evhttp_request_get_output_headers(req);
         evhttp_add_header(h, "Content-Type", "multipart/x-mixed-replace;boundary=" HUB_BOUNDARY);
-        evhttp_add_header(h, "Cache-Control", "no-store");
+        reply_no_store(req);
         evhttp_send_reply(req, 200, "OK", NULL);
         return;
     }
@@ -285,6 +290,9 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
     const char *proxies = ctx->relay->cfg->trusted_proxies;
     if (r->role != ROLE_NONE && guard_login(req, ctx->relay->auth, proxies, r->role, &ctx->who) < 0)
         return;
+    /* Every answer that needed a login is for that user only: never stored by any cache. */
+    if (r->role != ROLE_NONE)
+        reply_no_store(req);
     /* After the login, so that nobody learns which cameras exist: a camera the caller may not
      * see answers as one that does not exist. */
     if (r->is_camera && (ctx->camera == NULL ||
@@ -346,15 +354,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
     guard_client_address(req, ctx.relay->cfg->trusted_proxies, ctx.address, sizeof(ctx.address));
     access_log_begin(ctx.relay->access_log, req);
     add_security_headers(req, ctx.relay);
-    int admitted = connlimit_admit(ctx.relay->connlimit, req);
-    if (admitted < 0) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-        reply_text(req, 503,
-                   admitted == -EUSERS
-                       ? "too many connections from your address (MAX_CONNECTIONS_PER_ADDRESS)"
-                       : "too many connections (MAX_CONNECTIONS)");
-        return;
-    }
+    connlimit_request_begin(ctx.relay->connlimit, req); /* arrived whole: stop its deadline */
     if (guard_limits(req, ctx.relay->cfg) < 0)
         return;
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));

@@ -9,6 +9,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "clock_ms.h"
+#include "connlimit.h"
 #include "http_glue.h"
 #include "node.h"
 
@@ -19,6 +20,7 @@
 
 struct control {
     struct evhttp *http;
+    struct connlimit *guard; /* freed after http */
     struct node *node;
     control_facts_cb facts_cb;
     void *facts_arg;
@@ -28,6 +30,7 @@ struct control {
 void control_handle_request(struct evhttp_request *req, void *arg)
 {
     struct control *c = arg;
+    connlimit_release(c->guard, req); /* arrived whole in time: ours from here on */
     bool is_get = evhttp_request_get_command(req) == EVHTTP_REQ_GET;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = evhttp_uri_get_path(uri);
@@ -72,7 +75,12 @@ struct control *control_new(struct event_base *base, const char *addr, uint16_t 
         control_free(c);
         return NULL;
     }
-    http_glue_configure(c->http);
+    c->guard = http_glue_configure(base, c->http);
+    if (c->guard == NULL) {
+        LOG_ERROR("out of memory");
+        control_free(c);
+        return NULL;
+    }
     evhttp_set_gencb(c->http, control_handle_request, c);
     int rc = http_glue_bind(c->http, addr, port, &c->port);
     if (rc < 0) {
@@ -92,6 +100,7 @@ void control_free(struct control *c)
         return;
     if (c->http != NULL)
         evhttp_free(c->http);
+    connlimit_free(c->guard); /* after evhttp_free: closing connections update it */
     free(c);
 }
 

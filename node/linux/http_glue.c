@@ -1,4 +1,5 @@
 #include "http_glue.h"
+#include "connlimit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -60,13 +61,23 @@ void http_glue_send(struct evhttp_request *req, int status, const char *content_
 #define MAX_HEADERS_BYTES 8192
 #define MAX_BODY_BYTES 1024
 #define REQUEST_TIMEOUT_S 10
+/* Connections still sending their first request (a relay needs two or three). */
+#define MAX_PENDING_CONNECTIONS 64
 
-void http_glue_configure(struct evhttp *http)
+struct connlimit *http_glue_configure(struct event_base *base, struct evhttp *http)
 {
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
                                          EVHTTP_REQ_PATCH);
     evhttp_set_max_headers_size(http, MAX_HEADERS_BYTES);
     evhttp_set_max_body_size(http, MAX_BODY_BYTES);
-    evhttp_set_timeout(http, REQUEST_TIMEOUT_S);
+    evhttp_set_timeout(http, REQUEST_TIMEOUT_S); /* idle; the deadline below is absolute */
+    struct connlimit_config lc = {.max_total = MAX_PENDING_CONNECTIONS,
+                                  .max_per_address = 0,
+                                  .request_timeout_ms = REQUEST_TIMEOUT_S * 1000,
+                                  .max_input_bytes = MAX_HEADERS_BYTES + MAX_BODY_BYTES};
+    struct connlimit *guard = connlimit_new(base, &lc);
+    if (guard != NULL)
+        connlimit_install(guard, http, NULL, NULL);
+    return guard;
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct connlimit;
+struct event_base;
 struct evhttp;
 struct evhttp_request;
 
@@ -14,10 +16,14 @@ struct evhttp_request;
 #define HTTP_GLUE_URL_MAX 80
 
 /*
- * The node's request limits on http (headers 8 KiB, body 1 KiB, 10 s to send a request), and
- * every method accepted, so that the node's own handler answers 405 rather than evhttp's 501.
+ * The node's request limits on http (headers 8 KiB, body 1 KiB), every method accepted (so the
+ * node's own handler answers 405 rather than evhttp's 501), and a connection guard
+ * (connlimit.h): a connection must deliver its first request whole within 10 s of accept, at
+ * most 64 wait for theirs, and each reads ahead at most 9 KiB. Each handler calls
+ * connlimit_release on the returned guard as a request arrives. Returns the guard (the caller
+ * frees it after http), or NULL on allocation failure.
  */
-void http_glue_configure(struct evhttp *http);
+struct connlimit *http_glue_configure(struct event_base *base, struct evhttp *http);
 
 /*
  * Listen on addr:port (port 0: ephemeral) and store the port actually bound, read back with

@@ -11,6 +11,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "connlimit.h"
 #include "http_glue.h"
 #include "mjpeg_writer.h"
 
@@ -52,6 +53,7 @@ struct capture_slot {
 
 struct stream {
     struct evhttp *http;
+    struct connlimit *guard; /* freed after http */
     void (*other_cb)(struct evhttp_request *req, void *arg); /* other paths, or NULL: 404 */
     void *other_arg;
     struct cam cam;
@@ -201,6 +203,7 @@ static void queue_capture(struct stream *s, struct evhttp_request *req)
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct stream *s = arg;
+    connlimit_release(s->guard, req); /* arrived whole in time: ours from here on */
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
     int is_ours = path != NULL && (strcmp(path, "/mjpeg") == 0 || strcmp(path, "/capture") == 0);
     if (!is_ours && s->other_cb != NULL) {
@@ -352,7 +355,12 @@ struct stream *stream_new(struct event_base *base, const struct stream_config *c
         stream_free(s);
         return NULL;
     }
-    http_glue_configure(s->http);
+    s->guard = http_glue_configure(base, s->http);
+    if (s->guard == NULL) {
+        LOG_ERROR("out of memory");
+        stream_free(s);
+        return NULL;
+    }
     evhttp_set_gencb(s->http, on_request, s);
     int rc = http_glue_bind(s->http, cfg->bind_addr, cfg->port, &s->port);
     if (rc < 0) {
@@ -374,6 +382,7 @@ void stream_free(struct stream *s)
     /* Frees every connection; each closecb clears its slot. */
     if (s->http != NULL)
         evhttp_free(s->http);
+    connlimit_free(s->guard); /* after evhttp_free: closing connections update it */
     if (s->scratch != NULL)
         evbuffer_free(s->scratch);
     free(s->clients);

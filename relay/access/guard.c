@@ -10,6 +10,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "cfg.h"
+#include "peer.h"
 #include "reply.h"
 
 int guard_limits(struct evhttp_request *req, const struct cfg *cfg)
@@ -92,11 +93,8 @@ static int in_list(const char *list, const char *addr)
 const char *guard_client_address(struct evhttp_request *req, const char *trusted_proxies, char *out,
                                  size_t out_size)
 {
-    char *addr = NULL;
-    ev_uint16_t port = 0;
-    evhttp_connection_get_peer(evhttp_request_get_connection(req), &addr, &port);
-    snprintf(out, out_size, "%s", addr != NULL ? addr : "?");
-    if (addr == NULL || trusted_proxies == NULL || !in_list(trusted_proxies, addr))
+    peer_address(evhttp_request_get_connection(req), out, out_size);
+    if (trusted_proxies == NULL || !in_list(trusted_proxies, out))
         return out;
     /* The proxy appends the address it saw to X-Forwarded-For ($proxy_add_x_forwarded_for):
      * the last entry is the only one it vouches for; earlier ones came from the client. */
@@ -108,9 +106,11 @@ const char *guard_client_address(struct evhttp_request *req, const char *trusted
     while (*last == ' ')
         last++;
     size_t len = strcspn(last, " ");
-    if (len > 0 && len < out_size && len < 46 && strspn(last, "0123456789abcdefABCDEF.:") >= len) {
-        memcpy(out, last, len);
-        out[len] = '\0';
+    char forwarded[PEER_ADDRESS_MAX];
+    if (len > 0 && len < sizeof(forwarded) && strspn(last, "0123456789abcdefABCDEF.:") >= len) {
+        memcpy(forwarded, last, len);
+        forwarded[len] = '\0';
+        peer_normalize(forwarded, out, out_size);
     }
     return out;
 }

@@ -1,6 +1,7 @@
 #include "throttle.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,10 @@ static const char *key_of(const char *address, char *out, size_t out_size)
     struct in6_addr a6;
     if (strchr(address, ':') == NULL || inet_pton(AF_INET6, address, &a6) != 1)
         return address;
+    /* ::ffff:a.b.c.d is the IPv4 client a.b.c.d on a dual-stack socket (RFC 4291 §2.5.5.2),
+     * not a member of the /64 every IPv4 client would share. */
+    if (IN6_IS_ADDR_V4MAPPED(&a6))
+        return inet_ntop(AF_INET, a6.s6_addr + 12, out, (socklen_t)out_size) ? out : address;
     memset(a6.s6_addr + 8, 0, 8);
     char text[INET6_ADDRSTRLEN];
     if (inet_ntop(AF_INET6, &a6, text, sizeof(text)) == NULL)

@@ -17,6 +17,7 @@
 #include <event2/http.h>
 
 #include "frame.h"
+#include "peer.h"
 #define LOG_TAG "hub"
 #include "log.h"
 
@@ -27,7 +28,7 @@ struct viewer {
     struct bufferevent *bev;        /* borrowed from conn */
     uint64_t last_seq;              /* newest frame sent or being sent */
     int is_sending;                 /* a frame is still in the output buffer */
-    char address[48];               /* client address without port, for the per-address cap */
+    char address[PEER_ADDRESS_MAX]; /* client address without port, for the per-address cap */
     char peer[64];
     char tags[HUB_TAGS_MAX]; /* whose viewer this is: hub_close_tagged */
 };
@@ -212,11 +213,10 @@ int hub_add_viewer(struct hub *hub, struct evhttp_request *req, const char *tags
     if (hub->viewer_count >= hub->cfg.max_viewers)
         return -EBUSY;
     struct evhttp_connection *conn = evhttp_request_get_connection(req);
-    char *addr = NULL;
+    char *raw = NULL, addr[PEER_ADDRESS_MAX];
     ev_uint16_t port = 0;
-    evhttp_connection_get_peer(conn, &addr, &port);
-    if (addr == NULL)
-        addr = "?";
+    evhttp_connection_get_peer(conn, &raw, &port);
+    peer_address(conn, addr, sizeof(addr));
     if (hub->cfg.max_viewers_per_address > 0 &&
         viewers_from(hub, addr) >= hub->cfg.max_viewers_per_address)
         return -EUSERS;

@@ -45,7 +45,7 @@ static void send_frame(struct evhttp_request *req, struct frame *f)
     }
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", "image/jpeg");
-    evhttp_add_header(h, "Cache-Control", "no-store");
+    reply_no_store(req);
     evhttp_send_reply(req, 200, "OK", body);
     evbuffer_free(body);
 }

@@ -7,6 +7,8 @@
 
 #include <event2/http.h>
 
+#include "peer.h"
+
 #define LOG_TAG "access"
 #include "log.h"
 
@@ -26,6 +28,8 @@ struct access_log {
     struct slot slots[ACCESS_LOG_SLOTS];
     unsigned next;
     struct access_log_stats stats;
+    access_log_done_fn on_done;
+    void *on_done_arg;
 };
 
 static int64_t now_us(void)
@@ -89,14 +93,10 @@ static void loggable_path(struct evhttp_request *req, char *out, size_t out_size
     out[n] = '\0';
 }
 
-static const char *client_address(struct evhttp_request *req)
+static const char *client_address(struct evhttp_request *req, char *out, size_t out_size)
 {
     struct evhttp_connection *conn = evhttp_request_get_connection(req);
-    char *addr = NULL;
-    ev_uint16_t port = 0;
-    if (conn != NULL)
-        evhttp_connection_get_peer(conn, &addr, &port);
-    return addr != NULL ? addr : "-";
+    return conn != NULL ? peer_address(conn, out, out_size) : "-";
 }
 
 static void count(struct access_log *a, int status)
@@ -118,6 +118,8 @@ static void on_complete(struct evhttp_request *req, void *arg)
     }
     int status = evhttp_request_get_response_code(req);
     count(a, status);
+    if (a->on_done != NULL)
+        a->on_done(req, a->on_done_arg);
     if (LOG_LEVEL_INFO > log_current_level)
         return;
     /* evhttp sets Content-Length on every reply it frames itself (all but chunked ones). */
@@ -128,7 +130,8 @@ static void on_complete(struct evhttp_request *req, void *arg)
     char duration[24] = "-";
     if (duration_ms >= 0)
         snprintf(duration, sizeof(duration), "%lldms", (long long)duration_ms);
-    LOG_INFO("%s %s %s %d %s%s %s", client_address(req),
+    char address[PEER_ADDRESS_MAX];
+    LOG_INFO("%s %s %s %d %s%s %s", client_address(req, address, sizeof(address)),
              method_name(evhttp_request_get_command(req)), path, status,
              length != NULL ? length : "-", length != NULL ? "B" : "", duration);
 }
@@ -144,7 +147,7 @@ void access_log_begin(struct access_log *a, struct evhttp_request *req)
 
 void access_log_stream_begin(struct access_log_stream *out, struct evhttp_request *req)
 {
-    snprintf(out->address, sizeof(out->address), "%s", client_address(req));
+    client_address(req, out->address, sizeof(out->address));
     out->method = method_name(evhttp_request_get_command(req));
     loggable_path(req, out->path, sizeof(out->path));
 }
@@ -155,6 +158,12 @@ void access_log_stream_end(struct access_log *a, const struct access_log_stream 
     count(a, 200);
     a->stats.streams++;
     LOG_INFO("%s %s %s 200 stream", stream->address, stream->method, stream->path);
+}
+
+void access_log_set_done_cb(struct access_log *a, access_log_done_fn fn, void *arg)
+{
+    a->on_done = fn;
+    a->on_done_arg = arg;
 }
 
 void access_log_get_stats(const struct access_log *a, struct access_log_stats *out)

@@ -56,5 +56,12 @@ void access_log_stream_begin(struct access_log_stream *out, struct evhttp_reques
 /* The hub took the stream (it never "completes" in evhttp's sense): log and count it now. */
 void access_log_stream_end(struct access_log *a, const struct access_log_stream *stream);
 
+/* Called with each request access_log_begin saw, once its answer is sent (evhttp's
+ * request-complete callback); req is borrowed for the call. */
+typedef void (*access_log_done_fn)(struct evhttp_request *req, void *arg);
+
+/* Call fn(req, arg) for each completed request (after its log line is counted). NULL: none. */
+void access_log_set_done_cb(struct access_log *a, access_log_done_fn fn, void *arg);
+
 /* Counters since start (copied into *out). */
 void access_log_get_stats(const struct access_log *a, struct access_log_stats *out);

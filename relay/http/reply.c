@@ -35,11 +35,19 @@ static const char *phrase(int code)
     }
 }
 
+void reply_no_store(struct evhttp_request *req)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    while (evhttp_remove_header(h, "Cache-Control") == 0)
+        ;
+    evhttp_add_header(h, "Cache-Control", "no-store");
+}
+
 void reply_text(struct evhttp_request *req, int code, const char *text)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
-    evhttp_add_header(h, "Cache-Control", "no-store");
+    reply_no_store(req);
     struct evbuffer *body = evbuffer_new();
     if (body != NULL)
         evbuffer_add_printf(body, "%s\n", text);
@@ -52,6 +60,6 @@ void reply_json(struct evhttp_request *req, int code, struct evbuffer *body)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", "application/json");
-    evhttp_add_header(h, "Cache-Control", "no-store");
+    reply_no_store(req);
     evhttp_send_reply(req, code, NULL, body);
 }

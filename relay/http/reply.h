@@ -12,3 +12,10 @@ void reply_text(struct evhttp_request *req, int code, const char *text);
 /* Reply `code` with body (borrowed; may be NULL on allocation failure) as application/json,
  * Cache-Control: no-store. */
 void reply_json(struct evhttp_request *req, int code, struct evbuffer *body);
+
+/*
+ * Mark req's answer Cache-Control: no-store, replacing any Cache-Control set before: for every
+ * answer that depends on who asks (RFC 9111 §5.2.2.5), so that neither a shared cache nor the
+ * browser's shows it again after a logout or to someone else.
+ */
+void reply_no_store(struct evhttp_request *req);

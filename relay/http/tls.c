@@ -120,7 +120,7 @@ static struct bufferevent *refusing_bufferevent(struct event_base *base)
     return bev;
 }
 
-static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
+struct bufferevent *tls_bufferevent_new(struct event_base *base, void *arg)
 {
     struct tls *t = arg;
     SSL *ssl = SSL_new(t->ctx);
@@ -135,9 +135,4 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
     /* Browsers and players often just close the socket; that is not an error worth a log. */
     bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     return bev;
-}
-
-void tls_install(struct tls *t, struct evhttp *http)
-{
-    evhttp_set_bevcb(http, on_new_connection, t);
 }

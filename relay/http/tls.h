@@ -10,7 +10,8 @@
  */
 #include <stddef.h>
 
-struct evhttp;
+struct bufferevent;
+struct event_base;
 struct tls;
 
 /*
@@ -22,8 +23,14 @@ struct tls *tls_new(const char *cert_path, const char *key_path, char *err, size
 /* Free; connections already open keep their own reference to the old context. */
 void tls_free(struct tls *t);
 
-/* Make every new connection accepted by http speak TLS. t must outlive http. */
-void tls_install(struct tls *t, struct evhttp *http);
+/*
+ * The bufferevent of a connection just accepted (fd -1: evhttp sets it), speaking TLS as a
+ * server with t's current certificate. `t` is the struct tls (void * to fit evhttp_set_bevcb and
+ * connlimit_bev_fn); it must outlive the connections. Never NULL: when no TLS state can be
+ * made (out of memory) the bufferevent refuses every byte, so the connection fails closed
+ * instead of falling back to clear text; NULL only if not even that can be allocated.
+ */
+struct bufferevent *tls_bufferevent_new(struct event_base *base, void *t);
 
 /* Re-read the files. Returns 0, or -1 with err set and the old certificate still in use. */
 int tls_reload(struct tls *t, char *err, size_t err_size);

@@ -222,7 +222,7 @@ void metrics_reply(struct evhttp_request *req, const struct route_ctx *ctx)
     tell_metrics(relay->tell, body);
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", METRICS_CONTENT_TYPE);
-    evhttp_add_header(h, "Cache-Control", "no-store");
+    reply_no_store(req);
     evhttp_send_reply(req, 200, "OK", body);
     evbuffer_free(body);
 }

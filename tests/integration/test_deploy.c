@@ -10,6 +10,7 @@
  * with a configuration generated in the test's directory, is stopped by its pid, and listens on
  * 127.0.0.1 only. Set LOOKOUT_KEEP_TMP=1 to keep the logs of a failed run.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -21,10 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include <cmocka.h>
 
@@ -320,6 +324,142 @@ static void test_deploy_config_doc_lists_every_key(void **state)
     assert_true(keys >= 4);
     free(source);
     free(doc);
+}
+
+/* Documents read by people on other machines: no path of the machine they were written on, and
+ * the first things a newcomer looks for are where they should be. */
+static void test_deploy_docs_hold_no_build_machine_paths(void **state)
+{
+    (void)state;
+    static const char *const dirs[] = {"docs", "man", "deploy", "deploy/nginx"};
+    static const char *const leaks[] = {"/work/", "/root/", "/tmp/", "/var/tmp/", "/home/"};
+    char paths[64][300];
+    int n = 0;
+    snprintf(paths[n++], sizeof(paths[0]), "README.md");
+    snprintf(paths[n++], sizeof(paths[0]), "firmware/esp32-cam/README.md");
+    for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+        char dir[600];
+        snprintf(dir, sizeof(dir), "%s/%s", src_dir(), dirs[d]);
+        DIR *dh = opendir(dir);
+        assert_non_null(dh);
+        struct dirent *e;
+        while ((e = readdir(dh)) != NULL && n < 64) {
+            if (e->d_name[0] != '.' && strchr(e->d_name, '.') != NULL)
+                snprintf(paths[n++], sizeof(paths[0]), "%s/%.200s", dirs[d], e->d_name);
+        }
+        closedir(dh);
+    }
+    for (int i = 0; i < n; i++) {
+        char *text = read_source(paths[i]);
+        for (size_t l = 0; l < sizeof(leaks) / sizeof(leaks[0]); l++) {
+            const char *hit = strstr(text, leaks[l]);
+            if (hit != NULL)
+                fail_msg("%s names a build machine's path: \"%.60s\"", paths[i], hit);
+        }
+        free(text);
+    }
+    print_message("%d documents checked\n", n);
+
+    char *readme = read_source("README.md");
+    assert_non_null(strstr(readme, "docs/HARDWARE.md"));
+    assert_non_null(strstr(readme, "firmware/esp32-cam/README.md"));
+    assert_non_null(strstr(readme, "original Arduino firmware"));
+    free(readme);
+    /* The recording example must work: a multipart stream has no timestamps of its own. */
+    char *man = read_source("man/lookout.8");
+    assert_non_null(strstr(man, "use_wallclock_as_timestamps 1"));
+    free(man);
+}
+
+/* Plain `make` on a machine without pkg-config says what to run, not "No such file". */
+static void test_deploy_make_without_pkg_config_says_what_to_run(void **state)
+{
+    struct deploy *d = *state;
+    char make[512], src[PATH_MAX], log_path[600];
+    if (ts_which("make", make, sizeof(make)) < 0)
+        skip();
+    assert_non_null(realpath(src_dir(), src));
+    char *argv[] = {make, "-C", src, "-n", "all", NULL};
+    char *env[] = {"PATH=/nonexistent", NULL};
+    snprintf(log_path, sizeof(log_path), "%s/make-no-pkg-config.log", d->dir);
+    int code = ts_run(argv, env, log_path, TOOL_TIMEOUT_MS);
+    char *out = log_text(log_path);
+    if (code == 0 || strstr(out, "pkg-config is not installed: run scripts/install-deps") == NULL)
+        fail_msg("make without pkg-config (exit %d) said:\n%s", code, out);
+    free(out);
+}
+
+/* --- make run's demo ------------------------------------------------------------------------ */
+
+/*
+ * scripts/run-demo (make run) next to a .env the user edited for a real camera, even one that
+ * still has the old demo's header: the .env is never read or changed (the demo's settings live
+ * in BUILD/demo.env), and LOOKOUT_LISTEN=0.0.0.0:PORT opens the relay to the network with the
+ * login it prints.
+ */
+static void test_deploy_run_demo_keeps_the_users_env(void **state)
+{
+    struct deploy *d = *state;
+    static const char user_env[] = "# Created by `make run` for the demo.\n"
+                                   "HTTP_AUTH_USERNAME=me\nHTTP_AUTH_PASSWORD=mine\n"
+                                   "CAM_URL=http://192.0.2.7/mjpeg\n";
+    char dir[600], env_path[700], bin[PATH_MAX], script[PATH_MAX + 32], cmd[3 * PATH_MAX], log[700];
+    snprintf(dir, sizeof(dir), "%s/demo", d->dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(ts_file_write(dir, ".env", user_env, env_path, sizeof(env_path)), 0);
+    assert_non_null(realpath(ts_bin_dir(), bin));
+    char src[PATH_MAX];
+    assert_non_null(realpath(src_dir(), src));
+    snprintf(script, sizeof(script), "%s/scripts/run-demo", src);
+    snprintf(cmd, sizeof(cmd), "cd '%s' && exec '%s' '%s'", dir, script, bin);
+    int port = ts_free_port(), cam_port = ts_free_port();
+    assert_true(port > 0 && cam_port > 0);
+    char env_port[32], env_cam[32], env_listen[48];
+    snprintf(env_port, sizeof(env_port), "LOOKOUT_PORT=%d", port);
+    snprintf(env_cam, sizeof(env_cam), "LOOKOUT_CAM_PORT=%d", cam_port);
+    snprintf(env_listen, sizeof(env_listen), "LOOKOUT_LISTEN=0.0.0.0:%d", port);
+    char *const env[] = {
+        env_port, env_cam, env_listen, "LOOKOUT_TLS", "HTTP_AUTH_USERNAME", "HTTP_AUTH_PASSWORD",
+        NULL};
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    snprintf(log, sizeof(log), "%s/demo.log", d->dir);
+    d->relay_pid = ts_proc_spawn(argv, env, log);
+    assert_true(d->relay_pid > 0);
+    char line[256];
+    if (ts_proc_wait_log(log, "Lookout is running", 15000, NULL, 0) < 0 ||
+        ts_proc_wait_log(log, "login  ", 2000, line, sizeof(line)) < 0) {
+        ts_proc_print_log(log, 30);
+        fail_msg("the demo did not start");
+    }
+    assert_int_equal(ts_proc_wait_log(log, "anyone on your network", 2000, NULL, 0), 0);
+
+    /* The printed login opens the relay on the port it was asked to listen on. */
+    char user[64], pass[128];
+    assert_int_equal(sscanf(line, " login %63s / %127s", user, pass), 2);
+    char basic[256], raw[200], headers[400];
+    snprintf(raw, sizeof(raw), "%s:%s", user, pass);
+    EVP_EncodeBlock((unsigned char *)basic, (const unsigned char *)raw, (int)strlen(raw));
+    snprintf(headers, sizeof(headers), "Authorization: Basic %s\r\n", basic);
+    struct ts_http_response r;
+    int code = ts_http_request((uint16_t)port, "GET", "/api/status", headers, NULL, 5000, &r);
+    if (code != 200)
+        fail_msg("GET /api/status with the printed login: %d", code);
+    ts_http_response_deinit(&r);
+    ts_proc_stop(d->relay_pid);
+    d->relay_pid = 0;
+
+    char *after = ts_file_read(env_path, MAX_FILE_BYTES);
+    assert_non_null(after);
+    assert_string_equal(after, user_env);
+    free(after);
+    char demo_env[PATH_MAX + 16];
+    snprintf(demo_env, sizeof(demo_env), "%s/demo.env", bin);
+    char *demo = ts_file_read(demo_env, MAX_FILE_BYTES);
+    assert_non_null(demo);
+    char want[80];
+    snprintf(want, sizeof(want), "CAM_URL=http://127.0.0.1:%d/mjpeg", cam_port);
+    assert_non_null(strstr(demo, want));
+    free(demo);
 }
 
 /* --- systemd ------------------------------------------------------------------------------ */
@@ -705,6 +845,10 @@ int main(void)
         cmocka_unit_test_teardown(test_deploy_check_config_servo_on_stream_port, case_teardown),
         cmocka_unit_test_teardown(test_deploy_version_and_help, case_teardown),
         cmocka_unit_test_teardown(test_deploy_config_doc_lists_every_key, case_teardown),
+        cmocka_unit_test_teardown(test_deploy_docs_hold_no_build_machine_paths, case_teardown),
+        cmocka_unit_test_teardown(test_deploy_run_demo_keeps_the_users_env, case_teardown),
+        cmocka_unit_test_teardown(test_deploy_make_without_pkg_config_says_what_to_run,
+                                  case_teardown),
         cmocka_unit_test_teardown(test_deploy_systemd_units_verify, case_teardown),
         cmocka_unit_test_teardown(test_deploy_socket_activation_and_notify, case_teardown),
         cmocka_unit_test_teardown(test_deploy_nginx_streams_to_two_viewers, case_teardown),

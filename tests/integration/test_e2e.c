@@ -57,6 +57,8 @@ struct e2e {
     uint16_t relay_port;
     char auth[256];
     struct ts_stream *streams[VIEWERS]; /* closed by the per-case teardown */
+    pid_t other_relay_pid;              /* a case's own relay, stopped by the per-case teardown */
+    char other_log[512];
 };
 
 static const char *bin_dir(void)
@@ -152,6 +154,8 @@ static int close_streams(void **state)
         ts_stream_close(e->streams[i]);
         e->streams[i] = NULL;
     }
+    if (e->other_relay_pid > 0)
+        ts_proc_stop_reporting("e2e", &e->other_relay_pid, "lookout", e->other_log);
     return 0;
 }
 
@@ -309,6 +313,65 @@ static void test_e2e_turnleft_moves_pan_and_picture(void **state)
     assert_true(moved > 2 * noise);
 }
 
+/* A relay of this case's own, with SERVO_URL as given and the same camera; returns its port. */
+static uint16_t start_other_relay(struct e2e *e, const char *name, const char *servo_url)
+{
+    char env_text[512], env_path[512], relay_bin[512];
+    snprintf(env_text, sizeof(env_text),
+             "HTTP_AUTH_USERNAME=%s\nHTTP_AUTH_PASSWORD=%s\n"
+             "CAM_URL=http://127.0.0.1:%u/mjpeg\nSERVO_URL=%s\n",
+             USER, PASSWORD, (unsigned)e->stream_port, servo_url);
+    assert_int_equal(ts_file_write(e->dir, name, env_text, env_path, sizeof(env_path)), 0);
+    snprintf(relay_bin, sizeof(relay_bin), "%s/lookout", bin_dir());
+    snprintf(e->other_log, sizeof(e->other_log), "%s/%s.log", e->dir, name);
+    char *relay_env[] = {"HTTP_AUTH_USERNAME", "HTTP_AUTH_PASSWORD", "CAM_URL", "SERVO_URL", NULL};
+    char *relay_argv[] = {relay_bin, "--env", env_path, "--listen", "127.0.0.1:0", NULL};
+    int port = ts_proc_start_port("e2e", relay_argv, relay_env, e->other_log,
+                                  "listening on http://", STARTUP_TIMEOUT_MS, &e->other_relay_pid);
+    assert_true(port > 0);
+    return (uint16_t)port;
+}
+
+/*
+ * The original's .env template has no ":81": SERVO_URL names the stream's port. The relay says
+ * so when it starts, and lookout-cam steers from there too. A SERVO_URL that answers an error is
+ * a 502 that says what to check.
+ */
+static void test_e2e_servo_url_without_the_control_port(void **state)
+{
+    struct e2e *e = *state;
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/control_servo", (unsigned)e->stream_port);
+    uint16_t port = start_other_relay(e, "template.env", url);
+    assert_int_equal(ts_proc_wait_log(e->other_log, "SERVO_URL: same host and port as CAM_URL",
+                                      STARTUP_TIMEOUT_MS, NULL, 0),
+                     0);
+    struct ts_http_response r;
+    assert_int_equal(
+        ts_http_request(e->control_port, "GET", "/status", NULL, NULL, HTTP_TIMEOUT_MS, &r), 200);
+    int pan0 = (int)json_number(&r, "target_pan");
+    ts_http_response_deinit(&r);
+    assert_int_equal(ts_http_request(port, "POST", "/turnleft", e->auth, NULL, HTTP_TIMEOUT_MS, &r),
+                     200);
+    ts_http_response_deinit(&r);
+    assert_int_equal(
+        ts_http_request(e->control_port, "GET", "/status", NULL, NULL, HTTP_TIMEOUT_MS, &r), 200);
+    assert_int_equal((int)json_number(&r, "target_pan"), pan0 + STEP_DEG);
+    ts_http_response_deinit(&r);
+    ts_proc_stop_reporting("e2e", &e->other_relay_pid, "lookout", e->other_log);
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/not_control_servo", (unsigned)e->control_port);
+    port = start_other_relay(e, "wrongpath.env", url);
+    assert_int_equal(
+        ts_http_request(port, "POST", "/turnright", e->auth, NULL, HTTP_TIMEOUT_MS, &r), 502);
+    if (strstr((const char *)r.body, "check SERVO_URL") == NULL)
+        fail_msg("the 502 does not say what to check: %s", (const char *)r.body);
+    ts_http_response_deinit(&r);
+    /* Put the camera back where the other cases expect it. */
+    assert_int_equal(relay_request(e, "POST", "/turnright", &r), 200);
+    ts_http_response_deinit(&r);
+}
+
 static void test_e2e_turnup_decreases_tilt(void **state)
 {
     struct e2e *e = *state;
@@ -436,6 +499,7 @@ int main(void)
         cmocka_unit_test_teardown(test_e2e_three_viewers_share_one_upstream, close_streams),
         cmocka_unit_test_teardown(test_e2e_turnleft_moves_pan_and_picture, close_streams),
         cmocka_unit_test_teardown(test_e2e_turnup_decreases_tilt, close_streams),
+        cmocka_unit_test_teardown(test_e2e_servo_url_without_the_control_port, close_streams),
         cmocka_unit_test_teardown(test_e2e_turn_with_get_is_405, close_streams),
         cmocka_unit_test_teardown(test_e2e_snapshot_is_a_jpeg, close_streams),
         cmocka_unit_test_teardown(test_e2e_page_is_html, close_streams),

@@ -688,6 +688,56 @@ static void test_security_viewer_cannot_steer(void **state)
     assert_int_equal(cam1, cam0);
 }
 
+/* Exactly one Cache-Control header in head, and it says `want`. */
+static void cache_control_is(const char *what, const char *head, const char *want)
+{
+    int count = 0;
+    for (const char *p = head; (p = strcasestr(p, "\r\nCache-Control:")) != NULL; p++)
+        count++;
+    char value[256] = "";
+    ts_http_header(head, "Cache-Control", value, sizeof(value));
+    if (count != 1 || strcmp(value, want) != 0)
+        fail_msg("%s: %d Cache-Control header(s), \"%s\"; want one, \"%s\"", what, count, value,
+                 want);
+}
+
+/* The page and every answer that needed a login are never stored by a shared or browser cache
+ * (a stale page after a logout, or someone else's); public scripts are only revalidated. */
+static void test_security_authenticated_answers_never_stored(void **state)
+{
+    struct sec *s = *state;
+    static const char *const gets[] = {"/",        "/index.html",  "/api/status", "/api/presets",
+                                       "/metrics", "/snapshot.jpg"};
+    struct ts_http_response r;
+    char token[SESSION_TOKEN_CHARS + 1], cookie[256];
+    assert_int_equal(login(s, "bob", BOB_PW, &r), 303);
+    cookie_token(s, r.head, token);
+    ts_http_response_deinit(&r);
+    snprintf(cookie, sizeof(cookie), "Cookie: %s=%s\r\n", SESSION_COOKIE, token);
+    const char *const logins[] = {s->bob, cookie};
+    for (size_t l = 0; l < 2; l++) {
+        for (size_t i = 0; i < sizeof(gets) / sizeof(gets[0]); i++) {
+            int status = request(s->main.port, "GET", gets[i], logins[l], NULL, &r);
+            if (status != 200)
+                fail_msg("GET %s: %d", gets[i], status);
+            cache_control_is(gets[i], r.head, "no-store");
+            ts_http_response_deinit(&r);
+        }
+        assert_int_equal(request(s->main.port, "HEAD", "/mjpeg", logins[l], NULL, &r), 200);
+        cache_control_is("HEAD /mjpeg", r.head, "no-store");
+        ts_http_response_deinit(&r);
+    }
+    assert_int_equal(request(s->main.port, "GET", "/api/status", NULL, NULL, &r), 401);
+    cache_control_is("401", r.head, "no-store");
+    ts_http_response_deinit(&r);
+    assert_int_equal(request(s->main.port, "GET", "/login", NULL, NULL, &r), 200);
+    cache_control_is("/login", r.head, "no-store");
+    ts_http_response_deinit(&r);
+    assert_int_equal(request(s->main.port, "GET", "/app.js", NULL, NULL, &r), 200);
+    cache_control_is("/app.js", r.head, "no-cache");
+    ts_http_response_deinit(&r);
+}
+
 /* 2. POSTs that another site's page could send are refused before anything moves. */
 static void test_security_cross_origin_post_refused(void **state)
 {
@@ -1286,6 +1336,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_security_viewer_cannot_steer, case_teardown),
+        cmocka_unit_test_teardown(test_security_authenticated_answers_never_stored, case_teardown),
         cmocka_unit_test_teardown(test_security_cross_origin_post_refused, case_teardown),
         cmocka_unit_test_teardown(test_security_login_form_and_cookie, case_teardown),
         cmocka_unit_test_teardown(test_security_request_limits, case_teardown),

@@ -143,6 +143,24 @@ static void test_throttle_ipv6_counts_per_64(void **state)
     throttle_free(t);
 }
 
+/* Issue 10 #3: on a dual-stack socket IPv4 clients arrive as ::ffff:a.b.c.d; each is its own
+ * IPv4 address, not one /64 that every IPv4 client (and a guesser) shares. */
+static void test_throttle_ipv4_mapped_is_ipv4(void **state)
+{
+    (void)state;
+    struct throttle *t = table();
+    for (unsigned i = 0; i < THROTTLE_LOCKOUT_FAILURES; i++)
+        throttle_fail(t, "::ffff:192.0.2.1", T0);
+    assert_int_equal(throttle_wait_ms(t, "::ffff:192.0.2.1", T0), THROTTLE_LOCKOUT_MS);
+    /* The same client however it is spelt; nobody else. */
+    assert_int_equal(throttle_wait_ms(t, "192.0.2.1", T0), THROTTLE_LOCKOUT_MS);
+    assert_int_equal(throttle_wait_ms(t, "::FFFF:c000:0201", T0), THROTTLE_LOCKOUT_MS);
+    assert_int_equal(throttle_wait_ms(t, "::ffff:192.0.2.2", T0), 0);
+    assert_int_equal(throttle_wait_ms(t, "::ffff:198.51.100.7", T0), 0);
+    assert_int_equal(throttle_wait_ms(t, "::1", T0), 0);
+    throttle_free(t);
+}
+
 static void test_throttle_table_is_bounded(void **state)
 {
     (void)state;
@@ -174,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_throttle_success_clears),
         cmocka_unit_test(test_throttle_other_addresses_unaffected),
         cmocka_unit_test(test_throttle_ipv6_counts_per_64),
+        cmocka_unit_test(test_throttle_ipv4_mapped_is_ipv4),
         cmocka_unit_test(test_throttle_table_is_bounded),
     };
     return cmocka_run_group_tests_name("throttle", tests, NULL, NULL);

@@ -1,0 +1,324 @@
+/*
+ * Attacks on loopback (issue 10), each performed as a hostile client would and held to a
+ * stated bound: the relay's memory (VmRSS), connections closed by their deadline, other
+ * clients still served. Every attack is bounded in time and bytes; nothing asserts on speed.
+ *
+ * Each test starts its own simulated camera and relay (tests/support/stack.h) with the
+ * settings it attacks; a second relay (TLS, or a dual-stack listener) is started by pid beside
+ * it when needed. 127.0.0.2 is "another address" to the relay (all of 127/8 is loopback).
+ * Binaries come from $LOOKOUT_BIN_DIR (default "build"); LOOKOUT_KEEP_TMP=1 keeps the logs.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../support/attack.h"
+#include "../support/http.h"
+#include "../support/proc.h"
+#include "../support/run.h"
+#include "../support/stack.h"
+#include "../support/tls_cert.h"
+#include "../support/tmpdir.h"
+
+#define MAX_FDS 64
+#define TIMEOUT_MS 5000
+#define STARTUP_MS 10000
+/* The relay's REQUEST_TIMEOUT_MS in these tests, and the slack allowed past it. */
+#define DEADLINE_MS 2000
+#define SLACK_MS 2500
+/* lookout-cam's fixed deadline (node/linux/http_glue.c). */
+#define NODE_DEADLINE_MS 10000
+
+struct atk {
+    char *dir;
+    struct ts_stack stack;
+    int fds[MAX_FDS];
+    pid_t extra_pid; /* a second relay, or 0 */
+    char extra_log[512];
+};
+
+static int setup(void **state)
+{
+    struct atk *a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return -1;
+    for (int i = 0; i < MAX_FDS; i++)
+        a->fds[i] = -1;
+    a->dir = ts_tmpdir_new();
+    *state = a;
+    return a->dir != NULL ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    struct atk *a = *state;
+    for (int i = 0; i < MAX_FDS; i++) {
+        if (a->fds[i] >= 0)
+            close(a->fds[i]);
+    }
+    int rc = ts_proc_stop_reporting("attack", &a->extra_pid, "lookout (second)", a->extra_log);
+    int rc2 = ts_stack_stop(&a->stack);
+    ts_tmpdir_free(a->dir);
+    free(a);
+    return rc == 0 && rc2 == 0 ? 0 : -1;
+}
+
+static void start_stack(struct atk *a, const char *extra_env)
+{
+    if (ts_stack_start(&a->stack, a->dir, 10, extra_env) < 0)
+        fail_msg("cannot start the camera and the relay");
+}
+
+/* A second relay on the stack's .env plus extra lines, listening on `listen`. Returns its port. */
+static uint16_t start_second_relay(struct atk *a, const char *extra_env, const char *listen,
+                                   const char *log_prefix)
+{
+    char *env = ts_file_read(a->stack.env_path, 65536);
+    assert_non_null(env);
+    char text[8192], path[512];
+    snprintf(text, sizeof(text), "%s%s", env, extra_env);
+    free(env);
+    assert_int_equal(ts_file_write(a->dir, "second.env", text, path, sizeof(path)), 0);
+    snprintf(a->extra_log, sizeof(a->extra_log), "%s/second.log", a->dir);
+    char bin[512];
+    snprintf(bin, sizeof(bin), "%s/lookout", ts_bin_dir());
+    char *argv[] = {bin, "--env", path, "--listen", (char *)listen, NULL};
+    int port = ts_proc_start_port("attack", argv, ts_stack_clean_env, a->extra_log, log_prefix,
+                                  STARTUP_MS, &a->extra_pid);
+    assert_true(port > 0);
+    return (uint16_t)port;
+}
+
+static int healthz_from(const char *src, const char *dst, uint16_t port)
+{
+    char out[4096];
+    return ts_raw_request(src, dst, port,
+                          "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", out,
+                          sizeof(out), TIMEOUT_MS);
+}
+
+/*
+ * #1: four connections pipeline GET /healthz without reading an answer, as fast as the relay
+ * takes them, for 3 s (at most 64 MiB each). Before: the relay read them all into memory
+ * (600 MB a second per connection). Bound: the relay's RSS grows by less than 32 MiB, since it
+ * reads ahead at most ~136 KiB per connection and TCP pushes back.
+ */
+static void test_attack_pipelined_requests_unread(void **state)
+{
+    struct atk *a = *state;
+    start_stack(a, NULL);
+    long before = ts_rss_kb(a->stack.relay_pid);
+    assert_true(before > 0);
+    static char chunk[65536];
+    const char one[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    size_t per = sizeof(one) - 1, chunk_len = (sizeof(chunk) / per) * per;
+    for (size_t off = 0; off < chunk_len; off += per)
+        memcpy(chunk + off, one, per);
+    for (int i = 0; i < 4; i++) {
+        a->fds[i] = ts_tcp_connect("127.0.0.1", "127.0.0.1", a->stack.relay_port, TIMEOUT_MS);
+        assert_true(a->fds[i] >= 0);
+        int small = 4096;
+        setsockopt(a->fds[i], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    }
+    size_t sent[4] = {0};
+    int64_t end = ts_now_ms() + 3000;
+    while (ts_now_ms() < end) {
+        int progressed = 0;
+        for (int i = 0; i < 4; i++) {
+            if (sent[i] >= 64u << 20)
+                continue;
+            ssize_t n = send(a->fds[i], chunk, chunk_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                sent[i] += (size_t)n;
+                progressed = 1;
+            }
+        }
+        if (!progressed)
+            ts_sleep_ms(20);
+    }
+    long after = ts_rss_kb(a->stack.relay_pid);
+    print_message("pipelined: sent %zu+%zu+%zu+%zu KiB unread; relay RSS %ld -> %ld KiB\n",
+                  sent[0] >> 10, sent[1] >> 10, sent[2] >> 10, sent[3] >> 10, before, after);
+    assert_true(after > 0);
+    assert_true(after - before < 32 * 1024);
+    /* Everyone else is still served. */
+    assert_int_equal(healthz_from("127.0.0.2", "127.0.0.1", a->stack.relay_port), 200);
+}
+
+/* Send one byte to every open fd every 200 ms until all are closed or `limit_ms` passes.
+ * Returns how many are still open; *last_ms is when the last one closed (from start). */
+static int trickle_until_closed(struct atk *a, int from, int to, int limit_ms, int64_t start,
+                                int64_t *last_ms)
+{
+    int open_count = to - from;
+    int64_t end = start + limit_ms;
+    while (open_count > 0 && ts_now_ms() < end) {
+        for (int i = from; i < to; i++) {
+            if (a->fds[i] < 0)
+                continue;
+            char sink[512];
+            ssize_t r = recv(a->fds[i], sink, sizeof(sink), MSG_DONTWAIT);
+            int is_closed =
+                r == 0 || (r < 0 && errno != EAGAIN) ||
+                (send(a->fds[i], "a", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN);
+            if (is_closed) {
+                close(a->fds[i]);
+                a->fds[i] = -1;
+                open_count--;
+                *last_ms = ts_now_ms() - start;
+            }
+        }
+        ts_sleep_ms(200);
+    }
+    return open_count;
+}
+
+/*
+ * #2: slowloris. 30 connections from one address (cap 20): the 10 over the cap are answered 503
+ * at accept although none has sent a byte. The 20 trickle one byte every 200 ms, half inside
+ * the header, half inside a POST body. Before: each byte restarted the timeout, so they stayed
+ * open for ever. Bound: all are closed by REQUEST_TIMEOUT_MS (+ slack); meanwhile another
+ * address is served; afterwards the first address is served again.
+ */
+static void test_attack_slowloris_plain(void **state)
+{
+    struct atk *a = *state;
+    start_stack(a, "REQUEST_TIMEOUT_MS=2000\nMAX_CONNECTIONS_PER_ADDRESS=20\n");
+    uint16_t port = a->stack.relay_port;
+    int64_t start = ts_now_ms();
+    for (int i = 0; i < 30; i++) {
+        a->fds[i] = ts_tcp_connect("127.0.0.1", "127.0.0.1", port, TIMEOUT_MS);
+        assert_true(a->fds[i] >= 0);
+    }
+    for (int i = 20; i < 30; i++) {
+        char out[1024];
+        ts_read_some(a->fds[i], out, sizeof(out), TIMEOUT_MS);
+        assert_non_null(strstr(out, "HTTP/1.1 503"));
+        assert_non_null(strstr(out, "MAX_CONNECTIONS_PER_ADDRESS"));
+        close(a->fds[i]);
+        a->fds[i] = -1;
+    }
+    const char *head = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    const char *post = "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                       "application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nuser=";
+    for (int i = 0; i < 20; i++) {
+        const char *p = i % 2 ? post : head;
+        assert_int_equal(ts_send_all(a->fds[i], p, strlen(p), TIMEOUT_MS), 0);
+    }
+    assert_int_equal(healthz_from("127.0.0.2", "127.0.0.1", port), 200);
+    int64_t last_ms = 0;
+    int still_open = trickle_until_closed(a, 0, 20, DEADLINE_MS + SLACK_MS, start, &last_ms);
+    print_message("slowloris: 20 trickling connections closed, the last %lld ms after accept\n",
+                  (long long)last_ms);
+    assert_int_equal(still_open, 0);
+    assert_int_equal(healthz_from("127.0.0.1", "127.0.0.1", port), 200);
+}
+
+/*
+ * #2 over TLS: a handshake trickled one byte every 200 ms is closed by the same deadline, and
+ * connections that never send a byte count from accept (cap 3: the fourth is closed at once).
+ */
+static void test_attack_slowloris_tls(void **state)
+{
+    struct atk *a = *state;
+    start_stack(a, NULL);
+    char cert[512], key[512], extra[1400];
+    snprintf(cert, sizeof(cert), "%s/cert.pem", a->dir);
+    snprintf(key, sizeof(key), "%s/key.pem", a->dir);
+    assert_int_equal(ts_tls_cert_make(cert, key, 1), 0);
+    snprintf(extra, sizeof(extra),
+             "TLS_CERT=%s\nTLS_KEY=%s\nREQUEST_TIMEOUT_MS=2000\nMAX_CONNECTIONS_PER_ADDRESS=3\n",
+             cert, key);
+    uint16_t port = start_second_relay(a, extra, "127.0.0.1:0", "listening on https://");
+    int64_t start = ts_now_ms();
+    for (int i = 0; i < 4; i++) {
+        a->fds[i] = ts_tcp_connect("127.0.0.1", "127.0.0.1", port, TIMEOUT_MS);
+        assert_true(a->fds[i] >= 0);
+    }
+    /* The fourth: over the cap at accept, closed long before any deadline. */
+    assert_int_equal(ts_wait_closed(a->fds[3], DEADLINE_MS / 2), 0);
+    close(a->fds[3]);
+    a->fds[3] = -1;
+    /* A TLS record header, then a byte at a time. */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ts_send_all(a->fds[i], "\x16\x03\x01\x02\x00", 5, TIMEOUT_MS), 0);
+    int64_t last_ms = 0;
+    assert_int_equal(trickle_until_closed(a, 0, 3, DEADLINE_MS + SLACK_MS, start, &last_ms), 0);
+    print_message("slowloris over TLS: closed %lld ms after accept\n", (long long)last_ms);
+}
+
+/*
+ * #12: lookout-cam had the same idle timeout. A connection to each of its ports trickling a
+ * request header is closed by its 10 s deadline.
+ */
+static void test_attack_slowloris_node(void **state)
+{
+    struct atk *a = *state;
+    start_stack(a, NULL);
+    int64_t start = ts_now_ms();
+    a->fds[0] = ts_tcp_connect(NULL, "127.0.0.1", a->stack.stream_port, TIMEOUT_MS);
+    a->fds[1] = ts_tcp_connect(NULL, "127.0.0.1", a->stack.control_port, TIMEOUT_MS);
+    assert_true(a->fds[0] >= 0 && a->fds[1] >= 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(ts_send_all(a->fds[i], "GET /status HTTP/1.1\r\nX: ", 25, TIMEOUT_MS), 0);
+    int64_t last_ms = 0;
+    assert_int_equal(trickle_until_closed(a, 0, 2, NODE_DEADLINE_MS + SLACK_MS, start, &last_ms),
+                     0);
+    print_message("slowloris on lookout-cam: closed %lld ms after accept\n", (long long)last_ms);
+}
+
+static int login_from(const char *src, const char *dst, uint16_t port, const char *password)
+{
+    char auth[256], request[512], out[4096];
+    assert_true(ts_basic_auth_header(TS_STACK_USER, password, auth, sizeof(auth)) > 0);
+    snprintf(request, sizeof(request),
+             "GET /api/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n", auth);
+    return ts_raw_request(src, dst, port, request, out, sizeof(out), TIMEOUT_MS);
+}
+
+/*
+ * #3: on a dual-stack listener ([::]:PORT) IPv4 clients arrive as ::ffff:a.b.c.d. Ten wrong
+ * passwords from 127.0.0.1 lock out 127.0.0.1 only: 127.0.0.2 and ::1 still log in, and the
+ * log names the IPv4 address as such.
+ */
+static void test_attack_ipv4_mapped_guesser(void **state)
+{
+    struct atk *a = *state;
+    start_stack(a, NULL);
+    uint16_t port = start_second_relay(a, "", "[::]:0", "listening on http://");
+    int status = 0;
+    for (int i = 0; i < 12 && status != 429; i++)
+        status = login_from("127.0.0.1", "127.0.0.1", port, "wrong-guess");
+    assert_int_equal(status, 429);
+    assert_int_equal(login_from("127.0.0.2", "127.0.0.1", port, TS_STACK_PASSWORD), 200);
+    assert_int_equal(login_from("::1", "::1", port, TS_STACK_PASSWORD), 200);
+    assert_int_equal(login_from("127.0.0.1", "127.0.0.1", port, "wrong-again"), 429);
+    assert_int_equal(ts_proc_wait_log(a->extra_log, "failed login for \"alice\" from 127.0.0.1 ",
+                                      TIMEOUT_MS, NULL, 0),
+                     0);
+    char *log = ts_file_read(a->extra_log, 1 << 20);
+    assert_non_null(log);
+    assert_null(strstr(log, "::ffff:"));
+    free(log);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_attack_pipelined_requests_unread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_slowloris_plain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_slowloris_tls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_slowloris_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_ipv4_mapped_guesser, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("attack", tests, NULL, NULL);
+}

@@ -15,7 +15,14 @@ static const char usage_text[] =
     "  --viewers N        viewers reading as fast as they can (default 1)\n"
     "  --slow N           viewers reading at --slow-rate (default 0)\n"
     "  --slow-rate BYTES  bytes per second a slow viewer reads (default 10240)\n"
+    "  --slow-rcvbuf B    SO_RCVBUF of each slow viewer, set before connecting (default: the\n"
+    "                     kernel's, which grows); slow viewers then report frame age\n"
     "  --stalled N        viewers that read the response head, then nothing (default 0)\n"
+    "  --move-url URL     from the window's start, every --move-every seconds, request URL\n"
+    "                     followed by 90 or 95 (e.g. http://H:P/api/move?pan=) and time each\n"
+    "                     viewer's first frame taken at that pan (X-Pan or the camera's stamp)\n"
+    "  --move-post        send the moves as POST (default GET)\n"
+    "  --move-every S     seconds between moves (default 2)\n"
     "  --warmup S         seconds before measuring; connections open during it (default 3)\n"
     "  --duration S       seconds measured (default 8)\n"
     "  --server-pid PID   sample this process's CPU time and RSS during the run\n"
@@ -60,6 +67,10 @@ enum bench_options_result bench_options_parse(int argc, char **argv, struct benc
         {"slow", required_argument, NULL, 's'},
         {"slow-rate", required_argument, NULL, 'r'},
         {"stalled", required_argument, NULL, 'S'},
+        {"slow-rcvbuf", required_argument, NULL, 'b'},
+        {"move-url", required_argument, NULL, 'm'},
+        {"move-post", no_argument, NULL, 'P'},
+        {"move-every", required_argument, NULL, 'e'},
         {"warmup", required_argument, NULL, 'w'},
         {"duration", required_argument, NULL, 'd'},
         {"server-pid", required_argument, NULL, 'p'},
@@ -70,8 +81,11 @@ enum bench_options_result bench_options_parse(int argc, char **argv, struct benc
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    *o = (struct bench_options){
-        .fast = 1, .slow_rate_bytes_per_s = 10240, .warmup_s = 3.0, .duration_s = 8.0};
+    *o = (struct bench_options){.fast = 1,
+                                .slow_rate_bytes_per_s = 10240,
+                                .warmup_s = 3.0,
+                                .duration_s = 8.0,
+                                .move_every_s = 2.0};
     int c;
     unsigned long n;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -95,6 +109,19 @@ enum bench_options_result bench_options_parse(int argc, char **argv, struct benc
             break;
         case 'w':
             rc = parse_seconds(optarg, 0.0, 600.0, &o->warmup_s);
+            break;
+        case 'b':
+            rc = parse_unsigned(optarg, 1024, 1u << 26, &n);
+            o->slow_rcvbuf_bytes = (unsigned)n;
+            break;
+        case 'm':
+            o->move_url = optarg;
+            break;
+        case 'P':
+            o->is_move_post = 1;
+            break;
+        case 'e':
+            rc = parse_seconds(optarg, 0.1, 600.0, &o->move_every_s);
             break;
         case 'd':
             rc = parse_seconds(optarg, 0.1, 3600.0, &o->duration_s);

@@ -13,6 +13,10 @@ struct bench_options {
     const char *url; /* borrowed from argv */
     unsigned fast, slow, stalled;
     unsigned slow_rate_bytes_per_s;
+    unsigned slow_rcvbuf_bytes; /* 0: the kernel's default */
+    const char *move_url;       /* NULL: no moves; else the URL prefix the angle is appended to */
+    int is_move_post;
+    double move_every_s;
     double warmup_s, duration_s;
     pid_t server_pid; /* 0: no server to sample */
     int is_one_source;

@@ -14,6 +14,7 @@ static const struct band bands[] = {
     {1000, 10000, 10, 1000},
     {10000, 100000, 100, 1900},
     {100000, 10000000, 1000, 2800},
+    {10000000, 120000000, 100000, 12700},
 };
 #define N_BANDS (sizeof(bands) / sizeof(bands[0]))
 #define OVERFLOW_BUCKET (BENCH_HIST_BUCKETS - 1)

@@ -13,6 +13,8 @@
 #include <event2/event.h>
 
 #include "bench_http.h"
+#include "bench_move.h"
+#include "bench_stamp.h"
 #include "bench_stats.h"
 #include "mjpeg_parser.h"
 
@@ -54,6 +56,11 @@ struct bench_viewer {
     int64_t part_timestamp_us; /* X-Timestamp of the current part, -1 if none */
     uint64_t part_seq;         /* X-Frame-Seq of the current part, 0 if none */
     uint64_t last_seq;         /* of the previous part, 0 if none */
+    int part_pan_mdeg;         /* X-Pan of the current part */
+    int has_part_pan;
+    uint8_t body_head[BENCH_STAMP_PREFIX_MAX]; /* the JPEG's first bytes: the camera's stamp */
+    size_t body_head_len;
+    unsigned move_seen; /* the newest move whose angle this viewer has seen */
     struct bench_viewer_stats stats;
 };
 
@@ -141,8 +148,10 @@ static uint64_t parse_u64(const char *s, const char *end)
 static void parse_part_head(struct bench_viewer *v)
 {
     static const char ts_name[] = "X-Timestamp:", seq_name[] = "X-Frame-Seq:";
+    static const char pan_name[] = "X-Pan:";
     v->part_timestamp_us = -1;
     v->part_seq = 0;
+    v->has_part_pan = 0;
     const char *p = v->part_head, *end = v->part_head + v->part_head_len;
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -152,14 +161,61 @@ static void parse_part_head(struct bench_viewer *v)
             v->part_timestamp_us = parse_timestamp_us(p + sizeof(ts_name) - 1, line_end);
         else if (len > sizeof(seq_name) - 1 && strncasecmp(p, seq_name, sizeof(seq_name) - 1) == 0)
             v->part_seq = parse_u64(p + sizeof(seq_name) - 1, line_end);
+        else if (len > sizeof(pan_name) - 1 && strncasecmp(p, pan_name, sizeof(pan_name) - 1) == 0)
+            v->has_part_pan =
+                bench_degrees_to_mdeg(p + sizeof(pan_name) - 1, line_end, &v->part_pan_mdeg) == 0;
         p = eol ? eol + 1 : end;
     }
+}
+
+/* A constrained viewer's frame: how old it is now that its last byte is read. */
+static void count_age(struct bench_viewer *v, const struct bench_stamp *stamp, int has_stamp,
+                      int64_t t_us)
+{
+    const struct bench_target *t = v->target;
+    if (v->mode != BENCH_VIEWER_SLOW || t->slow_age_relay == NULL)
+        return;
+    if (v->part_timestamp_us >= 0)
+        bench_hist_add(t->slow_age_relay, t_us - v->part_timestamp_us);
+    if (!has_stamp)
+        return;
+    bench_hist_add(t->slow_age_source, t_us - stamp->sent_us);
+    int half = t_us - t->window_start_us >= (t->window_end_us - t->window_start_us) / 2;
+    t->slow_age_halves->sum_ms[half] += (double)(t_us - stamp->sent_us) / 1000.0;
+    t->slow_age_halves->n[half]++;
+}
+
+/* The first frame taken at the newest move's angle: time it from the move request. */
+static void count_move(struct bench_viewer *v, const struct bench_stamp *stamp, int has_stamp,
+                       int64_t t_us)
+{
+    const struct bench_move_state *m = v->target->move;
+    if (m == NULL || m->id == 0 || m->id == v->move_seen || !is_in_window(v->target, m->sent_us))
+        return;
+    /* Taken after the request, at its angle: an old frame from an earlier move to the same
+     * angle (a constrained viewer of a server that queues) does not count. */
+    int64_t taken_us = has_stamp ? stamp->sent_us : v->part_timestamp_us;
+    int pan_mdeg = v->has_part_pan ? v->part_pan_mdeg : stamp->pan_mdeg;
+    if (taken_us < m->sent_us || (!v->has_part_pan && !has_stamp) || pan_mdeg != m->pan_mdeg)
+        return;
+    v->move_seen = m->id;
+    struct bench_hist *h =
+        v->mode == BENCH_VIEWER_SLOW ? v->target->move_slow : v->target->move_fast;
+    if (h != NULL)
+        bench_hist_add(h, t_us - m->sent_us);
 }
 
 static void on_part_end(struct bench_viewer *v, int64_t t_us)
 {
     struct bench_viewer_stats *s = &v->stats;
     int is_counted = is_in_window(v->target, t_us);
+    struct bench_stamp stamp;
+    int has_stamp = bench_stamp_parse(v->body_head, v->body_head_len, &stamp) == 0;
+    s->has_stamp |= has_stamp;
+    s->has_pan |= v->has_part_pan;
+    if (is_counted)
+        count_age(v, &stamp, has_stamp, t_us);
+    count_move(v, &stamp, has_stamp, t_us);
     s->frames_total++;
     if (is_counted)
         s->frames++;
@@ -199,8 +255,16 @@ static void feed_multipart(struct bench_viewer *v, const uint8_t *data, size_t l
         case MJPEG_PART_BEGIN:
             parse_part_head(v);
             v->is_in_part = 1;
+            v->body_head_len = 0;
             break;
         case MJPEG_DATA:
+            if (v->body_head_len < sizeof(v->body_head)) {
+                size_t keep = sizeof(v->body_head) - v->body_head_len;
+                if (keep > span.len)
+                    keep = span.len;
+                memcpy(v->body_head + v->body_head_len, span.data, keep);
+                v->body_head_len += keep;
+            }
             break;
         case MJPEG_PART_END:
             on_part_end(v, t_us);
@@ -412,6 +476,12 @@ static int start_connect(struct bench_viewer *v, struct event_base *base, const 
     v->fd = socket(t->addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (v->fd < 0)
         return -errno;
+    if (v->mode == BENCH_VIEWER_SLOW && t->slow_rcvbuf_bytes > 0) {
+        /* Before connect: the window scale is fixed by the handshake. */
+        int rcvbuf = t->slow_rcvbuf_bytes;
+        if (setsockopt(v->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+            return -errno;
+    }
     if (source != NULL && t->addr->sa_family == AF_INET) {
         struct sockaddr_in local = {.sin_family = AF_INET};
         int one = 1;

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 struct bench_hist;
+struct bench_move_state;
 struct event_base;
 struct bench_viewer;
 
@@ -24,6 +25,12 @@ enum bench_viewer_mode {
     BENCH_VIEWER_FAST,    /* reads as fast as the loop allows */
     BENCH_VIEWER_SLOW,    /* reads at rate_bytes_per_s (libevent's token-bucket rate limit) */
     BENCH_VIEWER_STALLED, /* reads the response head, then nothing, with a tiny receive buffer */
+};
+
+/* A sum and a count per half of the measurement window. Plain value type. */
+struct bench_halves {
+    double sum_ms[2];
+    uint64_t n[2];
 };
 
 /*
@@ -42,6 +49,19 @@ struct bench_target {
     int64_t window_start_us; /* CLOCK_MONOTONIC bounds of the measurement window */
     int64_t window_end_us;
     struct bench_hist *latency; /* receives added-latency samples from inside the window */
+    /* Constrained viewers (BENCH_VIEWER_SLOW): the receive buffer they ask for before
+     * connecting (0: the kernel's default, which grows), and the age of each frame they
+     * complete inside the window, from the relay's X-Timestamp and from the camera's stamp
+     * (bench_stamp.h); slow_age_halves sums the latter per half of the window: is it growing? */
+    int slow_rcvbuf_bytes;
+    struct bench_hist *slow_age_relay;
+    struct bench_hist *slow_age_source;
+    struct bench_halves *slow_age_halves;
+    /* Move-to-picture: NULL, or the mover's state; each viewer times its first frame taken at
+     * the angle of each move sent inside the window (X-Pan, else the camera's stamp). */
+    const struct bench_move_state *move;
+    struct bench_hist *move_fast;
+    struct bench_hist *move_slow;
 };
 
 /* One viewer's figures. Plain value type. */
@@ -50,6 +70,8 @@ struct bench_viewer_stats {
     int is_streaming;      /* the response was a multipart stream and has not ended */
     int has_seq;           /* parts carried X-Frame-Seq */
     int has_timestamp;     /* parts carried X-Timestamp */
+    int has_pan;           /* parts carried X-Pan */
+    int has_stamp;         /* JPEGs carried lookout-cam's source stamp */
     uint64_t frames;       /* parts completed inside the window */
     uint64_t bytes;        /* body bytes read inside the window */
     uint64_t lost;         /* frames missing between consecutive X-Frame-Seq inside the window */
@@ -61,9 +83,10 @@ struct bench_viewer_stats {
 /*
  * Start one viewer: connect (from source_addr when not NULL, a numeric IPv4 address, so that
  * a per-address viewer cap in the server sees distinct clients) and send GET target->path.
- * rate_bytes_per_s is used by BENCH_VIEWER_SLOW only. `base` and `target` are borrowed and must
- * outlive the viewer. Returns a new viewer (free with bench_viewer_free) or NULL when out of
- * memory; a failure to connect or to stream shows in the stats.
+ * rate_bytes_per_s (and target->slow_rcvbuf_bytes) are used by BENCH_VIEWER_SLOW only. `base` and
+ * `target` are borrowed and must outlive the viewer. Returns a new viewer (free with
+ * bench_viewer_free) or NULL when out of memory; a failure to connect or to stream shows in the
+ * stats.
  */
 struct bench_viewer *bench_viewer_new(struct event_base *base, const struct bench_target *target,
                                       enum bench_viewer_mode mode, unsigned rate_bytes_per_s,

@@ -23,6 +23,7 @@
 #include <event2/http.h>
 #include <openssl/evp.h>
 
+#include "bench_move.h"
 #include "bench_options.h"
 #include "bench_proc.h"
 #include "bench_selftest.h"
@@ -43,6 +44,9 @@ struct bench {
     struct event_base *base;
     struct bench_target target;
     struct bench_hist latency;
+    struct bench_hist slow_age_relay, slow_age_source, move_fast, move_slow;
+    struct bench_halves slow_age_halves;
+    struct bench_mover *mover;
     struct bench_viewer **viewers;
     unsigned n_viewers, n_opened, n_open_failed;
     struct event *connect_timer, *sample_timer, *start_timer, *end_timer;
@@ -286,6 +290,25 @@ static void report(struct bench *b)
     fmt_ms(p99, sizeof(p99), bench_hist_percentile(&b->latency, 0.99));
     double slow_fps = o->slow ? (double)slow_frames / secs / o->slow : 0;
 
+    char age50[32], age99[32], src50[32], src99[32], src_max[32];
+    fmt_ms(age50, sizeof(age50), bench_hist_percentile(&b->slow_age_relay, 0.50));
+    fmt_ms(age99, sizeof(age99), bench_hist_percentile(&b->slow_age_relay, 0.99));
+    fmt_ms(src50, sizeof(src50), bench_hist_percentile(&b->slow_age_source, 0.50));
+    fmt_ms(src99, sizeof(src99), bench_hist_percentile(&b->slow_age_source, 0.99));
+    fmt_ms(src_max, sizeof(src_max), bench_hist_percentile(&b->slow_age_source, 1.0));
+    const struct bench_halves *hv = &b->slow_age_halves;
+    char half1[32], half2[32];
+    fmt_ms(half1, sizeof(half1),
+           hv->n[0] ? (int64_t)(hv->sum_ms[0] * 1000.0 / (double)hv->n[0]) : -1);
+    fmt_ms(half2, sizeof(half2),
+           hv->n[1] ? (int64_t)(hv->sum_ms[1] * 1000.0 / (double)hv->n[1]) : -1);
+    char mf50[32], mf99[32], ms50[32], ms99[32];
+    fmt_ms(mf50, sizeof(mf50), bench_hist_percentile(&b->move_fast, 0.50));
+    fmt_ms(mf99, sizeof(mf99), bench_hist_percentile(&b->move_fast, 0.99));
+    fmt_ms(ms50, sizeof(ms50), bench_hist_percentile(&b->move_slow, 0.50));
+    fmt_ms(ms99, sizeof(ms99), bench_hist_percentile(&b->move_slow, 0.99));
+    const struct bench_move_state *mv = b->mover ? bench_mover_state(b->mover) : NULL;
+
     char lost_text[32] = "-";
     if (has_seq)
         snprintf(lost_text, sizeof(lost_text), "%llu", (unsigned long long)lost);
@@ -295,10 +318,16 @@ static void report(struct bench *b)
         printf("viewers=%u slow=%u stalled=%u connected=%u streaming=%u failed=%u "
                "fps_min=%.2f fps_med=%.2f fps_max=%.2f lost=%s lat_p50_ms=%s lat_p99_ms=%s "
                "mbps=%.1f frame_kb=%.1f cpu_pct=%.1f rss_mb=%.1f bench_cpu_pct=%.1f "
-               "slow_fps=%.2f stalled_frames=%llu part_errors=%llu\n",
+               "slow_fps=%.2f stalled_frames=%llu part_errors=%llu "
+               "age_p50_ms=%s age_p99_ms=%s src_age_p50_ms=%s src_age_p99_ms=%s "
+               "src_age_max_ms=%s src_age_half1_ms=%s src_age_half2_ms=%s "
+               "move_fast_p50_ms=%s move_fast_p99_ms=%s move_slow_p50_ms=%s move_slow_p99_ms=%s "
+               "moves=%u moves_failed=%u\n",
                o->fast, o->slow, o->stalled, connected, streaming, failed, fps_min, fps_med,
                fps_max, lost_text, p50, p99, mbps, frame_kb, cpu_pct, rss_mb, self_pct, slow_fps,
-               (unsigned long long)stalled_frames, (unsigned long long)part_errors);
+               (unsigned long long)stalled_frames, (unsigned long long)part_errors, age50, age99,
+               src50, src99, src_max, half1, half2, mf50, mf99, ms50, ms99, mv ? mv->id : 0,
+               mv ? mv->failed : 0);
     } else {
         printf("lookout-bench: %u fast, %u slow, %u stalled viewers; %.1f s warm-up, %.1f s "
                "measured\n",
@@ -314,6 +343,15 @@ static void report(struct bench *b)
         if (o->slow)
             printf("  slow viewers  %.2f fps each (at %u B/s)\n", slow_fps,
                    o->slow_rate_bytes_per_s);
+        if (o->slow && o->slow_rcvbuf_bytes)
+            printf("  frame age     p50 %s ms  p99 %s ms (X-Timestamp); from the camera's stamp "
+                   "p50 %s ms  p99 %s ms  max %s ms; mean %s ms in the first half, %s in the "
+                   "second\n",
+                   age50, age99, src50, src99, src_max, half1, half2);
+        if (mv != NULL)
+            printf("  move->picture fast p50 %s ms  p99 %s ms; slow p50 %s ms  p99 %s ms "
+                   "(%u moves, %u failed)\n",
+                   mf50, mf99, ms50, ms99, mv->id, mv->failed);
         if (o->stalled)
             printf("  stalled       %llu frames received in all before stalling\n",
                    (unsigned long long)stalled_frames);
@@ -375,6 +413,10 @@ static int run(struct bench *b)
 
     int rc = 1;
     bench_hist_init(&b->latency);
+    bench_hist_init(&b->slow_age_relay);
+    bench_hist_init(&b->slow_age_source);
+    bench_hist_init(&b->move_fast);
+    bench_hist_init(&b->move_slow);
     int64_t start_us = mono_us();
     int64_t warmup_us = (int64_t)(o->warmup_s * 1e6);
     int64_t duration_us = (int64_t)(o->duration_s * 1e6);
@@ -391,6 +433,12 @@ static int run(struct bench *b)
         .window_start_us = start_us + warmup_us,
         .window_end_us = start_us + warmup_us + duration_us,
         .latency = &b->latency,
+        .slow_rcvbuf_bytes = (int)o->slow_rcvbuf_bytes,
+        .slow_age_relay = &b->slow_age_relay,
+        .slow_age_source = &b->slow_age_source,
+        .slow_age_halves = &b->slow_age_halves,
+        .move_fast = &b->move_fast,
+        .move_slow = &b->move_slow,
     };
     b->has_server = o->server_pid > 0;
     if (b->has_server && bench_proc_rss_kb(o->server_pid, &b->server_rss_max_kb) < 0) {
@@ -405,7 +453,17 @@ static int run(struct bench *b)
         b->start_timer = evtimer_new(b->base, on_window_start, b);
         b->end_timer = evtimer_new(b->base, on_window_end, b);
     }
-    if (b->connect_timer && b->sample_timer && b->start_timer && b->end_timer) {
+    int is_mover_ok = 1;
+    if (o->move_url != NULL && b->base != NULL) {
+        b->mover = bench_mover_new(b->base, o->move_url, o->is_move_post, authorization,
+                                   o->warmup_s, o->move_every_s, 90, 95);
+        is_mover_ok = b->mover != NULL;
+        if (b->mover != NULL)
+            b->target.move = bench_mover_state(b->mover);
+        else
+            fprintf(stderr, "lookout-bench: bad --move-url \"%s\"\n", o->move_url);
+    }
+    if (is_mover_ok && b->connect_timer && b->sample_timer && b->start_timer && b->end_timer) {
         struct timeval now = {0, 0}, sample = tv_from_us(SAMPLE_TICK_MS * 1000);
         struct timeval to_start = tv_from_us(warmup_us);
         struct timeval to_end = tv_from_us(warmup_us + duration_us);
@@ -422,6 +480,7 @@ static int run(struct bench *b)
     for (unsigned i = 0; b->viewers != NULL && i < b->n_viewers; i++)
         bench_viewer_free(b->viewers[i]);
     free(b->viewers);
+    bench_mover_free(b->mover);
     free_event(b->connect_timer);
     free_event(b->sample_timer);
     free_event(b->start_timer);

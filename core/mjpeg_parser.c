@@ -216,6 +216,8 @@ static void start_headers(struct mjpeg_parser *p)
 {
     p->_state = S_HEADERS;
     p->content_length = -1;
+    p->x_fields[0] = '\0';
+    p->x_fields_len = 0;
     p->_cl_headers = 0;
     p->_is_length_bad = 0;
     p->_header_bytes = 0;
@@ -430,6 +432,17 @@ static long parse_length(const char *s, size_t n, size_t limit)
     return (long)(v > limit ? limit + 1 : v);
 }
 
+/* Keep the current header line (n bytes, without its line end) in x_fields if it fits. */
+static void keep_x_field(struct mjpeg_parser *p, size_t n)
+{
+    if (p->x_fields_len + n + 3 > sizeof(p->x_fields))
+        return;
+    memcpy(p->x_fields + p->x_fields_len, p->_line, n);
+    p->x_fields_len += n;
+    memcpy(p->x_fields + p->x_fields_len, "\r\n", 3);
+    p->x_fields_len += 2;
+}
+
 /* The value of header line s[0..n) if its name is `name` (any case, blanks before the colon
  * forgiven), else NULL. */
 static const char *header_value(const char *s, size_t n, const char *name, size_t *value_len)
@@ -454,6 +467,8 @@ static enum mjpeg_result header_line(struct mjpeg_parser *p)
     if (p->_line_overflow)
         return MJPEG_NEED_MORE; /* too long to be a header we use */
     if (n > 0) {
+        if (has_prefix_ci(p->_line, n, "x-"))
+            keep_x_field(p, n);
         size_t vlen;
         const char *v = header_value(p->_line, n, "content-length", &vlen);
         if (v != NULL) {

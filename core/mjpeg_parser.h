@@ -34,6 +34,8 @@
 #define MJPEG_HEADERS_MAX 4096
 /* Header lines are kept only up to this length; longer ones are skipped but still counted. */
 #define MJPEG_LINE_MAX 256
+/* Room for the current part's extension ("X-") header lines, see x_fields. */
+#define MJPEG_X_FIELDS_MAX 256
 
 enum mjpeg_result {
     MJPEG_NEED_MORE = 0, /* every byte given was consumed; feed more */
@@ -57,6 +59,12 @@ struct mjpeg_parser {
     unsigned long parts;         /* complete parts reported */
     unsigned long errors;        /* parts dropped as too big or malformed */
     unsigned long skipped_bytes; /* preamble and resync bytes that belonged to no part */
+    /* After MJPEG_PART_BEGIN, until the next part's headers: that part's header lines whose
+     * names start with "X-" (X-Timestamp, X-Pan...), as received, each ending in "\r\n",
+     * NUL-terminated. Lines that do not fit in MJPEG_X_FIELDS_MAX are left out whole. The
+     * bytes are the sender's: check a value before passing it on. */
+    char x_fields[MJPEG_X_FIELDS_MAX];
+    size_t x_fields_len;
     unsigned long length_errors; /* Content-Length values malformed or caught lying */
 
     /* Private. */

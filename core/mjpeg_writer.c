@@ -52,3 +52,31 @@ int mjpeg_write_part_fields(char *out, size_t out_size, size_t jpeg_bytes,
                      (unsigned long)jpeg_bytes, extra_headers ? extra_headers : "");
     return fitted(n, out_size);
 }
+
+/* Millidegrees as decimal degrees without trailing zeros, into out (at least 16 bytes). */
+static void format_mdeg(char *out, size_t out_size, int mdeg)
+{
+    /* Widened before negating: -INT_MIN overflows an int. */
+    long v = mdeg;
+    const char *sign = v < 0 ? "-" : "";
+    unsigned long a = (unsigned long)(v < 0 ? -v : v);
+    unsigned long whole = a / 1000, frac = a % 1000;
+    if (frac == 0) {
+        snprintf(out, out_size, "%s%lu", sign, whole);
+        return;
+    }
+    int digits = 3;
+    while (frac % 10 == 0) {
+        frac /= 10;
+        digits--;
+    }
+    snprintf(out, out_size, "%s%lu.%0*lu", sign, whole, digits, frac);
+}
+
+int mjpeg_write_angle_fields(char *out, size_t out_size, int pan_mdeg, int tilt_mdeg)
+{
+    char pan[24], tilt[24];
+    format_mdeg(pan, sizeof(pan), pan_mdeg);
+    format_mdeg(tilt, sizeof(tilt), tilt_mdeg);
+    return fitted(snprintf(out, out_size, "X-Pan: %s\r\nX-Tilt: %s\r\n", pan, tilt), out_size);
+}

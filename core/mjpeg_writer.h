@@ -53,3 +53,12 @@ int mjpeg_write_delimiter(char *out, size_t out_size, const char *boundary);
  */
 int mjpeg_write_part_fields(char *out, size_t out_size, size_t jpeg_bytes,
                             const char *extra_headers);
+
+/*
+ * Write the part header lines that say where the camera pointed when it took the frame:
+ * "X-Pan: DEG\r\nX-Tilt: DEG\r\n", degrees from millidegrees with up to three decimals and no
+ * trailing zeros ("90", "92.5", "-0.25"), for mjpeg_write_part_header's extra_headers.
+ * The relay passes these two fields on to its viewers. Returns the length written (without the
+ * NUL), or -ENOSPC if out is too small (48 bytes are always enough).
+ */
+int mjpeg_write_angle_fields(char *out, size_t out_size, int pan_mdeg, int tilt_mdeg);

@@ -20,6 +20,9 @@ struct cam_frame {
     unsigned height;      /* pixels */
     uint32_t captured_ms; /* the caller's now_ms given to cam_get */
     unsigned long seq;    /* frame number, 1 for the first frame produced */
+    int has_angles;       /* the port knows where the camera pointed: the two fields below */
+    int pan_mdeg;         /* pan the frame was taken at, millidegrees */
+    int tilt_mdeg;        /* tilt the frame was taken at, millidegrees */
 };
 
 struct cam_ops {

@@ -105,14 +105,13 @@ static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
     else
         snprintf(tags, sizeof(tags), "user:%s", ctx->who.user);
     int rc = hub_add_viewer(camera_hub(ctx->camera), req, tags);
-    if (rc == 0)
+    if (rc == 0) {
         access_log_stream_end(ctx->relay->access_log, &logged);
-    else if (rc == -EBUSY)
-        reply_text(req, 503, "too many viewers: the relay's viewer limit (MAX_VIEWERS) is reached");
-    else if (rc == -EUSERS)
-        reply_text(req, 503, "too many viewers from your address (MAX_VIEWERS_PER_ADDRESS)");
-    else if (rc < 0)
-        reply_text(req, 503, "out of memory");
+        return;
+    }
+    int status;
+    const char *reason = hub_refusal(rc, &status);
+    reply_text(req, status, reason);
 }
 
 static void on_snapshot(struct evhttp_request *req, const struct route_ctx *ctx)

@@ -14,6 +14,7 @@ const STATUS_HIDDEN_INTERVAL_MS = 5000;
 const STATUS_TIMEOUT_MS = 3000;
 const PICTURE_PATIENCE_MS = 6000; // online but no picture for this long: restart the stream
 const MESSAGE_MS = 4000;
+const LATE_MS = 1000; // a picture older than this is shown as late
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -35,6 +36,7 @@ const el = {
     pan: $("pan"),
     tilt: $("tilt"),
     anglesNote: $("angles-note"),
+    lag: $("lag"),
 };
 
 const state = {
@@ -70,6 +72,7 @@ const picture = createPicture({
     fullscreen: $("fullscreen"),
     fullscreenText: $("fullscreen-text"),
     snapshot: $("snapshot"),
+    rate: $("rate"),
 }, () => render());
 
 const steering = createSteering({
@@ -143,11 +146,27 @@ function render() {
     } else if (!picture.hasPicture) {
         setBadge("live", "Live");
         showOverlay("connecting", "Waiting for the picture…", "");
+    } else if (picture.ageMs > LATE_MS) {
+        setBadge("late", (picture.ageMs / 1000).toFixed(1) + " s late");
+        hideOverlay();
     } else {
         setBadge("live", "Live");
         hideOverlay();
     }
+    showLag();
     $("frame").classList.toggle("is-broken", !picture.hasPicture);
+}
+
+// A slow connection: say how late the picture is, and offer the lighter stream.
+function showLag() {
+    const late = state.isReachable && state.online && picture.ageMs > LATE_MS;
+    el.lag.hidden = !late;
+    if (!late) return;
+    const s = (picture.ageMs / 1000).toFixed(1);
+    el.lag.textContent = "Slow connection: the picture is " + s + " s late. " +
+        (picture.rate === "" || Number(picture.rate) > 2
+            ? "A lower rate gets fresher pictures."
+            : "Moves show up late.");
 }
 
 // --- the position map --------------------------------------------------------------------
@@ -285,6 +304,7 @@ document.addEventListener("visibilitychange", () => {
     if (!document.hidden) picture.check();
 });
 
+picture.reload();
 render();
 pollStatus();
 alerts.start();

@@ -118,11 +118,11 @@ static int op_get(void *self, uint32_t now_ms, struct cam_frame *out)
         return -EBUSY;
     unsigned long long t0 = mono_us();
     sc->seq++;
+    int pan_mdeg = node_pan_mdeg(sc->node), tilt_mdeg = node_tilt_mdeg(sc->node);
     if (sc->panorama != NULL)
-        sim_panorama_render(sc->panorama, sc->rgb, node_pan_mdeg(sc->node),
-                            node_tilt_mdeg(sc->node));
+        sim_panorama_render(sc->panorama, sc->rgb, pan_mdeg, tilt_mdeg);
     else
-        sim_scene_render(sc->scene, sc->rgb, node_pan_mdeg(sc->node), node_tilt_mdeg(sc->node));
+        sim_scene_render(sc->scene, sc->rgb, pan_mdeg, tilt_mdeg);
     draw_osd(sc);
     unsigned long long t1 = mono_us();
     unsigned long size = sc->jpeg_cap;
@@ -142,6 +142,9 @@ static int op_get(void *self, uint32_t now_ms, struct cam_frame *out)
         .height = sc->height,
         .captured_ms = now_ms,
         .seq = sc->seq,
+        .has_angles = 1,
+        .pan_mdeg = pan_mdeg,
+        .tilt_mdeg = tilt_mdeg,
     };
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -19,8 +20,9 @@
 #include "log.h"
 
 #define CT_TEXT "text/plain; charset=utf-8"
-/* Part headers: 128 bytes plus the boundary always suffice (mjpeg_writer.h). */
-#define PART_HEADER_MAX (128 + MJPEG_BOUNDARY_MAX)
+/* Part headers: 128 bytes plus the boundary and the extra (angle) fields suffice
+ * (mjpeg_writer.h). */
+#define PART_HEADER_MAX (128 + MJPEG_BOUNDARY_MAX + 64)
 /* Request bodies are not used on this port; headers are small. */
 /* A stream client has nothing to say; anything it sends beyond this is not read, bounding the
  * input buffer (close is still noticed when the next write fails). */
@@ -259,22 +261,71 @@ static void send_capture(struct stream *s, struct capture_slot *cap, struct shar
     evbuffer_drain(s->scratch, evbuffer_get_length(s->scratch));
 }
 
-/* Copy the borrowed camera frame once, behind its part header. NULL on failure. */
+/* "lookout-cam t=<CLOCK_MONOTONIC µs> seq=<n> pan=<mdeg> tilt=<mdeg>": see make_frame. */
+#define STAMP_MAX 96
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * A JPEG comment segment (COM, FF FE, ITU T.81 B.2.4.5) that stamps the frame at its source:
+ * when it left the camera and where the camera pointed. Decoders skip it, and servers that
+ * re-serve the JPEG unchanged (the relay, VLC's mpjpeg muxer) keep it, so make bench can measure
+ * how old a frame is at a viewer of any of them. Returns its length.
+ */
+static size_t write_stamp(uint8_t *out, const struct cam_frame *cf)
+{
+    char text[STAMP_MAX];
+    int n = snprintf(text, sizeof(text), "lookout-cam t=%llu seq=%lu pan=%d tilt=%d",
+                     (unsigned long long)mono_us(), cf->seq, cf->pan_mdeg, cf->tilt_mdeg);
+    if (n < 0 || (size_t)n >= sizeof(text))
+        n = 0;
+    size_t seg_len = (size_t)n + 2; /* the length field counts itself */
+    out[0] = 0xFF;
+    out[1] = 0xFE;
+    out[2] = (uint8_t)(seg_len >> 8);
+    out[3] = (uint8_t)(seg_len & 0xFF);
+    memcpy(out + 4, text, (size_t)n);
+    return 4 + (size_t)n;
+}
+
+/* Copy the borrowed camera frame once, behind its part header (with the angle it was taken at)
+ * and with a source stamp after its SOI marker. NULL on failure. */
 static struct shared_frame *make_frame(const struct cam_frame *cf)
 {
-    struct shared_frame *f = malloc(sizeof(*f) + PART_HEADER_MAX + 1 + cf->len);
+    uint8_t stamp[4 + STAMP_MAX];
+    int is_jpeg = cf->len >= 2 && cf->data[0] == 0xFF && cf->data[1] == 0xD8;
+    size_t stamp_len = is_jpeg ? write_stamp(stamp, cf) : 0;
+    size_t jpeg_len = cf->len + stamp_len;
+    struct shared_frame *f = malloc(sizeof(*f) + PART_HEADER_MAX + 1 + jpeg_len);
     if (f == NULL)
         return NULL;
+    char angles[64] = "";
+    if (cf->has_angles &&
+        mjpeg_write_angle_fields(angles, sizeof(angles), cf->pan_mdeg, cf->tilt_mdeg) < 0)
+        angles[0] = '\0';
     int n = mjpeg_write_part_header((char *)f->bytes, PART_HEADER_MAX + 1, MJPEG_ESP32_BOUNDARY,
-                                    cf->len, NULL);
+                                    jpeg_len, angles);
     if (n < 0) {
         free(f);
         return NULL;
     }
-    memcpy(f->bytes + n, cf->data, cf->len);
+    uint8_t *jpeg = f->bytes + n;
+    if (stamp_len > 0) {
+        jpeg[0] = 0xFF;
+        jpeg[1] = 0xD8;
+        memcpy(jpeg + 2, stamp, stamp_len);
+        memcpy(jpeg + 2 + stamp_len, cf->data + 2, cf->len - 2);
+    } else {
+        memcpy(jpeg, cf->data, cf->len);
+    }
     f->refs = 1;
     f->jpeg_offset = (size_t)n;
-    f->len = (size_t)n + cf->len;
+    f->len = (size_t)n + jpeg_len;
     return f;
 }
 

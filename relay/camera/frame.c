@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -14,7 +15,10 @@
 #include "mjpeg_writer.h"
 
 /* Room for "Content-Type: image/jpeg\r\nContent-Length: N\r\nX-Timestamp: ...\r\n..." */
-#define FRAME_HEADROOM 192
+#define FRAME_HEADROOM 256
+/* The camera's fields passed on (X-Pan, X-Tilt), each value at most FIELD_VALUE_MAX. */
+#define FRAME_PASSED_MAX 64
+#define FIELD_VALUE_MAX 12
 #define FRAME_TAILROOM (MJPEG_BOUNDARY_MAX + 8)
 
 struct frame {
@@ -29,6 +33,7 @@ struct frame {
     uint8_t *buf;                          /* FRAME_HEADROOM + capacity + FRAME_TAILROOM bytes */
     struct evbuffer_file_segment *segment; /* the wire bytes in a memfd, made on first use */
     int has_segment_failed;
+    char passed[FRAME_PASSED_MAX]; /* header lines from the camera, checked, for viewers */
 };
 
 struct frame *frame_new(size_t capacity, size_t max_bytes)
@@ -71,10 +76,59 @@ int frame_append(struct frame *f, const void *data, size_t len)
     return 0;
 }
 
+/* A decimal number as a camera may write an angle: "-12", "90.5". */
+static int is_number(const char *s, size_t n)
+{
+    size_t i = (n > 0 && s[0] == '-') ? 1 : 0;
+    size_t digits = 0, dots = 0;
+    for (; i < n; i++) {
+        if (s[i] >= '0' && s[i] <= '9')
+            digits++;
+        else if (s[i] == '.' && dots++ == 0 && digits > 0)
+            continue;
+        else
+            return 0;
+    }
+    return digits > 0 && s[n - 1] != '.';
+}
+
+/* Append "Name: value\r\n" to f->passed if x_fields has the field with a numeric value. */
+static void pass_field(struct frame *f, const char *x_fields, const char *name)
+{
+    size_t name_len = strlen(name);
+    for (const char *line = x_fields; *line != '\0';) {
+        const char *end = strstr(line, "\r\n");
+        if (end == NULL)
+            return;
+        if ((size_t)(end - line) > name_len + 1 && strncasecmp(line, name, name_len) == 0 &&
+            line[name_len] == ':') {
+            const char *v = line + name_len + 1;
+            while (v < end && (*v == ' ' || *v == '\t'))
+                v++;
+            size_t n = (size_t)(end - v);
+            while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+                n--;
+            if (n == 0 || n > FIELD_VALUE_MAX || !is_number(v, n))
+                return;
+            size_t used = strlen(f->passed);
+            snprintf(f->passed + used, sizeof(f->passed) - used, "%s: %.*s\r\n", name, (int)n, v);
+            return;
+        }
+        line = end + 2;
+    }
+}
+
+void frame_pass_fields(struct frame *f, const char *x_fields)
+{
+    f->passed[0] = '\0';
+    pass_field(f, x_fields, "X-Pan");
+    pass_field(f, x_fields, "X-Tilt");
+}
+
 int frame_finish(struct frame *f, uint64_t seq, int64_t received_us, const char *boundary)
 {
     char header[FRAME_HEADROOM];
-    char extra[96];
+    char extra[96 + FRAME_PASSED_MAX];
     if (f->jpeg_len == 0)
         return -EINVAL;
     f->seq = seq;
@@ -82,8 +136,8 @@ int frame_finish(struct frame *f, uint64_t seq, int64_t received_us, const char 
     /* X-Timestamp in seconds, as ustreamer and mjpg-streamer send it; the sequence lets a
      * client (make bench) count the frames it lost. */
     snprintf(extra, sizeof(extra),
-             "X-Timestamp: %" PRId64 ".%06" PRId64 "\r\nX-Frame-Seq: %" PRIu64 "\r\n",
-             received_us / 1000000, received_us % 1000000, seq);
+             "X-Timestamp: %" PRId64 ".%06" PRId64 "\r\nX-Frame-Seq: %" PRIu64 "\r\n%s",
+             received_us / 1000000, received_us % 1000000, seq, f->passed);
     int h = mjpeg_write_part_fields(header, sizeof(header), f->jpeg_len, extra);
     int t = mjpeg_write_delimiter((char *)f->buf + FRAME_HEADROOM + f->jpeg_len, FRAME_TAILROOM,
                                   boundary);

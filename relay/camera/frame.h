@@ -27,9 +27,17 @@ struct frame *frame_new(size_t capacity, size_t max_bytes);
 int frame_append(struct frame *f, const void *data, size_t len);
 
 /*
+ * Keep, for viewers, the camera's angle fields from x_fields (the part's "X-" header lines as
+ * mjpeg_parser collects them, borrowed): X-Pan and X-Tilt, the angle the frame was taken at, when
+ * their value is a plain decimal number of at most 12 characters. Nothing else of the camera's
+ * headers reaches a viewer, so a camera cannot inject header lines. Call before frame_finish.
+ */
+void frame_pass_fields(struct frame *f, const char *x_fields);
+
+/*
  * Seal the frame: record its sequence number and receive time (CLOCK_MONOTONIC, µs) and write
- * the part header (with X-Timestamp and X-Frame-Seq) and the closing delimiter for `boundary`
- * around the JPEG. Returns 0, or -EINVAL for a bad boundary or an empty frame.
+ * the part header (with X-Timestamp, X-Frame-Seq and the passed fields) and the closing delimiter
+ * for `boundary` around the JPEG. Returns 0, or -EINVAL for a bad boundary or an empty frame.
  */
 int frame_finish(struct frame *f, uint64_t seq, int64_t received_us, const char *boundary);
 

@@ -27,6 +27,17 @@ typedef void (*hub_viewers_cb)(unsigned viewers, void *arg);
 /* Bytes one write to a viewer may carry: more than a frame, so a frame is one system call. */
 #define HUB_MAX_SINGLE_WRITE (1024 * 1024)
 
+/*
+ * A viewer is given its next frame only when the kernel holds at most this many of its bytes
+ * unsent (SIOCOUTQNSD); while it waits, TCP_NOTSENT_LOWAT on its socket wakes the hub then.
+ * Linux otherwise lets a socket queue megabytes: a slow viewer's frames would wait there and
+ * its picture would be seconds old (issue 17; docs/PERFORMANCE.md, "constrained viewers").
+ */
+#define HUB_UNSENT_MAX_BYTES (16 * 1024)
+
+/* Largest ?fps=N a viewer may ask for. */
+#define HUB_FPS_MAX 100
+
 struct hub_config {
     unsigned max_viewers;             /* further viewers are refused (-EBUSY) */
     unsigned max_viewers_per_address; /* from one client address (-EUSERS) */
@@ -40,6 +51,8 @@ struct hub_stats {
     uint64_t frames_in;      /* frames published */
     uint64_t frames_sent;    /* frame sends started, all viewers */
     uint64_t frames_skipped; /* frames a busy viewer did not get */
+    uint64_t frames_capped;  /* frames a viewer's ?fps cap left out */
+    uint64_t kernel_waits;   /* times a viewer waited for its kernel backlog to go out */
     uint64_t viewers_total;  /* viewers ever accepted */
     uint64_t viewers_dropped_stalled;
 };
@@ -53,11 +66,14 @@ void hub_free(struct hub *hub);
 /*
  * Take over the connection of `req` (a GET for the stream) as a viewer: the hub writes the
  * response head and then frames; the request must not be replied to by the caller afterwards.
- * Returns 0; -EBUSY if max_viewers are connected, -EUSERS if max_viewers_per_address come from
- * this client's address already, or -ENOMEM; then the caller still owns req and must reply (503
- * with a reason). tags (copied; NULL for none; at most HUB_TAGS_MAX - 1 characters) are
- * TAB-separated words saying whose the viewer is ("user:bob\tsess:1a2b"; a user name may hold a
- * space but no control character), for hub_close_tagged.
+ * The request's query may carry fps=N (1..HUB_FPS_MAX): the viewer is then sent at most N
+ * frames a second, each the newest (a lighter stream for a slow link); other keys are ignored.
+ * Returns 0; -EINVAL for a bad fps, -EBUSY if max_viewers are connected, -EUSERS if
+ * max_viewers_per_address come from this client's address already, or -ENOMEM; then the caller
+ * still owns req and must reply: hub_refusal gives the status and the one-line reason.
+ * tags (copied; NULL for none; at most HUB_TAGS_MAX - 1 characters) are TAB-separated words
+ * saying whose the viewer is ("user:bob\tsess:1a2b"; a user name may hold a space but no
+ * control character), for hub_close_tagged.
  */
 int hub_add_viewer(struct hub *hub, struct evhttp_request *req, const char *tags);
 
@@ -69,6 +85,18 @@ int hub_add_viewer(struct hub *hub, struct evhttp_request *req, const char *tags
  * viewer's own callback. Returns how many were closed.
  */
 unsigned hub_close_tagged(struct hub *hub, const char *tag);
+
+/*
+ * The HTTP status (400 or 503, into *status) and one-line reason for a hub_add_viewer error rc.
+ * Returns a static string.
+ */
+const char *hub_refusal(int rc, int *status);
+
+/*
+ * The fps=N of a URI query string (NULL: none) into *fps, 0 when absent. Strict: decimal digits
+ * only, 1..HUB_FPS_MAX. Returns 0, or -EINVAL for a bad value or an unparsable query.
+ */
+int hub_fps_from_query(const char *query, unsigned *fps);
 
 /*
  * Publish a complete JPEG frame received at received_us (CLOCK_MONOTONIC): the hub seals it

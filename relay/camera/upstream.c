@@ -140,6 +140,8 @@ static void feed(struct upstream *u, const uint8_t *data, size_t len)
             long cl = u->parser.content_length;
             drop_partial(u);
             u->partial = frame_new(cl > 0 ? (size_t)cl : 64 * 1024, u->cfg.max_frame_bytes);
+            if (u->partial != NULL)
+                frame_pass_fields(u->partial, u->parser.x_fields);
             break;
         }
         case MJPEG_DATA:

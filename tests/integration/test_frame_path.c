@@ -595,10 +595,12 @@ static void test_frame_path_stalled_viewer_does_not_block_others(void **state)
         bytes += p.len;
     }
     /* The stalled viewer stayed stalled meanwhile: its queue took less than a quarter of what
-     * the reader got (the kernel may still grow the buffer by a segment or a frame now and then).
-     * And it is still there: the relay neither dropped it nor waited for it. */
+     * the reader got (the kernel may still grow the buffer by a segment or a frame now and then,
+     * or shrink it by what a zero-window probe got through: the relay keeps at most
+     * HUB_UNSENT_MAX_BYTES unsent there). And it is still there: the relay neither dropped it
+     * nor waited for it. */
     long grown = relay_send_queue(f, local_port(stalled)) - queued;
-    assert_true(grown >= 0 && (size_t)grown < bytes / 4);
+    assert_true(grown < 0 || (size_t)grown < bytes / 4);
     assert_int_equal(relay_viewers(f), 2);
     print_message("reader: %d frames (seq %llu..%llu, %zu bytes); the stalled viewer's queue in "
                   "the relay's kernel: %ld bytes, %ld more after them\n",

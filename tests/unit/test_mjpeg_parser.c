@@ -29,6 +29,7 @@ struct collected {
     char current[4096];
     size_t current_len;
     long content_length[MAX_FRAMES];
+    char x_fields[MAX_FRAMES][MJPEG_X_FIELDS_MAX];
 };
 
 /* Feed `len` bytes in slices of `slice` bytes (0 = whole), as a network reader would. */
@@ -48,8 +49,11 @@ static void feed(struct mjpeg_parser *p, struct collected *c, const uint8_t *in,
         case MJPEG_PART_BEGIN:
             c->begins++;
             c->current_len = 0;
-            if (c->count < MAX_FRAMES)
+            if (c->count < MAX_FRAMES) {
                 c->content_length[c->count] = p->content_length;
+                assert_int_equal(strlen(p->x_fields), p->x_fields_len);
+                memcpy(c->x_fields[c->count], p->x_fields, p->x_fields_len + 1);
+            }
             break;
         case MJPEG_DATA:
             assert_true(span.len > 0);
@@ -484,6 +488,55 @@ static void test_mjpeg_parser_guard_page(void **state)
     munmap(map, (pages + 1) * (size_t)page);
 }
 
+/* Each part's X- header lines, whatever the slicing, and only that part's. */
+static void test_mjpeg_parser_x_fields(void **state)
+{
+    (void)state;
+    const char *s = "--b\r\nX-Timestamp: 1.5\r\nContent-Type: image/jpeg\r\nx-pan:92.5\n"
+                    "Content-Length: 2\r\n\r\nab\r\n--b\r\nContent-Length: 1\r\n\r\nc"
+                    "\r\n--b\r\nX-Tilt: -3\r\n\r\nd\r\n--b--\r\n";
+    for (size_t slice = 0; slice < 8; slice++) {
+        struct collected c;
+        feed_sliced("b", 100, s, strlen(s), slice, &c);
+        assert_int_equal(c.count, 3);
+        assert_string_equal(c.x_fields[0], "X-Timestamp: 1.5\r\nx-pan:92.5\r\n");
+        assert_string_equal(c.x_fields[1], "");
+        assert_string_equal(c.x_fields[2], "X-Tilt: -3\r\n");
+    }
+}
+
+/* Lines that do not fit are left out whole; the ones before them stay. */
+static void test_mjpeg_parser_x_fields_bounded(void **state)
+{
+    (void)state;
+    char s[1024];
+    int n = snprintf(s, sizeof(s),
+                     "--b\r\nX-A: %0*d\r\nX-B: %0*d\r\nX-C: 1\r\n"
+                     "Content-Length: 1\r\n\r\nz",
+                     200, 1, 100, 2);
+    struct collected c;
+    feed_sliced("b", 100, s, (size_t)n, 0, &c);
+    assert_int_equal(c.count, 1);
+    assert_true(strncmp(c.x_fields[0], "X-A: 000", 8) == 0);
+    assert_null(strstr(c.x_fields[0], "X-B"));
+    assert_non_null(strstr(c.x_fields[0], "X-C: 1\r\n"));
+    assert_true(strlen(c.x_fields[0]) < MJPEG_X_FIELDS_MAX);
+}
+
+static void test_mjpeg_writer_angle_fields(void **state)
+{
+    (void)state;
+    char out[64];
+    int n = mjpeg_write_angle_fields(out, sizeof(out), 92500, 90000);
+    assert_string_equal(out, "X-Pan: 92.5\r\nX-Tilt: 90\r\n");
+    assert_int_equal(n, (int)strlen(out));
+    mjpeg_write_angle_fields(out, sizeof(out), -250, 7);
+    assert_string_equal(out, "X-Pan: -0.25\r\nX-Tilt: 0.007\r\n");
+    mjpeg_write_angle_fields(out, sizeof(out), -2147483647 - 1, 0);
+    assert_string_equal(out, "X-Pan: -2147483.648\r\nX-Tilt: 0\r\n");
+    assert_int_equal(mjpeg_write_angle_fields(out, 10, 1, 1), -ENOSPC);
+}
+
 static void test_mjpeg_writer_formats(void **state)
 {
     (void)state;
@@ -520,6 +573,9 @@ int main(void)
         cmocka_unit_test(test_mjpeg_parser_init_rejects_bad_boundaries),
         cmocka_unit_test(test_mjpeg_parser_boundary_from_content_type),
         cmocka_unit_test(test_mjpeg_parser_guard_page),
+        cmocka_unit_test(test_mjpeg_parser_x_fields),
+        cmocka_unit_test(test_mjpeg_parser_x_fields_bounded),
+        cmocka_unit_test(test_mjpeg_writer_angle_fields),
         cmocka_unit_test(test_mjpeg_writer_formats),
     };
     return cmocka_run_group_tests_name("mjpeg_parser", tests, NULL, NULL);

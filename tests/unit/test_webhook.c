@@ -75,7 +75,7 @@ static void receiver_start(struct receiver *r, const int *codes, size_t n, const
         char err[256];
         r->tls = tls_new(cert, key, err, sizeof(err));
         assert_non_null(r->tls);
-        tls_install(r->tls, r->http);
+        evhttp_set_bevcb(r->http, tls_bufferevent_new, r->tls);
     }
     evhttp_set_gencb(r->http, on_request, r);
     struct evhttp_bound_socket *b = evhttp_bind_socket_with_handle(r->http, "127.0.0.1", 0);

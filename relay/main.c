@@ -28,6 +28,9 @@
 #include "cfg.h"
 #include "cfg_check.h"
 #include "connlimit.h"
+#include "events.h"
+#include "events_camera.h"
+#include "events_store.h"
 #include "listen.h"
 #include "relay.h"
 #include "redirect.h"
@@ -332,6 +335,49 @@ static int start_cameras(struct relay *relay, const struct cfg *cfg)
     return 0;
 }
 
+/*
+ * RECORD_DIR set: open the recordings (crash recovery, index, retention) and guard every camera
+ * (motion detection, events, recording), each event told to relay->on_event.
+ */
+static int start_guarding(struct relay *relay, const struct cfg *cfg)
+{
+    if (cfg->record_dir[0] == '\0')
+        return 0;
+    char err[1400];
+    struct events_store_config sc = {
+        .dir = cfg->record_dir,
+        .limits = {.max_age_ms = (uint64_t)cfg->record_max_age_s * 1000,
+                   .max_total_bytes = cfg->record_max_bytes,
+                   .min_free_bytes = cfg->record_min_free_bytes},
+        .check_interval_ms = cfg->record_check_interval_ms};
+    relay->events = events_store_open(relay->base, &sc, err, sizeof(err));
+    if (relay->events == NULL) {
+        LOG_ERROR("%s", err);
+        return -1;
+    }
+    for (size_t i = 0; i < cameras_count(relay->cameras) && i < RELAY_GUARDS_MAX; i++) {
+        struct camera *cam = cameras_at(relay->cameras, i);
+        struct events_config ec = {.camera = camera_name(cam),
+                                   .camera_title = camera_title(cam),
+                                   .preroll_ms = cfg->record_preroll_ms,
+                                   .quiet_ms = cfg->record_quiet_ms,
+                                   .max_event_ms = cfg->record_max_event_ms,
+                                   .preroll_max_frames = 30 * (cfg->record_preroll_ms / 1000 + 1),
+                                   .queue_max_frames = cfg->record_queue_frames};
+        struct events_camera *g = events_camera_new(relay->base, cam, relay->events, &ec,
+                                                    cfg->motion_settle_ms, err, sizeof(err));
+        if (g == NULL) {
+            LOG_ERROR("camera %s: %s", camera_name(cam), err);
+            return -1;
+        }
+        events_set_listener(events_camera_events(g), relay->on_event, relay->on_event_arg);
+        relay->guards[relay->guard_count++] = g;
+    }
+    LOG_INFO("guarding %zu camera(s): motion detection on, recording into %s", relay->guard_count,
+             cfg->record_dir);
+    return 0;
+}
+
 static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
 {
     if (start_access(relay, cfg) < 0)
@@ -390,6 +436,11 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
         LOG_WARN("no DNS resolver (resolv.conf): host names in CAM_URL and SERVO_URL will be "
                  "resolved with a blocking lookup");
     if (start_cameras(relay, cfg) < 0)
+        return -1;
+    /* The notify layer hears every event the guards report (tell.h). */
+    relay->on_event = tell_on_event;
+    relay->on_event_arg = relay;
+    if (start_guarding(relay, cfg) < 0)
         return -1;
     return tell_start(relay);
 }
@@ -489,14 +540,20 @@ int main(int argc, char **argv)
         listen_notify_stopping();
     }
 
-    /* Reverse order of creation; viewers go before the HTTP server that accepted them. */
+    /* Reverse order of creation; viewers go before the HTTP server that accepted them. The
+     * notify layer goes first: an event the guards close now is not told (the MQTT will says
+     * the relay is gone), rather than start a webhook or hook only to cancel it. An open event
+     * is finished and indexed before its camera goes. */
     tell_stop(&relay);
+    for (size_t i = 0; i < relay.guard_count; i++)
+        events_camera_free(relay.guards[i]);
     cameras_free(relay.cameras);
     if (relay.dns != NULL)
         evdns_base_free(relay.dns, 1); /* after its users: fails what is still resolving */
     if (http != NULL)
         evhttp_free(http);
     redirect_free(relay.redirect);
+    events_store_close(relay.events);  /* after evhttp_free: replays count on it */
     access_log_free(relay.access_log); /* after evhttp_free: no request can complete now */
     tls_free(relay.tls);
     connlimit_free(relay.connlimit);       /* after evhttp_free: closing connections update it */

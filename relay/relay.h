@@ -20,6 +20,12 @@ struct event_base;
 struct cameras;
 struct tls;
 struct redirect;
+struct events_store;
+struct events_camera;
+struct event_info;
+
+/* Cameras guarded at most (cameras.h: CAMERAS_MAX). */
+#define RELAY_GUARDS_MAX 64
 
 struct relay {
     struct event_base *base;
@@ -37,4 +43,13 @@ struct relay {
     struct tell *tell;         /* the notify layer: MQTT, webhooks, hooks, alerts (tell.h) */
     int64_t started_us;
     int is_tls; /* the listener speaks HTTPS: cookies get Secure */
+    /* Guarding (RECORD_DIR): the recordings and index, and one guard per camera; NULL/0 when
+     * RECORD_DIR is not set. */
+    struct events_store *events;
+    struct events_camera *guards[RELAY_GUARDS_MAX];
+    size_t guard_count;
+    /* Who hears each event's start and end (the notify layer: MQTT, webhooks, hooks): an
+     * event_cb of relay/guard/event.h, set before start-up; NULL: nobody. */
+    void (*on_event)(const struct event_info *ev, void *arg);
+    void *on_event_arg;
 };

@@ -2,6 +2,7 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -212,6 +213,9 @@ static const struct route routes[] = {
     {"/counter", M_GET, ROLE_NONE, on_counter, 0}, /* public: the default camera's count */
     {"/metrics", M_GET, ROLE_VIEWER, metrics_reply, 0},
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz, 0},
+    {"/api/events", M_GET, ROLE_VIEWER, events_api_list, 1},
+    {"/api/motion", M_GET, ROLE_VIEWER, events_api_motion, 1},
+    {"/api/motion/save", M_POST, ROLE_OPERATOR, events_api_motion_set, 1},
 };
 
 /* GET /api/cameras: the cameras the caller may see, by name (docs/API.md). */
@@ -248,6 +252,36 @@ static void on_cameras(struct evhttp_request *req, const struct route_ctx *ctx)
     evbuffer_add_printf(body, "]}\n");
     reply_json(req, 200, body);
     evbuffer_free(body);
+}
+
+/* /api/events/ID followed by one of these. */
+static const struct route event_routes[] = {
+    {"", M_GET, ROLE_VIEWER, events_api_one, 1},
+    {"/thumbnail.jpg", M_GET, ROLE_VIEWER, events_api_thumbnail, 1},
+    {"/recording.mkv", M_GET, ROLE_VIEWER, events_api_recording, 1},
+    {"/play.mjpeg", M_GET, ROLE_VIEWER, events_api_play, 1},
+    {"/delete", M_POST, ROLE_OPERATOR, events_api_delete, 1},
+};
+
+/* The route for /api/events/ID..., with ctx->id set, or NULL. */
+static const struct route *event_route(const char *path, struct route_ctx *ctx)
+{
+    static const char prefix[] = "/api/events/";
+    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+        return NULL;
+    const char *p = path + sizeof(prefix) - 1;
+    int64_t id = 0;
+    for (; *p >= '0' && *p <= '9' && id < (INT64_MAX - 9) / 10; p++)
+        id = id * 10 + (*p - '0');
+    if (id <= 0 || (*p >= '0' && *p <= '9'))
+        return NULL;
+    for (size_t i = 0; i < sizeof(event_routes) / sizeof(event_routes[0]); i++) {
+        if (strcmp(event_routes[i].path, p) == 0) {
+            ctx->id = id;
+            return &event_routes[i];
+        }
+    }
+    return NULL;
 }
 
 /* HEAD is a GET without the body (RFC 9110 §9.3.2): evhttp leaves the body out itself. */
@@ -335,6 +369,8 @@ static void dispatch_camera(struct evhttp_request *req, struct route_ctx *ctx, c
 {
     size_t n = strcspn(name, "/");
     const struct route *r = name[n] == '/' ? find_route(name + n, 1) : NULL;
+    if (r == NULL && name[n] == '/')
+        r = event_route(name + n, ctx);
     if (r == NULL || n == 0 || n > 32) {
         reply_text(req, 404, "not found");
         return;
@@ -366,6 +402,11 @@ static void dispatch(struct evhttp_request *req, void *arg)
     const struct route *r = find_route(path, 0);
     if (r != NULL) {
         run(r, req, &ctx);
+        return;
+    }
+    const struct route *ev = event_route(path, &ctx);
+    if (ev != NULL) {
+        run(ev, req, &ctx);
         return;
     }
     /* The page's own scripts and styles need no login: they hold nothing private. */

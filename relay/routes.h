@@ -19,6 +19,7 @@ struct route_ctx {
     struct relay *relay;
     struct camera *camera;    /* the camera the route is for (the default one on legacy routes) */
     struct auth_identity who; /* role ROLE_NONE on public routes */
+    int64_t id;               /* the ID of /api/events/ID/... routes */
     char address[64];         /* the client's, as guard_client_address finds it */
 };
 
@@ -62,4 +63,13 @@ void api_presets(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_preset_save(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_preset_recall(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_preset_delete(struct evhttp_request *req, const struct route_ctx *ctx);
+/* Guarding (relay/guard/events_api.c): events, their files and replay, motion settings. */
+void events_api_list(struct evhttp_request *req, const struct route_ctx *ctx);
+void events_api_one(struct evhttp_request *req, const struct route_ctx *ctx);
+void events_api_thumbnail(struct evhttp_request *req, const struct route_ctx *ctx);
+void events_api_recording(struct evhttp_request *req, const struct route_ctx *ctx);
+void events_api_play(struct evhttp_request *req, const struct route_ctx *ctx);
+void events_api_delete(struct evhttp_request *req, const struct route_ctx *ctx);
+void events_api_motion(struct evhttp_request *req, const struct route_ctx *ctx);
+void events_api_motion_set(struct evhttp_request *req, const struct route_ctx *ctx);
 void audit_api_query(struct evhttp_request *req, const struct route_ctx *ctx);

@@ -1,6 +1,7 @@
 #include "control.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,35 @@ struct control {
     control_facts_cb facts_cb;
     void *facts_arg;
     uint16_t port;
+    control_sim_cb sim_cb;
+    void *sim_arg;
 };
+
+void control_set_sim(struct control *c, control_sim_cb cb, void *arg)
+{
+    c->sim_cb = cb;
+    c->sim_arg = arg;
+}
+
+/* POST /sim/...: the simulator's scene controls. Returns 1 if it answered. */
+static int sim_route(struct control *c, struct evhttp_request *req, const char *path,
+                     const char *query)
+{
+    if (c->sim_cb == NULL || strncmp(path, "/sim/", 5) != 0)
+        return 0;
+    char body[256];
+    int status;
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+        status = 405;
+        snprintf(body, sizeof(body), "method not allowed: use POST\n");
+    } else {
+        status = c->sim_cb(path, query, body, sizeof(body), c->sim_arg);
+    }
+    LOG_INFO("sim %s%s%s: %d", path, query ? "?" : "", query ? query : "", status);
+    http_glue_send(req, status, "text/plain", body, strlen(body));
+    return 1;
+}
 
 void control_handle_request(struct evhttp_request *req, void *arg)
 {
@@ -37,6 +66,8 @@ void control_handle_request(struct evhttp_request *req, void *arg)
     const char *query = evhttp_uri_get_query(uri);
     if (path == NULL || path[0] == '\0')
         path = "/";
+    if (sim_route(c, req, path, query))
+        return;
 
     struct node_facts facts;
     memset(&facts, 0, sizeof(facts));

@@ -4,6 +4,7 @@
  * /status; 404 and 405 too), so lookout-cam and the ESP32 firmware answer byte for byte alike;
  * this file only moves requests and replies between evhttp and node_handle.
  */
+#include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
@@ -30,6 +31,17 @@ void control_free(struct control *c);
 
 /* The port actually bound. */
 uint16_t control_port(const struct control *c);
+
+/*
+ * The simulator's own routes under /sim/ (POST /sim/intruder, POST /sim/light?percent=N): the
+ * handler fills body (a NUL-terminated one-line reply) and returns the HTTP status. Only
+ * lookout-cam has them; the firmware never does.
+ */
+typedef int (*control_sim_cb)(const char *path, const char *query, char *body, size_t body_size,
+                              void *arg);
+
+/* Route POST /sim/... to cb(arg); NULL removes it (then /sim/... is 404 as any unknown path). */
+void control_set_sim(struct control *c, control_sim_cb cb, void *arg);
 
 /*
  * Answer req as the control port would (the node's routes). For the stream port, so that a

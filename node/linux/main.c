@@ -112,6 +112,55 @@ static int load_scene(struct app *app)
     return 0;
 }
 
+/* A whole number from lo to hi in `query`'s `key`, or def when absent. Returns 0 or -EINVAL. */
+static int query_number(const char *query, const char *key, unsigned lo, unsigned hi, unsigned def,
+                        unsigned *out)
+{
+    *out = def;
+    size_t klen = strlen(key);
+    for (const char *p = query; p != NULL && *p != '\0';) {
+        if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            char *end;
+            unsigned long v = strtoul(p + klen + 1, &end, 10);
+            if (end == p + klen + 1 || (*end != '\0' && *end != '&') || v < lo || v > hi)
+                return -EINVAL;
+            *out = (unsigned)v;
+            return 0;
+        }
+        p = strchr(p, '&');
+        p = p != NULL ? p + 1 : NULL;
+    }
+    return 0;
+}
+
+/* POST /sim/intruder[?seconds=N] and POST /sim/light?percent=N (control.h). */
+static int on_sim(const char *path, const char *query, char *body, size_t body_size, void *arg)
+{
+    struct app *app = arg;
+    unsigned v;
+    if (strcmp(path, "/sim/intruder") == 0) {
+        if (query_number(query, "seconds", 1, 60, 4, &v) < 0) {
+            snprintf(body, body_size, "seconds: expected a whole number from 1 to 60\n");
+            return 400;
+        }
+        sim_camera_intruder(app->camera, clock_ms_now(), v * 1000);
+        snprintf(body, body_size, "an intruder crosses the view for %u s\n", v);
+        return 200;
+    }
+    if (strcmp(path, "/sim/light") == 0) {
+        if (query == NULL || strstr(query, "percent=") == NULL ||
+            query_number(query, "percent", 1, 400, 100, &v) < 0) {
+            snprintf(body, body_size, "percent: expected a whole number from 1 to 400\n");
+            return 400;
+        }
+        sim_camera_set_light(app->camera, v);
+        snprintf(body, body_size, "scene brightness %u %%\n", v);
+        return 200;
+    }
+    snprintf(body, body_size, "not found\n");
+    return 404;
+}
+
 /* Start everything in order; on failure the caller's teardown frees what was made. */
 static int start(struct app *app)
 {
@@ -149,6 +198,7 @@ static int start(struct app *app)
                                on_facts, app);
     if (app->control == NULL)
         return -1;
+    control_set_sim(app->control, on_sim, app);
     /* The original firmware steers on port 81 only, but its users' SERVO_URL often names the
      * stream's port (its template has no ":81"): answer the node's routes there too. */
     stream_set_other_routes(app->stream, control_handle_request, app->control);

@@ -27,7 +27,61 @@ struct sim_camera {
     unsigned long seq;     /* frame numbers handed out, shown on screen */
     unsigned long encoded; /* frames encoded, for the averages */
     unsigned long long render_us_total, encode_us_total;
+    unsigned light_percent;    /* scene brightness, 100 = as rendered */
+    uint32_t intruder_from_ms; /* a figure walks across the view from then ... */
+    uint32_t intruder_ms;      /* ... for this long; 0: nobody */
 };
+
+/* Scale the picture's brightness (a lamp, a cloud, the camera's exposure). */
+static void apply_light(struct sim_camera *sc)
+{
+    if (sc->light_percent == 100)
+        return;
+    size_t n = (size_t)sc->width * sc->height * 3;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v = sc->rgb[i] * sc->light_percent / 100;
+        sc->rgb[i] = (uint8_t)(v > 255 ? 255 : v);
+    }
+}
+
+static void fill_rect(struct sim_camera *sc, long x0, long y0, long w, long h, const uint8_t c[3])
+{
+    for (long y = y0 < 0 ? 0 : y0; y < y0 + h && y < (long)sc->height; y++) {
+        for (long x = x0 < 0 ? 0 : x0; x < x0 + w && x < (long)sc->width; x++)
+            memcpy(sc->rgb + ((size_t)y * sc->width + (size_t)x) * 3, c, 3);
+    }
+}
+
+/* The intruder: a dark figure (head, body, legs in step) crossing from left to right. */
+static void draw_intruder(struct sim_camera *sc, uint32_t now_ms)
+{
+    if (sc->intruder_ms == 0 || (uint32_t)(now_ms - sc->intruder_from_ms) >= sc->intruder_ms)
+        return;
+    static const uint8_t coat[3] = {40, 30, 60}, skin[3] = {200, 150, 120};
+    long w = (long)sc->width / 10, h = (long)sc->height / 2;
+    uint32_t t = now_ms - sc->intruder_from_ms;
+    long x = -w + (long)(((unsigned long long)sc->width + (unsigned long)w) * t / sc->intruder_ms);
+    long y = (long)sc->height * 2 / 5;
+    fill_rect(sc, x + w / 3, y, w / 3, h / 6, skin); /* head */
+    fill_rect(sc, x, y + h / 6, w, h / 2, coat);     /* body */
+    long step = (t / 250) % 2 ? w / 5 : 0;           /* legs */
+    fill_rect(sc, x + step, y + h * 2 / 3, w / 3, h / 3, coat);
+    fill_rect(sc, x + w * 2 / 3 - step, y + h * 2 / 3, w / 3, h / 3, coat);
+}
+
+void sim_camera_intruder(struct sim_camera *sc, uint32_t now_ms, uint32_t duration_ms)
+{
+    sc->intruder_from_ms = now_ms;
+    sc->intruder_ms = duration_ms;
+}
+
+int sim_camera_set_light(struct sim_camera *sc, unsigned percent)
+{
+    if (percent < 1 || percent > 400)
+        return -EINVAL;
+    sc->light_percent = percent;
+    return 0;
+}
 
 static unsigned long long mono_us(void)
 {
@@ -123,6 +177,8 @@ static int op_get(void *self, uint32_t now_ms, struct cam_frame *out)
         sim_panorama_render(sc->panorama, sc->rgb, pan_mdeg, tilt_mdeg);
     else
         sim_scene_render(sc->scene, sc->rgb, pan_mdeg, tilt_mdeg);
+    draw_intruder(sc, now_ms);
+    apply_light(sc);
     draw_osd(sc);
     unsigned long long t1 = mono_us();
     unsigned long size = sc->jpeg_cap;
@@ -198,6 +254,7 @@ struct sim_camera *sim_camera_new(const struct sim_camera_config *cfg, const str
     sc->width = cfg->width;
     sc->height = cfg->height;
     sc->quality = cfg->quality;
+    sc->light_percent = 100;
     sc->node = node;
     sc->panorama = cfg->panorama;
     if (cfg->panorama == NULL)

@@ -50,3 +50,13 @@ struct cam sim_camera_cam(struct sim_camera *sc);
 
 /* Cost of the frames so far. */
 void sim_camera_get_stats(const struct sim_camera *sc, struct sim_camera_stats *out);
+
+/*
+ * A figure walks across the view from left to right, starting at now_ms (the camera's clock,
+ * as passed to its get) and taking duration_ms, so tests and demos have motion to detect.
+ */
+void sim_camera_intruder(struct sim_camera *sc, uint32_t now_ms, uint32_t duration_ms);
+
+/* Scene brightness in percent (100 = normal, 1..400), as a lamp or a cloud would change it.
+ * Returns 0 or -EINVAL. */
+int sim_camera_set_light(struct sim_camera *sc, unsigned percent);

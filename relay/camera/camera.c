@@ -28,6 +28,9 @@ struct camera {
     struct offline *offline;
     int is_holding_source;   /* viewers hold the source open */
     uint64_t angles_read_at; /* the source connection whose node angles were read */
+    camera_frame_cb tap;     /* motion detection and recording (guard/), or NULL */
+    int is_kept_open;        /* recording holds the source open with nobody watching */
+    void *tap_arg;
 };
 
 void camera_publish(struct camera *cam, struct frame *frame, int64_t received_us)
@@ -41,6 +44,14 @@ void camera_publish(struct camera *cam, struct frame *frame, int64_t received_us
     }
     hub_publish(cam->hub, frame, received_us);
     snapshot_on_frame(cam->snapshot);
+    if (cam->tap != NULL)
+        cam->tap(frame, received_us, cam->tap_arg);
+}
+
+void camera_set_frame_tap(struct camera *cam, camera_frame_cb cb, void *arg)
+{
+    cam->tap = cb;
+    cam->tap_arg = arg;
 }
 
 static void on_frame(struct frame *frame, int64_t received_us, void *arg)
@@ -63,10 +74,23 @@ void camera_set_source(struct camera *cam, const struct source *src)
 {
     if (cam->is_holding_source)
         source_release(&cam->source);
+    if (cam->is_kept_open)
+        source_release(&cam->source);
     source_free(&cam->source);
     cam->source = *src;
     if (cam->is_holding_source)
         source_hold(&cam->source);
+    if (cam->is_kept_open)
+        source_hold(&cam->source);
+}
+
+void camera_keep_open(struct camera *cam, int is_open)
+{
+    if (is_open && !cam->is_kept_open)
+        source_hold(&cam->source);
+    else if (!is_open && cam->is_kept_open)
+        source_release(&cam->source);
+    cam->is_kept_open = is_open;
 }
 
 static int start_source(struct camera *cam, struct event_base *base, struct evdns_base *dns,

@@ -50,6 +50,19 @@ void camera_free(struct camera *cam);
 void camera_publish(struct camera *cam, struct frame *frame, int64_t received_us);
 
 /*
+ * Called with every frame the source delivers (after the viewers got it), on the loop: the
+ * frame is borrowed for the call (take a frame_ref to keep it). The guard layer (motion
+ * detection, recording) listens here; the camera layer cannot see it.
+ */
+typedef void (*camera_frame_cb)(struct frame *frame, int64_t received_us, void *arg);
+
+/* Register the one frame listener (NULL to remove); arg is passed back. */
+void camera_set_frame_tap(struct camera *cam, camera_frame_cb cb, void *arg);
+
+/* Keep the source connected even with nobody watching (1), as recording needs, or not (0). */
+void camera_keep_open(struct camera *cam, int is_open);
+
+/*
  * Replace the camera's source with *src (taken: the camera frees it with source_free; the old
  * one is freed now). Viewers stay connected; a hold the viewers had on the old source is moved
  * to the new one. A zeroed *src detaches (the camera is then offline, "no source").

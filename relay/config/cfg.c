@@ -68,6 +68,16 @@ static const struct key_def keys[] = {
     STR(presets_file, "PRESETS_FILE"),
     {"MAX_FRAME_BYTES", K_SIZE, offsetof(struct cfg, max_frame_bytes), 0, 1024, 64UL << 20},
     {"LOG_LEVEL", K_LOG_LEVEL, 0, 0, 0, 0},
+    STR(record_dir, "RECORD_DIR"),
+    NUM(record_preroll_ms, "RECORD_PREROLL_MS", 0, 30000),
+    NUM(record_quiet_ms, "RECORD_QUIET_MS", 500, 600000),
+    NUM(record_max_event_ms, "RECORD_MAX_EVENT_MS", 5000, 86400000),
+    NUM(record_max_age_s, "RECORD_MAX_AGE_S", 0, 315360000),
+    {"RECORD_MAX_BYTES", K_SIZE, offsetof(struct cfg, record_max_bytes), 0, 0, 1UL << 50},
+    {"RECORD_MIN_FREE_BYTES", K_SIZE, offsetof(struct cfg, record_min_free_bytes), 0, 0, 1UL << 50},
+    NUM(record_check_interval_ms, "RECORD_CHECK_INTERVAL_MS", 100, 3600000),
+    NUM(record_queue_frames, "RECORD_QUEUE_FRAMES", 8, 10000),
+    NUM(motion_settle_ms, "MOTION_SETTLE_MS", 0, 60000),
     STR(public_url, "PUBLIC_URL"),
     STR(mqtt_url, "MQTT_URL"),
     STR(mqtt_ca_file, "MQTT_CA_FILE"),
@@ -204,6 +214,14 @@ void cfg_defaults(struct cfg *c)
     c->max_connections = 4000;
     c->max_connections_per_address = 200;
     c->request_timeout_ms = 10000;
+    c->record_preroll_ms = 3000;
+    c->record_quiet_ms = 5000;
+    c->record_max_event_ms = 600000;
+    c->record_max_age_s = 30u * 24 * 3600;
+    c->record_min_free_bytes = 256u << 20;
+    c->record_check_interval_ms = 60000;
+    c->record_queue_frames = 256;
+    c->motion_settle_ms = 1500;
     snprintf(c->mqtt_topic_prefix, sizeof(c->mqtt_topic_prefix), "lookout");
     snprintf(c->mqtt_discovery_prefix, sizeof(c->mqtt_discovery_prefix), "homeassistant");
     c->mqtt_snapshot_interval_s = 300;

@@ -19,7 +19,7 @@
 #include "log.h"
 
 /* Room for every key of cfg.c's table (a static assertion there keeps it true). */
-#define CFG_KEYS_MAX 64
+#define CFG_KEYS_MAX 96
 /* key_line values for settings that did not come from the .env file. */
 #define CFG_FROM_ENVIRONMENT UINT_MAX
 #define CFG_FROM_FLAG (UINT_MAX - 1)
@@ -66,6 +66,17 @@ struct cfg {
     unsigned max_connections;
     unsigned max_connections_per_address;
     unsigned request_timeout_ms;
+    /* Guarding: motion detection and recording, on when record_dir is set. */
+    char record_dir[1024];
+    unsigned record_preroll_ms;
+    unsigned record_quiet_ms;
+    unsigned record_max_event_ms;
+    unsigned record_max_age_s; /* 0: keep forever */
+    size_t record_max_bytes;   /* 0: no limit */
+    size_t record_min_free_bytes;
+    unsigned record_check_interval_ms;
+    unsigned record_queue_frames;
+    unsigned motion_settle_ms;
     /* Telling (relay/notify/, docs/INTEGRATIONS.md) */
     char public_url[512];    /* https://camera.example.com: links in alerts; "" = paths only */
     char mqtt_url[512];      /* mqtt://host[:port] or mqtts://; "" = no MQTT */

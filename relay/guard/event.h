@@ -18,14 +18,14 @@ enum event_phase {
 
 struct event_info {
     enum event_phase phase;
-    const char *camera;         /* the camera's name ([a-z0-9_-], as in /c/NAME/) */
-    const char *camera_title;   /* its display title (may equal the name) */
-    int64_t id;                 /* the event's id in the index: unique per relay, > 0 */
-    int64_t start_unix_ms;      /* wall clock (CLOCK_REALTIME) of the first moving frame */
-    int64_t end_unix_ms;        /* wall clock of the end; 0 for EVENT_START */
-    double peak_motion_pct;     /* largest share of the picture that changed so far, 0..100 */
-    const char *thumbnail_path; /* URL path of the event's thumbnail JPEG on this relay */
-    const char *recording_path; /* URL path of the recording file; NULL for EVENT_START */
+    const char *camera;            /* the camera's name ([a-z0-9_-], as in /c/NAME/) */
+    const char *camera_title;      /* its display title (may equal the name) */
+    int64_t id;                    /* the event's id in the index: unique per relay, > 0 */
+    int64_t start_unix_ms;         /* wall clock (CLOCK_REALTIME) of the first moving frame */
+    int64_t end_unix_ms;           /* wall clock of the end; 0 for EVENT_START */
+    double peak_motion_pct;        /* largest share of the picture that changed so far, 0..100 */
+    const char *thumbnail_path;    /* URL path of the event's thumbnail JPEG on this relay */
+    const char *recording_path;    /* URL path of the recording file; NULL for EVENT_START */
     const struct frame *thumbnail; /* the thumbnail frame (a JPEG), borrowed; may be NULL */
 };
 

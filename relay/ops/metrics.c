@@ -13,6 +13,9 @@
 #include "auth.h"
 #include "camera.h"
 #include "cameras.h"
+#include "events.h"
+#include "events_camera.h"
+#include "events_store.h"
 #include "hub.h"
 #include "relay.h"
 #include "tell.h"
@@ -44,6 +47,70 @@ static int responses(const struct access_log_stats *as, struct evbuffer *out)
             return -ENOMEM;
     }
     return 0;
+}
+
+/* One labelled series per guarded camera, with its HELP and TYPE lines. */
+static int per_camera(const struct relay *relay, const struct auth_identity *who,
+                      struct evbuffer *out, const char *name, const char *type, const char *help,
+                      int field)
+{
+    if (evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type) < 0)
+        return -ENOMEM;
+    for (size_t i = 0; i < relay->guard_count; i++) {
+        const struct events_camera *g = relay->guards[i];
+        if (!auth_may_see(relay->auth, who, camera_name(events_camera_camera(g))))
+            continue;
+        struct events_stats es;
+        struct events_camera_stats ds;
+        events_get_stats(events_camera_events(g), &es);
+        events_camera_get_stats(g, &ds);
+        unsigned long long values[] = {es.events,    es.bytes_written, es.frames_dropped,
+                                       es.disk_full, es.is_disk_full,  ds.frames_checked,
+                                       ds.detect_us, es.is_recording,  es.frames_written};
+        if (evbuffer_add_printf(out, "%s{camera=\"%s\"} %llu\n", name,
+                                camera_name(events_camera_camera(g)), values[field]) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Guarding (RECORD_DIR): events, recording, the disk, detection cost. */
+static int guarding(const struct relay *relay, const struct auth_identity *who,
+                    struct evbuffer *out)
+{
+    if (relay->events == NULL)
+        return 0;
+    struct events_store_stats ss;
+    events_store_get_stats(relay->events, &ss);
+    int rc = 0;
+    rc |=
+        per_camera(relay, who, out, "lookout_events_total", "counter", "Motion events started.", 0);
+    rc |= per_camera(relay, who, out, "lookout_recorded_bytes_total", "counter",
+                     "Bytes of recordings and thumbnails written.", 1);
+    rc |= per_camera(relay, who, out, "lookout_recorder_frames_dropped_total", "counter",
+                     "Frames not recorded because the writer's queue was full.", 2);
+    rc |= per_camera(relay, who, out, "lookout_recorder_frames_written_total", "counter",
+                     "Frames written into recordings.", 8);
+    rc |= per_camera(relay, who, out, "lookout_recording_disk_full_total", "counter",
+                     "Recordings stopped because the disk was full.", 3);
+    rc |= per_camera(relay, who, out, "lookout_recording_stopped", "gauge",
+                     "1 while recording waits for disk space to return.", 4);
+    rc |= per_camera(relay, who, out, "lookout_recording", "gauge", "1 while an event is recorded.",
+                     7);
+    rc |= per_camera(relay, who, out, "lookout_motion_frames_checked_total", "counter",
+                     "Frames the motion detector decoded and compared.", 5);
+    rc |= per_camera(relay, who, out, "lookout_motion_detect_microseconds_total", "counter",
+                     "Time spent detecting motion (decode and compare), microseconds; divided "
+                     "by lookout_motion_frames_checked_total: the cost per frame.",
+                     6);
+    rc |= series(out, "lookout_recordings", "gauge", "Events in the index.", ss.events);
+    rc |=
+        series(out, "lookout_recordings_bytes", "gauge", "Bytes of all recorded events.", ss.bytes);
+    rc |= series(out, "lookout_recording_disk_free_bytes", "gauge",
+                 "Free bytes on the disk of RECORD_DIR.", ss.free_bytes);
+    rc |= series(out, "lookout_retention_deleted_total", "counter",
+                 "Events deleted by retention (age, size, free disk).", ss.deleted);
+    return rc < 0 ? -ENOMEM : 0;
 }
 
 /* What one camera's series are made of, read once per scrape. */
@@ -206,6 +273,7 @@ int metrics_render(const struct relay *relay, const struct auth_identity *who, s
                  aus.throttled);
     rc |= series(out, "lookout_logins_total", "counter", "Sessions started by the login form.",
                  aus.logins);
+    rc |= guarding(relay, who, out);
     return rc < 0 ? -ENOMEM : 0;
 }
 

@@ -49,7 +49,18 @@ struct ptz {
     int is_confirmed;
     int is_failure_logged;    /* said once until the node answers again */
     struct event *sync_timer; /* asks again for the angles until the node has answered once */
+    ptz_watch_cb watch;       /* told when a move starts and ends (motion detection pauses) */
+    void *watch_arg;
+    int is_moving; /* the request in flight moves the servos */
 };
+
+/* The request in flight has ended (answered or failed): tell the watcher a move is over. */
+static void moved(struct ptz *ptz)
+{
+    if (ptz->is_moving && ptz->watch != NULL)
+        ptz->watch(0, ptz->watch_arg);
+    ptz->is_moving = 0;
+}
 
 static void send_batch(struct ptz *ptz);
 
@@ -140,6 +151,7 @@ static void on_reply(int status, const char *body, size_t body_len, const char *
         answer(&ptz->in_flight, status, 0, 0, reason);
     }
     ptz->is_busy = 0;
+    moved(ptz);
     if (ptz->next.count > 0)
         send_batch(ptz);
 }
@@ -181,10 +193,14 @@ static void send_batch(struct ptz *ptz)
     struct batch *b = &ptz->in_flight;
     char query[64];
     build_query(ptz, b, query, sizeof(query));
+    ptz->is_moving = b->sent_tr_deg != 0 || b->sent_el_deg != 0;
+    if (ptz->is_moving && ptz->watch != NULL)
+        ptz->watch(1, ptz->watch_arg);
     ptz->is_busy = 1;
     int rc = ptz->transport.ops->send(ptz->transport.impl, query, on_reply, ptz);
     if (rc < 0) {
         ptz->is_busy = 0;
+        moved(ptz);
         if (rc == -ENOMEM)
             answer(b, 503, 0, 0, "out of memory");
         else
@@ -350,4 +366,10 @@ int ptz_get_angles(const struct ptz *ptz, int *pan_deg, int *tilt_deg)
     *pan_deg = ptz->pan_deg;
     *tilt_deg = ptz->tilt_deg;
     return ptz->is_confirmed;
+}
+
+void ptz_set_watch(struct ptz *ptz, ptz_watch_cb cb, void *arg)
+{
+    ptz->watch = cb;
+    ptz->watch_arg = arg;
 }

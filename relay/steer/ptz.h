@@ -74,3 +74,10 @@ void ptz_get_limits(const struct ptz *ptz, int limits_deg[4]);
 
 /* The last known target angles; returns 1 if the node has confirmed them, 0 if assumed. */
 int ptz_get_angles(const struct ptz *ptz, int *pan_deg, int *tilt_deg);
+
+/* Told is_moving 1 when a request that turns the servos is sent to the node, and 0 when it has
+ * been answered or has failed, so motion detection can pause around the camera's own moves. */
+typedef void (*ptz_watch_cb)(int is_moving, void *arg);
+
+/* Register the one watcher (NULL to remove); arg is passed back. */
+void ptz_set_watch(struct ptz *ptz, ptz_watch_cb cb, void *arg);

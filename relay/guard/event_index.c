@@ -1,0 +1,218 @@
+#include "event_index.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#define COLUMNS "id, camera, start_ms, end_ms, peak, bytes, frames, done, file, thumb"
+
+struct event_index {
+    sqlite3 *db;
+};
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "CREATE TABLE IF NOT EXISTS events ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, camera TEXT NOT NULL, start_ms INTEGER NOT NULL,"
+    " end_ms INTEGER NOT NULL, peak REAL NOT NULL, bytes INTEGER NOT NULL,"
+    " frames INTEGER NOT NULL, done INTEGER NOT NULL, file TEXT NOT NULL, thumb TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS events_start ON events(start_ms);";
+
+struct event_index *event_index_open(const char *path, char *err, size_t err_size)
+{
+    struct event_index *idx = calloc(1, sizeof(*idx));
+    if (idx == NULL) {
+        snprintf(err, err_size, "%s: out of memory", path);
+        return NULL;
+    }
+    char *msg = NULL;
+    int rc = sqlite3_open_v2(
+        path, &idx->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(idx->db, 1000);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(idx->db, schema, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, err_size, "%s: %s", path,
+                 msg       ? msg
+                 : idx->db ? sqlite3_errmsg(idx->db)
+                           : "cannot open");
+        sqlite3_free(msg);
+        event_index_close(idx);
+        return NULL;
+    }
+    return idx;
+}
+
+void event_index_close(struct event_index *idx)
+{
+    if (idx == NULL)
+        return;
+    sqlite3_close(idx->db);
+    free(idx);
+}
+
+static sqlite3_stmt *prepare(struct event_index *idx, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(idx->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    return st;
+}
+
+/* Bind rec's columns 2..10 (camera .. thumb) to st. */
+static void bind_record(sqlite3_stmt *st, const struct event_record *rec)
+{
+    sqlite3_bind_text(st, 2, rec->camera, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, rec->start_unix_ms);
+    sqlite3_bind_int64(st, 4, rec->end_unix_ms);
+    sqlite3_bind_double(st, 5, rec->peak_pct);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)rec->bytes);
+    sqlite3_bind_int64(st, 7, rec->frames);
+    sqlite3_bind_int(st, 8, rec->is_done);
+    sqlite3_bind_text(st, 9, rec->file, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 10, rec->thumb, -1, SQLITE_TRANSIENT);
+}
+
+static void copy_text(char *out, size_t size, const unsigned char *text)
+{
+    snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
+static void read_record(sqlite3_stmt *st, struct event_record *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = sqlite3_column_int64(st, 0);
+    copy_text(out->camera, sizeof(out->camera), sqlite3_column_text(st, 1));
+    out->start_unix_ms = sqlite3_column_int64(st, 2);
+    out->end_unix_ms = sqlite3_column_int64(st, 3);
+    out->peak_pct = sqlite3_column_double(st, 4);
+    out->bytes = (uint64_t)sqlite3_column_int64(st, 5);
+    out->frames = (uint32_t)sqlite3_column_int64(st, 6);
+    out->is_done = sqlite3_column_int(st, 7);
+    copy_text(out->file, sizeof(out->file), sqlite3_column_text(st, 8));
+    copy_text(out->thumb, sizeof(out->thumb), sqlite3_column_text(st, 9));
+}
+
+/* Run a statement that returns no rows; -EEXIST for a constraint, -EIO otherwise. */
+static int step_done(struct event_index *idx, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return sqlite3_changes(idx->db) > 0 ? 0 : -ENOENT;
+    return rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
+}
+
+int event_index_insert(struct event_index *idx, struct event_record *rec)
+{
+    sqlite3_stmt *st = prepare(idx, "INSERT INTO events (" COLUMNS
+                                    ") VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    if (st == NULL)
+        return -EIO;
+    bind_record(st, rec);
+    int rc = step_done(idx, st);
+    if (rc == 0)
+        rec->id = sqlite3_last_insert_rowid(idx->db);
+    return rc == -ENOENT ? -EIO : rc;
+}
+
+int event_index_put(struct event_index *idx, const struct event_record *rec)
+{
+    sqlite3_stmt *st = prepare(idx, "INSERT INTO events (" COLUMNS
+                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, rec->id);
+    bind_record(st, rec);
+    int rc = step_done(idx, st);
+    return rc == -ENOENT ? -EIO : rc;
+}
+
+int event_index_update(struct event_index *idx, const struct event_record *rec)
+{
+    sqlite3_stmt *st =
+        prepare(idx, "UPDATE events SET camera=?2, start_ms=?3, end_ms=?4, peak=?5,"
+                     " bytes=?6, frames=?7, done=?8, file=?9, thumb=?10 WHERE id=?1");
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, rec->id);
+    bind_record(st, rec);
+    return step_done(idx, st);
+}
+
+int event_index_delete(struct event_index *idx, int64_t id)
+{
+    sqlite3_stmt *st = prepare(idx, "DELETE FROM events WHERE id=?1");
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, id);
+    return step_done(idx, st);
+}
+
+int event_index_get(struct event_index *idx, int64_t id, struct event_record *out)
+{
+    sqlite3_stmt *st = prepare(idx, "SELECT " COLUMNS " FROM events WHERE id=?1");
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_record(st, out);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int event_index_list(struct event_index *idx, const char *camera, int64_t from_ms, int64_t to_ms,
+                     struct event_record *out, size_t max)
+{
+    /* An event overlaps the range if it starts before its end and ends (or runs) after its
+     * start; start_ms is indexed, and no event is longer than a day (events.h). */
+    sqlite3_stmt *st = prepare(idx, "SELECT " COLUMNS " FROM events WHERE start_ms <= ?2"
+                                    " AND start_ms >= ?1 - 86400000"
+                                    " AND (end_ms >= ?1 OR end_ms = 0)"
+                                    " AND (?3 IS NULL OR camera = ?3)"
+                                    " ORDER BY start_ms, id LIMIT ?4");
+    if (st == NULL)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, from_ms);
+    sqlite3_bind_int64(st, 2, to_ms);
+    if (camera != NULL)
+        sqlite3_bind_text(st, 3, camera, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+    size_t n = 0;
+    int rc = SQLITE_DONE;
+    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        read_record(st, &out[n++]);
+    if (n < max && rc != SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return -EIO;
+    }
+    sqlite3_finalize(st);
+    return (int)n;
+}
+
+int event_index_totals(struct event_index *idx, uint64_t *bytes, uint64_t *count)
+{
+    sqlite3_stmt *st = prepare(idx, "SELECT COALESCE(SUM(bytes), 0), COUNT(*) FROM events");
+    if (st == NULL)
+        return -EIO;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *bytes = (uint64_t)sqlite3_column_int64(st, 0);
+        *count = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+int event_index_clear(struct event_index *idx)
+{
+    return sqlite3_exec(idx->db, "DELETE FROM events", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}

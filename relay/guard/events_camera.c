@@ -1,0 +1,233 @@
+#include "events_camera.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "camera.h"
+#include "clock.h"
+#include "events_store.h"
+#include "frame.h"
+#include "ptz.h"
+#define LOG_TAG "motion"
+#include "log.h"
+
+#define SETTINGS_NAME "motion.txt"
+#define SETTINGS_MAX_BYTES 4096
+
+struct events_camera {
+    struct camera *cam;
+    struct motion *motion;
+    struct events *events;
+    char settings_path[1200];
+    char dir[1100];
+    struct events_camera_stats stats;
+};
+
+static void on_move(int is_moving, void *arg)
+{
+    struct events_camera *ec = arg;
+    if (is_moving)
+        motion_ptz_moving(ec->motion, clock_now_us());
+    else
+        motion_ptz_settled(ec->motion, clock_now_us());
+}
+
+static void on_frame(struct frame *f, int64_t received_us, void *arg)
+{
+    struct events_camera *ec = arg;
+    size_t len;
+    const uint8_t *jpeg = frame_jpeg(f, &len);
+    struct motion_result verdict;
+    motion_feed_jpeg(ec->motion, jpeg, len, received_us, &verdict);
+    if (verdict.state != MOTION_PAUSED) {
+        ec->stats.frames_checked++;
+        ec->stats.last_detect_us = motion_last_cost_us(ec->motion);
+        ec->stats.detect_us += (uint64_t)ec->stats.last_detect_us;
+    }
+    events_on_frame(ec->events, f, received_us, &verdict);
+}
+
+static int parse_line(char *line, struct motion_settings *out, const char **reason)
+{
+    unsigned a, b, c, d;
+    int used = 0;
+    if (sscanf(line, " sensitivity %u %n", &a, &used) == 1 && line[used] == '\0') {
+        out->sensitivity = a;
+        return 0;
+    }
+    if (sscanf(line, " mask %u %u %u %u %n", &a, &b, &c, &d, &used) == 4 && line[used] == '\0') {
+        if (out->mask_count >= MOTION_MASKS_MAX) {
+            *reason = "more than 16 masks";
+            return -EINVAL;
+        }
+        out->masks[out->mask_count++] = (struct motion_rect){a, b, c, d};
+        return 0;
+    }
+    *reason = "expected \"sensitivity N\" or \"mask X Y W H\"";
+    return -EINVAL;
+}
+
+int events_camera_parse_settings(const char *text, struct motion_settings *out, char *err,
+                                 size_t err_size)
+{
+    motion_settings_default(out);
+    unsigned lineno = 0;
+    while (*text != '\0') {
+        char line[256];
+        size_t n = strcspn(text, "\n");
+        lineno++;
+        snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) - 1 ? n : sizeof(line) - 1),
+                 text);
+        text += n + (text[n] == '\n');
+        line[strcspn(line, "\r#")] = '\0';
+        if (strspn(line, " \t") == strlen(line))
+            continue;
+        const char *reason = NULL;
+        if (parse_line(line, out, &reason) < 0) {
+            snprintf(err, err_size, "%u: %s", lineno, reason);
+            return -EINVAL;
+        }
+    }
+    const char *reason = NULL;
+    if (motion_settings_check(out, &reason) < 0) {
+        snprintf(err, err_size, "%u: %s", lineno, reason);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int load_settings(struct events_camera *ec, struct motion_settings *out, char *err,
+                         size_t err_size)
+{
+    motion_settings_default(out);
+    FILE *f = fopen(ec->settings_path, "r");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, err_size, "%s: %s", ec->settings_path, strerror(errno));
+        return -errno;
+    }
+    char text[SETTINGS_MAX_BYTES + 1];
+    size_t n = fread(text, 1, SETTINGS_MAX_BYTES, f);
+    fclose(f);
+    text[n] = '\0';
+    char why[256];
+    if (events_camera_parse_settings(text, out, why, sizeof(why)) < 0) {
+        snprintf(err, err_size, "%s:%s", ec->settings_path, why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Write the settings to motion.txt.tmp, fsync, rename over motion.txt, fsync the folder. */
+static int save_settings(const struct events_camera *ec, const struct motion_settings *s)
+{
+    char tmp[1300];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", ec->settings_path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return -errno;
+    fprintf(f,
+            "# Lookout motion detection for this camera. Written by the relay.\n"
+            "# mask X Y W H: a rectangle to ignore, in per-mille of the picture.\n"
+            "sensitivity %u\n",
+            s->sensitivity);
+    for (size_t i = 0; i < s->mask_count; i++)
+        fprintf(f, "mask %u %u %u %u\n", s->masks[i].x, s->masks[i].y, s->masks[i].w,
+                s->masks[i].h);
+    int rc = (fflush(f) == 0 && fsync(fileno(f)) == 0) ? 0 : -errno;
+    if (fclose(f) != 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0 && rename(tmp, ec->settings_path) != 0)
+        rc = -errno;
+    if (rc < 0) {
+        unlink(tmp);
+        return rc;
+    }
+    int dfd = open(ec->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+struct events_camera *events_camera_new(struct event_base *base, struct camera *cam,
+                                        struct events_store *store, const struct events_config *cfg,
+                                        unsigned settle_ms, char *err, size_t err_size)
+{
+    struct events_camera *ec = calloc(1, sizeof(*ec));
+    if (ec == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    ec->cam = cam;
+    struct motion_settings settings;
+    ec->events = events_new(base, store, cfg, err, err_size);
+    if (ec->events == NULL) {
+        free(ec);
+        return NULL;
+    }
+    events_store_camera_dir(store, cfg->camera, ec->dir, sizeof(ec->dir));
+    snprintf(ec->settings_path, sizeof(ec->settings_path), "%s/" SETTINGS_NAME, ec->dir);
+    if (load_settings(ec, &settings, err, err_size) < 0 ||
+        (ec->motion = motion_new(&settings, settle_ms)) == NULL) {
+        events_free(ec->events);
+        free(ec);
+        return NULL;
+    }
+    camera_set_frame_tap(cam, on_frame, ec);
+    ptz_set_watch(camera_ptz(cam), on_move, ec);
+    camera_keep_open(cam, 1);
+    return ec;
+}
+
+void events_camera_free(struct events_camera *ec)
+{
+    if (ec == NULL)
+        return;
+    camera_set_frame_tap(ec->cam, NULL, NULL);
+    ptz_set_watch(camera_ptz(ec->cam), NULL, NULL);
+    camera_keep_open(ec->cam, 0);
+    events_free(ec->events);
+    motion_free(ec->motion);
+    free(ec);
+}
+
+struct camera *events_camera_camera(const struct events_camera *ec)
+{
+    return ec->cam;
+}
+
+struct events *events_camera_events(const struct events_camera *ec)
+{
+    return ec->events;
+}
+
+void events_camera_get_settings(const struct events_camera *ec, struct motion_settings *out)
+{
+    motion_get_settings(ec->motion, out);
+}
+
+int events_camera_set_settings(struct events_camera *ec, const struct motion_settings *s,
+                               const char **reason)
+{
+    if (motion_settings_check(s, reason) < 0)
+        return -EINVAL;
+    int rc = save_settings(ec, s);
+    if (rc < 0) {
+        LOG_ERROR("cannot write %s: %s", ec->settings_path, strerror(-rc));
+        *reason = "cannot write the camera's motion.txt; see the relay's log";
+        return rc;
+    }
+    return motion_set_settings(ec->motion, s);
+}
+
+void events_camera_get_stats(const struct events_camera *ec, struct events_camera_stats *out)
+{
+    *out = ec->stats;
+}

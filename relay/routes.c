@@ -166,11 +166,12 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
                         ",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
                         "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
                         "\"fov_deg\":%u,\"fps\":%.1f,"
-                        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld}\n",
+                        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld,\"recording\":%s}\n",
                         users_role_name(ctx->who.role), pan, tilt, is_confirmed ? "true" : "false",
                         lim[0], lim[1], lim[2], lim[3], camera_fov_deg(cam), camera_fps(cam, now),
                         camera_viewers(cam), (unsigned long long)ss.frames,
-                        (long long)((now - relay->started_us) / 1000000));
+                        (long long)((now - relay->started_us) / 1000000),
+                        relay->events != NULL ? "true" : "false");
     reply_json(req, 200, body);
     evbuffer_free(body);
 }

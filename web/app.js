@@ -6,6 +6,7 @@ import { createAlerts } from "./alerts.js";
 import { call } from "./api.js";
 import { bindJoystick } from "./joystick.js";
 import { createPicture } from "./picture.js";
+import { createEvents } from "./events.js";
 import { createPresets } from "./presets.js";
 import { createSteering } from "./steer.js";
 
@@ -100,6 +101,30 @@ const alerts = createAlerts({
     box: $("alerts"),
     text: $("alerts-text"),
     button: $("alerts-snooze"),
+}, { onError: showMessage, onInfo: showMessage });
+
+const events = createEvents({
+    events: $("events"),
+    timeline: $("timeline"),
+    now: $("timeline-now"),
+    list: $("event-list"),
+    empty: $("events-empty"),
+    count: $("events-count"),
+    player: $("player"),
+    playerImg: $("player-img"),
+    playerTitle: $("player-title"),
+    seek: $("player-seek"),
+    download: $("player-download"),
+    del: $("player-delete"),
+    close: $("player-close"),
+    maskEdit: $("mask-edit"),
+    maskPanel: $("mask-panel"),
+    maskLayer: $("mask-layer"),
+    sensitivity: $("mask-sensitivity"),
+    sensitivityValue: $("mask-sensitivity-value"),
+    maskSave: $("mask-save"),
+    maskClear: $("mask-clear"),
+    maskCancel: $("mask-cancel"),
 }, { onError: showMessage, onInfo: showMessage });
 
 steering.bindPad(el.steer);
@@ -252,6 +277,7 @@ function setRole(role) {
     steering.setEnabled(mayMove);
     presets.setEnabled(mayMove);
     alerts.setEnabled(mayMove);
+    events.setRole(mayMove);
 }
 
 // --- polling /api/status -----------------------------------------------------------------
@@ -269,6 +295,7 @@ function applyStatus(s, startedAt) {
     if (typeof s.user === "string") el.userName.textContent = s.user;
     setRole(["operator", "admin"].includes(s.role) ? s.role : "viewer");
     steering.fromStatus(s, startedAt);
+    events.setRecording(s.recording === true);
 
     // The stream broke, the relay was away (its connection is gone), or no picture came for a
     // while although the camera is online: start the picture again.

@@ -141,7 +141,9 @@ export const VIEWER = { user: 'viola', password: 'view-pass-19c2' };
 
 // The simulated camera and the relay, as a deployment would run them.
 export class Rig {
-    async start() {
+    // extraEnv: more .env lines, e.g. ['RECORD_DIR=...'] ("RECORD_DIR=@" records into the
+    // rig's own temporary directory).
+    async start(extraEnv = []) {
         this.dir = mkdtempSync(join(tmpdir(), 'lookout-browser-'));
         tmpDirs.add(this.dir);
         await this.startCam(0, 0);
@@ -161,6 +163,11 @@ export class Rig {
             `PRESETS_FILE=${join(this.dir, 'presets.txt')}`,
             `CAM_URL=http://127.0.0.1:${this.streamPort}/mjpeg`,
             `SERVO_URL=http://127.0.0.1:${this.controlPort}/control_servo`,
+            ...extraEnv.map((line) => {
+                if (line !== 'RECORD_DIR=@') return line;
+                mkdirSync(join(this.dir, 'rec'));
+                return `RECORD_DIR=${join(this.dir, 'rec')}`;
+            }),
             '',
         ].join('\n'), { mode: 0o600 });
 
@@ -224,6 +231,17 @@ export class Rig {
         });
     }
 
+    // A request to the relay with HTTP Basic as `who`; resolves to {status, body}.
+    request(method, path, who = OPERATOR) {
+        const auth = Buffer.from(`${who.user}:${who.password}`).toString('base64');
+        return httpRequest(`${this.url}${path}`, method, { Authorization: `Basic ${auth}` });
+    }
+
+    // POST to the simulated camera's control port (/sim/intruder, /sim/light?percent=N).
+    sim(path) {
+        return httpRequest(`http://127.0.0.1:${this.controlPort}${path}`, 'POST', {});
+    }
+
     async stop() {
         const failures = [];
         for (const p of [this.relay, this.cam]) {
@@ -243,6 +261,20 @@ export class Rig {
         return [this.relay, this.cam].filter(Boolean)
             .map((p) => `--- ${p.name} (${p.logPath})\n${p.tail()}`).join('\n');
     }
+}
+
+function httpRequest(url, method, headers) {
+    return new Promise((res, rej) => {
+        const req = http.request(url, { method, headers, timeout: 5000 }, (r) => {
+            let body = '';
+            r.setEncoding('utf8');
+            r.on('data', (d) => { body += d; });
+            r.on('end', () => res({ status: r.statusCode, body }));
+        });
+        req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer in 5 s`)));
+        req.on('error', rej);
+        req.end();
+    });
 }
 
 // Debian's Chromium, headless, with nothing that reaches the network on its own. Playwright

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "accept_pause.h"
 #include "audit.h"
 #include "auth.h"
+#include "hasher.h"
 #include "camera.h"
 #include "cameras.h"
 #include "cameras_load.h"
@@ -161,6 +163,37 @@ static void on_request_done(struct evhttp_request *req, void *connlimit)
     connlimit_request_done(connlimit, req);
 }
 
+/*
+ * libevent's memory is wiped when it is freed: requests carry passwords (Basic credentials,
+ * the login form) in header lines and buffer chains that evhttp frees without a word, and a
+ * core dump must not show them (docs/SECURITY.md). malloc_usable_size is glibc's (and ASan's).
+ */
+static void *on_ev_malloc(size_t n)
+{
+    return malloc(n);
+}
+
+static void on_ev_free(void *p)
+{
+    if (p == NULL)
+        return;
+    explicit_bzero(p, malloc_usable_size(p));
+    free(p);
+}
+
+static void *on_ev_realloc(void *p, size_t n)
+{
+    if (p == NULL)
+        return malloc(n);
+    size_t had = malloc_usable_size(p);
+    void *q = malloc(n);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, had < n ? had : n);
+    on_ev_free(p);
+    return q;
+}
+
 /* libevent's own warnings go through our log, with our levels and format. */
 static void on_libevent_log(int severity, const char *msg)
 {
@@ -193,8 +226,14 @@ static int env_user_hash(struct cfg *cfg, char *hash, size_t hash_size)
         else if (users_hash_password(cfg->password, hash, hash_size) < 0)
             rc = -1;
     }
-    /* The plaintext is not needed past this point. */
+    /* The plaintext is not needed past this point, neither our copy nor the environment's
+     * (which /proc/PID/environ and a core dump would show): wipe it in place, then drop it. */
     explicit_bzero(cfg->password, sizeof(cfg->password));
+    char *env = getenv("HTTP_AUTH_PASSWORD");
+    if (env != NULL) {
+        explicit_bzero(env, strlen(env));
+        unsetenv("HTTP_AUTH_PASSWORD");
+    }
     if (rc < 0)
         LOG_ERROR("HTTP_AUTH_USERNAME / HTTP_AUTH_PASSWORD: cannot hash the password (libcrypt)");
     return rc;
@@ -246,6 +285,12 @@ static int start_access(struct relay *relay, struct cfg *cfg)
         return -1;
     }
     auth_set_audit(relay->auth, relay->audit);
+    /* Password checks run on the hasher's thread, never on the loop (issue 10 #6). Without one
+     * (no thread could be made) they run on the loop, bounded by AUTH_MAX_CHECKS_PER_S. */
+    relay->hasher = hasher_new(relay->base, AUTH_MAX_CHECKS_PER_S);
+    if (relay->hasher == NULL)
+        LOG_WARN("no password-check thread: checks run on the event loop");
+    auth_set_hasher(relay->auth, relay->hasher);
     relay->users_watch =
         users_watch_new(relay->base, &uw, relay->auth, relay->audit, on_user_removed, relay);
     explicit_bzero(hash, sizeof(hash));
@@ -504,6 +549,7 @@ static int passwd_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    event_set_mem_functions(on_ev_malloc, on_ev_realloc, on_ev_free); /* before any libevent call */
     if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
         return passwd_main(argc, argv);
     struct cfg cfg;
@@ -541,9 +587,11 @@ int main(int argc, char **argv)
     }
 
     /* Reverse order of creation; viewers go before the HTTP server that accepted them. The
-     * notify layer goes first: an event the guards close now is not told (the MQTT will says
-     * the relay is gone), rather than start a webhook or hook only to cancel it. An open event
-     * is finished and indexed before its camera goes. */
+     * hasher first: its unfinished checks answer their requests (429) through everything else.
+     * Then the notify layer: an event the guards close now is not told (the MQTT will says the
+     * relay is gone), rather than start a webhook or hook only to cancel it. An open event is
+     * finished and indexed before its camera goes. */
+    hasher_free(relay.hasher);
     tell_stop(&relay);
     for (size_t i = 0; i < relay.guard_count; i++)
         events_camera_free(relay.guards[i]);

@@ -10,6 +10,7 @@ struct audit;
 struct session_file;
 struct users_watch;
 struct auth;
+struct hasher;
 struct session_file;
 struct users_watch;
 struct connlimit;
@@ -33,6 +34,7 @@ struct relay {
     const struct cfg *cfg;
     struct cameras *cameras; /* every camera; routes find theirs by name (cameras.h) */
     struct auth *auth;
+    struct hasher *hasher;             /* password checks off the loop; NULL: on it */
     struct audit *audit;               /* AUDIT_LOG: who did what */
     struct users_watch *users_watch;   /* USERS_FILE, re-read when it changes */
     struct session_file *session_file; /* sessions kept across restarts */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -305,6 +306,29 @@ static void add_security_headers(struct evhttp_request *req, const struct relay 
     }
 }
 
+/*
+ * A request waiting for its password check (off the loop). evhttp keeps a request it has
+ * handed us until we answer it, even if its client leaves, so it is valid when we resume.
+ */
+struct parked {
+    struct relay *relay;
+    struct evhttp_request *req;
+};
+
+static void on_checked(const struct auth_outcome *o, void *arg);
+
+/* A parked request for guard_login's callback, or NULL (no memory: the check runs on the loop
+ * instead, since auth_check_async without a callback never parks). */
+static struct parked *park(struct relay *relay, struct evhttp_request *req)
+{
+    struct parked *p = malloc(sizeof(*p));
+    if (p != NULL) {
+        p->relay = relay;
+        p->req = req;
+    }
+    return p;
+}
+
 static void run(const struct route *r, struct evhttp_request *req, struct route_ctx *ctx)
 {
     int is_post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
@@ -322,11 +346,17 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
         return;
     }
     const char *proxies = ctx->relay->cfg->trusted_proxies;
-    if (r->role != ROLE_NONE && guard_login(req, ctx->relay->auth, proxies, r->role, &ctx->who) < 0)
-        return;
-    /* Every answer that needed a login is for that user only: never stored by any cache. */
-    if (r->role != ROLE_NONE)
+    if (r->role != ROLE_NONE) {
+        struct parked *p = ctx->verdict == NULL ? park(ctx->relay, req) : NULL;
+        int g = guard_login(req, ctx->relay->auth, proxies, r->role, &ctx->who, ctx->verdict,
+                            p != NULL ? on_checked : NULL, p);
+        if (g != 1)
+            free(p); /* not parked: answered, or allowed on */
+        if (g != 0)
+            return;
+        /* Every answer that needed a login is for that user only: never stored by any cache. */
         reply_no_store(req);
+    }
     /* After the login, so that nobody learns which cameras exist: a camera the caller may not
      * see answers as one that does not exist. */
     if (r->is_camera && (ctx->camera == NULL ||
@@ -383,14 +413,13 @@ static void dispatch_camera(struct evhttp_request *req, struct route_ctx *ctx, c
     run(r, req, ctx);
 }
 
-static void dispatch(struct evhttp_request *req, void *arg)
+/* Everything after the per-request prologue: limits, the route, login, the handler. */
+static void route(struct evhttp_request *req, struct relay *relay,
+                  const struct auth_outcome *verdict)
 {
-    struct relay *relay = arg;
-    struct route_ctx ctx = {.relay = relay, .camera = cameras_default(relay->cameras)};
+    struct route_ctx ctx = {
+        .relay = relay, .camera = cameras_default(relay->cameras), .verdict = verdict};
     guard_client_address(req, ctx.relay->cfg->trusted_proxies, ctx.address, sizeof(ctx.address));
-    access_log_begin(ctx.relay->access_log, req);
-    add_security_headers(req, ctx.relay);
-    connlimit_request_begin(ctx.relay->connlimit, req); /* arrived whole: stop its deadline */
     if (guard_limits(req, ctx.relay->cfg) < 0)
         return;
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
@@ -417,6 +446,23 @@ static void dispatch(struct evhttp_request *req, void *arg)
         return;
     }
     reply_text(req, 404, "not found");
+}
+
+/* The hasher's verdict on a parked request's password: route it again with that verdict. */
+static void on_checked(const struct auth_outcome *o, void *arg)
+{
+    struct parked *p = arg;
+    route(p->req, p->relay, o);
+    free(p);
+}
+
+static void dispatch(struct evhttp_request *req, void *arg)
+{
+    struct relay *relay = arg;
+    access_log_begin(relay->access_log, req);
+    add_security_headers(req, relay);
+    connlimit_request_begin(relay->connlimit, req); /* arrived whole: stop its deadline */
+    route(req, relay, NULL);
 }
 
 void routes_install(struct evhttp *http, struct relay *relay)

@@ -21,6 +21,7 @@ struct route_ctx {
     struct auth_identity who; /* role ROLE_NONE on public routes */
     int64_t id;               /* the ID of /api/events/ID/... routes */
     char address[64];         /* the client's, as guard_client_address finds it */
+    const struct auth_outcome *verdict; /* a password check's result when routed again */
 };
 
 typedef void (*route_fn)(struct evhttp_request *req, const struct route_ctx *ctx);

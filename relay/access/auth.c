@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "clock.h"
+#include "hasher.h"
 #include "throttle.h"
 #define LOG_TAG "auth"
 #include "log.h"
@@ -19,9 +21,22 @@
 #define PASSWORD_MAX 256
 
 struct cached {
-    unsigned char digest[32]; /* of key || Authorization value */
+    unsigned char digest[32]; /* of key || user || NUL || password: the decoded credentials */
     int64_t expires_us;
     struct auth_identity who;
+};
+
+/* A password check running on the hasher's thread. */
+struct pending {
+    struct auth *auth;
+    char name[USER_NAME_MAX];
+    char address[64];
+    enum user_role role; /* the user's, if the password matches */
+    int is_form;         /* a login form: start a session */
+    unsigned char digest[32];
+    int has_digest; /* Basic: remember the verdict */
+    auth_done_fn done;
+    void *arg;
 };
 
 struct auth {
@@ -29,6 +44,7 @@ struct auth {
     struct sessions *sessions;
     struct throttle *throttle;
     struct audit *audit;   /* borrowed, may be NULL */
+    struct hasher *hasher; /* borrowed, may be NULL: checks then run on the loop */
     unsigned char key[32]; /* random per process: cached digests mean nothing elsewhere */
     struct cached cache[AUTH_CACHE_ENTRIES];
     int64_t checks_window_us; /* start of the current second of password checks */
@@ -71,6 +87,11 @@ void auth_set_audit(struct auth *a, struct audit *audit)
     a->audit = audit;
 }
 
+void auth_set_hasher(struct auth *a, struct hasher *hasher)
+{
+    a->hasher = hasher;
+}
+
 int auth_parse_basic(const char *authorization, char *user, size_t user_size, char *password,
                      size_t password_size)
 {
@@ -109,16 +130,23 @@ int auth_parse_basic(const char *authorization, char *user, size_t user_size, ch
     return rc;
 }
 
-/* Returns 0, or -1 if OpenSSL failed (then the cache must be neither read nor written: every
- * failure would produce the same digest). */
-static int keyed_digest(const struct auth *a, const char *value, unsigned char out[32])
+/*
+ * Digest of the decoded credentials, so that spellings of one Basic header (blanks, the
+ * scheme's case) are one cache entry, not one yescrypt run each. Returns 0, or -1 if OpenSSL
+ * failed (then the cache must be neither read nor written: every failure would produce the
+ * same digest).
+ */
+static int keyed_digest(const struct auth *a, const char *name, const char *password,
+                        unsigned char out[32])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned int n = 0;
     int rc = 0;
     if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(ctx, a->key, sizeof(a->key)) != 1 ||
-        EVP_DigestUpdate(ctx, value, strlen(value)) != 1 || EVP_DigestFinal_ex(ctx, out, &n) != 1)
+        EVP_DigestUpdate(ctx, name, strlen(name) + 1) != 1 ||
+        EVP_DigestUpdate(ctx, password, strlen(password)) != 1 ||
+        EVP_DigestFinal_ex(ctx, out, &n) != 1)
         rc = -1;
     EVP_MD_CTX_free(ctx);
     return rc;
@@ -135,10 +163,10 @@ static const struct cached *cache_find(const struct auth *a, const unsigned char
     return NULL;
 }
 
-/* Check a password for address, throttled. Fills *who on success. */
-static enum auth_result verify(struct auth *a, const char *name, const char *password,
-                               const char *address, int64_t now_us, struct auth_identity *who,
-                               int64_t *retry_ms)
+/* May a password check run for address now (throttle, the relay's and the address's budget)?
+ * AUTH_OK, or AUTH_THROTTLED with *retry_ms. */
+static enum auth_result may_check(struct auth *a, const char *address, int64_t now_us,
+                                  int64_t *retry_ms)
 {
     int64_t wait = throttle_wait_ms(a->throttle, address, now_us);
     if (wait > 0) {
@@ -146,20 +174,34 @@ static enum auth_result verify(struct auth *a, const char *name, const char *pas
         *retry_ms = wait;
         return AUTH_THROTTLED;
     }
-    /* Each check is a yescrypt run on the event loop (~15 ms here): guesses from many
-     * addresses at once must not starve the stream, so the whole relay does at most
-     * AUTH_MAX_CHECKS_PER_S of them. Cached Basic headers and sessions cost none. */
+    /* Each check is a yescrypt run (~15 ms here): guesses from many addresses at once must not
+     * starve the relay, so it does at most AUTH_MAX_CHECKS_PER_S of them. Addresses that failed
+     * recently share only part of it: AUTH_RESERVED_CHECKS_PER_S stay for everyone else, so a
+     * flood from rotating addresses cannot lock the right password out. Each address also has
+     * its own budget, successes included (throttle_take_check). Cached Basic credentials and
+     * sessions cost none. */
     if (now_us - a->checks_window_us >= 1000000) {
         a->checks_window_us = now_us;
         a->checks_in_window = 0;
     }
-    if (a->checks_in_window >= AUTH_MAX_CHECKS_PER_S) {
+    unsigned limit = AUTH_MAX_CHECKS_PER_S;
+    if (throttle_has_failed(a->throttle, address))
+        limit -= AUTH_RESERVED_CHECKS_PER_S;
+    int64_t own_wait = 0;
+    if (a->checks_in_window >= limit ||
+        (own_wait = throttle_take_check(a->throttle, address, now_us)) > 0) {
         a->stats.throttled++;
-        *retry_ms = (a->checks_window_us + 1000000 - now_us + 999) / 1000;
+        *retry_ms = own_wait > 0 ? own_wait : (a->checks_window_us + 1000000 - now_us + 999) / 1000;
         return AUTH_THROTTLED;
     }
     a->checks_in_window++;
-    enum user_role role = users_verify(a->users, name, password);
+    return AUTH_OK;
+}
+
+/* A check's result (role ROLE_NONE: wrong): counted, logged, throttled. Fills *who if right. */
+static enum auth_result checked(struct auth *a, const char *name, enum user_role role,
+                                const char *address, int64_t now_us, struct auth_identity *who)
+{
     if (role == ROLE_NONE) {
         a->stats.failures++;
         unsigned n = throttle_fail(a->throttle, address, now_us);
@@ -179,37 +221,129 @@ static enum auth_result verify(struct auth *a, const char *name, const char *pas
     return AUTH_OK;
 }
 
-static enum auth_result check_basic(struct auth *a, const char *authorization, const char *address,
-                                    int64_t now_us, struct auth_identity *who, int64_t *retry_ms)
+/* Check a password for address on the loop, throttled. Fills *who on success. */
+static enum auth_result verify(struct auth *a, const char *name, const char *password,
+                               const char *address, int64_t now_us, struct auth_identity *who,
+                               int64_t *retry_ms)
 {
-    unsigned char d[32];
-    int has_digest = keyed_digest(a, authorization, d) == 0;
-    const struct cached *hit = has_digest ? cache_find(a, d, now_us) : NULL;
-    if (hit != NULL) {
-        *who = hit->who;
-        return AUTH_OK;
+    enum auth_result r = may_check(a, address, now_us, retry_ms);
+    if (r != AUTH_OK)
+        return r;
+    return checked(a, name, users_verify(a->users, name, password), address, now_us, who);
+}
+
+static void remember(struct auth *a, const unsigned char d[32], const struct auth_identity *who,
+                     int64_t now_us)
+{
+    struct cached *c = &a->cache[a->cache_next++ % AUTH_CACHE_ENTRIES];
+    memcpy(c->digest, d, 32);
+    c->expires_us = now_us + (int64_t)AUTH_CACHE_MS * 1000;
+    c->who = *who;
+}
+
+static void start_session(struct auth *a, const char *address, int64_t now_us,
+                          struct auth_outcome *o);
+
+/* The hasher's verdict, back on the loop. */
+static void on_checked(int is_match, void *arg)
+{
+    struct pending *p = arg;
+    struct auth *a = p->auth;
+    struct auth_outcome o = {.result = AUTH_THROTTLED, .retry_ms = 1000};
+    int64_t now_us = clock_now_us();
+    if (is_match >= 0) {
+        o.result =
+            checked(a, p->name, is_match == 1 ? p->role : ROLE_NONE, p->address, now_us, &o.who);
+        if (p->has_digest && o.result == AUTH_OK)
+            remember(a, p->digest, &o.who, now_us);
+        if (o.result == AUTH_OK && !p->is_form) {
+            struct audit_field f[] = {AUDIT_TEXT("method", "basic")};
+            audit_record(a->audit, "login", o.who.user, p->address, f, 1);
+        }
+        if (o.result == AUTH_OK && p->is_form)
+            start_session(a, p->address, now_us, &o);
     }
+    p->done(&o, p->arg);
+    explicit_bzero(&o, sizeof(o));
+    explicit_bzero(p, sizeof(*p));
+    free(p);
+}
+
+/*
+ * Hand a check to the hasher. Returns AUTH_PENDING (done will run), or AUTH_THROTTLED if its
+ * queue is full, after may_check allowed it.
+ */
+static enum auth_result check_off_loop(struct auth *a, const char *name, const char *password,
+                                       const char *address, const unsigned char *digest,
+                                       int is_form, auth_done_fn done, void *arg, int64_t *retry_ms)
+{
+    struct pending *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        *retry_ms = 1000;
+        return AUTH_THROTTLED;
+    }
+    p->auth = a;
+    snprintf(p->name, sizeof(p->name), "%s", name);
+    snprintf(p->address, sizeof(p->address), "%s", address);
+    p->is_form = is_form;
+    p->has_digest = digest != NULL;
+    if (digest != NULL)
+        memcpy(p->digest, digest, sizeof(p->digest));
+    p->done = done;
+    p->arg = arg;
+    const char *hash = users_hash_of(a->users, name, &p->role);
+    if (hasher_submit(a->hasher, password, hash, on_checked, p) < 0) {
+        free(p);
+        a->stats.throttled++;
+        *retry_ms = 1000;
+        return AUTH_THROTTLED;
+    }
+    return AUTH_PENDING;
+}
+
+static enum auth_result check_basic(struct auth *a, const char *authorization, const char *address,
+                                    int64_t now_us, struct auth_identity *who, int64_t *retry_ms,
+                                    auth_done_fn done, void *arg)
+{
     char name[USER_NAME_MAX], password[PASSWORD_MAX];
     if (auth_parse_basic(authorization, name, sizeof(name), password, sizeof(password)) < 0)
         return AUTH_BAD;
-    enum auth_result r = verify(a, name, password, address, now_us, who, retry_ms);
+    unsigned char d[32];
+    int has_digest = keyed_digest(a, name, password, d) == 0;
+    const struct cached *hit = has_digest ? cache_find(a, d, now_us) : NULL;
+    enum auth_result r;
+    if (hit != NULL) {
+        r = AUTH_OK;
+        *who = hit->who;
+    } else if (a->hasher != NULL && done != NULL) {
+        r = may_check(a, address, now_us, retry_ms);
+        if (r == AUTH_OK)
+            r = check_off_loop(a, name, password, address, has_digest ? d : NULL, 0, done, arg,
+                               retry_ms);
+    } else {
+        r = verify(a, name, password, address, now_us, who, retry_ms);
+        if (r == AUTH_OK) {
+            struct audit_field f[] = {AUDIT_TEXT("method", "basic")};
+            audit_record(a->audit, "login", who->user, address, f, 1);
+            if (has_digest)
+                remember(a, d, who, now_us);
+        }
+    }
     explicit_bzero(password, sizeof(password));
-    if (r == AUTH_OK) {
-        struct audit_field f[] = {AUDIT_TEXT("method", "basic")};
-        audit_record(a->audit, "login", who->user, address, f, 1);
-    }
-    if (r == AUTH_OK && has_digest) {
-        struct cached *c = &a->cache[a->cache_next++ % AUTH_CACHE_ENTRIES];
-        memcpy(c->digest, d, sizeof(d));
-        c->expires_us = now_us + (int64_t)AUTH_CACHE_MS * 1000;
-        c->who = *who;
-    }
+    explicit_bzero(d, sizeof(d));
     return r;
 }
 
 enum auth_result auth_check(struct auth *a, const char *authorization, const char *cookie,
                             const char *address, int64_t now_us, struct auth_identity *who,
                             int64_t *retry_ms)
+{
+    return auth_check_async(a, authorization, cookie, address, now_us, who, retry_ms, NULL, NULL);
+}
+
+enum auth_result auth_check_async(struct auth *a, const char *authorization, const char *cookie,
+                                  const char *address, int64_t now_us, struct auth_identity *who,
+                                  int64_t *retry_ms, auth_done_fn done, void *arg)
 {
     char token[SESSION_TOKEN_CHARS + 1];
     int had_cookie = 0;
@@ -227,26 +361,57 @@ enum auth_result auth_check(struct auth *a, const char *authorization, const cha
         }
     }
     if (authorization != NULL)
-        return check_basic(a, authorization, address, now_us, who, retry_ms);
+        return check_basic(a, authorization, address, now_us, who, retry_ms, done, arg);
     return had_cookie ? AUTH_BAD : AUTH_NONE;
+}
+
+static void start_session(struct auth *a, const char *address, int64_t now_us,
+                          struct auth_outcome *o)
+{
+    if (sessions_create_from(a->sessions, o->who.user, o->who.role, "", address, now_us, o->token,
+                             o->who.session_id) < 0) {
+        o->result = AUTH_BAD;
+        return;
+    }
+    o->who.is_session = 1;
+    a->stats.logins++;
+    LOG_INFO("%s logged in from %s (%s)", o->who.user, address, users_role_name(o->who.role));
+    struct audit_field f[] = {AUDIT_TEXT("method", "form")};
+    audit_record(a->audit, "login", o->who.user, address, f, 1);
 }
 
 enum auth_result auth_login(struct auth *a, const char *name, const char *password,
                             const char *address, int64_t now_us, struct auth_identity *who,
                             char token_out[SESSION_TOKEN_CHARS + 1], int64_t *retry_ms)
 {
-    enum auth_result r = verify(a, name, password, address, now_us, who, retry_ms);
+    struct auth_outcome o = {0};
+    o.result = verify(a, name, password, address, now_us, &o.who, retry_ms);
+    if (o.result == AUTH_OK)
+        start_session(a, address, now_us, &o);
+    enum auth_result r = o.result;
+    *who = o.who;
+    if (r == AUTH_OK)
+        memcpy(token_out, o.token, sizeof(o.token));
+    explicit_bzero(&o, sizeof(o));
+    return r;
+}
+
+enum auth_result auth_login_async(struct auth *a, const char *name, const char *password,
+                                  const char *address, int64_t now_us, auth_done_fn done, void *arg,
+                                  int64_t *retry_ms)
+{
+    enum auth_result r = may_check(a, address, now_us, retry_ms);
     if (r != AUTH_OK)
         return r;
-    if (sessions_create_from(a->sessions, who->user, who->role, "", address, now_us, token_out,
-                             who->session_id) < 0)
-        return AUTH_BAD;
-    who->is_session = 1;
-    a->stats.logins++;
-    LOG_INFO("%s logged in from %s (%s)", who->user, address, users_role_name(who->role));
-    struct audit_field f[] = {AUDIT_TEXT("method", "form")};
-    audit_record(a->audit, "login", who->user, address, f, 1);
-    return AUTH_OK;
+    if (a->hasher != NULL)
+        return check_off_loop(a, name, password, address, NULL, 1, done, arg, retry_ms);
+    struct auth_outcome o = {0};
+    o.result = checked(a, name, users_verify(a->users, name, password), address, now_us, &o.who);
+    if (o.result == AUTH_OK)
+        start_session(a, address, now_us, &o);
+    done(&o, arg);
+    explicit_bzero(&o, sizeof(o));
+    return AUTH_PENDING;
 }
 
 void auth_logout(struct auth *a, const char *cookie, const char *address)

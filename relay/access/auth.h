@@ -4,9 +4,10 @@
  *
  * Two ways in: a session cookie from the login page (session.h), or HTTP Basic credentials
  * (RFC 7617) that VLC, ffmpeg, Home Assistant and scripts send. Passwords are checked with
- * crypt_r (users.h); a verified Basic header is remembered (only a keyed digest of it, for
- * AUTH_CACHE_MS) so a client that sends it with every request costs one hash, not one yescrypt
- * run per request. Failed attempts are throttled per client address (throttle.h).
+ * crypt_r (users.h); verified Basic credentials are remembered (only a keyed digest of the
+ * decoded user and password, for AUTH_CACHE_MS) so a client that sends it with every request costs
+ * one hash, not one yescrypt run per request. Failed attempts are throttled per client address
+ * (throttle.h).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,8 @@
 #define AUTH_CACHE_MS (10 * 60 * 1000)
 /* Password checks (yescrypt) the whole relay does per second at most; more wait (429). */
 #define AUTH_MAX_CHECKS_PER_S 20
+/* Of those, what addresses that failed recently cannot take: kept for everyone else. */
+#define AUTH_RESERVED_CHECKS_PER_S 10
 
 struct auth;
 
@@ -26,6 +29,7 @@ enum auth_result {
     AUTH_NONE,      /* no credentials at all */
     AUTH_BAD,       /* wrong or malformed credentials, or an expired session */
     AUTH_THROTTLED, /* too many failures from this address: *retry_ms says how long to wait */
+    AUTH_PENDING,   /* a password check runs on the hasher's thread: the callback will tell */
 };
 
 struct auth_identity {
@@ -35,6 +39,17 @@ struct auth_identity {
     char session_id[SESSION_ID_CHARS + 1]; /* that session's public id, "" for Basic */
     char share[SESSION_SHARE_CHARS + 1];   /* a guest's link id, "" for an account */
 };
+
+/* The result of a check that ran off the loop. Plain value type; wiped after the callback. */
+struct auth_outcome {
+    enum auth_result result; /* AUTH_OK, AUTH_BAD or AUTH_THROTTLED */
+    struct auth_identity who;
+    int64_t retry_ms;                    /* AUTH_THROTTLED */
+    char token[SESSION_TOKEN_CHARS + 1]; /* a form login's new session; "" otherwise */
+};
+
+/* Called on the loop with the outcome of an AUTH_PENDING check; o is borrowed for the call. */
+typedef void (*auth_done_fn)(const struct auth_outcome *o, void *arg);
 
 struct auth_stats {
     uint64_t failures;  /* wrong passwords */
@@ -68,6 +83,30 @@ void auth_set_audit(struct auth *a, struct audit *audit);
 enum auth_result auth_check(struct auth *a, const char *authorization, const char *cookie,
                             const char *address, int64_t now_us, struct auth_identity *who,
                             int64_t *retry_ms);
+
+/*
+ * As auth_check, but with a hasher set (auth_set_hasher) and done not NULL, a password check
+ * runs off the loop: AUTH_PENDING is returned and done(outcome, arg) runs later on the loop,
+ * exactly once (right Basic credentials are remembered as auth_check does). With `outcome`, the
+ * caller finishes the request (guard_login_verdict).
+ */
+enum auth_result auth_check_async(struct auth *a, const char *authorization, const char *cookie,
+                                  const char *address, int64_t now_us, struct auth_identity *who,
+                                  int64_t *retry_ms, auth_done_fn done, void *arg);
+
+/*
+ * The login form, checked off the loop if a hasher is set: returns AUTH_THROTTLED (with
+ * *retry_ms) without calling done, or AUTH_PENDING, and then done(outcome, arg) runs exactly
+ * once with the result and, if right, the new session's token (at once, before this returns,
+ * without a hasher).
+ */
+enum auth_result auth_login_async(struct auth *a, const char *name, const char *password,
+                                  const char *address, int64_t now_us, auth_done_fn done, void *arg,
+                                  int64_t *retry_ms);
+
+/* Run password checks on `hasher` (borrowed; NULL: on the loop) from now on. */
+struct hasher;
+void auth_set_hasher(struct auth *a, struct hasher *hasher);
 
 /*
  * The login form: check name/password and, if right, start a session and write its cookie value

@@ -142,16 +142,46 @@ static void refuse_anonymous(struct evhttp_request *req, enum auth_result r)
     reply_text(req, 401, r == AUTH_BAD ? "wrong user name or password" : "login required");
 }
 
+/* Wipe the value of every header `name` in place (it stays, empty, for later lookups). */
+static void wipe_header(struct evkeyvalq *headers, const char *name)
+{
+    struct evkeyval *h;
+    TAILQ_FOREACH(h, headers, next)
+    {
+        if (strcasecmp(h->key, name) == 0)
+            explicit_bzero(h->value, strlen(h->value));
+    }
+}
+
+void guard_wipe_credentials(struct evhttp_request *req)
+{
+    wipe_header(evhttp_request_get_input_headers(req), "Authorization");
+}
+
 int guard_login(struct evhttp_request *req, struct auth *auth, const char *trusted_proxies,
-                enum user_role role, struct auth_identity *who)
+                enum user_role role, struct auth_identity *who, const struct auth_outcome *verdict,
+                auth_done_fn done, void *arg)
 {
     const struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     char address[64];
     int64_t retry_ms = 0;
-    enum auth_result r =
-        auth_check(auth, evhttp_find_header(in, "Authorization"), evhttp_find_header(in, "Cookie"),
-                   guard_client_address(req, trusted_proxies, address, sizeof(address)),
-                   clock_now_us(), who, &retry_ms);
+    enum auth_result r;
+    if (verdict != NULL) {
+        r = verdict->result;
+        *who = verdict->who;
+        retry_ms = verdict->retry_ms;
+    } else {
+        r = auth_check_async(auth, evhttp_find_header(in, "Authorization"),
+                             evhttp_find_header(in, "Cookie"),
+                             guard_client_address(req, trusted_proxies, address, sizeof(address)),
+                             clock_now_us(), who, &retry_ms, done, arg);
+    }
+    /* Basic credentials are the password in base64: once checked (or handed to the hasher,
+     * which keeps its own copy), no copy of them stays in the request, which evhttp frees
+     * without wiping (issue 10 #7). */
+    guard_wipe_credentials(req);
+    if (r == AUTH_PENDING)
+        return 1;
     if (r == AUTH_THROTTLED) {
         char seconds[24];
         snprintf(seconds, sizeof(seconds), "%lld", (long long)((retry_ms + 999) / 1000));

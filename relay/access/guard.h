@@ -37,6 +37,14 @@ const char *guard_client_address(struct evhttp_request *req, const char *trusted
  * address, as guard_client_address finds it). Returns 0 with *who filled, or
  * replies (303 to the login page for a browser opening the page, 401 with a Basic challenge for
  * other clients, 403 for a role too low, 429 with Retry-After when throttled) and returns -1.
+ * A password check runs off the loop (auth_check_async with done, arg): then it returns 1, and
+ * done(outcome, arg) runs later; the caller calls guard_login again with that outcome as
+ * `verdict` (not NULL: no new check) to finish the request.
  */
 int guard_login(struct evhttp_request *req, struct auth *auth, const char *trusted_proxies,
-                enum user_role role, struct auth_identity *who);
+                enum user_role role, struct auth_identity *who, const struct auth_outcome *verdict,
+                auth_done_fn done, void *arg);
+
+/* Wipe the Authorization header's value in req's input headers (in place, left empty), once it
+ * has been checked: a password must not linger in freed memory. req borrowed. */
+void guard_wipe_credentials(struct evhttp_request *req);

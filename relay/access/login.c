@@ -4,6 +4,7 @@
  * SameSite=Strict (no other site's page sends it), and Secure when the relay speaks HTTPS.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 
@@ -54,7 +55,40 @@ static int read_form(struct evhttp_request *req, char *out, size_t out_size)
         return -1;
     evbuffer_copyout(in, out, len);
     out[len] = '\0';
+    /* The body holds the password: wipe the request's copy, which evhttp frees unwiped. */
+    unsigned char *body = len > 0 ? evbuffer_pullup(in, -1) : NULL;
+    if (body != NULL)
+        explicit_bzero(body, len);
     return 0;
+}
+
+/* A form login whose password is being checked off the loop (auth_login_async). */
+struct pending_login {
+    struct relay *relay;
+    struct evhttp_request *req;
+};
+
+/* Answer the form: the session's cookie and the page, or back to the form saying why. */
+static void finish(struct evhttp_request *req, struct relay *relay, const struct auth_outcome *o)
+{
+    if (o->result == AUTH_OK) {
+        set_cookie(req, relay, o->token, relay->cfg->session_max_age_ms / 1000);
+        see_other(req, "/");
+    } else if (o->result == AUTH_THROTTLED) {
+        char where[64];
+        snprintf(where, sizeof(where), "/login?error=wait&s=%lld",
+                 (long long)((o->retry_ms + 999) / 1000));
+        see_other(req, where);
+    } else {
+        see_other(req, "/login?error=bad");
+    }
+}
+
+static void on_login_checked(const struct auth_outcome *o, void *arg)
+{
+    struct pending_login *p = arg;
+    finish(p->req, p->relay, o);
+    free(p);
 }
 
 void login_submit(struct evhttp_request *req, const struct route_ctx *ctx)
@@ -77,27 +111,25 @@ void login_submit(struct evhttp_request *req, const struct route_ctx *ctx)
         reply_text(req, 400, "expected a form with user and password");
         return;
     }
-    char address[64], token[SESSION_TOKEN_CHARS + 1];
-    struct auth_identity who;
+    char address[64];
     int64_t retry_ms = 0;
-    enum auth_result r =
-        auth_login(relay->auth, user, password,
-                   guard_client_address(req, relay->cfg->trusted_proxies, address, sizeof(address)),
-                   clock_now_us(), &who, token, &retry_ms);
+    struct pending_login *p = malloc(sizeof(*p));
+    enum auth_result r = AUTH_THROTTLED;
+    if (p != NULL) {
+        p->relay = relay;
+        p->req = req;
+        r = auth_login_async(
+            relay->auth, user, password,
+            guard_client_address(req, relay->cfg->trusted_proxies, address, sizeof(address)),
+            clock_now_us(), on_login_checked, p, &retry_ms);
+    }
     explicit_bzero(password, strlen(password));
     evhttp_clear_headers(&fields);
-    if (r == AUTH_OK) {
-        set_cookie(req, relay, token, relay->cfg->session_max_age_ms / 1000);
-        explicit_bzero(token, sizeof(token));
-        see_other(req, "/");
-    } else if (r == AUTH_THROTTLED) {
-        char where[64];
-        snprintf(where, sizeof(where), "/login?error=wait&s=%lld",
-                 (long long)((retry_ms + 999) / 1000));
-        see_other(req, where);
-    } else {
-        see_other(req, "/login?error=bad");
-    }
+    if (r == AUTH_PENDING)
+        return; /* on_login_checked answers */
+    struct auth_outcome o = {.result = r, .retry_ms = p != NULL ? retry_ms : 1000};
+    free(p);
+    finish(req, relay, &o);
 }
 
 void login_logout(struct evhttp_request *req, const struct route_ctx *ctx)

@@ -64,10 +64,37 @@ static int is_expired(const struct sessions *s, const struct session *e, int64_t
            now_us - e->info.created_us > s->absolute_us;
 }
 
-/* A free or expired slot, else the least recently used one. */
-static struct session *free_slot(struct sessions *s, int64_t now_us)
+/*
+ * A user at SESSION_MAX_PER_USER live sessions gives up its least recently used one: logging in
+ * over and over with one account must not push everyone else's sessions out of the table. A
+ * guest link counts as its own user (each link's guests share its cap).
+ * Returns that session, or NULL if the user is under the cap.
+ */
+static struct session *user_oldest_over_cap(struct sessions *s, const char *user, const char *share,
+                                            int64_t now_us)
 {
-    struct session *slot = &s->list[0];
+    struct session *oldest = NULL;
+    unsigned live = 0;
+    for (size_t i = 0; i < SESSION_MAX; i++) {
+        struct session *e = &s->list[i];
+        if (!e->is_used || is_expired(s, e, now_us) || strcmp(e->info.user, user) != 0 ||
+            strcmp(e->info.share, share) != 0)
+            continue;
+        live++;
+        if (oldest == NULL || e->info.last_used_us < oldest->info.last_used_us)
+            oldest = e;
+    }
+    return live >= SESSION_MAX_PER_USER ? oldest : NULL;
+}
+
+/* The user's oldest over its cap, else a free or expired slot, else the least recently used. */
+static struct session *free_slot(struct sessions *s, const char *user, const char *share,
+                                 int64_t now_us)
+{
+    struct session *slot = user_oldest_over_cap(s, user, share, now_us);
+    if (slot != NULL)
+        return slot;
+    slot = &s->list[0];
     for (size_t i = 0; i < SESSION_MAX; i++) {
         struct session *e = &s->list[i];
         if (!e->is_used || is_expired(s, e, now_us))
@@ -89,7 +116,7 @@ int sessions_create_from(struct sessions *s, const char *user, enum user_role ro
         snprintf(token_out + 2 * i, 3, "%02x", raw[i]);
     explicit_bzero(raw, sizeof(raw));
 
-    struct session *slot = free_slot(s, now_us);
+    struct session *slot = free_slot(s, user, share != NULL ? share : "", now_us);
     memset(slot, 0, sizeof(*slot));
     if (sha256(token_out, strlen(token_out), slot->token_hash) < 0)
         return -EIO;
@@ -330,7 +357,7 @@ int sessions_load(struct sessions *s, const char *path, int64_t now_us, int64_t 
         }
         if (is_expired(s, &e, now_us))
             continue;
-        struct session *slot = free_slot(s, now_us);
+        struct session *slot = free_slot(s, e.info.user, e.info.share, now_us);
         *slot = e;
         loaded++;
     }

@@ -5,7 +5,9 @@
  * A token is 256 random bits from getrandom(2), sent as 64 hex digits; only its SHA-256 is kept,
  * so the table itself holds nothing a visitor could replay. A session ends at logout, after
  * idle_ms without use, or absolute_ms after login, whichever comes first. The table is bounded
- * (SESSION_MAX); a new login beyond that replaces the least recently used session.
+ * (SESSION_MAX); a new login beyond that replaces the least recently used session. One user (or
+ * one guest link) holds at most SESSION_MAX_PER_USER live sessions: its next login ends its own
+ * least recently used one, so logging in over and over cannot log everyone else out.
  *
  * Sessions survive a restart: sessions_save writes the table (token hashes, never tokens, with
  * user, role, guest link, address and times as wall-clock seconds) to a file atomically, and
@@ -19,6 +21,7 @@
 #include "users.h"
 
 #define SESSION_MAX 1024
+#define SESSION_MAX_PER_USER 32
 #define SESSION_TOKEN_CHARS 64 /* hex digits of the cookie value */
 #define SESSION_COOKIE "lookout_session"
 

@@ -12,8 +12,16 @@ struct entry {
     int64_t last_failure_us;
 };
 
+/* Password checks an address had in the current window, whatever their result. */
+struct rate {
+    char address[64];
+    unsigned checks;
+    int64_t window_us;
+};
+
 struct throttle {
     struct entry list[THROTTLE_MAX_ADDRESSES];
+    struct rate rates[THROTTLE_MAX_ADDRESSES];
 };
 
 struct throttle *throttle_new(void)
@@ -106,6 +114,51 @@ unsigned throttle_fail(struct throttle *t, const char *address, int64_t now_us)
     e->failures++;
     e->last_failure_us = now_us;
     return e->failures;
+}
+
+int throttle_has_failed(struct throttle *t, const char *address)
+{
+    char key[64];
+    return find(t, key_of(address, key, sizeof(key))) != NULL;
+}
+
+/* The address's rate entry; else a free or finished one; else the one whose window is oldest. */
+static struct rate *rate_slot(struct throttle *t, const char *address, int64_t now_us)
+{
+    const int64_t window_us = (int64_t)THROTTLE_CHECK_WINDOW_MS * 1000;
+    for (size_t i = 0; i < THROTTLE_MAX_ADDRESSES; i++) {
+        if (t->rates[i].checks > 0 && strcmp(t->rates[i].address, address) == 0)
+            return &t->rates[i];
+    }
+    struct rate *spare = &t->rates[0];
+    for (size_t i = 0; i < THROTTLE_MAX_ADDRESSES; i++) {
+        struct rate *x = &t->rates[i];
+        if (x->checks == 0 || now_us - x->window_us >= window_us) {
+            spare = x;
+            break;
+        }
+        if (x->window_us < spare->window_us)
+            spare = x;
+    }
+    memset(spare, 0, sizeof(*spare));
+    snprintf(spare->address, sizeof(spare->address), "%s", address);
+    spare->window_us = now_us;
+    return spare;
+}
+
+int64_t throttle_take_check(struct throttle *t, const char *address, int64_t now_us)
+{
+    char key[64];
+    struct rate *r = rate_slot(t, key_of(address, key, sizeof(key)), now_us);
+    const int64_t window_us = (int64_t)THROTTLE_CHECK_WINDOW_MS * 1000;
+    if (now_us - r->window_us >= window_us) {
+        r->window_us = now_us;
+        r->checks = 0;
+    }
+    if (r->checks >= THROTTLE_CHECKS_PER_WINDOW)
+        return (r->window_us + window_us - now_us + 999) / 1000;
+    r->checks++;
+    return 0;
 }
 
 void throttle_succeed(struct throttle *t, const char *address)

@@ -17,6 +17,10 @@
 #define THROTTLE_MAX_DELAY_MS 60000
 #define THROTTLE_LOCKOUT_MS (15 * 60 * 1000)
 #define THROTTLE_MAX_ADDRESSES 4096
+/* Password checks one address may cause per window, right or wrong (cached Basic credentials
+ * and sessions cost none): a valid account cannot spend the relay's budget either. */
+#define THROTTLE_CHECKS_PER_WINDOW 30
+#define THROTTLE_CHECK_WINDOW_MS 60000
 
 struct throttle;
 
@@ -34,6 +38,17 @@ int64_t throttle_wait_ms(struct throttle *t, const char *address, int64_t now_us
 
 /* Record a failed attempt. Returns the address's failure count. */
 unsigned throttle_fail(struct throttle *t, const char *address, int64_t now_us);
+
+/* Has `address` failed recently (is it in the failure table)? 1 or 0. */
+int throttle_has_failed(struct throttle *t, const char *address);
+
+/*
+ * Count one password check for `address` (successful or not) at now_us. Returns 0 if it may
+ * be done, or the milliseconds until its window of THROTTLE_CHECK_WINDOW_MS ends once it has
+ * had THROTTLE_CHECKS_PER_WINDOW (then nothing is counted). The table is bounded like the
+ * failure table (the entry whose window started first is reused).
+ */
+int64_t throttle_take_check(struct throttle *t, const char *address, int64_t now_us);
 
 /* Record a success: the address starts afresh. */
 void throttle_succeed(struct throttle *t, const char *address);

@@ -283,13 +283,16 @@ int users_check_cameras(const struct users *u, users_camera_exists_cb exists, vo
     return 0;
 }
 
+const char *users_hash_of(const struct users *u, const char *name, enum user_role *role)
+{
+    const struct user *found = find_user(u, name);
+    *role = found != NULL ? found->role : ROLE_NONE;
+    return found != NULL ? found->hash : u->dummy_hash;
+}
+
 enum user_role users_verify(const struct users *u, const char *name, const char *password)
 {
-    const struct user *found = NULL;
-    for (size_t i = 0; i < u->count; i++) {
-        if (strcmp(u->list[i].name, name) == 0)
-            found = &u->list[i];
-    }
+    const struct user *found = find_user(u, name);
     const char *hash = found != NULL ? found->hash : u->dummy_hash;
     struct crypt_data *data = calloc(1, sizeof(*data));
     if (data == NULL)

@@ -56,6 +56,13 @@ size_t users_count(const struct users *u);
  */
 enum user_role users_verify(const struct users *u, const char *name, const char *password);
 
+/*
+ * What users_verify compares a password with, for a check done elsewhere (hasher.h): the
+ * user's hash and role, or for an unknown name a dummy hash and ROLE_NONE (so the check costs
+ * the same). The hash is borrowed from u: copy it before u can change.
+ */
+const char *users_hash_of(const struct users *u, const char *name, enum user_role *role);
+
 /* A copy of u (a table to edit before users_save_file). NULL on allocation failure. */
 struct users *users_copy(const struct users *u);
 

@@ -16,18 +16,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../support/attack.h"
+#include "../support/relay_stream.h"
 #include "../support/http.h"
 #include "../support/proc.h"
 #include "../support/run.h"
 #include "../support/stack.h"
 #include "../support/tls_cert.h"
 #include "../support/tmpdir.h"
+#include "users.h"
 
 #define MAX_FDS 64
 #define TIMEOUT_MS 5000
@@ -44,7 +49,31 @@ struct atk {
     int fds[MAX_FDS];
     pid_t extra_pid; /* a second relay, or 0 */
     char extra_log[512];
+    pid_t children[4]; /* forked attackers and viewers, or 0 */
 };
+
+/* Fork a child running fn(a, arg) until it returns or is killed; it dies with the test. */
+static pid_t fork_child(struct atk *a, int slot, void (*fn)(struct atk *, int), int arg)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        fn(a, arg);
+        _exit(0);
+    }
+    a->children[slot] = pid;
+    return pid;
+}
+
+static void stop_child(struct atk *a, int slot)
+{
+    if (a->children[slot] > 0) {
+        kill(a->children[slot], SIGKILL);
+        waitpid(a->children[slot], NULL, 0);
+        a->children[slot] = 0;
+    }
+}
 
 static int setup(void **state)
 {
@@ -61,6 +90,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct atk *a = *state;
+    for (int i = 0; i < 4; i++)
+        stop_child(a, i);
     for (int i = 0; i < MAX_FDS; i++) {
         if (a->fds[i] >= 0)
             close(a->fds[i]);
@@ -311,6 +342,221 @@ static void test_attack_ipv4_mapped_guesser(void **state)
     free(log);
 }
 
+/* A guesser from 40 rotating addresses (127.0.1.base..), wrong Basic passwords, until killed. */
+static void flood(struct atk *a, int base)
+{
+    char auth[256], request[512], out[2048], src[32];
+    if (ts_basic_auth_header(TS_STACK_USER, "not-the-password", auth, sizeof(auth)) < 0)
+        return;
+    snprintf(request, sizeof(request),
+             "GET /api/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n", auth);
+    for (unsigned k = 0;; k++) {
+        snprintf(src, sizeof(src), "127.0.1.%u", (unsigned)base + k % 40);
+        ts_raw_request(src, "127.0.0.1", a->stack.relay_port, request, out, sizeof(out), 3000);
+    }
+}
+
+/* A fast viewer: reads the stream for `seconds` and writes its longest gap between frames
+ * (ms) to the file viewer-gap.txt in the test's directory. */
+static void view(struct atk *a, int seconds)
+{
+    struct ts_relay_stream *st =
+        ts_relay_stream_open(a->stack.relay_port, "/mjpeg", a->stack.auth, TIMEOUT_MS);
+    if (st == NULL)
+        _exit(1);
+    struct ts_relay_part part;
+    int64_t end = ts_now_ms() + seconds * 1000, last = 0, worst = 0;
+    unsigned long frames = 0;
+    while (ts_now_ms() < end && ts_relay_stream_next(st, TIMEOUT_MS, &part) == 0) {
+        int64_t now = ts_now_ms();
+        if (last != 0 && now - last > worst)
+            worst = now - last;
+        last = now;
+        frames++;
+    }
+    ts_relay_stream_close(st);
+    char text[64];
+    snprintf(text, sizeof(text), "%lld %lu\n", (long long)worst, frames);
+    ts_file_write(a->dir, "viewer-gap.txt", text, NULL, 0);
+}
+
+static int form_login(const char *src, uint16_t port, const char *user, const char *password,
+                      char *cookie, size_t cookie_size)
+{
+    char body[256], request[1024], out[4096];
+    snprintf(body, sizeof(body), "user=%s&password=%s", user, password);
+    snprintf(request, sizeof(request),
+             "POST /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: "
+             "application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(body), body);
+    int status = ts_raw_request(src, "127.0.0.1", port, request, out, sizeof(out), TIMEOUT_MS);
+    const char *set = strstr(out, "lookout_session=");
+    if (status != 303 || set == NULL || strstr(out, "Location: /\r\n") == NULL)
+        return -1;
+    if (cookie != NULL)
+        snprintf(cookie, cookie_size, "%.80s", set);
+    if (cookie != NULL)
+        cookie[strcspn(cookie, ";")] = '\0';
+    return 0;
+}
+
+/*
+ * #5, #6: two guessers from 80 rotating addresses keep the relay's password checks busy. Once
+ * each address has failed, 12 right logins from 12 other addresses, one every 250 ms, all get in
+ * (before: 0 of 12). Meanwhile a viewer of a 30 fps camera measures its longest gap between
+ * frames; printed, not asserted (password checks now run off the loop).
+ */
+static void test_attack_login_flood(void **state)
+{
+    struct atk *a = *state;
+    if (ts_stack_start(&a->stack, a->dir, 30, NULL) < 0)
+        fail_msg("cannot start the camera and the relay");
+    fork_child(a, 0, view, 6);
+    ts_sleep_ms(1000);
+    fork_child(a, 1, flood, 1);
+    fork_child(a, 2, flood, 41);
+    ts_sleep_ms(2000);
+    unsigned ok = 0;
+    for (unsigned i = 0; i < 12; i++) {
+        char src[32];
+        snprintf(src, sizeof(src), "127.0.0.%u", i + 2);
+        ok += form_login(src, a->stack.relay_port, TS_STACK_USER, TS_STACK_PASSWORD, NULL, 0) == 0;
+        ts_sleep_ms(250);
+    }
+    int status = 0;
+    waitpid(a->children[0], &status, 0);
+    a->children[0] = 0;
+    stop_child(a, 1);
+    stop_child(a, 2);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/viewer-gap.txt", a->dir);
+    char *gap = ts_file_read(path, 1024);
+    print_message("login flood: %u of 12 right logins got in; fast viewer's longest gap between "
+                  "frames (ms) and frames seen: %s",
+                  ok, gap != NULL ? gap : "(none)\n");
+    free(gap);
+    assert_int_equal(ok, 12);
+}
+
+static int status_with_cookie(uint16_t port, const char *cookie)
+{
+    char request[512], out[4096];
+    snprintf(request, sizeof(request),
+             "GET /api/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAccept: "
+             "application/json\r\nCookie: %s\r\n\r\n",
+             cookie);
+    return ts_raw_request(NULL, "127.0.0.1", port, request, out, sizeof(out), TIMEOUT_MS);
+}
+
+/* Does the memory of pid hold `needle` anywhere (its writable mappings, as a core dump would)? */
+static int memory_holds(pid_t pid, const char *needle)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+    FILE *maps = fopen(path, "r");
+    snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+    FILE *mem = fopen(path, "r");
+    assert_non_null(maps);
+    assert_non_null(mem);
+    size_t n = strlen(needle);
+    int found = 0;
+    static char buf[1 << 20];
+    while (!found && fgets(line, sizeof(line), maps) != NULL) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r' || perms[1] != 'w')
+            continue;
+        for (unsigned long at = lo; at < hi && !found; at += sizeof(buf) - n) {
+            size_t want = hi - at < sizeof(buf) ? hi - at : sizeof(buf);
+            if (fseek(mem, (long)at, SEEK_SET) != 0)
+                break;
+            size_t got = fread(buf, 1, want, mem);
+            if (got < n)
+                break;
+            found = memmem(buf, got, needle, n) != NULL;
+            if (got < sizeof(buf))
+                break;
+        }
+    }
+    fclose(maps);
+    fclose(mem);
+    return found;
+}
+
+/*
+ * #7: after Basic logins, a form login and a password passed in the environment, neither the
+ * base64 credentials nor the passwords are left anywhere in the relay's memory.
+ */
+static void test_attack_credentials_wiped(void **state)
+{
+    struct atk *a = *state;
+    start_stack(a, NULL);
+    const char *pw = "Env-Pw-8675309-wiped";
+    char line[128];
+    snprintf(line, sizeof(line), "HTTP_AUTH_PASSWORD=%s", pw);
+    char bin[512], *env[] = {line, "LISTEN", "LISTEN_FDS", "LISTEN_PID", "NOTIFY_SOCKET", NULL};
+    snprintf(bin, sizeof(bin), "%s/lookout", ts_bin_dir());
+    snprintf(a->extra_log, sizeof(a->extra_log), "%s/second.log", a->dir);
+    /* The stack's .env has a password too: the environment wins, as it always did. */
+    char *argv[] = {bin, "--env", a->stack.env_path, "--listen", "127.0.0.1:0", NULL};
+    int port = ts_proc_start_port("attack", argv, env, a->extra_log, "listening on http://",
+                                  STARTUP_MS, &a->extra_pid);
+    assert_true(port > 0);
+    char auth[256], request[512], out[4096];
+    assert_true(ts_basic_auth_header(TS_STACK_USER, pw, auth, sizeof(auth)) > 0);
+    snprintf(request, sizeof(request),
+             "GET /api/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n", auth);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ts_raw_request("127.0.0.1", "127.0.0.1", (uint16_t)port, request, out,
+                                        sizeof(out), TIMEOUT_MS),
+                         200);
+    assert_int_equal(form_login("127.0.0.1", (uint16_t)port, TS_STACK_USER, pw, NULL, 0), 0);
+    /* Let the loop finish with those connections. */
+    assert_int_equal(healthz_from("127.0.0.1", "127.0.0.1", (uint16_t)port), 200);
+    const char *b64 = strstr(auth, "Basic ") + 6;
+    char base64[128];
+    snprintf(base64, sizeof(base64), "%.*s", (int)strcspn(b64, "\r"), b64);
+    assert_false(memory_holds(a->extra_pid, base64));
+    /* Also the environment block (in the [stack] mapping, what /proc/PID/environ shows). */
+    assert_false(memory_holds(a->extra_pid, pw));
+}
+
+/*
+ * #8: one viewer account logging in over and over (from many addresses) cannot log anyone
+ * else out: it keeps at most SESSION_MAX_PER_USER sessions, its own oldest going first.
+ */
+static void test_attack_session_flood(void **state)
+{
+    struct atk *a = *state;
+    char hash[256], users[512], extra[600];
+    assert_int_equal(users_hash_password("bob-Pw-idle", hash, sizeof(hash)), 0);
+    snprintf(users, sizeof(users), "bob:%s:viewer\n", hash);
+    char users_path[512];
+    assert_int_equal(ts_file_write(a->dir, "users", users, users_path, sizeof(users_path)), 0);
+    snprintf(extra, sizeof(extra), "USERS_FILE=%s\n", users_path);
+    start_stack(a, extra);
+    uint16_t port = a->stack.relay_port;
+    char idle[128], first[128], cookie[160];
+    assert_int_equal(form_login("127.0.0.2", port, "bob", "bob-Pw-idle", idle, sizeof(idle)), 0);
+    assert_int_equal(
+        form_login("127.0.2.1", port, TS_STACK_USER, TS_STACK_PASSWORD, first, sizeof(first)), 0);
+    /* 40 more logins of one account, from many addresses: over its cap of 32 (session.h). */
+    for (unsigned i = 0; i < 40; i++) {
+        char src[32];
+        snprintf(src, sizeof(src), "127.0.2.%u", i + 2);
+        int rc = -1;
+        for (int tries = 0; tries < 20 && rc < 0; tries++) {
+            rc = form_login(src, port, TS_STACK_USER, TS_STACK_PASSWORD, cookie, sizeof(cookie));
+            if (rc < 0)
+                ts_sleep_ms(100); /* the relay-wide budget: 20 checks a second */
+        }
+        assert_int_equal(rc, 0);
+    }
+    assert_int_equal(status_with_cookie(port, cookie), 200); /* the newest */
+    assert_int_equal(status_with_cookie(port, first), 401);  /* the flooder's oldest */
+    assert_int_equal(status_with_cookie(port, idle), 200);   /* everyone else's */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +565,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_attack_slowloris_tls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attack_slowloris_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attack_ipv4_mapped_guesser, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_login_flood, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_credentials_wiped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_session_flood, setup, teardown),
     };
     return cmocka_run_group_tests_name("attack", tests, NULL, NULL);
 }

@@ -440,18 +440,21 @@ static void test_auth_basic_cache(void **state)
     const int64_t expiry = T0 + (int64_t)AUTH_CACHE_MS * MS;
     assert_true(locked < expiry && expiry < locked + (int64_t)THROTTLE_LOCKOUT_MS * MS);
 
-    /* Locked out: the remembered header still opens, a new one (even a right one) does not. */
+    /* Locked out: the remembered login still opens, in any spelling of its header (the cache
+     * holds the decoded credentials: issue 10 #5); a new one (even a right one) does not. */
     uint64_t throttled_before = st.throttled;
     assert_int_equal(auth_check(a, alice, NULL, ADDR, locked + MS, &who, &retry), AUTH_OK);
     assert_string_equal(who.user, "alice");
     char alice2[300];
     snprintf(alice2, sizeof(alice2), "Basic  %s", alice + 6); /* same login, other bytes */
-    assert_int_equal(auth_check(a, alice2, NULL, ADDR, locked + MS, &who, &retry), AUTH_THROTTLED);
+    assert_int_equal(auth_check(a, alice2, NULL, ADDR, locked + MS, &who, &retry), AUTH_OK);
+    snprintf(alice2, sizeof(alice2), "basic %s ", alice + 6);
+    assert_int_equal(auth_check(a, alice2, NULL, ADDR, locked + MS, &who, &retry), AUTH_OK);
     assert_int_equal(
         auth_check(a, basic("bob:bob-pass", h, sizeof(h)), NULL, ADDR, locked + MS, &who, &retry),
         AUTH_THROTTLED);
     auth_get_stats(a, &st);
-    assert_int_equal(st.throttled, throttled_before + 2);
+    assert_int_equal(st.throttled, throttled_before + 1);
 
     /* The memory lasts AUTH_CACHE_MS from the check that verified it, then the password is
      * checked again (and, from this still locked-out address, refused unchecked). */
@@ -617,6 +620,61 @@ static void test_auth_global_check_rate(void **state)
     auth_free(a);
 }
 
+/*
+ * Issue 10 #5: a flood from addresses that failed before may use only part of the relay's
+ * checks a second; AUTH_RESERVED_CHECKS_PER_S stay for addresses without recent failures, so
+ * the right password still gets in from elsewhere.
+ */
+static void test_auth_reserved_checks_for_clean_addresses(void **state)
+{
+    (void)state;
+    struct auth *a = make_auth();
+    struct auth_identity who;
+    int64_t retry = 0;
+    char h[128], addr[32], token[SESSION_TOKEN_CHARS + 1];
+    basic("alice:guess", h, sizeof(h));
+    for (unsigned i = 0; i < 10; i++) {
+        snprintf(addr, sizeof(addr), "198.51.100.%u", i + 1);
+        assert_int_equal(auth_check(a, h, NULL, addr, T0 - 2000 * MS, &who, &retry), AUTH_BAD);
+    }
+    unsigned checked = 0, refused = 0;
+    for (unsigned i = 0; i < 20; i++) {
+        snprintf(addr, sizeof(addr), "198.51.100.%u", i % 10 + 1);
+        enum auth_result r = auth_check(a, h, NULL, addr, T0, &who, &retry);
+        checked += r == AUTH_BAD;
+        refused += r == AUTH_THROTTLED;
+    }
+    assert_int_equal(checked, AUTH_MAX_CHECKS_PER_S - AUTH_RESERVED_CHECKS_PER_S);
+    assert_int_equal(refused, 20 - checked);
+    for (unsigned i = 0; i < AUTH_RESERVED_CHECKS_PER_S; i++) {
+        snprintf(addr, sizeof(addr), "203.0.113.%u", i + 1);
+        assert_int_equal(auth_login(a, "alice", "alice-pass", addr, T0, &who, token, &retry),
+                         AUTH_OK);
+    }
+    assert_int_equal(auth_login(a, "alice", "alice-pass", "203.0.113.99", T0, &who, token, &retry),
+                     AUTH_THROTTLED);
+    auth_free(a);
+}
+
+/* Issue 10 #5: successful checks count against an address's own budget too. */
+static void test_auth_successes_count_per_address(void **state)
+{
+    (void)state;
+    struct auth *a = make_auth();
+    struct auth_identity who;
+    int64_t retry = 0;
+    char token[SESSION_TOKEN_CHARS + 1];
+    int64_t now = T0;
+    for (unsigned i = 0; i < THROTTLE_CHECKS_PER_WINDOW; i++, now += 100 * MS)
+        assert_int_equal(auth_login(a, "bob", "bob-pass", ADDR, now, &who, token, &retry), AUTH_OK);
+    assert_int_equal(auth_login(a, "bob", "bob-pass", ADDR, now, &who, token, &retry),
+                     AUTH_THROTTLED);
+    assert_true(retry > 0);
+    assert_int_equal(auth_login(a, "bob", "bob-pass", OTHER_ADDR, now, &who, token, &retry),
+                     AUTH_OK);
+    auth_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -630,6 +688,8 @@ int main(void)
         cmocka_unit_test(test_auth_throttled_after_repeated_failures),
         cmocka_unit_test(test_auth_basic_cache),
         cmocka_unit_test(test_auth_global_check_rate),
+        cmocka_unit_test(test_auth_reserved_checks_for_clean_addresses),
+        cmocka_unit_test(test_auth_successes_count_per_address),
         cmocka_unit_test_setup_teardown(test_auth_log_names_failures_not_secrets, make_dir,
                                         free_dir),
         cmocka_unit_test(test_auth_same_origin_ipv6),

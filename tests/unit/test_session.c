@@ -206,6 +206,39 @@ static void test_session_table_evicts_least_recently_used(void **state)
 }
 
 /*
+ * Issue 10 #8: 1030 logins of one account used to fill the table and log every idle user out.
+ * Now one user holds at most SESSION_MAX_PER_USER sessions, its own oldest going first.
+ */
+static void test_session_per_user_cap_evicts_own_oldest(void **state)
+{
+    (void)state;
+    struct sessions *s = table();
+    char idle[SESSION_TOKEN_CHARS + 1], mine[SESSION_TOKEN_CHARS + 1];
+    char(*tok)[SESSION_TOKEN_CHARS + 1] = calloc(SESSION_MAX + 8, sizeof(*tok));
+    assert_non_null(tok);
+    struct session_info info;
+    create(s, "idle-user", ROLE_VIEWER, T0, idle);
+    for (int i = 0; i < SESSION_MAX + 8; i++)
+        create(s, "flooder", ROLE_VIEWER, T0 + 1 + i, tok[i]);
+    int64_t now = T0 + SESSION_MAX + 10;
+    assert_int_equal(sessions_lookup(s, idle, now, &info), 0);
+    assert_string_equal(info.user, "idle-user");
+    unsigned live = 0;
+    for (int i = 0; i < SESSION_MAX + 8; i++)
+        live += sessions_lookup(s, tok[i], now, &info) == 0;
+    assert_int_equal(live, SESSION_MAX_PER_USER);
+    /* The newest ones survive. */
+    assert_int_equal(sessions_lookup(s, tok[SESSION_MAX + 7], now, &info), 0);
+    assert_int_equal(sessions_lookup(s, tok[SESSION_MAX + 8 - SESSION_MAX_PER_USER], now, &info),
+                     0);
+    /* A different user is unaffected by the flooder's cap. */
+    create(s, "other", ROLE_VIEWER, now, mine);
+    assert_int_equal(sessions_lookup(s, mine, now, &info), 0);
+    free(tok);
+    sessions_free(s);
+}
+
+/*
  * A full table reuses an expired session's slot before evicting a live one, even when the
  * expired one was used more recently than every live one (its absolute age ran out).
  */
@@ -223,8 +256,11 @@ static void test_session_expired_slot_is_reused_first(void **state)
     create(s, "veteran", ROLE_OPERATOR, T0, tok[0]);
     for (int64_t t = T0 + half_idle; t <= t1; t += half_idle)
         assert_int_equal(sessions_lookup(s, tok[0], t, &info), 0);
-    for (int i = 1; i < SESSION_MAX; i++)
-        create(s, "other", ROLE_VIEWER, t1 + i, tok[i]);
+    char name[32];
+    for (int i = 1; i < SESSION_MAX; i++) {
+        snprintf(name, sizeof(name), "other%d", i); /* under SESSION_MAX_PER_USER each */
+        create(s, name, ROLE_VIEWER, t1 + i, tok[i]);
+    }
     assert_int_equal(sessions_lookup(s, tok[0], T0 + absolute, &info), 0);
 
     int64_t later = T0 + absolute + 1; /* the veteran's absolute age is up; the rest are live */
@@ -328,13 +364,11 @@ static void test_session_save_and_load(void **state)
     struct sessions *s = table();
     char a[SESSION_TOKEN_CHARS + 1], b[SESSION_TOKEN_CHARS + 1], g[SESSION_TOKEN_CHARS + 1];
     char a_id[SESSION_ID_CHARS + 1];
-    assert_int_equal(sessions_create_from(s, "alice smith", ROLE_ADMIN, "", "192.0.2.1", T0, a,
-                                          a_id),
-                     0);
+    assert_int_equal(
+        sessions_create_from(s, "alice smith", ROLE_ADMIN, "", "192.0.2.1", T0, a, a_id), 0);
     create(s, "bob", ROLE_VIEWER, T0 - (int64_t)(IDLE_MS - 1000) * MS, b); /* nearly idle */
-    assert_int_equal(sessions_create_from(s, "guest", ROLE_VIEWER, "0123456789abcdef", "::1", T0,
-                                          g, NULL),
-                     0);
+    assert_int_equal(
+        sessions_create_from(s, "guest", ROLE_VIEWER, "0123456789abcdef", "::1", T0, g, NULL), 0);
     assert_true(sessions_is_dirty(s));
     const int64_t real = 1796652120;
     assert_int_equal(sessions_save(s, path, T0, real), 0);
@@ -363,8 +397,8 @@ static void test_session_save_and_load(void **state)
     assert_int_equal(sessions_lookup(t, g, T1, &info), 0);
     assert_string_equal(info.share, "0123456789abcdef");
     /* The absolute age carried over: alice's session ends ABSOLUTE_MS after its creation. */
-    assert_int_equal(sessions_lookup(t, a, T1 + (int64_t)ABSOLUTE_MS * MS - 5 * 1000000 + MS, &info),
-                     -ENOENT);
+    assert_int_equal(
+        sessions_lookup(t, a, T1 + (int64_t)ABSOLUTE_MS * MS - 5 * 1000000 + MS, &info), -ENOENT);
     sessions_free(t);
 
     /* A damaged line is skipped and counted; a missing file is no error. */
@@ -392,9 +426,8 @@ static void test_session_end_where(void **state)
     assert_int_equal(sessions_create_from(s, "alice", ROLE_ADMIN, "", "", T0, t1, id1), 0);
     create(s, "alice", ROLE_ADMIN, T0, t2);
     create(s, "bob", ROLE_VIEWER, T0, t3);
-    assert_int_equal(sessions_create_from(s, "alice", ROLE_VIEWER, "feedfeedfeedfeed", "", T0, g,
-                                          NULL),
-                     0);
+    assert_int_equal(
+        sessions_create_from(s, "alice", ROLE_VIEWER, "feedfeedfeedfeed", "", T0, g, NULL), 0);
     assert_int_equal(sessions_end_where(s, "alice", "", id1, NULL), 1);
     struct session_info info;
     assert_int_equal(sessions_lookup(s, t1, T0, &info), 0);
@@ -420,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_session_end),
         cmocka_unit_test(test_session_table_evicts_least_recently_used),
         cmocka_unit_test(test_session_expired_slot_is_reused_first),
+        cmocka_unit_test(test_session_per_user_cap_evicts_own_oldest),
         cmocka_unit_test(test_session_cookie_value),
         cmocka_unit_test(test_session_cookie_value_every_prefix),
         cmocka_unit_test(test_session_save_and_load),

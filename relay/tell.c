@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -143,6 +144,22 @@ static int start_alerts(struct relay *relay, struct tell *t, const struct cfg *c
     return 0;
 }
 
+/* A hook is run without a shell or PATH search: an absolute path to an executable file. */
+static int check_hook(const char *key, const char *path)
+{
+    if (path[0] == '\0')
+        return 0;
+    if (path[0] != '/') {
+        LOG_ERROR("%s: %s: give the program's absolute path (it runs without a shell)", key, path);
+        return -1;
+    }
+    if (access(path, X_OK) != 0) {
+        LOG_ERROR("%s: %s: %s", key, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int tell_start(struct relay *relay)
 {
     const struct cfg *cfg = relay->cfg;
@@ -156,6 +173,9 @@ int tell_start(struct relay *relay)
     if (cfg->mqtt_url[0] != '\0' && start_mqtt(relay, t, cfg) < 0)
         return -1;
     if (cfg->webhook_url[0] != '\0' && start_webhook(relay, t, cfg) < 0)
+        return -1;
+    if (check_hook("ON_EVENT_START", cfg->on_event_start) < 0 ||
+        check_hook("ON_EVENT_END", cfg->on_event_end) < 0)
         return -1;
     if (cfg->on_event_start[0] != '\0' || cfg->on_event_end[0] != '\0') {
         struct hook_config hc = {.on_start = cfg->on_event_start,

@@ -300,6 +300,9 @@ static int start_access(struct relay *relay, struct cfg *cfg)
     return relay->users_watch != NULL && relay->session_file != NULL ? 0 : -1;
 }
 
+static void on_camera_removing(struct camera *cam, void *arg);
+static void on_camera_added(struct camera *cam, void *arg);
+
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
 {
     (void)sig;
@@ -307,8 +310,9 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
     struct relay *relay = arg;
     char err[512];
     users_watch_reload(relay->users_watch, "SIGHUP");
+    const struct cameras_hooks hooks = {on_camera_removing, on_camera_added, relay};
     if (relay->cfg->cameras_dir[0] != '\0' &&
-        cameras_reload(relay->cameras, relay->base, relay->dns, relay->cfg) == 0 &&
+        cameras_reload(relay->cameras, relay->base, relay->dns, relay->cfg, &hooks) == 0 &&
         auth_check_cameras(relay->auth, cameras_has_name, relay->cameras, err, sizeof(err)) < 0)
         LOG_WARN("SIGHUP: USERS_FILE: %s (that user sees no such camera)", err);
     if (relay->tls == NULL)
@@ -380,6 +384,54 @@ static int start_cameras(struct relay *relay, const struct cfg *cfg)
     return 0;
 }
 
+/* Start guarding cam (RECORD_DIR set): motion detection, events, recording. */
+static int guard_camera(struct relay *relay, struct camera *cam)
+{
+    const struct cfg *cfg = relay->cfg;
+    if (relay->events == NULL)
+        return 0;
+    if (relay->guard_count >= RELAY_GUARDS_MAX) {
+        LOG_ERROR("camera %s: more than %d cameras to guard", camera_name(cam), RELAY_GUARDS_MAX);
+        return -1;
+    }
+    char err[1400];
+    struct events_config ec = {.camera = camera_name(cam),
+                               .camera_title = camera_title(cam),
+                               .preroll_ms = cfg->record_preroll_ms,
+                               .quiet_ms = cfg->record_quiet_ms,
+                               .max_event_ms = cfg->record_max_event_ms,
+                               .preroll_max_frames = 30 * (cfg->record_preroll_ms / 1000 + 1),
+                               .queue_max_frames = cfg->record_queue_frames};
+    struct events_camera *g = events_camera_new(relay->base, cam, relay->events, &ec,
+                                                cfg->motion_settle_ms, err, sizeof(err));
+    if (g == NULL) {
+        LOG_ERROR("camera %s: %s", camera_name(cam), err);
+        return -1;
+    }
+    events_set_listener(events_camera_events(g), relay->on_event, relay->on_event_arg);
+    relay->guards[relay->guard_count++] = g;
+    return 0;
+}
+
+/* SIGHUP: a camera is about to close; stop guarding it first (its guard borrows it). */
+static void on_camera_removing(struct camera *cam, void *arg)
+{
+    struct relay *relay = arg;
+    for (size_t i = 0; i < relay->guard_count; i++) {
+        if (events_camera_camera(relay->guards[i]) != cam)
+            continue;
+        events_camera_free(relay->guards[i]);
+        relay->guards[i] = relay->guards[--relay->guard_count];
+        return;
+    }
+}
+
+/* SIGHUP: a camera started; guard it like the others. */
+static void on_camera_added(struct camera *cam, void *arg)
+{
+    guard_camera(arg, cam);
+}
+
 /*
  * RECORD_DIR set: open the recordings (crash recovery, index, retention) and guard every camera
  * (motion detection, events, recording), each event told to relay->on_event.
@@ -400,23 +452,9 @@ static int start_guarding(struct relay *relay, const struct cfg *cfg)
         LOG_ERROR("%s", err);
         return -1;
     }
-    for (size_t i = 0; i < cameras_count(relay->cameras) && i < RELAY_GUARDS_MAX; i++) {
-        struct camera *cam = cameras_at(relay->cameras, i);
-        struct events_config ec = {.camera = camera_name(cam),
-                                   .camera_title = camera_title(cam),
-                                   .preroll_ms = cfg->record_preroll_ms,
-                                   .quiet_ms = cfg->record_quiet_ms,
-                                   .max_event_ms = cfg->record_max_event_ms,
-                                   .preroll_max_frames = 30 * (cfg->record_preroll_ms / 1000 + 1),
-                                   .queue_max_frames = cfg->record_queue_frames};
-        struct events_camera *g = events_camera_new(relay->base, cam, relay->events, &ec,
-                                                    cfg->motion_settle_ms, err, sizeof(err));
-        if (g == NULL) {
-            LOG_ERROR("camera %s: %s", camera_name(cam), err);
+    for (size_t i = 0; i < cameras_count(relay->cameras); i++) {
+        if (guard_camera(relay, cameras_at(relay->cameras, i)) < 0)
             return -1;
-        }
-        events_set_listener(events_camera_events(g), relay->on_event, relay->on_event_arg);
-        relay->guards[relay->guard_count++] = g;
     }
     LOG_INFO("guarding %zu camera(s): motion detection on, recording into %s", relay->guard_count,
              cfg->record_dir);

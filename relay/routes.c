@@ -220,6 +220,14 @@ static const struct route routes[] = {
     {"/api/motion/save", M_POST, ROLE_OPERATOR, events_api_motion_set, 1},
 };
 
+static const char *camera_state_name(const struct camera *cam)
+{
+    return camera_is_online(cam)       ? "online"
+           : camera_is_standby(cam)    ? "standby"
+           : camera_is_connecting(cam) ? "connecting"
+                                       : "offline";
+}
+
 /* GET /api/cameras: the cameras the caller may see, by name (docs/API.md). */
 static void on_cameras(struct evhttp_request *req, const struct route_ctx *ctx)
 {
@@ -232,7 +240,9 @@ static void on_cameras(struct evhttp_request *req, const struct route_ctx *ctx)
     int64_t now = clock_now_us();
     const struct camera *def = cameras_default(set);
     int is_default_seen = auth_may_see(ctx->relay->auth, &ctx->who, camera_name(def));
-    evbuffer_add_printf(body, "{\"default\":");
+    evbuffer_add_printf(body, "{\"user\":");
+    json_string(body, ctx->who.user);
+    evbuffer_add_printf(body, ",\"role\":\"%s\",\"default\":", users_role_name(ctx->who.role));
     if (is_default_seen)
         json_string(body, camera_name(def));
     else
@@ -247,9 +257,9 @@ static void on_cameras(struct evhttp_request *req, const struct route_ctx *ctx)
         json_string(body, camera_name(cam));
         evbuffer_add_printf(body, ",\"title\":");
         json_string(body, camera_title(cam));
-        evbuffer_add_printf(body, ",\"online\":%s,\"fps\":%.1f,\"viewers\":%u}",
-                            camera_is_online(cam) ? "true" : "false", camera_fps(cam, now),
-                            camera_viewers(cam));
+        evbuffer_add_printf(body, ",\"online\":%s,\"state\":\"%s\",\"fps\":%.1f,\"viewers\":%u}",
+                            camera_is_online(cam) ? "true" : "false", camera_state_name(cam),
+                            camera_fps(cam, now), camera_viewers(cam));
     }
     evbuffer_add_printf(body, "]}\n");
     reply_json(req, 200, body);

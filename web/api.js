@@ -8,6 +8,19 @@ export function here(path) {
     return location.origin + path;
 }
 
+// The camera the page shows: its routes are under /c/NAME/ ("" for the relay's default camera,
+// whose routes are also the original ones: /mjpeg, /api/status, ...).
+let cameraPrefix = "";
+
+export function setCameraPrefix(prefix) {
+    cameraPrefix = prefix;
+}
+
+// The path of one of the shown camera's routes, e.g. cam("/api/status").
+export function cam(path) {
+    return cameraPrefix + path;
+}
+
 export class ApiError extends Error {
     constructor(status, message) {
         super(message);

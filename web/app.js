@@ -1,9 +1,10 @@
 // Lookout page: status, the position map and the pieces wired together. No inline script: the
 // CSP is default-src 'self'. Modules: api.js (the relay's JSON API), picture.js (the stream,
 // aiming, full screen, snapshot), steer.js (the move queue, pad and keys), joystick.js,
-// presets.js.
+// presets.js, cameras.js (the list of cameras, the overview, #/c/NAME in the URL), alerts.js.
 import { createAlerts } from "./alerts.js";
-import { call } from "./api.js";
+import { call, cam, setCameraPrefix } from "./api.js";
+import { createCameras } from "./cameras.js";
 import { bindJoystick } from "./joystick.js";
 import { createPicture } from "./picture.js";
 import { createEvents } from "./events.js";
@@ -50,6 +51,9 @@ const state = {
     isConfirmed: true,
     limits: null, // the map is laid out for these
     pictureSince: Date.now(), // when the stream was last (re)started
+    view: null, // "camera" or "overview"; null until the list of cameras is known
+    camera: null, // the name of the camera shown
+    cameraSeq: 0, // changes with every camera shown: older status answers are dropped
 };
 
 // --- messages ----------------------------------------------------------------------------
@@ -310,11 +314,23 @@ function applyStatus(s, startedAt) {
 }
 
 function pollStatus() {
+    if (state.view !== "camera") {
+        setTimeout(pollStatus, STATUS_INTERVAL_MS);
+        return;
+    }
     const startedAt = Date.now();
-    call("GET", "/api/status", STATUS_TIMEOUT_MS)
-        .then((s) => applyStatus(s, startedAt))
+    const seq = state.cameraSeq;
+    call("GET", cam("/api/status"), STATUS_TIMEOUT_MS)
+        .then((s) => {
+            if (seq === state.cameraSeq) applyStatus(s, startedAt);
+        })
         .catch((err) => {
-            if (err.status === 401) return;
+            if (err.status === 401 || seq !== state.cameraSeq) return;
+            if (err.status === 404) {
+                // The camera is gone (removed, or no longer this user's): back to the list.
+                location.hash = "#/";
+                return;
+            }
             state.isReachable = false;
             state.wasUnreachable = true;
             el.fps.textContent = "–";
@@ -331,7 +347,90 @@ document.addEventListener("visibilitychange", () => {
     if (!document.hidden) picture.check();
 });
 
-picture.reload();
+// --- cameras: one, or an overview of several ----------------------------------------------
+
+const cameras = createCameras({
+    overview: $("overview"),
+    tiles: $("tiles"),
+    empty: $("overview-empty"),
+}, {
+    onList: (a) => {
+        if (typeof a.user === "string") el.userName.textContent = a.user;
+        if (typeof a.role === "string") setRole(["operator", "admin"].includes(a.role) ? a.role : "viewer");
+    },
+});
+
+function showCamera(name) {
+    const list = cameras.list;
+    const info = cameras.find(name);
+    const isOnly = list.length === 1;
+    // One camera: the page is the one it always was, on the original routes if it is the
+    // relay's default camera.
+    setCameraPrefix(isOnly && name === cameras.defaultName ? "" : "/c/" + name);
+    const isSame = state.view === "camera" && state.camera === name;
+    state.view = "camera";
+    state.camera = name;
+    cameras.hide();
+    $("camera-view").hidden = false;
+    $("stats").hidden = false;
+    $("crumbs").hidden = isOnly;
+    $("camera-title").textContent = info ? info.title || info.name : name;
+    document.title = (isOnly ? "" : (info ? info.title || info.name : name) + " – ") + "Lookout";
+    if (isSame) return;
+    state.cameraSeq++;
+    state.online = null;
+    state.limits = null;
+    state.isConfirmed = true;
+    el.pan.textContent = "–";
+    el.tilt.textContent = "–";
+    el.fps.textContent = "–";
+    el.viewers.textContent = "–";
+    el.mapView.setAttribute("hidden", "");
+    el.mapDot.setAttribute("hidden", "");
+    steering.reset();
+    presets.reload();
+    events.refresh(); // this camera's events (the status says whether it records)
+    state.pictureSince = Date.now();
+    picture.reload();
+    render();
+}
+
+function showOverview() {
+    state.view = "overview";
+    state.camera = null;
+    state.cameraSeq++;
+    steering.stopHold();
+    picture.stop(); // the live stream's connection closes
+    $("camera-view").hidden = true;
+    $("stats").hidden = true;
+    $("crumbs").hidden = true;
+    document.title = "Cameras – Lookout";
+    cameras.show();
+}
+
+// What the URL says: #/c/NAME opens that camera; otherwise one camera is shown as the page
+// always was, several as the overview.
+function route() {
+    const list = cameras.list || [];
+    const name = cameras.routed();
+    if (name !== null && cameras.find(name)) showCamera(name);
+    else if (list.length === 1) showCamera(list[0].name);
+    else showOverview();
+}
+
+window.addEventListener("hashchange", () => {
+    cameras.load().catch(() => {}).finally(route);
+});
+
+function start() {
+    cameras.load().then(route, (err) => {
+        if (err.status === 401) return;
+        // No list (an older relay, or the relay is away): the default camera, as before.
+        setTimeout(start, STATUS_INTERVAL_MS);
+    });
+}
+
 render();
+start();
 pollStatus();
 alerts.start();

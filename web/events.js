@@ -2,7 +2,7 @@
 // plays the recording in the page (the relay replays it as MJPEG at its recorded pace, and
 // ?t= seeks), a download button, delete for operators. Operators also draw the motion masks:
 // rectangles on the live picture that detection ignores. Hidden when recording is off (404).
-import { call, here, query } from "./api.js";
+import { cam, call, here, query } from "./api.js";
 
 const TIMEOUT_MS = 5000;
 const REFRESH_MS = 10000;
@@ -67,7 +67,7 @@ export function createEvents(el, hooks) {
         const img = document.createElement("img");
         img.alt = "";
         img.loading = "lazy";
-        if (!ev.recording) img.src = here(ev.thumbnail);
+        if (!ev.recording) img.src = here(cam(ev.thumbnail));
         const time = document.createElement("span");
         time.className = "event-time";
         time.textContent = clock(ev.start_ms);
@@ -94,7 +94,7 @@ export function createEvents(el, hooks) {
         if (!isOn) return;
         const from = startOfToday();
         try {
-            const r = await call("GET", "/api/events?" + query({ from, to: from + DAY_MS }), TIMEOUT_MS);
+            const r = await call("GET", cam("/api/events?" + query({ from, to: from + DAY_MS })), TIMEOUT_MS);
             events = r.events;
             el.events.hidden = false;
             render();
@@ -105,7 +105,7 @@ export function createEvents(el, hooks) {
 
     function seekTo(t) {
         if (!playing) return;
-        el.playerImg.src = here(playing.play + (t > 0 ? "?" + query({ t }) : ""));
+        el.playerImg.src = here(cam(playing.play) + (t > 0 ? "?" + query({ t }) : ""));
     }
 
     function play(ev) {
@@ -118,7 +118,7 @@ export function createEvents(el, hooks) {
         el.playerTitle.textContent = `${clock(ev.start_ms)} · ${Math.round(duration(ev))} s`;
         el.seek.max = String(Math.ceil(duration(ev) + 5));
         el.seek.value = "0";
-        el.download.href = here(ev.file);
+        el.download.href = here(cam(ev.file));
         el.del.hidden = !mayEdit;
         resetDelete();
         seekTo(0);
@@ -149,7 +149,7 @@ export function createEvents(el, hooks) {
         const ev = playing;
         resetDelete();
         try {
-            await call("POST", `/api/events/${ev.id}/delete`, TIMEOUT_MS);
+            await call("POST", cam(`/api/events/${ev.id}/delete`), TIMEOUT_MS);
             hooks.onInfo(`Deleted the event at ${clock(ev.start_ms)}`);
             stop();
             events = events.filter((e) => e.id !== ev.id);
@@ -181,7 +181,7 @@ export function createEvents(el, hooks) {
 
     async function openMasks() {
         try {
-            const s = await call("GET", "/api/motion", TIMEOUT_MS);
+            const s = await call("GET", cam("/api/motion"), TIMEOUT_MS);
             masks = s.masks;
             el.sensitivity.value = String(s.sensitivity);
             el.sensitivityValue.textContent = String(s.sensitivity);
@@ -201,7 +201,7 @@ export function createEvents(el, hooks) {
     async function saveMasks() {
         const params = { sensitivity: el.sensitivity.value, masks: masks.map((m) => m.join(",")).join(";") };
         try {
-            const s = await call("POST", "/api/motion/save?" + query(params), TIMEOUT_MS);
+            const s = await call("POST", cam("/api/motion/save?" + query(params)), TIMEOUT_MS);
             masks = s.masks;
             drawMasks();
             hooks.onInfo("Motion settings saved");

@@ -3,7 +3,7 @@
 // page's clock); a frame-rate cap for slow links (?fps=N); click or tap to aim the camera at that
 // point; full screen; snapshot download; the stream is let go while the tab stays hidden, so a
 // forgotten tab does not keep the camera awake.
-import { here } from "./api.js";
+import { cam, here } from "./api.js";
 import { canReadStreams, openStream } from "./stream.js";
 
 const PAUSE_HIDDEN_MS = 30000;
@@ -25,7 +25,7 @@ function median(values) {
  */
 export function createPicture(el, onChange) {
     const p = {
-        hasPicture: false, isBroken: false, isPaused: false, pauseTimer: null,
+        hasPicture: false, isBroken: false, isPaused: false, isStopped: false, pauseTimer: null,
         stream: null, shownUrl: null, pendingUrl: null,
         offsetMs: null, // page clock minus relay clock, from the response head, in ms
         ages: [], ageMs: 0,
@@ -41,7 +41,7 @@ export function createPicture(el, onChange) {
 
     function streamUrl() {
         const fps = el.rate.value;
-        return here("/mjpeg?" + (fps ? "fps=" + encodeURIComponent(fps) + "&" : "") + "t=" + Date.now());
+        return here(cam("/mjpeg?" + (fps ? "fps=" + encodeURIComponent(fps) + "&" : "") + "t=" + Date.now()));
     }
 
     function closeStream() {
@@ -85,6 +85,8 @@ export function createPicture(el, onChange) {
         p.hasPicture = false;
         p.isBroken = false;
         p.isPaused = false;
+        p.isStopped = false;
+        el.snapshot.href = here(cam("/snapshot.jpg"));
         p.offsetMs = null;
         p.ages = [];
         p.ageMs = 0;
@@ -111,6 +113,16 @@ export function createPicture(el, onChange) {
             },
         });
         onChange();
+    }
+
+    // Let the stream go (the overview shows no live picture): its connection closes.
+    function stop() {
+        clearTimeout(p.pauseTimer);
+        p.isPaused = true;
+        p.isStopped = true;
+        p.hasPicture = false;
+        closeStream();
+        el.live.removeAttribute("src");
     }
 
     el.rate.value = storedRate();
@@ -161,7 +173,7 @@ export function createPicture(el, onChange) {
                 closeStream();
                 el.live.removeAttribute("src"); // closes the stream (without fetch: the <img>'s)
             }, PAUSE_HIDDEN_MS);
-        } else if (p.isPaused) {
+        } else if (p.isPaused && !p.isStopped) {
             reload();
         }
     });
@@ -237,6 +249,7 @@ export function createPicture(el, onChange) {
 
     return {
         reload,
+        stop,
         check,
         bindAim,
         get hasPicture() {

@@ -1,7 +1,7 @@
 // Presets: named positions stored by the relay and shared by everyone who logs in. Save the
 // current position under a name, recall one (through the steering queue), delete one (a second
 // click confirms). Operators only: the panel stays hidden for viewers.
-import { call, query } from "./api.js";
+import { call, cam, query } from "./api.js";
 
 const TIMEOUT_MS = 5000;
 const CONFIRM_MS = 4000;
@@ -106,11 +106,11 @@ export function createPresets(el, steering, hooks) {
     }
 
     function load() {
-        return call("GET", "/api/presets", TIMEOUT_MS).then(accept, () => {});
+        return call("GET", cam("/api/presets"), TIMEOUT_MS).then(accept, () => {});
     }
 
     function change(action, name) {
-        return call("POST", `/api/presets/${action}?` + query({ name }), TIMEOUT_MS).then(accept, (err) => {
+        return call("POST", cam(`/api/presets/${action}?` + query({ name })), TIMEOUT_MS).then(accept, (err) => {
             if (err.status !== 401) hooks.onError(`Could not ${action} the preset: ${err.message}`);
             load();
             throw err;
@@ -158,5 +158,11 @@ export function createPresets(el, steering, hooks) {
             }
         },
         markCurrent,
+        // Another camera is shown: its presets, not the last one's.
+        reload() {
+            presets = [];
+            render();
+            if (isEnabled) load();
+        },
     };
 }

@@ -1,7 +1,7 @@
 // Steering: every way of moving the camera goes through one queue with at most one request in
 // flight. Moves are absolute (/api/move?pan=&tilt=), computed from the last known target, so a
 // held button sends one small move per tick and nothing piles up or drifts on a slow camera.
-import { call, query } from "./api.js";
+import { call, cam, query } from "./api.js";
 
 const MOVE_TIMEOUT_MS = 6000; // the relay gives up on the camera after 5 s
 const TICK_MS = 150;          // while held: one move per tick at most
@@ -59,12 +59,12 @@ export function createSteering(hooks) {
             const pan = Math.round(cmd.pan);
             const tilt = Math.round(cmd.tilt);
             if (s.target && pan === s.target.pan && tilt === s.target.tilt) return;
-            path = "/api/move?" + query({ pan, tilt });
+            path = cam("/api/move?" + query({ pan, tilt }));
             s.sending = { pan, tilt };
         } else if (cmd.kind === "home") {
-            path = "/api/home";
+            path = cam("/api/home");
         } else {
-            path = "/api/presets/recall?" + query({ name: cmd.name });
+            path = cam("/api/presets/recall?" + query({ name: cmd.name }));
         }
         s.isInFlight = true;
         call("POST", path, MOVE_TIMEOUT_MS)
@@ -231,6 +231,14 @@ export function createSteering(hooks) {
         },
         get limits() {
             return s.limits;
+        },
+        // Another camera is shown: forget this one's target, limits and waiting moves.
+        reset() {
+            stopHold();
+            s.want = null;
+            s.target = null;
+            s.limits = { pan: [0, 180], tilt: [0, 180] };
+            s.answeredAt = Date.now();
         },
         setEnabled(on) {
             s.isEnabled = on;

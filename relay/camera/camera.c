@@ -247,6 +247,11 @@ int camera_is_standby(const struct camera *cam)
     return source_is_standby(&cam->source);
 }
 
+int camera_is_connecting(const struct camera *cam)
+{
+    return source_is_connecting(&cam->source);
+}
+
 const char *camera_offline_reason(const struct camera *cam)
 {
     return source_offline_reason(&cam->source);

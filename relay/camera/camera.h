@@ -85,6 +85,7 @@ unsigned camera_ptz_step_deg(const struct camera *cam);
 /* The source's state (source.h): frames flowing; idle on purpose; why not online ("" if it is). */
 int camera_is_online(const struct camera *cam);
 int camera_is_standby(const struct camera *cam);
+int camera_is_connecting(const struct camera *cam); /* first attempt after start or standby */
 const char *camera_offline_reason(const struct camera *cam);
 
 /* Frames per second from the source over the last 3 s before now_us; 0 while offline. */

@@ -112,20 +112,29 @@ static int prepare(struct cameras *set, const struct camfile *files, size_t coun
     return errors;
 }
 
+/* Take cam out of the set and close it, telling hooks first. */
+static void close_camera(struct cameras *set, struct camera *cam, const struct cameras_hooks *h)
+{
+    if (h != NULL && h->removing != NULL)
+        h->removing(cam, h->arg);
+    camera_free(cameras_remove(set, camera_name(cam)));
+}
+
 /* Close the file cameras whose file is gone. */
-static void remove_gone(struct cameras *set, const struct camfile *files, size_t count)
+static void remove_gone(struct cameras *set, const struct camfile *files, size_t count,
+                        const struct cameras_hooks *hooks)
 {
     for (size_t i = cameras_count(set); i-- > 0;) {
-        const struct camera *cam = cameras_at(set, i);
+        struct camera *cam = cameras_at(set, i);
         if (camera_settings(cam)->path[0] == '\0' || find_file(files, count, camera_name(cam)))
             continue;
         LOG_INFO("SIGHUP: camera %s: its file is gone; closing it", camera_name(cam));
-        camera_free(cameras_remove(set, camera_name(cam)));
+        close_camera(set, cam, hooks);
     }
 }
 
 int cameras_reload(struct cameras *set, struct event_base *base, struct evdns_base *dns,
-                   const struct cfg *cfg)
+                   const struct cfg *cfg, const struct cameras_hooks *hooks)
 {
     struct camfile *files;
     size_t count;
@@ -150,15 +159,18 @@ int cameras_reload(struct cameras *set, struct event_base *base, struct evdns_ba
         free(files);
         return -EINVAL;
     }
-    remove_gone(set, files, count);
+    remove_gone(set, files, count, hooks);
     for (size_t i = 0; i < count; i++) {
         if (changes[i].fresh == NULL)
             continue;
-        struct camera *old = cameras_remove(set, files[i].name);
+        struct camera *old = cameras_find(set, files[i].name);
         LOG_INFO("SIGHUP: camera %s: %s", files[i].name,
                  old != NULL ? "settings changed; restarted (its viewers reconnect)" : "added");
-        camera_free(old);
+        if (old != NULL)
+            close_camera(set, old, hooks);
         cameras_add(set, changes[i].fresh, 0); /* cannot fail: the name was just freed */
+        if (hooks != NULL && hooks->added != NULL)
+            hooks->added(changes[i].fresh, hooks->arg);
     }
     free(changes);
     free(files);

@@ -9,6 +9,7 @@
  */
 #include "cfg.h"
 
+struct camera;
 struct cameras;
 struct evdns_base;
 struct event_base;
@@ -22,8 +23,20 @@ int cameras_load(struct cameras *set, struct event_base *base, struct evdns_base
                  const struct cfg *cfg, cfg_report_cb report, void *arg);
 
 /*
- * Read CAMERAS_DIR again and bring the set in line with it (see above). With any error the set
- * is left as it was and every problem is logged. Returns 0, or -EINVAL when the old set was kept.
+ * What else the relay keeps per camera (guarding, MQTT discovery, ...) follows a reload through
+ * these: `removing` before a camera is closed (gone, or about to be replaced), `added` once a
+ * new or restarted camera is in the set. Either may be NULL; cam is borrowed for the call.
+ */
+struct cameras_hooks {
+    void (*removing)(struct camera *cam, void *arg);
+    void (*added)(struct camera *cam, void *arg);
+    void *arg;
+};
+
+/*
+ * Read CAMERAS_DIR again and bring the set in line with it (see above), telling hooks (may be
+ * NULL) about each camera closed and started. With any error the set is left as it was and
+ * every problem is logged. Returns 0, or -EINVAL when the old set was kept.
  */
 int cameras_reload(struct cameras *set, struct event_base *base, struct evdns_base *dns,
-                   const struct cfg *cfg);
+                   const struct cfg *cfg, const struct cameras_hooks *hooks);

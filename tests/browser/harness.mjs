@@ -148,17 +148,9 @@ export class Rig {
         tmpDirs.add(this.dir);
         await this.startCam(0, 0);
 
-        const passwd = spawnSync(join(BIN_DIR, 'lookout'), ['passwd', VIEWER.user, 'viewer'], {
-            input: VIEWER.password + '\n', env: childEnv(), encoding: 'utf8', timeout: 10000,
-        });
-        if (passwd.status !== 0) throw new Error(`lookout passwd failed: ${passwd.stderr}`);
         const usersFile = join(this.dir, 'users');
-        writeFileSync(usersFile, passwd.stdout, { mode: 0o600 });
-
-        this.envFile = join(this.dir, '.env');
-        writeFileSync(this.envFile, [
-            `HTTP_AUTH_USERNAME=${OPERATOR.user}`,
-            `HTTP_AUTH_PASSWORD=${OPERATOR.password}`,
+        writeFileSync(usersFile, viewerLine(), { mode: 0o600 });
+        await startRelay(this, [
             `USERS_FILE=${usersFile}`,
             `PRESETS_FILE=${join(this.dir, 'presets.txt')}`,
             `CAM_URL=http://127.0.0.1:${this.streamPort}/mjpeg`,
@@ -168,13 +160,7 @@ export class Rig {
                 mkdirSync(join(this.dir, 'rec'));
                 return `RECORD_DIR=${join(this.dir, 'rec')}`;
             }),
-            '',
-        ].join('\n'), { mode: 0o600 });
-
-        this.relay = new Proc('lookout', [join(BIN_DIR, 'lookout'), '--env', this.envFile,
-            '--listen', '127.0.0.1:0'], join(this.dir, 'lookout.log'));
-        this.relayPort = await this.relay.port('listening on http://');
-        this.url = `http://127.0.0.1:${this.relayPort}`;
+        ]);
         return this;
     }
 
@@ -208,27 +194,7 @@ export class Rig {
     // not fetch: Debian's Node 18 has fetch only with its separate undici package.
     status(who = OPERATOR) {
         const auth = Buffer.from(`${who.user}:${who.password}`).toString('base64');
-        return new Promise((res, rej) => {
-            const req = http.get(`${this.url}/api/status`, {
-                headers: { Authorization: `Basic ${auth}` }, timeout: 5000,
-            }, (r) => {
-                let body = '';
-                r.setEncoding('utf8');
-                r.on('data', (d) => { body += d; });
-                r.on('end', () => {
-                    if (r.statusCode !== 200) rej(new Error(`/api/status: HTTP ${r.statusCode}: ${body}`));
-                    else {
-                        try {
-                            res(JSON.parse(body));
-                        } catch (e) {
-                            rej(e);
-                        }
-                    }
-                });
-            });
-            req.on('timeout', () => req.destroy(new Error('/api/status: no answer in 5 s')));
-            req.on('error', rej);
-        });
+        return getJson(`${this.url}/api/status`, { Authorization: `Basic ${auth}` }, '/api/status');
     }
 
     // A request to the relay with HTTP Basic as `who`; resolves to {status, body}.
@@ -242,25 +208,84 @@ export class Rig {
         return httpRequest(`http://127.0.0.1:${this.controlPort}${path}`, 'POST', {});
     }
 
-    async stop() {
-        const failures = [];
-        for (const p of [this.relay, this.cam]) {
-            if (!p) continue;
-            const { code, sig } = await p.stop();
-            if (code !== 0 && sig !== 'SIGTERM' && sig !== 'SIGKILL') {
-                failures.push(`${p.name} exited with ${code ?? sig}:\n${p.tail()}`);
-            }
-        }
-        if (this.dir && process.env.LOOKOUT_KEEP_TMP !== '1') rmSync(this.dir, { recursive: true, force: true });
-        else if (this.dir) console.log(`# logs kept in ${this.dir}`);
-        tmpDirs.delete(this.dir);
-        return failures;
+    stop() {
+        return stopAll([this.relay, this.cam], this.dir);
     }
 
     logs() {
-        return [this.relay, this.cam].filter(Boolean)
-            .map((p) => `--- ${p.name} (${p.logPath})\n${p.tail()}`).join('\n');
+        return logsOf([this.relay, this.cam]);
     }
+}
+
+// The USERS_FILE line of the VIEWER user, from `lookout passwd`.
+function viewerLine() {
+    const passwd = spawnSync(join(BIN_DIR, 'lookout'), ['passwd', VIEWER.user, 'viewer'], {
+        input: VIEWER.password + '\n', env: childEnv(), encoding: 'utf8', timeout: 10000,
+    });
+    if (passwd.status !== 0) throw new Error(`lookout passwd failed: ${passwd.stderr}`);
+    return passwd.stdout;
+}
+
+// The relay of rig (its dir set) with the OPERATOR's login and `lines` in its .env, on a port
+// it picks; sets rig.relay, rig.relayPort, rig.url.
+async function startRelay(rig, lines) {
+    rig.envFile = join(rig.dir, '.env');
+    writeFileSync(rig.envFile, [
+        `HTTP_AUTH_USERNAME=${OPERATOR.user}`,
+        `HTTP_AUTH_PASSWORD=${OPERATOR.password}`,
+        ...lines,
+        '',
+    ].join('\n'), { mode: 0o600 });
+    rig.relay = new Proc('lookout', [join(BIN_DIR, 'lookout'), '--env', rig.envFile,
+        '--listen', '127.0.0.1:0'], join(rig.dir, 'lookout.log'));
+    rig.relayPort = await rig.relay.port('listening on http://');
+    rig.url = `http://127.0.0.1:${rig.relayPort}`;
+}
+
+// GET url with headers and parse the JSON answer (a 200); `what` names it in errors. node:http,
+// not fetch: Debian's Node 18 has fetch only with its separate undici package.
+function getJson(url, headers, what) {
+    return new Promise((res, rej) => {
+        const req = http.get(url, { headers, timeout: 5000 }, (r) => {
+            let body = '';
+            r.setEncoding('utf8');
+            r.on('data', (d) => { body += d; });
+            r.on('end', () => {
+                if (r.statusCode !== 200) {
+                    rej(new Error(`${what}: HTTP ${r.statusCode}: ${body}`));
+                    return;
+                }
+                try {
+                    res(JSON.parse(body));
+                } catch (e) {
+                    rej(e);
+                }
+            });
+        });
+        req.on('timeout', () => req.destroy(new Error(`${what}: no answer in 5 s`)));
+        req.on('error', rej);
+    });
+}
+
+// Stops every process by PID and removes dir (kept with LOOKOUT_KEEP_TMP=1); returns what went
+// wrong, one string per process that did not exit cleanly.
+async function stopAll(procs, dir) {
+    const failures = [];
+    for (const p of procs) {
+        if (!p) continue;
+        const { code, sig } = await p.stop();
+        if (code !== 0 && sig !== 'SIGTERM' && sig !== 'SIGKILL') {
+            failures.push(`${p.name} exited with ${code ?? sig}:\n${p.tail()}`);
+        }
+    }
+    if (dir && process.env.LOOKOUT_KEEP_TMP !== '1') rmSync(dir, { recursive: true, force: true });
+    else if (dir) console.log(`# logs kept in ${dir}`);
+    tmpDirs.delete(dir);
+    return failures;
+}
+
+function logsOf(procs) {
+    return procs.filter(Boolean).map((p) => `--- ${p.name} (${p.logPath})\n${p.tail()}`).join('\n');
 }
 
 function httpRequest(url, method, headers) {
@@ -312,4 +337,66 @@ export async function screenshotWholePage(page, path) {
     if (height > size.height) await page.setViewportSize({ width: size.width, height });
     await page.screenshot({ path });
     if (height > size.height) await page.setViewportSize(size);
+}
+
+// Several cameras behind one relay: three lookout-cam, each with its own picture size (so a
+// picture tells which camera it is), and one camera file each in CAMERAS_DIR. The viewer-role
+// user may see `limitedTo` only.
+export const MULTI_CAMERAS = [
+    { name: 'back', title: 'Back door', size: '320x240' },
+    { name: 'front', title: 'Front door', size: '480x360' },
+    { name: 'garden', title: 'Garden', size: '640x480' },
+];
+
+export class MultiRig {
+    async start(limitedTo = 'garden') {
+        this.dir = mkdtempSync(join(tmpdir(), 'lookout-browser-multi-'));
+        tmpDirs.add(this.dir);
+        const camsDir = join(this.dir, 'cameras');
+        mkdirSync(camsDir);
+        this.cams = [];
+        for (const c of MULTI_CAMERAS) {
+            const p = new Proc(`lookout-cam ${c.name}`, [join(BIN_DIR, 'lookout-cam'), '--bind',
+                '127.0.0.1', '--stream-port', '0', '--control-port', '0', '--fps', '10', '--size',
+                c.size], join(this.dir, `cam-${c.name}.log`));
+            this.cams.push(p);
+            const stream = await p.port('stream listening on http://');
+            const control = await p.port('control listening on http://');
+            c.controlPort = control;
+            writeFileSync(join(camsDir, `${c.name}.env`), [
+                `TITLE="${c.title}"`,
+                `CAM_URL=http://127.0.0.1:${stream}/mjpeg`,
+                `SERVO_URL=http://127.0.0.1:${control}/control_servo`,
+                `PRESETS_FILE=${join(this.dir, c.name + '.presets')}`,
+                '',
+            ].join('\n'));
+        }
+        const usersFile = join(this.dir, 'users');
+        writeFileSync(usersFile, viewerLine().trim() + ':' + limitedTo + '\n', { mode: 0o600 });
+        await startRelay(this, [`USERS_FILE=${usersFile}`, `CAMERAS_DIR=${camsDir}`]);
+        return this;
+    }
+
+    // A camera node's own /status (its target angles), as JSON.
+    nodeStatus(name) {
+        const c = MULTI_CAMERAS.find((x) => x.name === name);
+        return getJson(`http://127.0.0.1:${c.controlPort}/status`, {}, 'node /status');
+    }
+
+    // TCP connections open from clients (the browser) to the relay right now, counted by the
+    // kernel (ss), not by the page.
+    clientConnections() {
+        const r = spawnSync('ss', ['-Htn', 'state', 'established', `( dport = :${this.relayPort} )`],
+            { encoding: 'utf8', timeout: 5000 });
+        if (r.status !== 0) throw new Error(`ss failed: ${r.stderr}`);
+        return r.stdout.split('\n').filter((l) => l.trim() !== '').length;
+    }
+
+    stop() {
+        return stopAll([this.relay, ...(this.cams || [])], this.dir);
+    }
+
+    logs() {
+        return logsOf([this.relay, ...(this.cams || [])]);
+    }
 }

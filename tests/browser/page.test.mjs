@@ -57,8 +57,16 @@ async function angles() {
 // Grey levels of the picture as the page shows it, drawn to a canvas; kept in the page so the
 // next call can say how many pixels changed meanwhile.
 async function pictureChange(p) {
-    return p.evaluate(() => {
+    return p.evaluate(async () => {
         const img = document.getElementById('live');
+        // Each frame is a new blob URL in the <img>: between two frames, until the new one is
+        // decoded, the <img> has no size. Wait for that frame (a busy machine makes it longer).
+        if (!(img.naturalWidth > 0) && img.getAttribute('src')) {
+            await new Promise((res) => {
+                img.addEventListener('load', res, { once: true });
+                setTimeout(res, 2000);
+            });
+        }
         const w = img.naturalWidth;
         const h = img.naturalHeight;
         if (!(w > 0 && h > 0)) return null;

@@ -131,11 +131,16 @@ static int start_relay(struct multi *m)
     char users[600], env_text[2048], env_path[600], bin[512];
     if (write_users(m, users, sizeof(users)) < 0)
         return -1;
-    /* No CAM_URL in the main file: every camera comes from CAMERAS_DIR. */
+    /* No CAM_URL in the main file: every camera comes from CAMERAS_DIR. Each is guarded
+     * (RECORD_DIR), so a reload also starts and stops what the relay keeps per camera. */
+    char record_dir[700];
+    snprintf(record_dir, sizeof(record_dir), "%s/recordings", m->dir);
+    if (mkdir(record_dir, 0700) < 0)
+        return -1;
     snprintf(env_text, sizeof(env_text),
              "HTTP_AUTH_USERNAME=%s\nHTTP_AUTH_PASSWORD=%s\nUSERS_FILE=%s\nCAMERAS_DIR=%s\n"
-             "UPSTREAM_IDLE_TIMEOUT_MS=0\n",
-             ADMIN, ADMIN_PASSWORD, users, m->cams_dir);
+             "UPSTREAM_IDLE_TIMEOUT_MS=0\nRECORD_DIR=%s\n",
+             ADMIN, ADMIN_PASSWORD, users, m->cams_dir, record_dir);
     if (ts_file_write(m->dir, ".env", env_text, env_path, sizeof(env_path)) < 0)
         return -1;
     snprintf(bin, sizeof(bin), "%s/lookout", ts_bin_dir());
@@ -402,6 +407,24 @@ static void test_cameras_sighup_adds_a_camera_and_keeps_the_streams(void **state
     assert_streaming(porch, 1, 2);
 
     /* The three streams opened before both reloads never stopped. */
+    for (int i = 0; i < CAMERAS; i++)
+        assert_streaming(m->streams[i], i, 3);
+
+    /* The fourth file removed: its camera closes (its viewer too), the others stream on. */
+    char porch_file[700];
+    snprintf(porch_file, sizeof(porch_file), "%s/porch.env", m->cams_dir);
+    assert_int_equal(unlink(porch_file), 0);
+    assert_int_equal(kill(m->relay_pid, SIGHUP), 0);
+    assert_int_equal(
+        ts_proc_wait_log(m->relay_log, "camera porch: its file is gone", HTTP_TIMEOUT_MS, NULL, 0),
+        0);
+    struct ts_relay_part part;
+    int rc;
+    while ((rc = ts_relay_stream_next(porch, FRAME_TIMEOUT_MS, &part)) == 0)
+        ;
+    assert_int_equal(rc, -EPIPE);
+    assert_int_equal(request(m, m->admin, "GET", "/c/porch/api/status", &r), 404);
+    ts_http_response_deinit(&r);
     for (int i = 0; i < CAMERAS; i++)
         assert_streaming(m->streams[i], i, 3);
 }

@@ -23,6 +23,7 @@
 #include "../support/http.h"
 #include "../support/mqtt_client.h"
 #include "../support/proc.h"
+#include "../support/run.h"
 #include "../support/stack.h"
 #include "../support/tmpdir.h"
 #include "../support/webhook_rx.h"
@@ -153,11 +154,36 @@ static void test_tell_intruder_reaches_mqtt_and_the_webhook(void **state)
         ts_proc_wait_log(t->stack.relay_log, "alerts are off (snoozed)", 5000, NULL, 0), 0);
 }
 
+/* A hook that is not an absolute path to an executable stops the start, naming the key. */
+static void test_tell_bad_hook_stops_the_start(void **state)
+{
+    struct t *t = *state;
+    static const char *const cases[][2] = {
+        {"ON_EVENT_START=hook.sh\n", "ON_EVENT_START: hook.sh: give the program's absolute path"},
+        {"ON_EVENT_END=/nonexistent/hook\n",
+         "ON_EVENT_END: /nonexistent/hook: No such file or directory"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char env[512], env_path[600], log[600], relay[512];
+        snprintf(env, sizeof(env),
+                 "HTTP_AUTH_USERNAME=a\nHTTP_AUTH_PASSWORD=long-enough-pass\n"
+                 "CAM_URL=http://127.0.0.1:9/mjpeg\nPRESETS_FILE=%s/presets.txt\n%s",
+                 t->dir, cases[i][0]);
+        assert_int_equal(ts_file_write(t->dir, "bad.env", env, env_path, sizeof(env_path)), 0);
+        snprintf(log, sizeof(log), "%s/bad-%zu.log", t->dir, i);
+        snprintf(relay, sizeof(relay), "%s/lookout", ts_bin_dir());
+        char *argv[] = {relay, "--env", env_path, "--listen", "127.0.0.1:0", NULL};
+        assert_int_equal(ts_run(argv, ts_stack_clean_env, log, 10000), 1);
+        assert_int_equal(ts_proc_wait_log(log, cases[i][1], 1000, NULL, 0), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tell_intruder_reaches_mqtt_and_the_webhook, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_tell_bad_hook_stops_the_start, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

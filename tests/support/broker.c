@@ -54,9 +54,8 @@ int ts_broker_start(struct ts_broker *b, const char *dir, uint16_t port, const c
     if (pid < 0)
         return (int)pid;
     b->pid = pid;
-    char needle[64];
-    snprintf(needle, sizeof(needle), "on port %u", (unsigned)port);
-    if (ts_proc_wait_log(b->log, needle, BROKER_START_TIMEOUT_MS, NULL, 0) < 0) {
+    /* "running" comes after the listeners are open ("Opening ... on port" comes before). */
+    if (ts_proc_wait_log(b->log, " running", BROKER_START_TIMEOUT_MS, NULL, 0) < 0) {
         fprintf(stderr, "broker: mosquitto did not start on port %u\n", (unsigned)port);
         ts_proc_print_log(b->log, 20);
         ts_broker_stop(b);

@@ -68,15 +68,24 @@ struct ts_mqtt *ts_mqtt_open(uint16_t port, const char *ca_file, const char *fil
     }
     mosquitto_message_callback_set(c->mosq, on_message);
     mosquitto_subscribe_callback_set(c->mosq, on_subscribe);
-    if ((ca_file != NULL &&
-         mosquitto_tls_set(c->mosq, ca_file, NULL, NULL, NULL, NULL) != MOSQ_ERR_SUCCESS) ||
-        mosquitto_connect(c->mosq, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS ||
+    long long deadline = now_ms() + timeout_ms;
+    int rc = ca_file != NULL ? mosquitto_tls_set(c->mosq, ca_file, NULL, NULL, NULL, NULL)
+                             : MOSQ_ERR_SUCCESS;
+    /* A broker that was just started may not accept yet: try again until the deadline. */
+    int connected = MOSQ_ERR_NO_CONN;
+    while (rc == MOSQ_ERR_SUCCESS && connected != MOSQ_ERR_SUCCESS && now_ms() < deadline) {
+        connected = mosquitto_connect(c->mosq, "127.0.0.1", port, 30);
+        if (connected != MOSQ_ERR_SUCCESS) {
+            struct timespec pause = {0, 50 * 1000000L};
+            nanosleep(&pause, NULL);
+        }
+    }
+    if (rc != MOSQ_ERR_SUCCESS || connected != MOSQ_ERR_SUCCESS ||
         mosquitto_subscribe(c->mosq, NULL, filter, 1) != MOSQ_ERR_SUCCESS) {
         fprintf(stderr, "mqtt_client: cannot connect to 127.0.0.1:%u\n", (unsigned)port);
         ts_mqtt_close(c);
         return NULL;
     }
-    long long deadline = now_ms() + timeout_ms;
     while (!c->is_subscribed && now_ms() < deadline)
         mosquitto_loop(c->mosq, 50, 1);
     if (!c->is_subscribed) {

@@ -78,6 +78,7 @@ static const struct key_def keys[] = {
     NUM(record_check_interval_ms, "RECORD_CHECK_INTERVAL_MS", 100, 3600000),
     NUM(record_queue_frames, "RECORD_QUEUE_FRAMES", 8, 10000),
     NUM(motion_settle_ms, "MOTION_SETTLE_MS", 0, 60000),
+    NUM(motion_max_fps, "MOTION_MAX_FPS", 1, 60),
     STR(public_url, "PUBLIC_URL"),
     STR(mqtt_url, "MQTT_URL"),
     STR(mqtt_ca_file, "MQTT_CA_FILE"),
@@ -222,6 +223,7 @@ void cfg_defaults(struct cfg *c)
     c->record_check_interval_ms = 60000;
     c->record_queue_frames = 256;
     c->motion_settle_ms = 1500;
+    c->motion_max_fps = 5;
     snprintf(c->mqtt_topic_prefix, sizeof(c->mqtt_topic_prefix), "lookout");
     snprintf(c->mqtt_discovery_prefix, sizeof(c->mqtt_discovery_prefix), "homeassistant");
     c->mqtt_snapshot_interval_s = 300;

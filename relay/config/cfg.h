@@ -77,6 +77,7 @@ struct cfg {
     unsigned record_check_interval_ms;
     unsigned record_queue_frames;
     unsigned motion_settle_ms;
+    unsigned motion_max_fps; /* frames judged per second at most */
     /* Telling (relay/notify/, docs/INTEGRATIONS.md) */
     char public_url[512];    /* https://camera.example.com: links in alerts; "" = paths only */
     char mqtt_url[512];      /* mqtt://host[:port] or mqtts://; "" = no MQTT */

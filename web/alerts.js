@@ -18,6 +18,7 @@ function clock(unixS) {
 export function createAlerts(el, hooks) {
     let state = null;
     let mayChange = false;
+    let isStarted = false;
 
     function render() {
         el.box.hidden = state === null;
@@ -57,7 +58,10 @@ export function createAlerts(el, hooks) {
     });
 
     return {
+        // Once a login (not a guest link) is known; later calls do nothing.
         start() {
+            if (isStarted) return;
+            isStarted = true;
             refresh();
             setInterval(refresh, REFRESH_MS);
         },

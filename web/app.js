@@ -308,6 +308,7 @@ function applyStatus(s, startedAt) {
     el.viewers.textContent = typeof s.viewers === "number" ? String(s.viewers) : "–";
     if (typeof s.user === "string" && !s.is_guest) el.userName.textContent = s.user;
     if (s.is_guest) showGuest();
+    else alerts.start(); // a guest link may not see the alert state
     setRole(["operator", "admin"].includes(s.role) ? s.role : "viewer");
     steering.fromStatus(s, startedAt);
     events.setRecording(s.recording === true);
@@ -444,4 +445,3 @@ function start() {
 render();
 start();
 pollStatus();
-alerts.start();

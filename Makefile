@@ -207,7 +207,12 @@ BENCH_OBJ := $(call obj,$(wildcard bench/*.c))
 $(O)/lookout-bench: $(BENCH_OBJ) $(CORE_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-bench: $(BINS) $(O)/lookout-bench
+# The motion detector's cost per frame (bench/guard/motion_cost.c), for bench/run's guarding rows.
+$(O)/bench-motion: $(O)/obj/bench/guard/motion_cost.o $(O)/obj/relay/guard/motion.o \
+                  $(O)/obj/common/clock.o
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+bench: $(BINS) $(O)/lookout-bench $(O)/bench-motion
 	bench/run $(O)
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binaries, lookout(8) and lookout-cam(1), the

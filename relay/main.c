@@ -401,8 +401,9 @@ static int guard_camera(struct relay *relay, struct camera *cam)
                                .max_event_ms = cfg->record_max_event_ms,
                                .preroll_max_frames = 30 * (cfg->record_preroll_ms / 1000 + 1),
                                .queue_max_frames = cfg->record_queue_frames};
-    struct events_camera *g = events_camera_new(relay->base, cam, relay->events, &ec,
-                                                cfg->motion_settle_ms, err, sizeof(err));
+    struct events_camera *g =
+        events_camera_new(relay->base, cam, relay->events, &ec, cfg->motion_settle_ms,
+                          cfg->motion_max_fps, err, sizeof(err));
     if (g == NULL) {
         LOG_ERROR("camera %s: %s", camera_name(cam), err);
         return -1;

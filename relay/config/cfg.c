@@ -77,6 +77,7 @@ static const struct key_def keys[] = {
     NUM(record_check_interval_ms, "RECORD_CHECK_INTERVAL_MS", 100, 3600000),
     NUM(record_queue_frames, "RECORD_QUEUE_FRAMES", 8, 10000),
     NUM(motion_settle_ms, "MOTION_SETTLE_MS", 0, 60000),
+    NUM(motion_max_fps, "MOTION_MAX_FPS", 1, 60),
 };
 
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= CFG_KEYS_MAX, "raise CFG_KEYS_MAX");
@@ -201,6 +202,7 @@ void cfg_defaults(struct cfg *c)
     c->record_check_interval_ms = 60000;
     c->record_queue_frames = 256;
     c->motion_settle_ms = 1500;
+    c->motion_max_fps = 5;
 }
 
 static int parse_unsigned(const char *s, unsigned long min, unsigned long max, unsigned long *out)

@@ -77,6 +77,7 @@ struct cfg {
     unsigned record_check_interval_ms;
     unsigned record_queue_frames;
     unsigned motion_settle_ms;
+    unsigned motion_max_fps; /* frames judged per second at most */
 
     /* Where each setting came from, for messages (cfg_where). */
     char env_path[1024];             /* the .env file that was read, "" if none */

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "event_index.h"
 #include "events_store.h"
 #include "frame.h"
@@ -40,14 +41,10 @@ struct events {
     struct events_stats stats;
 };
 
+/* The wall clock of a frame received at received_us (CLOCK_MONOTONIC). */
 static int64_t unix_ms_of(int64_t received_us)
 {
-    struct timespec rt, mono;
-    clock_gettime(CLOCK_REALTIME, &rt);
-    clock_gettime(CLOCK_MONOTONIC, &mono);
-    int64_t offset_ms =
-        ((int64_t)rt.tv_sec - mono.tv_sec) * 1000 + ((int64_t)rt.tv_nsec - mono.tv_nsec) / 1000000;
-    return received_us / 1000 + offset_ms;
+    return clock_unix_ms() - (clock_now_us() - received_us) / 1000;
 }
 
 static void ring_clear(struct events *ev)

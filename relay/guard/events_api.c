@@ -18,6 +18,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "camera.h"
+#include "clock.h"
 #include "event_index.h"
 #include "events_camera.h"
 #include "events_replay.h"
@@ -40,12 +41,16 @@ static int refuse_off(struct evhttp_request *req, const struct route_ctx *ctx)
     return 1;
 }
 
-static struct events_camera *guard_of(const struct route_ctx *ctx)
+/* The guard of the request's camera; replies 404 and returns NULL if there is none. */
+static struct events_camera *guard_of(struct evhttp_request *req, const struct route_ctx *ctx)
 {
+    if (refuse_off(req, ctx))
+        return NULL;
     for (size_t i = 0; i < ctx->relay->guard_count; i++) {
         if (events_camera_camera(ctx->relay->guards[i]) == ctx->camera)
             return ctx->relay->guards[i];
     }
+    reply_text(req, 404, "this camera is not guarded");
     return NULL;
 }
 
@@ -59,13 +64,6 @@ static int parse_i64(const char *text, int64_t *out)
         return -EINVAL;
     *out = v;
     return 0;
-}
-
-static int64_t now_unix_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void event_json(struct evbuffer *out, const struct event_record *r)
@@ -89,7 +87,7 @@ void events_api_list(struct evhttp_request *req, const struct route_ctx *ctx)
     struct evkeyvalq q;
     TAILQ_INIT(&q);
     const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-    int64_t to = now_unix_ms() + 60000, from = to - DAY_MS - 60000;
+    int64_t to = clock_unix_ms() + 60000, from = to - DAY_MS - 60000;
     const char *v;
     int is_bad = query != NULL && evhttp_parse_query_str(query, &q) != 0;
     if (!is_bad && (v = evhttp_find_header(&q, "from")) != NULL)
@@ -299,13 +297,9 @@ static void reply_settings(struct evhttp_request *req, const struct route_ctx *c
 
 void events_api_motion(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    struct events_camera *g;
-    if (refuse_off(req, ctx))
+    struct events_camera *g = guard_of(req, ctx);
+    if (g == NULL)
         return;
-    if ((g = guard_of(ctx)) == NULL) {
-        reply_text(req, 404, "this camera is not guarded");
-        return;
-    }
     reply_settings(req, ctx, g);
 }
 
@@ -331,13 +325,9 @@ static int parse_masks(const char *text, struct motion_settings *s)
 
 void events_api_motion_set(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    struct events_camera *g;
-    if (refuse_off(req, ctx))
+    struct events_camera *g = guard_of(req, ctx);
+    if (g == NULL)
         return;
-    if ((g = guard_of(ctx)) == NULL) {
-        reply_text(req, 404, "this camera is not guarded");
-        return;
-    }
     struct motion_settings s;
     events_camera_get_settings(g, &s);
     struct evkeyvalq q;

@@ -25,6 +25,9 @@ struct events_camera {
     char settings_path[1200];
     char dir[1100];
     struct events_camera_stats stats;
+    int64_t interval_us;          /* 1 s / MOTION_MAX_FPS */
+    int64_t checked_us;           /* receive time of the last frame judged */
+    struct motion_result verdict; /* its verdict, which the frames until the next one share */
 };
 
 static void on_move(int is_moving, void *arg)
@@ -39,16 +42,22 @@ static void on_move(int is_moving, void *arg)
 static void on_frame(struct frame *f, int64_t received_us, void *arg)
 {
     struct events_camera *ec = arg;
-    size_t len;
-    const uint8_t *jpeg = frame_jpeg(f, &len);
-    struct motion_result verdict;
-    motion_feed_jpeg(ec->motion, jpeg, len, received_us, &verdict);
-    if (verdict.state != MOTION_PAUSED) {
-        ec->stats.frames_checked++;
-        ec->stats.last_detect_us = motion_last_cost_us(ec->motion);
-        ec->stats.detect_us += (uint64_t)ec->stats.last_detect_us;
+    /* Judge at most MOTION_MAX_FPS frames a second; the ones between share the last verdict
+     * (a recalibration is not repeated). Decoding is the cost: every frame is still recorded. */
+    if (received_us - ec->checked_us >= ec->interval_us || received_us < ec->checked_us) {
+        size_t len;
+        const uint8_t *jpeg = frame_jpeg(f, &len);
+        motion_feed_jpeg(ec->motion, jpeg, len, received_us, &ec->verdict);
+        ec->checked_us = received_us;
+        if (ec->verdict.state != MOTION_PAUSED) {
+            ec->stats.frames_checked++;
+            ec->stats.last_detect_us = motion_last_cost_us(ec->motion);
+            ec->stats.detect_us += (uint64_t)ec->stats.last_detect_us;
+        }
+    } else if (ec->verdict.state == MOTION_RECALIBRATED) {
+        ec->verdict.state = MOTION_LEARNING;
     }
-    events_on_frame(ec->events, f, received_us, &verdict);
+    events_on_frame(ec->events, f, received_us, &ec->verdict);
 }
 
 static int parse_line(char *line, struct motion_settings *out, const char **reason)
@@ -158,7 +167,8 @@ static int save_settings(const struct events_camera *ec, const struct motion_set
 
 struct events_camera *events_camera_new(struct event_base *base, struct camera *cam,
                                         struct events_store *store, const struct events_config *cfg,
-                                        unsigned settle_ms, char *err, size_t err_size)
+                                        unsigned settle_ms, unsigned max_fps, char *err,
+                                        size_t err_size)
 {
     struct events_camera *ec = calloc(1, sizeof(*ec));
     if (ec == NULL) {
@@ -166,6 +176,7 @@ struct events_camera *events_camera_new(struct event_base *base, struct camera *
         return NULL;
     }
     ec->cam = cam;
+    ec->interval_us = 1000000 / (max_fps > 0 ? max_fps : 1);
     struct motion_settings settings;
     ec->events = events_new(base, store, cfg, err, err_size);
     if (ec->events == NULL) {

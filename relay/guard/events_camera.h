@@ -26,12 +26,14 @@ struct events_camera_stats {
 };
 
 /*
- * Start guarding cam (borrowed; must outlive the result) into store's folder for it. Returns
+ * Start guarding cam (borrowed; must outlive the result) into store's folder for it, judging at
+ * most max_fps frames a second (frames in between are recorded, not decoded). Returns
  * NULL with err set ("RECORD_DIR: ..." or "FILE:LINE: reason" for a bad motion.txt).
  */
 struct events_camera *events_camera_new(struct event_base *base, struct camera *cam,
                                         struct events_store *store, const struct events_config *cfg,
-                                        unsigned settle_ms, char *err, size_t err_size);
+                                        unsigned settle_ms, unsigned max_fps, char *err,
+                                        size_t err_size);
 
 /* Stop: detach from the camera, finish an open event, free. NULL is a no-op. */
 void events_camera_free(struct events_camera *ec);

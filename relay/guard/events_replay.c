@@ -47,7 +47,13 @@ static void finish(struct replay *r, int is_closed)
 static void on_close(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
-    finish(arg, 1); /* evhttp frees the request itself */
+    struct replay *r = arg;
+    /* The viewer left mid-reply: libevent 2.1 detaches a request the user has not finished
+     * (evhttp_connection_incoming_fail) and leaves freeing it to us. On a relay shutdown the
+     * request is still attached and evhttp frees it after this callback. */
+    if (evhttp_request_get_connection(r->req) == NULL)
+        evhttp_request_free(r->req);
+    finish(r, 1);
 }
 
 static size_t unsent(struct replay *r)
@@ -77,6 +83,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct replay *r = arg;
+    if (evhttp_request_get_connection(r->req) == NULL) { /* detached without a close callback */
+        evhttp_request_free(r->req);
+        finish(r, 1);
+        return;
+    }
     for (;;) {
         if (r->pkt->size == 0 && av_read_frame(r->ic, r->pkt) < 0) {
             finish(r, 0);

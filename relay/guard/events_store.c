@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <libavutil/log.h>
 
+#include "clock.h"
 #include "event_index.h"
 #include "recorder_mux.h"
 #define LOG_TAG "events"
@@ -31,13 +32,6 @@ struct events_store {
     uint64_t deleted;
     unsigned replays;
 };
-
-static int64_t now_unix_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int events_store_camera_dir(const struct events_store *s, const char *camera, char *out,
                             size_t size)
@@ -321,21 +315,24 @@ int events_store_apply_retention(struct events_store *s)
     const struct retention_limits *lim = &s->cfg.limits;
     if (lim->max_age_ms == 0 && lim->max_total_bytes == 0 && lim->min_free_bytes == 0)
         return 0;
-    static struct event_record
-        recs[RETENTION_BATCH]; /* a scratch buffer; read-only between calls */
+    struct event_record *recs = calloc(RETENTION_BATCH, sizeof(*recs));
     struct retention_item items[RETENTION_BATCH];
     int64_t ids[RETENTION_BATCH];
     uint64_t total, count;
-    int n = event_index_list(s->idx, NULL, 0, INT64_MAX / 4, recs, RETENTION_BATCH);
-    if (n <= 0 || event_index_totals(s->idx, &total, &count) < 0)
+    int n =
+        recs != NULL ? event_index_list(s->idx, NULL, 0, INT64_MAX / 4, recs, RETENTION_BATCH) : 0;
+    if (n <= 0 || event_index_totals(s->idx, &total, &count) < 0) {
+        free(recs);
         return 0;
+    }
     for (int i = 0; i < n; i++)
         items[i] =
             (struct retention_item){.id = recs[i].id,
                                     .start_unix_ms = recs[i].start_unix_ms,
                                     .bytes = recs[i].bytes,
                                     .is_current = is_busy(s, recs[i].id) || !recs[i].is_done};
-    size_t picked = retention_pick(items, (size_t)n, lim, now_unix_ms(), total,
+    free(recs);
+    size_t picked = retention_pick(items, (size_t)n, lim, clock_unix_ms(), total,
                                    events_store_free_bytes(s), ids, RETENTION_BATCH);
     int deleted = 0;
     for (size_t i = 0; i < picked; i++) {

@@ -3,9 +3,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <turbojpeg.h>
+
+#include "clock.h"
 
 /* Frames the background is built from after a reset before motion is judged. */
 #define LEARN_FRAMES 4
@@ -35,13 +36,6 @@ struct motion {
     int64_t paused_until_us;
     int64_t last_cost_us;
 };
-
-static int64_t now_cpu_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 void motion_settings_default(struct motion_settings *s)
 {
@@ -273,13 +267,15 @@ int motion_feed_jpeg(struct motion *m, const uint8_t *jpeg, size_t len, int64_t 
         out->state = MOTION_PAUSED; /* no decode: a paused detector costs nothing */
         return 0;
     }
-    int64_t t0 = now_cpu_us();
+    int64_t t0 = clock_now_us();
     if (m->tj == NULL && (m->tj = tjInitDecompress()) == NULL)
         return -ENOMEM;
-    int w, h, subsamp, colorspace;
+    int w = 0, h = 0, subsamp, colorspace;
     out->state = MOTION_UNDECODABLE;
+    /* A truncated header is only a warning to TurboJPEG: 0 without a size. */
     if (len > 0x7fffffff ||
-        tjDecompressHeader3(m->tj, jpeg, (unsigned long)len, &w, &h, &subsamp, &colorspace) != 0)
+        tjDecompressHeader3(m->tj, jpeg, (unsigned long)len, &w, &h, &subsamp, &colorspace) != 0 ||
+        w <= 0 || h <= 0)
         return -EINVAL;
     tjscalingfactor eighth = {1, 8};
     unsigned sw = (unsigned)TJSCALED(w, eighth), sh = (unsigned)TJSCALED(h, eighth);
@@ -291,6 +287,6 @@ int motion_feed_jpeg(struct motion *m, const uint8_t *jpeg, size_t len, int64_t 
         tjGetErrorCode(m->tj) == TJERR_FATAL)
         return -EINVAL;
     rc = motion_feed_gray(m, m->gray, sw, sh, now_us, out);
-    m->last_cost_us = now_cpu_us() - t0;
+    m->last_cost_us = clock_now_us() - t0;
     return rc;
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "camfile.h"
 #include "presets.h"
@@ -91,6 +93,20 @@ int cfg_check_files(const struct cfg *c, cfg_report_cb report, void *arg)
         errors++;
     }
     presets_free(presets);
+    /* RECORD_DIR as a start opens it: a writable directory (the index and recordings go there). */
+    struct stat st;
+    if (c->record_dir[0] != '\0') {
+        const char *problem = stat(c->record_dir, &st) != 0        ? strerror(errno)
+                              : !S_ISDIR(st.st_mode)               ? "not a directory"
+                              : access(c->record_dir, W_OK | X_OK) ? strerror(errno)
+                                                                   : NULL;
+        if (problem != NULL) {
+            char reason[1200];
+            snprintf(reason, sizeof(reason), "%.1000s: %s", c->record_dir, problem);
+            report_key(c, report, arg, CFG_ERROR, "RECORD_DIR", reason);
+            errors++;
+        }
+    }
     return errors;
 }
 

@@ -40,6 +40,8 @@
 #include "routes.h"
 #include "tls.h"
 #include "session_file.h"
+#include "share.h"
+#include "share_file.h"
 #include "users.h"
 #include "users_watch.h"
 #include "passwd_input.h"
@@ -238,15 +240,27 @@ static int env_user_hash(struct cfg *cfg, char *hash, size_t hash_size)
     return rc;
 }
 
-/* Sessions are kept in SESSIONS_FILE, or beside USERS_FILE (USERS_FILE.sessions), or nowhere. */
-static void sessions_path(const struct cfg *cfg, char *out, size_t out_size)
+/* A state file: as set (SESSIONS_FILE, SHARES_FILE), or beside USERS_FILE (USERS_FILE.suffix),
+ * or none. */
+static void state_path(const struct cfg *cfg, const char *set, const char *suffix, char *out,
+                       size_t out_size)
 {
-    if (cfg->sessions_file[0] != '\0')
-        snprintf(out, out_size, "%s", cfg->sessions_file);
+    if (set[0] != '\0')
+        snprintf(out, out_size, "%s", set);
     else if (cfg->users_file[0] != '\0')
-        snprintf(out, out_size, "%s.sessions", cfg->users_file);
+        snprintf(out, out_size, "%s.%s", cfg->users_file, suffix);
     else
         out[0] = '\0';
+}
+
+/* A guest link's time is up: what it opened closes now. */
+static void on_share_expired(const struct share_info *link, void *arg)
+{
+    struct relay *relay = arg;
+    share_api_cut(relay, link->id);
+    struct audit_field f[] = {AUDIT_TEXT("share", link->id), AUDIT_TEXT("label", link->label),
+                              AUDIT_TEXT("creator", link->creator)};
+    audit_record(relay->audit, "share_expired", "", "", f, 3);
 }
 
 /* A user is gone from USERS_FILE: their streams close now (their sessions already ended). */
@@ -294,9 +308,17 @@ static int start_access(struct relay *relay, struct cfg *cfg)
         users_watch_new(relay->base, &uw, relay->auth, relay->audit, on_user_removed, relay);
     explicit_bzero(hash, sizeof(hash));
     char path[1100];
-    sessions_path(cfg, path, sizeof(path));
+    state_path(cfg, cfg->sessions_file, "sessions", path, sizeof(path));
     relay->session_file = session_file_new(relay->base, auth_sessions(relay->auth), path);
-    return relay->users_watch != NULL && relay->session_file != NULL ? 0 : -1;
+    relay->shares = shares_new();
+    if (relay->shares == NULL)
+        return -1;
+    auth_set_shares(relay->auth, relay->shares);
+    state_path(cfg, cfg->shares_file, "shares", path, sizeof(path));
+    relay->share_file = share_file_new(relay->base, relay->shares, path, on_share_expired, relay);
+    return relay->users_watch != NULL && relay->session_file != NULL && relay->share_file != NULL
+               ? 0
+               : -1;
 }
 
 static void on_camera_removing(struct camera *cam, void *arg);
@@ -635,9 +657,11 @@ int main(int argc, char **argv)
     access_log_free(relay.access_log); /* after evhttp_free: no request can complete now */
     tls_free(relay.tls);
     connlimit_free(relay.connlimit);       /* after evhttp_free: closing connections update it */
+    share_file_free(relay.share_file);     /* writes the links a last time */
     session_file_free(relay.session_file); /* writes the sessions a last time */
     users_watch_free(relay.users_watch);
     auth_free(relay.auth);
+    shares_free(relay.shares);
     audit_free(relay.audit);
     if (sigint != NULL)
         event_free(sigint);

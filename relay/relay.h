@@ -8,6 +8,8 @@
 struct access_log;
 struct audit;
 struct session_file;
+struct share_file;
+struct shares;
 struct users_watch;
 struct auth;
 struct hasher;
@@ -37,6 +39,8 @@ struct relay {
     struct audit *audit;               /* AUDIT_LOG: who did what */
     struct users_watch *users_watch;   /* USERS_FILE, re-read when it changes */
     struct session_file *session_file; /* sessions kept across restarts */
+    struct shares *shares;             /* guest links */
+    struct share_file *share_file;     /* ... kept in SHARES_FILE, ended on time */
     struct access_log *access_log;     /* one line per request, request counters */
     struct tls *tls;                   /* NULL without TLS_CERT */
     struct connlimit *connlimit;

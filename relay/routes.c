@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -24,6 +25,7 @@
 #include "ptz.h"
 #include "relay.h"
 #include "reply.h"
+#include "share.h"
 #include "snapshot.h"
 #include "source.h"
 #include "web_assets.h"
@@ -82,6 +84,16 @@ static void on_page(struct evhttp_request *req, const struct route_ctx *ctx)
         return;
     }
     route_serve_asset(req, asset);
+}
+
+static void on_manage(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    (void)ctx;
+    const struct web_asset *asset = web_asset_find("/manage.html");
+    if (asset == NULL)
+        reply_text(req, 500, "page missing from this build");
+    else
+        route_serve_asset(req, asset);
 }
 
 static void on_stream(struct evhttp_request *req, const struct route_ctx *ctx)
@@ -162,16 +174,17 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
     /* A user name may hold any printable character but ':' (RFC 7617), '"' and '\\' too. */
     evbuffer_add_printf(body, ",\"user\":");
     json_string(body, ctx->who.user);
-    evbuffer_add_printf(body,
-                        ",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
-                        "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
-                        "\"fov_deg\":%u,\"fps\":%.1f,"
-                        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld,\"recording\":%s}\n",
-                        users_role_name(ctx->who.role), pan, tilt, is_confirmed ? "true" : "false",
-                        lim[0], lim[1], lim[2], lim[3], camera_fov_deg(cam), camera_fps(cam, now),
-                        camera_viewers(cam), (unsigned long long)ss.frames,
-                        (long long)((now - relay->started_us) / 1000000),
-                        relay->events != NULL ? "true" : "false");
+    evbuffer_add_printf(
+        body,
+        ",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
+        "\"angles_confirmed\":%s,\"limits\":{\"pan\":[%d,%d],\"tilt\":[%d,%d]},"
+        "\"fov_deg\":%u,\"fps\":%.1f,"
+        "\"viewers\":%u,\"frames\":%llu,\"uptime_s\":%lld,\"recording\":%s,"
+        "\"is_guest\":%s}\n",
+        users_role_name(ctx->who.role), pan, tilt, is_confirmed ? "true" : "false", lim[0], lim[1],
+        lim[2], lim[3], camera_fov_deg(cam), camera_fps(cam, now), camera_viewers(cam),
+        (unsigned long long)ss.frames, (long long)((now - relay->started_us) / 1000000),
+        relay->events != NULL ? "true" : "false", ctx->who.share[0] != '\0' ? "true" : "false");
     reply_json(req, 200, body);
     evbuffer_free(body);
 }
@@ -209,6 +222,16 @@ static const struct route routes[] = {
     {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete, 1},
     {"/api/cameras", M_GET, ROLE_VIEWER, on_cameras, 0},
     {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query, 0},
+    {"/api/accounts", M_GET, ROLE_ADMIN, users_api_list, 0},
+    {"/api/accounts/add", M_POST, ROLE_ADMIN, users_api_add, 0},
+    {"/api/accounts/change", M_POST, ROLE_ADMIN, users_api_change, 0},
+    {"/api/accounts/remove", M_POST, ROLE_ADMIN, users_api_remove, 0},
+    {"/api/account/password", M_POST, ROLE_VIEWER, users_api_own_password, 0},
+    {"/api/sessions", M_GET, ROLE_VIEWER, users_api_sessions, 0},
+    {"/api/sessions/end", M_POST, ROLE_VIEWER, users_api_end_sessions, 0},
+    {"/manage", M_GET, ROLE_VIEWER, on_manage, 0},
+    {"/api/shares", M_GET | M_POST, ROLE_OPERATOR, share_api_shares, 0},
+    {"/api/shares/revoke", M_POST, ROLE_OPERATOR, share_api_revoke, 0},
     {"/counter", M_GET, ROLE_NONE, on_counter, 0}, /* public: the default camera's count */
     {"/metrics", M_GET, ROLE_VIEWER, metrics_reply, 0},
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz, 0},
@@ -314,6 +337,23 @@ static void add_security_headers(struct evhttp_request *req, const struct relay 
 }
 
 /*
+ * A guest (a session from a guest link) may only watch: the page, the stream, the snapshot, the
+ * status and the list of cameras. Steering is refused by role already (403); another route is
+ * 403 here; a camera the link does not name is 404 (auth_may_see), as if it did not exist.
+ * Returns 1 after replying.
+ */
+static int guest_refused(const struct route *r, struct evhttp_request *req)
+{
+    int is_watching = r->handler == on_page || r->handler == on_stream ||
+                      r->handler == on_snapshot || r->handler == on_status ||
+                      r->handler == on_cameras;
+    if (is_watching)
+        return 0;
+    reply_text(req, 403, "a guest link may only watch");
+    return 1;
+}
+
+/*
  * A request waiting for its password check (off the loop). evhttp keeps a request it has
  * handed us until we answer it, even if its client leaves, so it is valid when we resume.
  */
@@ -364,6 +404,8 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
         /* Every answer that needed a login is for that user only: never stored by any cache. */
         reply_no_store(req);
     }
+    if (ctx->who.share[0] != '\0' && guest_refused(r, req))
+        return;
     /* After the login, so that nobody learns which cameras exist: a camera the caller may not
      * see answers as one that does not exist. */
     if (r->is_camera && (ctx->camera == NULL ||
@@ -432,6 +474,16 @@ static void route(struct evhttp_request *req, struct relay *relay,
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
     if (path == NULL || path[0] == '\0')
         path = "/";
+    /* A guest link, /s/TOKEN: public (the token is the credential), GET only. */
+    if (strncmp(path, "/s/", 3) == 0) {
+        if (method_bit(evhttp_request_get_command(req)) != M_GET) {
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+            reply_text(req, 405, "method not allowed: use GET");
+        } else {
+            share_api_open(req, &ctx, path + 3);
+        }
+        return;
+    }
     if (strncmp(path, CAMERA_PREFIX, strlen(CAMERA_PREFIX)) == 0) {
         dispatch_camera(req, &ctx, path + strlen(CAMERA_PREFIX));
         return;

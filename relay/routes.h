@@ -74,3 +74,16 @@ void events_api_delete(struct evhttp_request *req, const struct route_ctx *ctx);
 void events_api_motion(struct evhttp_request *req, const struct route_ctx *ctx);
 void events_api_motion_set(struct evhttp_request *req, const struct route_ctx *ctx);
 void audit_api_query(struct evhttp_request *req, const struct route_ctx *ctx);
+void users_api_list(struct evhttp_request *req, const struct route_ctx *ctx);
+void users_api_add(struct evhttp_request *req, const struct route_ctx *ctx);
+void users_api_change(struct evhttp_request *req, const struct route_ctx *ctx);
+void users_api_remove(struct evhttp_request *req, const struct route_ctx *ctx);
+void users_api_own_password(struct evhttp_request *req, const struct route_ctx *ctx);
+void users_api_sessions(struct evhttp_request *req, const struct route_ctx *ctx);
+void users_api_end_sessions(struct evhttp_request *req, const struct route_ctx *ctx);
+void share_api_open(struct evhttp_request *req, const struct route_ctx *ctx, const char *token);
+void share_api_shares(struct evhttp_request *req, const struct route_ctx *ctx);
+void share_api_revoke(struct evhttp_request *req, const struct route_ctx *ctx);
+
+/* A guest link ended (revoked, expired): its sessions end and its open streams close now. */
+void share_api_cut(struct relay *relay, const char *id);

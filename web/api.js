@@ -38,8 +38,9 @@ function toLogin() {
     location.assign(here("/login"));
 }
 
-// GET or POST path; resolves to the parsed JSON answer, rejects with an ApiError.
-export async function call(method, path, timeoutMs) {
+// GET or POST path (with form, an object, as the urlencoded body: passwords never go in a
+// URL); resolves to the parsed JSON answer, rejects with an ApiError.
+export async function call(method, path, timeoutMs, form) {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), timeoutMs);
     let r;
@@ -47,6 +48,8 @@ export async function call(method, path, timeoutMs) {
         r = await fetch(here(path), {
             method,
             cache: "no-store",
+            headers: form ? { "Content-Type": "application/x-www-form-urlencoded" } : undefined,
+            body: form ? query(form) : undefined,
             credentials: "same-origin",
             signal: ctl.signal,
         });

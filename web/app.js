@@ -276,6 +276,16 @@ function setRole(role) {
     events.setRole(mayMove);
 }
 
+// A guest link's page: watching only, nothing to log out of (the link ends by itself).
+function showGuest() {
+    if (document.body.classList.contains("is-guest")) return;
+    document.body.classList.add("is-guest");
+    el.roleTag.textContent = "guest link · view only";
+    el.userName.textContent = "Guest";
+    document.querySelector(".logout-form").hidden = true;
+    $("manage-link").hidden = true;
+}
+
 // --- polling /api/status -----------------------------------------------------------------
 
 function applyStatus(s, startedAt) {
@@ -288,7 +298,8 @@ function applyStatus(s, startedAt) {
     if (typeof s.fov_deg === "number" && s.fov_deg > 0) state.fovDeg = s.fov_deg;
     el.fps.textContent = typeof s.fps === "number" ? s.fps.toFixed(1) : "–";
     el.viewers.textContent = typeof s.viewers === "number" ? String(s.viewers) : "–";
-    if (typeof s.user === "string") el.userName.textContent = s.user;
+    if (typeof s.user === "string" && !s.is_guest) el.userName.textContent = s.user;
+    if (s.is_guest) showGuest();
     setRole(["operator", "admin"].includes(s.role) ? s.role : "viewer");
     steering.fromStatus(s, startedAt);
     events.setRecording(s.recording === true);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -13,6 +14,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "hasher.h"
+#include "share.h"
 #include "throttle.h"
 #define LOG_TAG "auth"
 #include "log.h"
@@ -44,6 +46,7 @@ struct auth {
     struct sessions *sessions;
     struct throttle *throttle;
     struct audit *audit;   /* borrowed, may be NULL */
+    struct shares *shares; /* borrowed, may be NULL: guest links */
     struct hasher *hasher; /* borrowed, may be NULL: checks then run on the loop */
     unsigned char key[32]; /* random per process: cached digests mean nothing elsewhere */
     struct cached cache[AUTH_CACHE_ENTRIES];
@@ -85,6 +88,25 @@ void auth_free(struct auth *a)
 void auth_set_audit(struct auth *a, struct audit *audit)
 {
     a->audit = audit;
+}
+
+void auth_set_shares(struct auth *a, struct shares *shares)
+{
+    a->shares = shares;
+}
+
+struct throttle *auth_throttle(struct auth *a)
+{
+    return a->throttle;
+}
+
+/* A guest session is good only while its link is live (wall clock: links end at a time). */
+static int guest_ok(const struct auth *a, const struct session_info *info)
+{
+    if (info->share[0] == '\0')
+        return 1;
+    return a->shares != NULL &&
+           shares_state(a->shares, info->share, (int64_t)time(NULL), NULL) == SHARE_LIVE;
 }
 
 void auth_set_hasher(struct auth *a, struct hasher *hasher)
@@ -350,7 +372,12 @@ enum auth_result auth_check_async(struct auth *a, const char *authorization, con
     if (cookie != NULL && session_cookie_value(cookie, SESSION_COOKIE, token, sizeof(token)) == 0) {
         struct session_info info;
         had_cookie = 1;
-        if (sessions_lookup(a->sessions, token, now_us, &info) == 0) {
+        int is_found = sessions_lookup(a->sessions, token, now_us, &info) == 0;
+        if (is_found && !guest_ok(a, &info)) {
+            sessions_end(a->sessions, token); /* its link expired or was revoked */
+            is_found = 0;
+        }
+        if (is_found) {
             memset(who, 0, sizeof(*who));
             snprintf(who->user, sizeof(who->user), "%s", info.user);
             who->role = info.role;
@@ -378,6 +405,13 @@ static void start_session(struct auth *a, const char *address, int64_t now_us,
     LOG_INFO("%s logged in from %s (%s)", o->who.user, address, users_role_name(o->who.role));
     struct audit_field f[] = {AUDIT_TEXT("method", "form")};
     audit_record(a->audit, "login", o->who.user, address, f, 1);
+}
+
+enum auth_result auth_verify_password(struct auth *a, const char *name, const char *password,
+                                      const char *address, int64_t now_us,
+                                      struct auth_identity *who, int64_t *retry_ms)
+{
+    return verify(a, name, password, address, now_us, who, retry_ms);
 }
 
 enum auth_result auth_login(struct auth *a, const char *name, const char *password,
@@ -469,6 +503,10 @@ unsigned auth_replace_users(struct auth *a, struct users *fresh, auth_removed_cb
 
 int auth_may_see(const struct auth *a, const struct auth_identity *who, const char *camera)
 {
+    /* A guest sees the cameras its link names, and only while the link is live. */
+    if (who->share[0] != '\0')
+        return a->shares != NULL &&
+               shares_may_see(a->shares, who->share, camera, (int64_t)time(NULL));
     return users_may_see(a->users, who->user, camera);
 }
 

@@ -116,6 +116,14 @@ enum auth_result auth_login(struct auth *a, const char *name, const char *passwo
                             const char *address, int64_t now_us, struct auth_identity *who,
                             char token_out[SESSION_TOKEN_CHARS + 1], int64_t *retry_ms);
 
+/*
+ * Check a password for name (throttled per address, audited on failure) without starting a
+ * session: for changing one's own password. Same results as auth_check.
+ */
+enum auth_result auth_verify_password(struct auth *a, const char *name, const char *password,
+                                      const char *address, int64_t now_us,
+                                      struct auth_identity *who, int64_t *retry_ms);
+
 /* End the session named in a Cookie header, if any; audited as "logout" from address. */
 void auth_logout(struct auth *a, const char *cookie, const char *address);
 
@@ -127,6 +135,19 @@ int auth_parse_basic(const char *authorization, char *user, size_t user_size, ch
                      size_t password_size);
 
 void auth_get_stats(const struct auth *a, struct auth_stats *out);
+
+struct shares;
+struct throttle;
+
+/*
+ * Guest sessions (a session made from a guest link, share.h) last only while their link is live:
+ * auth_check asks `shares` (borrowed; NULL: no guest links) on every request and ends the
+ * session once the link has expired or been revoked.
+ */
+void auth_set_shares(struct auth *a, struct shares *shares);
+
+/* The per-address failure throttle (borrowed), which guessed guest links count against too. */
+struct throttle *auth_throttle(struct auth *a);
 
 /* The current users table and the sessions (borrowed; the users table changes on reload). */
 const struct users *auth_users(const struct auth *a);
@@ -146,7 +167,8 @@ unsigned auth_replace_users(struct auth *a, struct users *fresh, auth_removed_cb
 
 /*
  * 1 if `who` (a login auth_check or auth_login filled) may see camera `camera`: the user's camera
- * list in USERS_FILE, or every camera without one (users_may_see).
+ * list in USERS_FILE, or every camera without one (users_may_see); a guest, the cameras its live
+ * link names (shares_may_see).
  */
 int auth_may_see(const struct auth *a, const struct auth_identity *who, const char *camera);
 

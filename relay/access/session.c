@@ -1,16 +1,15 @@
 #include "session.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+#include "atomic_file.h"
 
 struct session {
     unsigned char token_hash[32];
@@ -237,19 +236,6 @@ int sessions_is_dirty(const struct sessions *s)
     return s->is_dirty;
 }
 
-/* fsync the directory holding path, so a rename in it survives a crash. */
-static int sync_dir_of(const char *path)
-{
-    char copy[1024];
-    snprintf(copy, sizeof(copy), "%s", path);
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int rc = fsync(fd) == 0 ? 0 : -errno;
-    close(fd);
-    return rc;
-}
-
 /* One line: hash, role, link, created, last used (wall-clock s), address, user; TAB-separated
  * (none of them holds a TAB: names and addresses have no control characters). */
 static void write_line(FILE *f, const struct session *e, int64_t now_us, int64_t now_real_s)
@@ -263,35 +249,27 @@ static void write_line(FILE *f, const struct session *e, int64_t now_us, int64_t
             e->info.address[0] ? e->info.address : "-", e->info.user);
 }
 
-int sessions_save(struct sessions *s, const char *path, int64_t now_us, int64_t now_real_s)
+struct save_args {
+    const struct sessions *s;
+    int64_t now_us, now_real_s;
+};
+
+static int write_table(FILE *f, const void *arg)
 {
-    char tmp[1100];
-    snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
-    int fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
-    if (fd < 0)
-        return -errno;
-    FILE *f = fdopen(fd, "w");
-    if (f == NULL) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return -e;
-    }
+    const struct save_args *a = arg;
     fprintf(f, "# lookout sessions 1: sha256(token) role link created last_used address user\n");
     for (size_t i = 0; i < SESSION_MAX; i++) {
-        const struct session *e = &s->list[i];
-        if (e->is_used && !is_expired(s, e, now_us))
-            write_line(f, e, now_us, now_real_s);
+        const struct session *e = &a->s->list[i];
+        if (e->is_used && !is_expired(a->s, e, a->now_us))
+            write_line(f, e, a->now_us, a->now_real_s);
     }
-    int rc = (fflush(f) == 0 && fsync(fd) == 0) ? 0 : -errno;
-    if (fclose(f) != 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc < 0)
-        unlink(tmp);
-    else
-        rc = sync_dir_of(path);
+    return ferror(f) ? -EIO : 0;
+}
+
+int sessions_save(struct sessions *s, const char *path, int64_t now_us, int64_t now_real_s)
+{
+    struct save_args a = {s, now_us, now_real_s};
+    int rc = atomic_file_write(path, write_table, &a);
     if (rc == 0)
         s->is_dirty = 0;
     return rc;

@@ -2,14 +2,13 @@
 
 #include <crypt.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
+
+#include "atomic_file.h"
 
 #define HASH_MAX 256
 
@@ -251,6 +250,13 @@ int users_set_cameras(struct users *u, const char *name, const char *list, const
     return 0;
 }
 
+void users_cameras_of(const struct users *u, const char *name, char *out, size_t out_size)
+{
+    const struct user *e = find_user(u, name);
+    size_t n = e != NULL && e->cameras[0] != '\0' ? strlen(e->cameras) - 2 : 0;
+    snprintf(out, out_size, "%.*s", (int)n, n > 0 ? e->cameras + 1 : "");
+}
+
 int users_may_see(const struct users *u, const char *name, const char *camera)
 {
     const struct user *e = find_user(u, name);
@@ -382,24 +388,9 @@ int users_remove(struct users *u, const char *name)
     return 0;
 }
 
-/* fsync the directory holding path, so a rename in it survives a crash. */
-static int sync_dir_of(const char *path)
+static int write_users(FILE *f, const void *arg)
 {
-    char copy[1024];
-    snprintf(copy, sizeof(copy), "%s", path);
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int rc = fsync(fd) == 0 ? 0 : -errno;
-    close(fd);
-    return rc;
-}
-
-static int write_all(int fd, const struct users *u)
-{
-    FILE *f = fdopen(fd, "w");
-    if (f == NULL)
-        return -errno;
+    const struct users *u = arg;
     fprintf(f, "# Lookout users, one name:hash:role[:cameras] a line (viewer, operator or admin).\n"
                "# Written by the relay when an admin edits accounts on the page; editing by hand\n"
                "# works too (`lookout passwd NAME ROLE` prints a line), it is re-read at once.\n");
@@ -412,24 +403,12 @@ static int write_all(int fd, const struct users *u)
         fprintf(f, "%s:%s:%s%s%.*s\n", e->name, e->hash, users_role_name(e->role), n > 0 ? ":" : "",
                 n, n > 0 ? e->cameras + 1 : "");
     }
-    int rc = (fflush(f) == 0 && fsync(fileno(f)) == 0) ? 0 : -errno;
-    if (fclose(f) != 0 && rc == 0)
-        rc = -errno;
-    return rc;
+    return ferror(f) ? -EIO : 0;
 }
 
 int users_save_file(const struct users *u, const char *path, char *err, size_t err_size)
 {
-    char tmp[1100];
-    snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
-    int fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
-    int rc = fd < 0 ? -errno : write_all(fd, u);
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc == 0)
-        rc = sync_dir_of(path);
-    else if (fd >= 0)
-        unlink(tmp);
+    int rc = atomic_file_write(path, write_users, u);
     if (rc < 0)
         snprintf(err, err_size, "%s: %s", path, strerror(-rc));
     return rc;

@@ -114,6 +114,9 @@ const char *users_role_name(enum user_role role);
  */
 int users_set_cameras(struct users *u, const char *name, const char *list, const char **reason);
 
+/* User name's camera list as "a,b" into out ("" : every camera, or no such user). */
+void users_cameras_of(const struct users *u, const char *name, char *out, size_t out_size);
+
 /*
  * 1 if user `name` may see camera `camera`: a user without a camera list sees every camera, one
  * with a list only those in it; an unknown name sees none.

@@ -37,6 +37,7 @@ static const struct key_def keys[] = {
     NUM(session_idle_ms, "SESSION_IDLE_TIMEOUT_MS", 10000, 2592000000u),
     NUM(session_max_age_ms, "SESSION_MAX_AGE_MS", 10000, 2592000000u),
     STR(sessions_file, "SESSIONS_FILE"),
+    STR(shares_file, "SHARES_FILE"),
     STR(audit_log, "AUDIT_LOG"),
     {"AUDIT_LOG_MAX_BYTES", K_SIZE, offsetof(struct cfg, audit_log_max_bytes), 0, 4096, 1UL << 30},
     STR(tls_cert, "TLS_CERT"),

@@ -51,7 +51,8 @@ struct cfg {
     unsigned session_idle_ms;
     unsigned session_max_age_ms;
     char sessions_file[1024]; /* sessions kept across restarts ("": USERS_FILE.sessions, or none) */
-    char audit_log[1024];     /* one JSON line per action ("": no audit) */
+    char shares_file[1024]; /* guest links kept across restarts ("": USERS_FILE.shares, or none) */
+    char audit_log[1024];   /* one JSON line per action ("": no audit) */
     size_t audit_log_max_bytes; /* rotated to AUDIT_LOG.1 past this */
     char tls_cert[1024];        /* PEM chain; with tls_key, the relay speaks HTTPS */
     char tls_key[1024];

@@ -85,6 +85,9 @@ static void loggable_path(struct evhttp_request *req, char *out, size_t out_size
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
     if (path == NULL || path[0] == '\0')
         path = "/";
+    /* A guest link's path is its credential (/s/TOKEN): only its prefix is logged. */
+    if (strncmp(path, "/s/", 3) == 0)
+        path = "/s/...";
     size_t n = 0;
     for (; path[n] != '\0' && n + 1 < out_size && n < ACCESS_LOG_MAX_PATH; n++) {
         unsigned char c = (unsigned char)path[n];

@@ -2,7 +2,7 @@
 //
 // The simulated camera (lookout-cam) and the relay (lookout) are started from $LOOKOUT_BIN_DIR
 // (default build/) on ephemeral loopback ports read back from their log lines, with a .env, a
-// USERS_FILE and a PRESETS_FILE in a temporary directory. Every process is ended by its PID, and
+// USERS_FILE, a PRESETS_FILE and an AUDIT_LOG in a temporary directory. Every process is ended by its PID, and
 // every wait has a deadline. Set LOOKOUT_KEEP_TMP=1 to keep the temporary directory (logs).
 import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
@@ -153,6 +153,7 @@ export class Rig {
         await startRelay(this, [
             `USERS_FILE=${usersFile}`,
             `PRESETS_FILE=${join(this.dir, 'presets.txt')}`,
+            `AUDIT_LOG=${join(this.dir, 'audit.log')}`,
             `CAM_URL=http://127.0.0.1:${this.streamPort}/mjpeg`,
             `SERVO_URL=http://127.0.0.1:${this.controlPort}/control_servo`,
             ...extraEnv.map((line) => {

@@ -106,6 +106,9 @@ describe('events in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
         const ctx = await browser.newContext(DESKTOP);
         try {
             const page = watch(await login(ctx, rig, OPERATOR), 'operator');
+            // Draw on the picture once it is there: its first frame sets the frame's size.
+            await waitFor('the live picture', () => page.evaluate(() =>
+                document.getElementById('frame').style.getPropertyValue('--ar') !== ''));
             await page.locator('#mask-edit').click();
             const layer = page.locator('#mask-layer');
             await layer.waitFor({ state: 'visible' });

@@ -38,6 +38,7 @@
 #include "redirect.h"
 #include "reply.h"
 #include "routes.h"
+#include "throttle.h"
 #include "tls.h"
 #include "session_file.h"
 #include "share.h"
@@ -151,6 +152,13 @@ static int load_config(int argc, char **argv, struct cfg *cfg)
     }
     if (cfg_validate(cfg, err, sizeof(err)) < 0) {
         fprintf(stderr, "lookout: %s\n", err);
+        return 1;
+    }
+    /* NODE_TOKEN: only its digest stays in memory from here on. */
+    const char *why = NULL;
+    if (cfg_load_node_token(cfg, &why) < 0) {
+        fprintf(stderr, "lookout: %s: %s\n",
+                cfg->node_token_file[0] ? "NODE_TOKEN_FILE" : "NODE_TOKEN", why);
         return 1;
     }
     /* For its warnings (SERVO_URL on the stream's port); a bad URL stops the start later. */
@@ -487,6 +495,11 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
 {
     if (start_access(relay, cfg) < 0)
         return -1;
+    relay->node_throttle = throttle_new();
+    if (relay->node_throttle == NULL) {
+        LOG_ERROR("out of memory");
+        return -1;
+    }
     relay->cameras = cameras_new();
     relay->access_log = access_log_new();
     if (relay->auth == NULL || relay->cameras == NULL || relay->access_log == NULL) {
@@ -658,6 +671,7 @@ int main(int argc, char **argv)
     tls_free(relay.tls);
     connlimit_free(relay.connlimit);       /* after evhttp_free: closing connections update it */
     share_file_free(relay.share_file);     /* writes the links a last time */
+    throttle_free(relay.node_throttle);
     session_file_free(relay.session_file); /* writes the sessions a last time */
     users_watch_free(relay.users_watch);
     auth_free(relay.auth);

@@ -20,6 +20,7 @@ struct cfg;
 struct evdns_base;
 struct event_base;
 struct cameras;
+struct throttle;
 struct tls;
 struct redirect;
 struct events_store;
@@ -44,7 +45,8 @@ struct relay {
     struct access_log *access_log;     /* one line per request, request counters */
     struct tls *tls;                   /* NULL without TLS_CERT */
     struct connlimit *connlimit;
-    struct redirect *redirect; /* HTTP_REDIRECT_LISTEN, or NULL */
+    struct throttle *node_throttle; /* wrong node tokens, per address (api_link.c) */
+    struct redirect *redirect;      /* HTTP_REDIRECT_LISTEN, or NULL */
     int64_t started_us;
     int is_tls; /* the listener speaks HTTPS: cookies get Secure */
     /* Guarding (RECORD_DIR): the recordings and index, and one guard per camera; NULL/0 when

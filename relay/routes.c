@@ -21,6 +21,7 @@
 #include "guard.h"
 #include "cfg.h"
 #include "hub.h"
+#include "link_msg.h"
 #include "metrics.h"
 #include "ptz.h"
 #include "relay.h"
@@ -235,6 +236,7 @@ static const struct route routes[] = {
     {"/counter", M_GET, ROLE_NONE, on_counter, 0}, /* public: the default camera's count */
     {"/metrics", M_GET, ROLE_VIEWER, metrics_reply, 0},
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz, 0},
+    {"/" LINK_MSG_PATH, M_GET, ROLE_NONE, api_node_link, 0}, /* the node's token, not a login */
     {"/api/events", M_GET, ROLE_VIEWER, events_api_list, 1},
     {"/api/motion", M_GET, ROLE_VIEWER, events_api_motion, 1},
     {"/api/motion/save", M_POST, ROLE_OPERATOR, events_api_motion_set, 1},

@@ -74,6 +74,7 @@ void events_api_delete(struct evhttp_request *req, const struct route_ctx *ctx);
 void events_api_motion(struct evhttp_request *req, const struct route_ctx *ctx);
 void events_api_motion_set(struct evhttp_request *req, const struct route_ctx *ctx);
 void audit_api_query(struct evhttp_request *req, const struct route_ctx *ctx);
+void api_node_link(struct evhttp_request *req, const struct route_ctx *ctx);
 void users_api_list(struct evhttp_request *req, const struct route_ctx *ctx);
 void users_api_add(struct evhttp_request *req, const struct route_ctx *ctx);
 void users_api_change(struct evhttp_request *req, const struct route_ctx *ctx);

@@ -188,6 +188,8 @@ export function createEvents(el, hooks) {
             el.maskPanel.hidden = false;
             el.maskLayer.hidden = false;
             drawMasks();
+            // The button is below the picture: bring the picture (where masks are drawn) into view.
+            el.maskLayer.scrollIntoView({ block: "nearest" });
         } catch (e) {
             hooks.onError(e.message);
         }

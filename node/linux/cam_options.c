@@ -23,6 +23,13 @@ static const char usage[] =
     "                       window that pans and tilts with the servos: pan 180..0 sweeps it\n"
     "                       left to right, tilt 0..180 top to bottom (default: a rendered\n"
     "                       landscape)\n"
+    "  --relay URL          dial the relay at URL (https://relay.example/, or http:// on a\n"
+    "                       LAN) and send frames and take moves over that one outbound\n"
+    "                       link; no port is opened unless --stream-port/--control-port\n"
+    "  --token-file FILE    the camera's token (the relay's NODE_TOKEN), with --relay\n"
+    "  --ca-file FILE       PEM CAs to trust for an https:// relay (default: the system's)\n"
+    "  --auth-file FILE     require HTTP Basic \"user:password\" (the file's first line)\n"
+    "                       on both ports\n"
     "  --log-level LEVEL    error, warn, info or debug (default info)\n"
     "  --help               this text\n"
     "  --version            the version\n";
@@ -123,10 +130,13 @@ enum cam_options_result cam_options_parse(int argc, char **argv, struct cam_opti
         } else if (strcmp(flag, "--stream-port") == 0 || strcmp(flag, "--control-port") == 0) {
             if (!parse_uint(value, 0, 65535, &n))
                 return bad(err_stream, flag, "a port 0..65535", value);
-            if (flag[2] == 's')
+            if (flag[2] == 's') {
                 out->stream_port = (uint16_t)n;
-            else
+                out->has_stream_port = 1;
+            } else {
                 out->control_port = (uint16_t)n;
+                out->has_control_port = 1;
+            }
         } else if (strcmp(flag, "--size") == 0) {
             if (value == NULL || !parse_size(value, &out->width, &out->height))
                 return bad(err_stream, flag, "WxH with each side 16..4096", value);
@@ -146,6 +156,15 @@ enum cam_options_result cam_options_parse(int argc, char **argv, struct cam_opti
             if (value == NULL || value[0] == '\0')
                 return bad(err_stream, flag, "a JPEG file", value);
             out->scene_path = value;
+        } else if (strcmp(flag, "--relay") == 0 || strcmp(flag, "--token-file") == 0 ||
+                   strcmp(flag, "--ca-file") == 0 || strcmp(flag, "--auth-file") == 0) {
+            if (value == NULL || value[0] == '\0')
+                return bad(err_stream, flag, flag[2] == 'r' ? "a URL" : "a file", value);
+            const char **slot = flag[2] == 'r'   ? &out->relay_url
+                                : flag[2] == 't' ? &out->token_file
+                                : flag[3] == 'a' ? &out->ca_file
+                                                 : &out->auth_file;
+            *slot = value;
         } else if (strcmp(flag, "--log-level") == 0) {
             if (value == NULL || log_level_parse(value, &out->log_level) != 0)
                 return bad(err_stream, flag, "error, warn, info or debug", value);
@@ -153,6 +172,12 @@ enum cam_options_result cam_options_parse(int argc, char **argv, struct cam_opti
             fprintf(err_stream, PROG ": unknown flag %s (see --help)\n", flag);
             return CAM_OPTIONS_EXIT_USAGE;
         }
+    }
+    if ((out->relay_url != NULL) != (out->token_file != NULL)) {
+        fprintf(err_stream, PROG ": %s\n",
+                out->relay_url ? "--relay needs --token-file FILE (the relay's NODE_TOKEN)"
+                               : "--token-file is only used with --relay URL");
+        return CAM_OPTIONS_EXIT_USAGE;
     }
     if (out->stream_port != 0 && out->stream_port == out->control_port) {
         fprintf(err_stream, PROG ": --control-port: must differ from --stream-port (%u)\n",

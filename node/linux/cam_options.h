@@ -21,6 +21,12 @@ struct cam_options {
     int quality;              /* --quality, default 80, 1..100 */
     unsigned max_clients;     /* --max-clients, default 2, 1..100 */
     const char *scene_path;   /* --scene FILE.jpg, default NULL: the rendered landscape */
+    const char *relay_url;    /* --relay URL: dial the relay (no listening port by default) */
+    const char *token_file;   /* --token-file FILE: the camera's NODE_TOKEN, with --relay */
+    const char *ca_file;      /* --ca-file FILE: CAs to trust for an https:// relay */
+    const char *auth_file;    /* --auth-file FILE: "user:password" both ports require */
+    int has_stream_port;      /* --stream-port was given (with --relay: serve it too) */
+    int has_control_port;     /* --control-port was given */
     enum log_level log_level; /* --log-level, default info */
 };
 

@@ -10,6 +10,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "clock_ms.h"
+#include "basic_auth.h"
 #include "connlimit.h"
 #include "http_glue.h"
 #include "node.h"
@@ -21,6 +22,7 @@
 
 struct control {
     struct evhttp *http;
+    const struct basic_auth *auth; /* --auth-file, or NULL */
     struct connlimit *guard; /* freed after http */
     struct node *node;
     control_facts_cb facts_cb;
@@ -59,6 +61,8 @@ static int sim_route(struct control *c, struct evhttp_request *req, const char *
 void control_handle_request(struct evhttp_request *req, void *arg)
 {
     struct control *c = arg;
+    if (!basic_auth_admit(c->auth, req))
+        return;
     connlimit_release(c->guard, req); /* arrived whole in time: ours from here on */
     bool is_get = evhttp_request_get_command(req) == EVHTTP_REQ_GET;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -138,4 +142,9 @@ void control_free(struct control *c)
 uint16_t control_port(const struct control *c)
 {
     return c->port;
+}
+
+void control_set_auth(struct control *c, const struct basic_auth *auth)
+{
+    c->auth = auth;
 }

@@ -32,6 +32,11 @@ void control_free(struct control *c);
 /* The port actually bound. */
 uint16_t control_port(const struct control *c);
 
+struct basic_auth;
+/* Require the credentials of auth (borrowed; must outlive the port) on every request: 401
+ * otherwise (basic_auth.h). NULL: no login. */
+void control_set_auth(struct control *c, const struct basic_auth *auth);
+
 /*
  * The simulator's own routes under /sim/ (POST /sim/intruder, POST /sim/light?percent=N): the
  * handler fills body (a NUL-terminated one-line reply) and returns the HTTP status. Only

@@ -13,7 +13,10 @@
 #include "cam_options.h"
 #include "clock_ms.h"
 #include "control.h"
+#include "basic_auth.h"
 #include "node.h"
+#include "relay_link.h"
+#include "secret_file.h"
 #include "sim_camera.h"
 #include "sim_panorama.h"
 #include "stream.h"
@@ -33,6 +36,8 @@ struct app {
     struct sim_camera *camera;
     struct stream *stream;
     struct control *control;
+    struct relay_link *link; /* --relay, or NULL */
+    struct basic_auth *auth; /* --auth-file, or NULL */
     struct event_base *base;
 };
 
@@ -43,7 +48,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     struct app *app = arg;
     uint32_t now_ms = clock_ms_now();
     node_tick(&app->node, now_ms);
-    stream_tick(app->stream, now_ms);
+    if (app->stream != NULL)
+        stream_tick(app->stream, now_ms);
+    if (app->link != NULL)
+        relay_link_tick(app->link, now_ms);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -58,7 +66,9 @@ static void on_facts(struct node_facts *out, void *arg)
 {
     const struct app *app = arg;
     struct stream_stats st;
-    stream_get_stats(app->stream, &st);
+    memset(&st, 0, sizeof(st));
+    if (app->stream != NULL)
+        stream_get_stats(app->stream, &st);
     *out = (struct node_facts){
         .fps = app->opts.fps,
         .has_measured_fps = st.has_measured_fps,
@@ -66,7 +76,7 @@ static void on_facts(struct node_facts *out, void *arg)
         .width = app->opts.width,
         .height = app->opts.height,
         .quality = (unsigned)app->opts.quality,
-        .frames = st.frames,
+        .frames = st.frames + (app->link != NULL ? relay_link_frames(app->link) : 0),
         .stream_clients = st.clients,
         .stream_connections_total = st.connections_total,
         .max_stream_clients = app->opts.max_clients,
@@ -109,6 +119,53 @@ static int load_scene(struct app *app)
     LOG_INFO("scene: %s (%ux%u), pan %d..%d across its width, tilt %d..%d down its height",
              app->opts.scene_path, w, h, cfg.pan_min_deg, cfg.pan_max_deg, cfg.tilt_min_deg,
              cfg.tilt_max_deg);
+    return 0;
+}
+
+#define LINK_BACKOFF_MIN_MS 500
+#define LINK_BACKOFF_MAX_MS 30000
+
+static int start_link(struct app *app, const struct cam *cam)
+{
+    char token[600], err[300];
+    if (secret_file_read(app->opts.token_file, token, sizeof(token), err, sizeof(err)) < 0) {
+        LOG_ERROR("--token-file: %s", err);
+        return -1;
+    }
+    struct relay_link_config cfg = {
+        .url = app->opts.relay_url,
+        .token = token,
+        .ca_file = app->opts.ca_file,
+        .backoff_min_ms = LINK_BACKOFF_MIN_MS,
+        .backoff_max_ms = LINK_BACKOFF_MAX_MS,
+    };
+    app->link = relay_link_new(app->base, &cfg, &app->node, cam, on_facts, app, err, sizeof(err));
+    explicit_bzero(token, sizeof(token));
+    if (app->link == NULL) {
+        LOG_ERROR("%s", err);
+        return -1;
+    }
+    LOG_INFO("dialing the relay at %s (no listening port%s)", app->opts.relay_url,
+             app->opts.has_stream_port || app->opts.has_control_port ? " but those asked for" : "");
+    return 0;
+}
+
+/* --auth-file: both ports ask for this user:password (HTTP Basic). */
+static int load_auth(struct app *app)
+{
+    if (app->opts.auth_file == NULL)
+        return 0;
+    char line[600], err[300];
+    if (secret_file_read(app->opts.auth_file, line, sizeof(line), err, sizeof(err)) < 0) {
+        LOG_ERROR("--auth-file: %s", err);
+        return -1;
+    }
+    app->auth = basic_auth_new(line);
+    explicit_bzero(line, sizeof(line));
+    if (app->auth == NULL) {
+        LOG_ERROR("--auth-file: %s: expected one line user:password", app->opts.auth_file);
+        return -1;
+    }
     return 0;
 }
 
@@ -164,6 +221,8 @@ static int on_sim(const char *path, const char *query, char *body, size_t body_s
 /* Start everything in order; on failure the caller's teardown frees what was made. */
 static int start(struct app *app)
 {
+    if (load_auth(app) != 0)
+        return -1;
     if (node_init(&app->node, &app->node_cfg, clock_ms_now()) != 0) {
         LOG_ERROR("bad servo configuration");
         return -1;
@@ -184,6 +243,12 @@ static int start(struct app *app)
         LOG_ERROR("cannot start the camera");
         return -1;
     }
+    /* --relay: one outbound link, and no listening socket unless a port was asked for. */
+    int is_relay = app->opts.relay_url != NULL;
+    if (is_relay && start_link(app, &cam) != 0)
+        return -1;
+    if (is_relay && !app->opts.has_stream_port && !app->opts.has_control_port)
+        return 0;
     struct stream_config stream_cfg = {
         .bind_addr = app->opts.bind_addr,
         .port = app->opts.stream_port,
@@ -191,13 +256,19 @@ static int start(struct app *app)
         .max_captures = MAX_CAPTURES,
         .write_timeout_s = WRITE_TIMEOUT_S,
     };
-    app->stream = stream_new(app->base, &stream_cfg, &cam);
-    if (app->stream == NULL)
-        return -1;
+    if (!is_relay || app->opts.has_stream_port) {
+        app->stream = stream_new(app->base, &stream_cfg, &cam);
+        if (app->stream == NULL)
+            return -1;
+        stream_set_auth(app->stream, app->auth);
+    }
+    if (is_relay && !app->opts.has_control_port)
+        return 0;
     app->control = control_new(app->base, app->opts.bind_addr, app->opts.control_port, &app->node,
                                on_facts, app);
     if (app->control == NULL)
         return -1;
+    control_set_auth(app->control, app->auth);
     control_set_sim(app->control, on_sim, app);
     /* The original firmware steers on port 81 only, but its users' SERVO_URL often names the
      * stream's port (its template has no ":81"): answer the node's routes there too. */
@@ -265,10 +336,12 @@ out:
         event_free(sigint);
     if (sigterm != NULL)
         event_free(sigterm);
+    relay_link_free(app.link);
     control_free(app.control);
     stream_free(app.stream);
     sim_camera_free(app.camera);
     sim_panorama_free(app.panorama);
+    basic_auth_free(app.auth);
     /* Runs libevent's pending finalizers, which release the last frame references. */
     event_base_free(app.base);
     return status;

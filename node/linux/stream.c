@@ -12,6 +12,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "basic_auth.h"
 #include "connlimit.h"
 #include "http_glue.h"
 #include "mjpeg_writer.h"
@@ -55,6 +56,7 @@ struct capture_slot {
 
 struct stream {
     struct evhttp *http;
+    const struct basic_auth *auth;                           /* --auth-file, or NULL */
     struct connlimit *guard; /* freed after http */
     void (*other_cb)(struct evhttp_request *req, void *arg); /* other paths, or NULL: 404 */
     void *other_arg;
@@ -205,6 +207,8 @@ static void queue_capture(struct stream *s, struct evhttp_request *req)
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct stream *s = arg;
+    if (!basic_auth_admit(s->auth, req))
+        return;
     connlimit_release(s->guard, req); /* arrived whole in time: ours from here on */
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
     int is_ours = path != NULL && (strcmp(path, "/mjpeg") == 0 || strcmp(path, "/capture") == 0);
@@ -468,4 +472,9 @@ void stream_get_stats(const struct stream *s, struct stream_stats *out)
         .has_measured_fps = s->has_measured_fps,
         .measured_mfps = s->measured_mfps,
     };
+}
+
+void stream_set_auth(struct stream *s, const struct basic_auth *auth)
+{
+    s->auth = auth;
 }

@@ -76,3 +76,8 @@ void stream_tick(struct stream *s, uint32_t now_ms);
 
 /* Counters for /status and the logs. */
 void stream_get_stats(const struct stream *s, struct stream_stats *out);
+
+struct basic_auth;
+/* Require the credentials of auth (borrowed; must outlive the port) on every request: 401
+ * otherwise (basic_auth.h). NULL: no login. */
+void stream_set_auth(struct stream *s, const struct basic_auth *auth);

@@ -5,22 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bearer.h"
 #include "camfile.h"
 #include "cfg.h"
 #include "clock.h"
 #include "hub.h"
+#include "link_msg.h"
+#include "link_ptz.h"
 #include "offline.h"
 #include "presets.h"
 #include "ptz.h"
+#include "ptz_transport.h"
 #include "snapshot.h"
 #include "source.h"
+#include "source_link.h"
 #include "upstream.h"
 #define LOG_TAG "camera"
 #include "log.h"
 
 struct camera {
     struct camfile settings;
-    struct source source; /* at one address: offline and snapshot borrow it */
+    struct source source;      /* at one address: offline and snapshot borrow it */
+    struct source_link *link;  /* the source when the node dials in (borrowed from source) */
+    struct link_ptz *link_ptz; /* moves over that link (owned by ptz), or NULL */
     struct hub *hub;
     struct ptz *ptz;
     struct presets *presets;
@@ -74,6 +81,8 @@ void camera_set_source(struct camera *cam, const struct source *src)
 {
     if (cam->is_holding_source)
         source_release(&cam->source);
+    if (cam->link != NULL && cam->source.impl == cam->link)
+        cam->link = NULL; /* freed with the source below */
     if (cam->is_kept_open)
         source_release(&cam->source);
     source_free(&cam->source);
@@ -93,13 +102,77 @@ void camera_keep_open(struct camera *cam, int is_open)
     cam->is_kept_open = is_open;
 }
 
+static void on_link_message(const struct link_msg *m, void *arg)
+{
+    struct camera *cam = arg;
+    if (m->type == LINK_MSG_MOVED && cam->link_ptz != NULL)
+        link_ptz_answer(cam->link_ptz, m);
+}
+
+static void on_link_state(int is_up, void *arg)
+{
+    struct camera *cam = arg;
+    if (is_up)
+        ptz_refresh(cam->ptz); /* a node that dials in may have restarted: read its angles */
+    else if (cam->link_ptz != NULL)
+        link_ptz_down(cam->link_ptz);
+}
+
+/* NODE_TOKEN instead of CAM_URL: the camera's source is its node's link, and so are moves. */
+static int start_link(struct camera *cam, struct event_base *base, const struct cfg *cfg, char *err,
+                      size_t err_size)
+{
+    struct source_link_config lc = {.name = cam->settings.name,
+                                    .max_frame_bytes = cfg->max_frame_bytes,
+                                    .stall_timeout_ms = cfg->upstream_stall_timeout_ms,
+                                    .idle_timeout_ms = cfg->upstream_idle_timeout_ms};
+    struct source_link_callbacks cb = {
+        .on_frame = on_frame, .on_message = on_link_message, .on_state = on_link_state, .arg = cam};
+    cam->link = source_link_new(base, &lc, &cb);
+    if (cam->link == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -ENOMEM;
+    }
+    source_link_as_source(cam->link, &cam->source);
+    if (cam->settings.servo_url[0] != '\0')
+        return 0; /* moves go to SERVO_URL */
+    struct ptz_transport t;
+    cam->link_ptz = link_ptz_new(base, cam->link, &t);
+    if (cam->link_ptz == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -ENOMEM;
+    }
+    ptz_set_transport(cam->ptz, &t); /* the ptz owns it now */
+    return 0;
+}
+
+int camera_has_link(const struct camera *cam)
+{
+    return cam->link != NULL;
+}
+
+int camera_link_matches(const struct camera *cam, const char *authorization)
+{
+    return cam->link != NULL && bearer_matches(authorization, cam->settings.node_token_digest);
+}
+
+int camera_link_accept(struct camera *cam, struct evhttp_request *req, const char *accept)
+{
+    if (cam->link == NULL)
+        return -ENOTSUP;
+    return source_link_accept(cam->link, req, accept);
+}
+
 static int start_source(struct camera *cam, struct event_base *base, struct evdns_base *dns,
                         const struct cfg *cfg, char *err, size_t err_size)
 {
+    if (cam->settings.has_node_token)
+        return start_link(cam, base, cfg, err, err_size);
     if (cam->settings.cam_url[0] == '\0')
         return 0;
     const char *why = NULL;
     struct upstream_config uc = {.name = cam->settings.name,
+                                 .ca_file = cfg->cam_ca_file,
                                  .url = cam->settings.cam_url,
                                  .dns = dns,
                                  .max_frame_bytes = cfg->max_frame_bytes,
@@ -149,7 +222,7 @@ struct camera *camera_new(struct event_base *base, struct evdns_base *dns,
         goto fail;
     }
     const char *why = NULL;
-    cam->ptz = ptz_new(base, dns, settings->servo_url, &why);
+    cam->ptz = ptz_new(base, dns, settings->servo_url, cfg->cam_ca_file, &why);
     if (cam->ptz == NULL) {
         snprintf(err, err_size, "SERVO_URL: %s", why);
         goto fail;

@@ -69,6 +69,19 @@ void camera_keep_open(struct camera *cam, int is_open);
  */
 void camera_set_source(struct camera *cam, const struct source *src);
 
+/*
+ * The node link (source_link.h), for a camera with a NODE_TOKEN. camera_has_link: 1 if the
+ * camera waits for (or has) a node link. camera_link_matches: 1 if `authorization` (an
+ * Authorization header value, may be NULL) carries this camera's token (constant time); 0
+ * otherwise or for a camera without a link. camera_link_accept: take req's connection over as
+ * the camera's link (ws_upgrade_check gave accept); returns 0, -ENOTSUP for a camera without a
+ * link, -ENOMEM (the caller then still answers req).
+ */
+struct evhttp_request;
+int camera_has_link(const struct camera *cam);
+int camera_link_matches(const struct camera *cam, const char *authorization);
+int camera_link_accept(struct camera *cam, struct evhttp_request *req, const char *accept);
+
 /* The parts, borrowed for the camera's lifetime. */
 const struct camfile *camera_settings(const struct camera *cam); /* as given to camera_new */
 const char *camera_name(const struct camera *cam);

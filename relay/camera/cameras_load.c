@@ -35,7 +35,7 @@ static int read_dir(const struct cfg *cfg, struct camfile **files, size_t *count
         report(CFG_ERROR, cfg->cameras_dir, "CAMERAS_DIR", "out of memory", arg);
         return 1;
     }
-    const char *taken = cfg->cam_url[0] != '\0' ? cfg->camera_name : NULL;
+    const char *taken = cfg_has_main_camera(cfg) ? cfg->camera_name : NULL;
     return camfile_load_dir(cfg->cameras_dir, cfg, taken, *files, CAMFILE_MAX, count, report, arg);
 }
 
@@ -45,7 +45,7 @@ int cameras_load(struct cameras *set, struct event_base *base, struct evdns_base
     struct camfile *files;
     size_t count;
     int errors = read_dir(cfg, &files, &count, report, arg);
-    if (errors == 0 && cfg->cam_url[0] != '\0') {
+    if (errors == 0 && cfg_has_main_camera(cfg)) {
         struct camfile main_cam;
         camfile_from_main(&main_cam, cfg);
         struct camera *cam = create(&main_cam, base, dns, cfg, report, arg);
@@ -146,7 +146,7 @@ int cameras_reload(struct cameras *set, struct event_base *base, struct evdns_ba
     }
     if (errors == 0)
         errors = prepare(set, files, count, changes, base, dns, cfg);
-    if (errors == 0 && count == 0 && cfg->cam_url[0] == '\0') {
+    if (errors == 0 && count == 0 && !cfg_has_main_camera(cfg)) {
         LOG_ERROR("SIGHUP: %s: no camera file left, and the main .env sets no CAM_URL",
                   cfg->cameras_dir);
         errors++;

@@ -13,7 +13,9 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 
+#include "fps_meter.h"
 #include "frame.h"
+#include "http_client.h"
 #include "hub.h"
 #include "mjpeg_parser.h"
 #include "source.h"
@@ -21,8 +23,6 @@
 #define LOG_TAG "upstream"
 #include "log.h"
 
-#define FPS_WINDOW 32            /* frame times kept for upstream_fps */
-#define FPS_MAX_AGE_US 3000000LL /* older frames do not count */
 #define STANDBY_REASON "standby: nobody is watching"
 
 struct upstream {
@@ -30,6 +30,7 @@ struct upstream {
     struct upstream_config cfg;
     char name[40]; /* the camera's, for the log */
     struct url_parts url;
+    struct http_client *client; /* plain or TLS connections to url */
     upstream_frame_cb on_frame;
     void *arg;
 
@@ -50,8 +51,7 @@ struct upstream {
     struct mjpeg_parser parser;
     struct frame *partial; /* the frame being received */
     struct upstream_stats stats;
-    int64_t frame_times_us[FPS_WINDOW];
-    unsigned frame_times_next;
+    struct fps_meter fps;
 };
 
 static void connect_now(struct upstream *u);
@@ -107,7 +107,7 @@ static void deliver(struct upstream *u)
     u->failures = 0;
     u->reason[0] = '\0';
     int64_t now_us = clock_now_us();
-    u->frame_times_us[u->frame_times_next++ % FPS_WINDOW] = now_us;
+    fps_meter_add(&u->fps, now_us);
     u->on_frame(f, now_us, u->arg);
     frame_unref(f);
 }
@@ -183,9 +183,15 @@ static int on_headers(struct evhttp_request *req, void *arg)
     struct upstream *u = arg;
     int code = evhttp_request_get_response_code(req);
     if (code != 200) {
-        char reason[96];
-        snprintf(reason, sizeof(reason), "camera answered HTTP %d %s", code,
-                 evhttp_request_get_response_code_line(req));
+        char reason[128];
+        if (code == 401 || code == 403)
+            snprintf(reason, sizeof(reason),
+                     "the camera refused the relay's credentials (HTTP %d): check the "
+                     "user:password in CAM_URL",
+                     code);
+        else
+            snprintf(reason, sizeof(reason), "camera answered HTTP %d %s", code,
+                     evhttp_request_get_response_code_line(req));
         set_offline(u, reason);
         u->has_reason = 1;
         return -1;
@@ -228,8 +234,14 @@ static void on_done(struct evhttp_request *req, void *arg)
     struct upstream *u = arg;
     u->req = NULL;
     /* A refused connection reaches here without on_error (libevent 2.1), response code 0. */
-    if (!u->has_reason)
+    char tls_why[160];
+    if (!u->is_streaming && http_client_explain(u->client, u->conn, tls_why, sizeof(tls_why))) {
+        char reason[150];
+        snprintf(reason, sizeof(reason), "cannot connect: %.130s", tls_why);
+        set_offline(u, reason); /* over the generic reason: the TLS one says what to fix */
+    } else if (!u->has_reason) {
         set_offline(u, u->is_streaming ? "camera closed the stream" : "cannot connect to camera");
+    }
     (void)req;
     drop_partial(u);
     /* Say it once per cause, not on every retry of an unreachable camera. */
@@ -284,21 +296,7 @@ void upstream_release(struct upstream *u)
 
 double upstream_fps(const struct upstream *u, int64_t now_us)
 {
-    int64_t oldest = 0, newest = 0;
-    unsigned n = 0;
-    for (unsigned i = 0; i < FPS_WINDOW && i < u->frame_times_next; i++) {
-        int64_t t = u->frame_times_us[i];
-        if (now_us - t > FPS_MAX_AGE_US)
-            continue;
-        if (n == 0 || t < oldest)
-            oldest = t;
-        if (n == 0 || t > newest)
-            newest = t;
-        n++;
-    }
-    if (n < 2 || newest == oldest)
-        return 0.0;
-    return (double)(n - 1) * 1e6 / (double)(newest - oldest);
+    return fps_meter_fps(&u->fps, now_us);
 }
 
 uint64_t upstream_connects(const struct upstream *u)
@@ -334,7 +332,7 @@ static void connect_now(struct upstream *u)
     u->is_online = 0;
     u->has_reason = 0;
     u->stats.connects++;
-    u->conn = evhttp_connection_base_new(u->base, u->cfg.dns, u->url.host, u->url.port);
+    u->conn = http_client_connect(u->client, u->base, u->cfg.dns);
     /* Priority 0 of the loop's two (main.c): frames come in before viewers are served. */
     if (u->conn != NULL)
         bufferevent_priority_set(evhttp_connection_get_bufferevent(u->conn), 0);
@@ -387,6 +385,14 @@ struct upstream *upstream_new(struct event_base *base, const struct upstream_con
         return NULL;
     }
     u->cfg.url = NULL; /* not kept: the parsed copy is */
+    char cerr[300];
+    u->client = http_client_new(&u->url, cfg->ca_file, cerr, sizeof(cerr));
+    u->cfg.ca_file = NULL;
+    if (u->client == NULL) {
+        *err = "cannot load the CA certificates for https:// (CAM_CA_FILE)";
+        free(u);
+        return NULL;
+    }
     u->retry_timer = evtimer_new(base, on_retry, u);
     u->idle_timer = evtimer_new(base, on_idle, u);
     if (u->retry_timer == NULL || u->idle_timer == NULL) {
@@ -413,6 +419,7 @@ void upstream_free(struct upstream *u)
         event_free(u->retry_timer);
     if (u->idle_timer != NULL)
         event_free(u->idle_timer);
+    http_client_free(u->client);
     drop_partial(u);
     free(u);
 }

@@ -22,7 +22,8 @@ typedef void (*upstream_frame_cb)(struct frame *frame, int64_t received_us, void
 
 struct upstream_config {
     const char *name;          /* the camera's, in log lines; copied */
-    const char *url;           /* http://[user:pass@]host[:port]/path; copied */
+    const char *url;           /* http[s]://[user:pass@]host[:port]/path; copied */
+    const char *ca_file;       /* https: PEM CAs to trust (CAM_CA_FILE); NULL: the system's */
     size_t max_frame_bytes;    /* larger frames are dropped and counted */
     unsigned stall_timeout_ms; /* no bytes for this long: reconnect */
     unsigned backoff_min_ms;   /* first reconnect delay */

@@ -1,4 +1,5 @@
 #include "camfile.h"
+#include "bearer.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,6 +42,24 @@ void camfile_from_main(struct camfile *cf, const struct cfg *main)
     snprintf(cf->cam_url, sizeof(cf->cam_url), "%s", main->cam_url);
     snprintf(cf->servo_url, sizeof(cf->servo_url), "%s", main->servo_url);
     snprintf(cf->presets_file, sizeof(cf->presets_file), "%s", main->presets_file);
+    cf->has_node_token = main->has_node_token;
+    memcpy(cf->node_token_digest, main->node_token_digest, sizeof(cf->node_token_digest));
+}
+
+/* NODE_TOKEN (the token) or NODE_TOKEN_FILE (a file holding it): only the digest is kept. */
+static int set_token(struct camfile *cf, const char *key, const char *value, const char **reason)
+{
+    int is_file = strcmp(key, "NODE_TOKEN_FILE") == 0;
+    int rc =
+        bearer_load(is_file ? NULL : value, is_file ? value : NULL, cf->node_token_digest, reason);
+    if (rc == 0) {
+        *reason = "empty";
+        return -EINVAL;
+    }
+    if (rc < 0)
+        return -EINVAL;
+    cf->has_node_token = 1;
+    return 0;
 }
 
 static int set_string(char *dst, size_t size, const char *value, const char **reason)
@@ -79,6 +98,8 @@ int camfile_set(struct camfile *cf, const char *key, const char *value, const ch
         }
         return set_string(cf->title, sizeof(cf->title), value, reason);
     }
+    if (strcmp(key, "NODE_TOKEN") == 0 || strcmp(key, "NODE_TOKEN_FILE") == 0)
+        return set_token(cf, key, value, reason);
     if (strcmp(key, "CAMERA_FOV_DEG") == 0)
         return set_number(key, value, &cf->fov_deg, reason);
     if (strcmp(key, "PTZ_STEP_DEG") == 0)
@@ -147,9 +168,17 @@ int camfile_load(struct camfile *cf, const struct cfg *main, const char *path, c
     camfile_defaults(cf, main, name);
     snprintf(cf->path, sizeof(cf->path), "%s", path);
     int errors = cfg_read_env(path, 1, apply_camera, cf, report, arg);
-    if (cf->cam_url[0] == '\0') {
+    if (cf->cam_url[0] == '\0' && !cf->has_node_token) {
         report(CFG_ERROR, path, "CAM_URL",
-               "not set; it is this camera's stream, e.g. CAM_URL=http://192.168.1.101/mjpeg", arg);
+               "not set; it is this camera's stream, e.g. CAM_URL=http://192.168.1.101/mjpeg "
+               "(or NODE_TOKEN, for a camera that dials in)",
+               arg);
+        errors++;
+    } else if (cf->cam_url[0] != '\0' && cf->has_node_token) {
+        report(CFG_ERROR, path, "NODE_TOKEN",
+               "set together with CAM_URL: the relay pulls (CAM_URL) or the node dials in "
+               "(NODE_TOKEN), not both",
+               arg);
         errors++;
     }
     return errors;

@@ -26,6 +26,8 @@ struct camfile {
     char presets_file[1024];
     unsigned fov_deg;
     unsigned ptz_step_deg;
+    int has_node_token;                  /* NODE_TOKEN(_FILE): the node dials in, no CAM_URL */
+    unsigned char node_token_digest[32]; /* SHA-256 of the token (bearer.h); never the token */
     /* The line each key was set on (0: not in the file), for messages; not a setting. */
     unsigned cam_url_line;
     unsigned servo_url_line;
@@ -40,7 +42,8 @@ int camfile_name_ok(const char *name);
 
 /*
  * The main .env's camera: name CAMERA_NAME, title CAMERA_TITLE, and its CAM_URL, SERVO_URL,
- * PRESETS_FILE, CAMERA_FOV_DEG, PTZ_STEP_DEG.
+ * PRESETS_FILE, CAMERA_FOV_DEG, PTZ_STEP_DEG, and the digest of its node token
+ * (cfg_load_node_token must have run).
  */
 void camfile_from_main(struct camfile *cf, const struct cfg *main);
 

@@ -1,4 +1,5 @@
 #include "cfg.h"
+#include "bearer.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -52,6 +53,9 @@ static const struct key_def keys[] = {
     NUM(max_connections_per_address, "MAX_CONNECTIONS_PER_ADDRESS", 0, 200000),
     NUM(request_timeout_ms, "REQUEST_TIMEOUT_MS", 1000, 3600000),
     STR(cam_url, "CAM_URL"),
+    STR(cam_ca_file, "CAM_CA_FILE"),
+    STR(node_token, "NODE_TOKEN"),
+    STR(node_token_file, "NODE_TOKEN_FILE"),
     STR(servo_url, "SERVO_URL"),
     STR(camera_name, "CAMERA_NAME"),
     STR(camera_title, "CAMERA_TITLE"),
@@ -411,4 +415,20 @@ int cfg_parse_line(const char *line, char *key, size_t key_size, char *value, si
     memcpy(value, p, n);
     value[n] = '\0';
     return is_cut;
+}
+
+int cfg_has_main_camera(const struct cfg *c)
+{
+    return c->cam_url[0] != '\0' || c->node_token[0] != '\0' || c->node_token_file[0] != '\0' ||
+           c->has_node_token;
+}
+
+int cfg_load_node_token(struct cfg *c, const char **reason)
+{
+    int rc = bearer_load(c->node_token, c->node_token_file, c->node_token_digest, reason);
+    explicit_bzero(c->node_token, sizeof(c->node_token));
+    if (rc < 0)
+        return rc;
+    c->has_node_token = rc == 1 || c->has_node_token;
+    return 0;
 }

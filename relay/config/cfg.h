@@ -31,6 +31,11 @@ struct cfg {
     char users_file[1024];
     char trusted_proxies[256]; /* comma-separated addresses whose X-Forwarded-For is believed */
     char cam_url[1024];
+    char cam_ca_file[1024];     /* PEM CAs for https:// CAM_URL / SERVO_URL; "": the system's */
+    char node_token[600];       /* the node's link secret (camfile.h keeps only its digest) */
+    char node_token_file[1024]; /* or a file holding it */
+    unsigned char node_token_digest[32]; /* SHA-256 of the token (bearer.h), once loaded */
+    int has_node_token;                  /* node_token_digest is set: the node dials in */
     char servo_url[1024];
     char camera_name[33];   /* the main .env's camera in /c/NAME/ URLs (camfile.h) */
     char camera_title[65];  /* its title on the page; "": the name */
@@ -193,3 +198,15 @@ const char *cfg_nearest_key(const char *key);
 
 /* Parse "HOST:PORT", "[V6]:PORT" or ":PORT" into the listen fields. Returns 0 or -EINVAL. */
 int cfg_set_listen(struct cfg *c, const char *text);
+
+/*
+ * 1 if the main .env defines a camera: CAM_URL (pulled) or NODE_TOKEN / NODE_TOKEN_FILE (its node
+ * dials in).
+ */
+int cfg_has_main_camera(const struct cfg *c);
+
+/*
+ * Take the digest of NODE_TOKEN / NODE_TOKEN_FILE into node_token_digest (has_node_token) and
+ * wipe the plaintext. Returns 0, or a negative errno with *reason (static; never the token).
+ */
+int cfg_load_node_token(struct cfg *c, const char **reason);

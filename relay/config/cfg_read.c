@@ -203,10 +203,23 @@ int cfg_check_settings(const struct cfg *c, cfg_report_cb report, void *arg)
                    "TLS_CERT and TLS_KEY go together: set both or neither");
         errors++;
     }
-    if (c->cam_url[0] == '\0' && c->cameras_dir[0] == '\0') {
+    int has_token = c->node_token[0] != '\0' || c->node_token_file[0] != '\0';
+    if (c->node_token[0] != '\0' && c->node_token_file[0] != '\0') {
+        report_key(c, report, arg, "NODE_TOKEN_FILE",
+                   "NODE_TOKEN and NODE_TOKEN_FILE: set one, not both");
+        errors++;
+    }
+    if (has_token && c->cam_url[0] != '\0') {
+        report_key(c, report, arg, "CAM_URL",
+                   "set together with NODE_TOKEN: set CAM_URL (the relay pulls the camera) or "
+                   "NODE_TOKEN (the camera dials in), not both");
+        errors++;
+    }
+    if (c->cam_url[0] == '\0' && !has_token && c->cameras_dir[0] == '\0') {
         report_key(c, report, arg, "CAM_URL",
                    "not set; it is the camera's stream, e.g. CAM_URL=http://192.168.1.100/mjpeg "
-                   "(or set CAMERAS_DIR, a folder of camera files)");
+                   "(or set NODE_TOKEN for a camera that dials in, or CAMERAS_DIR, a folder of "
+                   "camera files)");
         errors++;
     }
     if (!camfile_name_ok(c->camera_name)) {

@@ -158,7 +158,7 @@ static void end_event(struct events *ev)
              (long long)rec->start_unix_ms, (long long)rec->end_unix_ms,
              (unsigned)(rec->peak_pct * 10 + 0.5));
     snprintf(rec->thumb, sizeof(rec->thumb), "ev-%lld.jpg", (long long)rec->id);
-    if (event_index_update(events_store_index(ev->store), rec) < 0)
+    if (ev->is_recording_ok && event_index_update(events_store_index(ev->store), rec) < 0)
         LOG_ERROR("camera %s: cannot update event %lld in the index", ev->camera,
                   (long long)rec->id);
     int queued = ev->is_recording_ok && recorder_close(ev->recorder, rec->file) == 0;
@@ -183,7 +183,7 @@ static void on_failed(struct events *ev, const struct recorder_result *res)
         ev->stats.disk_full++;
         ev->stats.is_disk_full = 1;
         LOG_ERROR("camera %s: recording stopped: the disk of RECORD_DIR is full (event %lld "
-                  "discarded); the live stream goes on; recording resumes when space returns",
+                  "discarded); the live stream goes on; recording starts again when space returns",
                   ev->camera, (long long)res->tag);
     } else {
         LOG_ERROR("camera %s: recording of event %lld failed: %s", ev->camera, (long long)res->tag,

@@ -163,6 +163,12 @@ void access_log_stream_end(struct access_log *a, const struct access_log_stream 
     LOG_INFO("%s %s %s 200 stream", stream->address, stream->method, stream->path);
 }
 
+void access_log_link_end(struct access_log *a, const struct access_log_stream *stream)
+{
+    count(a, 101);
+    LOG_INFO("%s %s %s 101 node link", stream->address, stream->method, stream->path);
+}
+
 void access_log_set_done_cb(struct access_log *a, access_log_done_fn fn, void *arg)
 {
     a->on_done = fn;

@@ -56,6 +56,8 @@ void access_log_stream_begin(struct access_log_stream *out, struct evhttp_reques
 /* The hub took the stream (it never "completes" in evhttp's sense): log and count it now. */
 void access_log_stream_end(struct access_log *a, const struct access_log_stream *stream);
 
+/* A camera node's link was taken over after its 101 (source_link.h): log "101 node link". */
+void access_log_link_end(struct access_log *a, const struct access_log_stream *stream);
 /* Called with each request access_log_begin saw, once its answer is sent (evhttp's
  * request-complete callback); req is borrowed for the call. */
 typedef void (*access_log_done_fn)(struct evhttp_request *req, void *arg);

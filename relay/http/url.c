@@ -13,10 +13,11 @@ static int fill(const struct evhttp_uri *uri, struct url_parts *out, const char 
 {
     const char *scheme = evhttp_uri_get_scheme(uri);
     const char *host = evhttp_uri_get_host(uri);
-    if (scheme == NULL || strcasecmp(scheme, "http") != 0) {
-        *err = "only http:// URLs are supported";
+    if (scheme == NULL || (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
+        *err = "only http:// and https:// URLs are supported";
         return -EINVAL;
     }
+    out->is_https = strcasecmp(scheme, "https") == 0;
     if (host == NULL || host[0] == '\0') {
         *err = "URL has no host";
         return -EINVAL;
@@ -33,7 +34,7 @@ static int fill(const struct evhttp_uri *uri, struct url_parts *out, const char 
         return -EINVAL;
     }
     int port = evhttp_uri_get_port(uri);
-    out->port = (uint16_t)(port > 0 ? port : 80);
+    out->port = (uint16_t)(port > 0 ? port : out->is_https ? 443 : 80);
     memcpy(out->host, host, host_len);
     out->host[host_len] = '\0';
     host = out->host;
@@ -50,7 +51,8 @@ static int fill(const struct evhttp_uri *uri, struct url_parts *out, const char 
         *err = "URL path is too long";
         return -EINVAL;
     }
-    snprintf(out->display, sizeof(out->display), "http://%s%s", out->host_header, out->path_query);
+    snprintf(out->display, sizeof(out->display), "%s://%s%s", out->is_https ? "https" : "http",
+             out->host_header, out->path_query);
     return 0;
 }
 

@@ -11,7 +11,8 @@
 
 struct url_parts {
     char host[256];          /* without brackets for IPv6 */
-    uint16_t port;           /* 80 when absent */
+    uint16_t port;           /* 80 (443 for https) when absent */
+    int is_https;            /* https://: TLS with the certificate checked (tls_verify.h) */
     char host_header[272];   /* "host[:port]" for the Host header */
     char path_query[1024];   /* "/path?query", at least "/" */
     char authorization[400]; /* "Basic ..." or "" */
@@ -19,7 +20,7 @@ struct url_parts {
 };
 
 /*
- * Parse `url` into *out. Only http:// is accepted. Returns 0, or -EINVAL with *err set to a
- * one-line reason (a static string) for an unusable URL (-ENOMEM: out of memory).
+ * Parse `url` into *out. http:// and https:// are accepted. Returns 0, or -EINVAL with *err set to
+ * a one-line reason (a static string) for an unusable URL (-ENOMEM: out of memory).
  */
 int url_parse(const char *url, struct url_parts *out, const char **err);

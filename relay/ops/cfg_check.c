@@ -1,4 +1,5 @@
 #include "cfg_check.h"
+#include "bearer.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -38,6 +39,12 @@ int cfg_check_urls(const struct cfg *c, cfg_report_cb report, void *arg)
     int is_cam_ok = c->cam_url[0] != '\0' && url_parse(c->cam_url, &cam, &reason) == 0;
     if (c->cam_url[0] != '\0' && !is_cam_ok) {
         report_key(c, report, arg, CFG_ERROR, "CAM_URL", reason);
+        errors++;
+    }
+    unsigned char digest[BEARER_DIGEST_BYTES];
+    if (bearer_load(c->node_token, c->node_token_file, digest, &reason) < 0) {
+        report_key(c, report, arg, CFG_ERROR,
+                   c->node_token_file[0] ? "NODE_TOKEN_FILE" : "NODE_TOKEN", reason);
         errors++;
     }
     if (c->servo_url[0] == '\0')
@@ -156,7 +163,7 @@ struct known_cameras {
 static int known_camera(const char *name, void *arg)
 {
     const struct known_cameras *k = arg;
-    if (k->c->cam_url[0] != '\0' && strcmp(k->c->camera_name, name) == 0)
+    if (cfg_has_main_camera(k->c) && strcmp(k->c->camera_name, name) == 0)
         return 1;
     for (size_t i = 0; i < k->count; i++) {
         if (strcmp(k->files[i].name, name) == 0)
@@ -192,7 +199,7 @@ int cfg_check_cameras(const struct cfg *c, size_t *count, cfg_report_cb report, 
             report(CFG_ERROR, c->cameras_dir, "CAMERAS_DIR", "out of memory", arg);
             return 1;
         }
-        const char *taken = c->cam_url[0] != '\0' ? c->camera_name : NULL;
+        const char *taken = cfg_has_main_camera(c) ? c->camera_name : NULL;
         errors +=
             camfile_load_dir(c->cameras_dir, c, taken, files, CAMFILE_MAX, &k.count, report, arg);
         k.files = files;
@@ -200,7 +207,7 @@ int cfg_check_cameras(const struct cfg *c, size_t *count, cfg_report_cb report, 
             errors += check_camfile(&files[i], report, arg);
     }
     errors += check_user_cameras(&k, report, arg);
-    *count = k.count + (c->cam_url[0] != '\0');
+    *count = k.count + (cfg_has_main_camera(c) != 0);
     free(files);
     return errors;
 }
@@ -255,6 +262,9 @@ int cfg_check_run(const char *env_path, int must_exist, const char *listen, cons
     if (c.cam_url[0] != '\0' && url_parse(c.cam_url, &cam, &reason) == 0)
         fprintf(ok_out, ", camera %s, pan/tilt %s", cam.display,
                 has_servo ? servo.display : "(no SERVO_URL)");
+    else if (c.node_token[0] != '\0' || c.node_token_file[0] != '\0')
+        fprintf(ok_out, ", camera dials in (NODE_TOKEN), pan/tilt %s",
+                has_servo ? servo.display : "over the node link");
     if (c.cameras_dir[0] != '\0')
         fprintf(ok_out, ", %zu camera%s in all (CAMERAS_DIR %s)", cameras, cameras == 1 ? "" : "s",
                 c.cameras_dir);

@@ -259,11 +259,11 @@ struct ptz *ptz_new_transport(struct event_base *base, const struct ptz_transpor
 }
 
 struct ptz *ptz_new(struct event_base *base, struct evdns_base *dns, const char *servo_url,
-                    const char **err)
+                    const char *ca_file, const char **err)
 {
     struct ptz_transport t = {0};
     if (servo_url != NULL && servo_url[0] != '\0' &&
-        ptz_http_new(base, dns, servo_url, &t, err) < 0)
+        ptz_http_new(base, dns, servo_url, ca_file, &t, err) < 0)
         return NULL;
     struct ptz *ptz = ptz_new_transport(base, &t);
     if (ptz == NULL) {

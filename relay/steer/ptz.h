@@ -28,7 +28,7 @@ typedef void (*ptz_done_cb)(int status, int pan_deg, int tilt_deg, const char *r
  * Returns NULL with *err set (static string) for a bad URL or on allocation failure.
  */
 struct ptz *ptz_new(struct event_base *base, struct evdns_base *dns, const char *servo_url,
-                    const char **err);
+                    const char *ca_file, const char **err);
 
 /*
  * New forwarder over *transport (taken: the forwarder frees it), or with transport NULL or its

@@ -1,4 +1,5 @@
 #include "ptz_http.h"
+#include "http_client.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ struct ptz_http {
     struct event_base *base;
     struct evdns_base *dns;
     struct url_parts url;
+    struct http_client *client;     /* plain or TLS (https://) connections */
     struct evhttp_connection *conn; /* of the request in flight, NULL when idle */
     int last_error;                 /* enum evhttp_request_error of that request, or -1 */
     ptz_reply_cb reply;
@@ -35,6 +37,14 @@ static void on_reply(struct evhttp_request *req, void *arg)
     struct ptz_http *h = arg;
     int code = req ? evhttp_request_get_response_code(req) : 0;
     /* This connection is freed by libevent once this callback returns. */
+    char tls_why[160];
+    if (code == 0 && http_client_explain(h->client, h->conn, tls_why, sizeof(tls_why))) {
+        h->conn = NULL;
+        LOG_WARN("camera control %s: %s", h->url.display, tls_why);
+        h->reply(502, NULL, 0, "camera control unreachable (TLS: see the relay's log)",
+                 h->reply_arg);
+        return;
+    }
     h->conn = NULL;
     if (code == 200) {
         char body[PTZ_HTTP_REPLY_MAX + 1];
@@ -48,6 +58,11 @@ static void on_reply(struct evhttp_request *req, void *arg)
         /* Refused, reset or unresolvable: libevent 2.1 reports a failed connect with code 0
          * and often no error callback at all. */
         h->reply(502, NULL, 0, "camera control unreachable", h->reply_arg);
+    } else if (code == 401 || code == 403) {
+        LOG_WARN("camera control %s refused the relay's credentials (HTTP %d): check the "
+                 "user:password in SERVO_URL",
+                 h->url.display, code);
+        h->reply(502, NULL, 0, "camera control refused the relay's credentials", h->reply_arg);
     } else {
         LOG_WARN("camera control %s answered HTTP %d", h->url.display, code);
         /* Most often SERVO_URL names the stream's port: the original template has no ":81". */
@@ -66,7 +81,7 @@ static int http_send(void *impl, const char *query, ptz_reply_cb reply, void *ar
     char target[1200];
     char sep = strchr(h->url.path_query, '?') ? '&' : '?';
     snprintf(target, sizeof(target), "%s%c%s", h->url.path_query, sep, query);
-    h->conn = evhttp_connection_base_new(h->base, h->dns, h->url.host, h->url.port);
+    h->conn = http_client_connect(h->client, h->base, h->dns);
     struct evhttp_request *req = evhttp_request_new(on_reply, h);
     if (h->conn == NULL || req == NULL) {
         if (req != NULL)
@@ -108,6 +123,7 @@ static void http_free(void *impl)
     /* Freeing the connection cancels the request without calling on_reply. */
     if (h->conn != NULL)
         evhttp_connection_free(h->conn);
+    http_client_free(h->client);
     free(h);
 }
 
@@ -118,7 +134,7 @@ static const struct ptz_transport_ops http_ops = {
 };
 
 int ptz_http_new(struct event_base *base, struct evdns_base *dns, const char *servo_url,
-                 struct ptz_transport *out, const char **err)
+                 const char *ca_file, struct ptz_transport *out, const char **err)
 {
     struct ptz_http *h = calloc(1, sizeof(*h));
     if (h == NULL) {
@@ -129,6 +145,13 @@ int ptz_http_new(struct event_base *base, struct evdns_base *dns, const char *se
     if (rc < 0) {
         free(h);
         return rc;
+    }
+    char cerr[300];
+    h->client = http_client_new(&h->url, ca_file, cerr, sizeof(cerr));
+    if (h->client == NULL) {
+        *err = "cannot load the CA certificates for https:// (CAM_CA_FILE)";
+        free(h);
+        return -EINVAL;
     }
     h->base = base;
     h->dns = dns;

@@ -13,9 +13,10 @@ struct ptz_transport;
 #define PTZ_HTTP_REPLY_MAX 4096
 
 /*
- * Fill *out with an HTTP transport to servo_url (http://[user:pass@]host[:port]/path[?query]).
+ * Fill *out with an HTTP transport to servo_url (http[s]://[user:pass@]host[:port]/path[?query];
+ * for https, the certificate is checked against ca_file, NULL or "": the system's CAs).
  * base and dns are borrowed (dns may be NULL: blocking resolution). Returns 0, or -EINVAL /
  * -ENOMEM with *err set (static string); *out is then untouched.
  */
 int ptz_http_new(struct event_base *base, struct evdns_base *dns, const char *servo_url,
-                 struct ptz_transport *out, const char **err);
+                 const char *ca_file, struct ptz_transport *out, const char **err);

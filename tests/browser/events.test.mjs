@@ -106,17 +106,19 @@ describe('events in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
         const ctx = await browser.newContext(DESKTOP);
         try {
             const page = watch(await login(ctx, rig, OPERATOR), 'operator');
-            // Draw on the picture once it is there: its first frame sets the frame's size.
-            await waitFor('the live picture', () => page.evaluate(() =>
-                document.getElementById('frame').style.getPropertyValue('--ar') !== ''));
+            // The picture first: its size sets the frame's (and the layer's) shape.
+            await waitFor('the live picture', () => page.locator('#live').evaluate((i) => i.naturalWidth > 0));
             await page.locator('#mask-edit').click();
             const layer = page.locator('#mask-layer');
             await layer.waitFor({ state: 'visible' });
+            await page.locator('#mask-panel').waitFor({ state: 'visible' });
+            await layer.scrollIntoViewIfNeeded();
             const box = await layer.boundingBox();
             await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.1);
             await page.mouse.down();
             await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.3, { steps: 5 });
             await page.mouse.up();
+            await waitFor('the drawn rectangle', async () => (await page.locator('#mask-layer .mask-rect').count()) === 1);
             await page.locator('#mask-save').click();
             await waitFor('the saved mask', async () => {
                 const r = await rig.request('GET', '/api/motion');

@@ -53,7 +53,8 @@ struct deploy {
     struct ts_stack stack;
     pid_t nginx_pid; /* stopped by the per-case teardown */
     char nginx_log[512];
-    pid_t relay_pid; /* the socket-activated relay */
+    pid_t relay_pid; /* the socket-activated relay, or the node link's relay */
+    pid_t cam_pid;   /* a lookout-cam dialing through nginx */
     struct ts_stream *viewers[NGINX_VIEWERS];
 };
 
@@ -108,6 +109,10 @@ static int case_teardown(void **state)
     if (d->relay_pid > 0) {
         ts_proc_stop(d->relay_pid);
         d->relay_pid = 0;
+    }
+    if (d->cam_pid > 0) {
+        ts_proc_stop(d->cam_pid);
+        d->cam_pid = 0;
     }
     return 0;
 }
@@ -692,6 +697,72 @@ static void test_deploy_nginx_streams_to_two_viewers(void **state)
     ts_http_response_deinit(&r);
 }
 
+/* The shipped site passes the node link through as a WebSocket: a node dials the relay through
+ * nginx (docs/DEPLOY.md, "No port forwarding"). */
+static void test_deploy_nginx_passes_the_node_link(void **state)
+{
+    struct deploy *d = *state;
+    char nginx[512];
+    need_tool("nginx", "nginx", nginx, sizeof(nginx));
+    char token_path[600], env_path[600], env[1400], log_path[600], cam_log[600];
+    assert_int_equal(ts_file_write(d->dir, "node-token", "6f0e1d2c3b4a59687766554433221100\n",
+                                   token_path, sizeof(token_path)),
+                     0);
+    snprintf(env, sizeof(env),
+             "HTTP_AUTH_USERNAME=alice\nHTTP_AUTH_PASSWORD=s3cret-pass\nNODE_TOKEN_FILE=%s\n"
+             "PRESETS_FILE=%s/link-presets.txt\nTRUSTED_PROXIES=127.0.0.1\n",
+             token_path, d->dir);
+    assert_int_equal(ts_file_write(d->dir, "link.env", env, env_path, sizeof(env_path)), 0);
+    snprintf(log_path, sizeof(log_path), "%s/link-relay.log", d->dir);
+    char relay_bin[512], cam_bin[512];
+    snprintf(relay_bin, sizeof(relay_bin), "%s/lookout", ts_bin_dir());
+    snprintf(cam_bin, sizeof(cam_bin), "%s/lookout-cam", ts_bin_dir());
+    char *relay_argv[] = {relay_bin, "--env", env_path, "--listen", "127.0.0.1:0", NULL};
+    int relay_port = ts_proc_start_port("deploy", relay_argv, ts_stack_clean_env, log_path,
+                                        "listening on http://", STARTUP_TIMEOUT_MS, &d->relay_pid);
+    assert_true(relay_port > 0);
+
+    int port = ts_free_port();
+    assert_true(port > 0);
+    char *site = read_source("deploy/nginx/lookout.conf");
+    char listen[64], upstream[64];
+    snprintf(listen, sizeof(listen), "listen 127.0.0.1:%d;", port);
+    snprintf(upstream, sizeof(upstream), "server 127.0.0.1:%d;", relay_port);
+    assert_int_equal(replace_all(&site, "listen 80;", listen), 1);
+    assert_int_equal(replace_all(&site, "listen [::]:80;", ""), 1);
+    assert_int_equal(replace_all(&site, "server 127.0.0.1:5000;", upstream), 1);
+    assert_int_equal(ts_file_write(d->dir, "site-link.conf", site, NULL, 0), 0);
+    free(site);
+    char conf_path[512];
+    write_nginx_conf(d, "site-link.conf", conf_path, sizeof(conf_path));
+    start_nginx(d, nginx, conf_path, (uint16_t)port);
+
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+    snprintf(cam_log, sizeof(cam_log), "%s/link-cam.log", d->dir);
+    char *cam_argv[] = {cam_bin, "--relay", url, "--token-file", token_path, NULL};
+    d->cam_pid = ts_proc_spawn(cam_argv, ts_stack_clean_env, cam_log);
+    assert_true(d->cam_pid > 0);
+    if (ts_proc_wait_log(log_path, "node dialed in from", 15000, NULL, 0) != 0) {
+        ts_proc_print_log(cam_log, 20);
+        ts_proc_print_log(log_path, 20);
+        fail_msg("the node did not link through nginx");
+    }
+    /* Through nginx as a viewer would: a snapshot wakes the camera from standby (the node is
+     * told to send frames), and a move. */
+    struct ts_http_response r;
+    assert_int_equal(ts_http_request((uint16_t)port, "GET", "/snapshot.jpg", d->stack.auth, NULL,
+                                     HTTP_TIMEOUT_MS, &r),
+                     200);
+    assert_true(r.body_len > 2 && r.body[0] == 0xFF && r.body[1] == 0xD8);
+    ts_http_response_deinit(&r);
+    assert_int_equal(ts_http_request((uint16_t)port, "POST", "/turnleft", d->stack.auth, NULL,
+                                     HTTP_TIMEOUT_MS, &r),
+                     200);
+    assert_non_null(strstr((const char *)r.body, "\"pan\":95"));
+    ts_http_response_deinit(&r);
+}
+
 static void test_deploy_nginx_terminates_tls(void **state)
 {
     struct deploy *d = *state;
@@ -852,6 +923,7 @@ int main(void)
         cmocka_unit_test_teardown(test_deploy_systemd_units_verify, case_teardown),
         cmocka_unit_test_teardown(test_deploy_socket_activation_and_notify, case_teardown),
         cmocka_unit_test_teardown(test_deploy_nginx_streams_to_two_viewers, case_teardown),
+        cmocka_unit_test_teardown(test_deploy_nginx_passes_the_node_link, case_teardown),
         cmocka_unit_test_teardown(test_deploy_nginx_terminates_tls, case_teardown),
         cmocka_unit_test_teardown(test_deploy_make_install_tree, case_teardown),
         cmocka_unit_test_teardown(test_deploy_relay_exits_cleanly, case_teardown),

@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -233,6 +235,22 @@ static void test_guard_intruder_makes_one_event_with_preroll(void **state)
     char *metrics = get(g, "/metrics", 200);
     assert_non_null(strstr(metrics, "lookout_events_total{camera=\"cam\"} 1"));
     free(metrics);
+    /* Bad detector settings: a 400 with the reason, and nothing changes. */
+    const char *bad[][2] = {{"/api/motion/save?sensitivity=0", "sensitivity"},
+                            {"/api/motion/save?sensitivity=abc", "sensitivity"},
+                            {"/api/motion/save?masks=1,2,3", "masks"},
+                            {"/api/motion/save?masks=900,0,200,10", "mask"}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct ts_http_response r = {0};
+        assert_int_equal(ts_http_request(g->stack.relay_port, "POST", bad[i][0], g->stack.auth,
+                                         NULL, HTTP_TIMEOUT_MS, &r),
+                         400);
+        assert_non_null(strstr((const char *)r.body, bad[i][1]));
+        ts_http_response_deinit(&r);
+    }
+    char *settings = get(g, "/api/motion", 200);
+    assert_non_null(strstr(settings, "\"sensitivity\":50,\"masks\":[]"));
+    free(settings);
 }
 
 static void test_guard_pan_and_light_make_no_event(void **state)
@@ -345,7 +363,7 @@ static void test_guard_kill_9_leaves_only_playable_events(void **state)
 static void test_guard_full_disk_stops_recording_not_the_stream(void **state)
 {
     struct guard *g = *state;
-    if (mount("lookout-test", g->rec, "tmpfs", MS_NOSUID | MS_NODEV, "size=1536k,mode=0700") != 0) {
+    if (mount("lookout-test", g->rec, "tmpfs", MS_NOSUID | MS_NODEV, "size=24m,mode=0700") != 0) {
         fprintf(stderr,
                 "guard: cannot mount a small tmpfs (%s, needs root): full-disk case "
                 "skipped\n",
@@ -355,6 +373,16 @@ static void test_guard_full_disk_stops_recording_not_the_stream(void **state)
     }
     g->is_mounted = 1;
     start(g, "RECORD_MIN_FREE_BYTES=0\nRECORD_MAX_AGE_S=0\n");
+    /* Fill the disk but ~1 MB: a recording of a few seconds cannot fit. */
+    char filler[700];
+    snprintf(filler, sizeof(filler), "%s/filler", g->rec);
+    struct statvfs vfs;
+    assert_int_equal(statvfs(g->rec, &vfs), 0);
+    off_t fill = (off_t)vfs.f_bavail * (off_t)vfs.f_frsize - (1 << 20);
+    int fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(posix_fallocate(fd, 0, fill), 0);
+    close(fd);
     sim(g, "/sim/intruder?seconds=8");
     assert_int_equal(
         ts_proc_wait_log(g->stack.relay_log, "the disk of RECORD_DIR is full", 15000, NULL, 0), 0);
@@ -379,6 +407,16 @@ static void test_guard_full_disk_stops_recording_not_the_stream(void **state)
     sleep_ms(3000);
     char *list = get(g, "/api/events", 200);
     assert_null(strstr(list, "\"recording\":true"));
+    free(list);
+    /* Space returns: the next intruder is recorded again. */
+    assert_int_equal(unlink(filler), 0);
+    /* The unrecorded event ends first (the walker leaves, RECORD_QUIET_MS passes). */
+    assert_int_equal(ts_proc_wait_log(g->stack.relay_log, "event 1 ends", 15000, NULL, 0), 0);
+    sim(g, "/sim/intruder?seconds=2");
+    assert_int_equal(ts_proc_wait_log(g->stack.relay_log, "disk space is back: recording resumes",
+                                      15000, NULL, 0),
+                     0);
+    list = wait_events(g, 1, 15000);
     free(list);
 }
 

@@ -11,9 +11,17 @@
 
 #define STARTUP_TIMEOUT_MS 10000
 
-char *const ts_stack_clean_env[] = {
-    "HTTP_AUTH_USERNAME", "HTTP_AUTH_PASSWORD", "CAM_URL",       "SERVO_URL", "LISTEN",
-    "LISTEN_FDS",         "LISTEN_PID",         "NOTIFY_SOCKET", NULL};
+char *const ts_stack_clean_env[] = {"HTTP_AUTH_USERNAME",
+                                    "HTTP_AUTH_PASSWORD",
+                                    "CAM_URL",
+                                    "SERVO_URL",
+                                    "LISTEN",
+                                    "LISTEN_FDS",
+                                    "LISTEN_PID",
+                                    "NOTIFY_SOCKET",
+                                    "NODE_TOKEN",
+                                    "NODE_TOKEN_FILE",
+                                    NULL};
 
 const char *ts_bin_dir(void)
 {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "../support/tmpdir.h"
+#include "bearer.h"
 #include "camfile.h"
 #include "cfg.h"
 
@@ -156,7 +157,7 @@ static void test_camfile_every_error_at_once(void **state)
              "%s/gate.env:4: PTZ_STEP_DEG: expected a whole number from 1 to 90, got \"500\"\n"
              "%s/gate.env:5: expected KEY=VALUE\n"
              "%s/gate.env: CAM_URL: not set; it is this camera's stream, e.g. "
-             "CAM_URL=http://192.168.1.101/mjpeg\n",
+             "CAM_URL=http://192.168.1.101/mjpeg (or NODE_TOKEN, for a camera that dials in)\n",
              dir, dir, dir, dir, dir, dir);
     assert_string_equal(r.text, want);
     assert_int_equal(r.warnings, 1);
@@ -175,11 +176,40 @@ static void test_camfile_missing_dir(void **state)
     assert_non_null(strstr(r.text, "/nope: CAMERAS_DIR: No such file or directory"));
 }
 
+/* NODE_TOKEN in a camera file: the camera's node dials in; only the token's digest is kept, and
+ * a token too short is refused without echoing it. */
+static void test_camfile_node_token(void **state)
+{
+    (void)state;
+    struct cfg main_cfg;
+    cfg_defaults(&main_cfg);
+    struct camfile cf;
+    camfile_defaults(&cf, &main_cfg, "porch");
+    const char *reason = NULL;
+    assert_int_equal(camfile_set(&cf, "NODE_TOKEN", "s3kr1t", &reason), -EINVAL);
+    assert_null(strstr(reason, "s3kr1t"));
+    assert_false(cf.has_node_token);
+    const char *token = "0123456789abcdef0123456789abcdef";
+    assert_int_equal(camfile_set(&cf, "NODE_TOKEN", token, &reason), 0);
+    assert_true(cf.has_node_token);
+    unsigned char want[BEARER_DIGEST_BYTES];
+    bearer_digest(token, want);
+    assert_memory_equal(cf.node_token_digest, want, sizeof(want));
+    assert_null(memmem(&cf, sizeof(cf), token, strlen(token)));
+    char header[80];
+    snprintf(header, sizeof(header), "Bearer %s", token);
+    assert_int_equal(bearer_matches(header, cf.node_token_digest), 1);
+    assert_int_equal(
+        bearer_matches("Bearer 0123456789abcdef0123456789abcdeX", cf.node_token_digest), 0);
+    assert_int_equal(bearer_matches(NULL, cf.node_token_digest), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_camfile_names),
         cmocka_unit_test(test_camfile_from_main_and_defaults),
+        cmocka_unit_test(test_camfile_node_token),
         cmocka_unit_test_setup_teardown(test_camfile_load_dir, make_dir, free_dir),
         cmocka_unit_test_setup_teardown(test_camfile_every_error_at_once, make_dir, free_dir),
         cmocka_unit_test_setup_teardown(test_camfile_missing_dir, make_dir, free_dir),

@@ -331,7 +331,12 @@ static void test_cfg_camera_url_parts(void **state)
     assert_string_equal(u.authorization, want);
     assert_string_equal(u.display, "http://192.0.2.1:81/");
 
-    assert_int_equal(url_parse("https://cam.local/", &u, &err), -EINVAL);
+    /* https:// (another relay, an HTTPS camera): port 443 unless given, and so displayed. */
+    assert_int_equal(url_parse("https://cam.local/mjpeg", &u, &err), 0);
+    assert_true(u.is_https);
+    assert_int_equal(u.port, 443);
+    assert_string_equal(u.display, "https://cam.local/mjpeg");
+    assert_int_equal(url_parse("ftp://cam.local/", &u, &err), -EINVAL);
     assert_int_equal(url_parse("cam.local", &u, &err), -EINVAL);
 }
 

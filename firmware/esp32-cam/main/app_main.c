@@ -1,7 +1,8 @@
 /*
  * Lookout camera node firmware for the AI-Thinker ESP32-CAM: start-up only. Reads the menuconfig
- * settings (main/Kconfig.projbuild), starts NVS, the network stack, the servos, the camera, Wi-Fi
- * and the two HTTP servers, then returns: everything else runs on their tasks and timers.
+ * settings (main/Kconfig.projbuild), starts NVS, the network stack, the servos, the camera, Wi-Fi,
+ * the two HTTP servers (pull mode) and/or the link to the relay (LOOKOUT_RELAY_URL), then returns:
+ * everything else runs on their tasks and timers.
  *
  * The only place that uses ESP_ERROR_CHECK (STYLE.md rule 19): a node that cannot start any of
  * these is useless, so it aborts with the cause in the serial log and the chip restarts.
@@ -13,6 +14,8 @@
 #include "esp_event.h"
 #include "esp_log.h"
 #include "esp_netif.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
 #include "nvs_flash.h"
 #include "sdkconfig.h"
 
@@ -24,6 +27,7 @@
 #include "http_stream.h"
 #include "node.h"
 #include "node_guard.h"
+#include "relay_link.h"
 #include "servo_ledc.h"
 #include "wifi.h"
 
@@ -31,10 +35,12 @@ static const char *TAG = "lookout";
 
 /* menuconfig cannot express "not a camera pin": refuse such a build here, not at run time. */
 #if BOARD_PIN_IS_RESERVED(CONFIG_LOOKOUT_PAN_GPIO)
-#error "LOOKOUT_PAN_GPIO is a camera, PSRAM, UART0 or input-only pin (docs/HARDWARE.md)"
+#error                                                                                             \
+    "LOOKOUT_PAN_GPIO is a camera, PSRAM, flash, strapping (12), UART0, input-only or missing pin (board.h)"
 #endif
 #if BOARD_PIN_IS_RESERVED(CONFIG_LOOKOUT_TILT_GPIO)
-#error "LOOKOUT_TILT_GPIO is a camera, PSRAM, UART0 or input-only pin (docs/HARDWARE.md)"
+#error                                                                                             \
+    "LOOKOUT_TILT_GPIO is a camera, PSRAM, flash, strapping (12), UART0, input-only or missing pin (board.h)"
 #endif
 #if CONFIG_LOOKOUT_PAN_GPIO == CONFIG_LOOKOUT_TILT_GPIO
 #error "LOOKOUT_PAN_GPIO and LOOKOUT_TILT_GPIO must differ"
@@ -81,9 +87,26 @@ struct app {
     struct flash_led *flash; /* NULL unless LOOKOUT_FLASH_LED */
     struct camera *camera;
     struct wifi_link *wifi;
-    struct http_stream *stream;
-    struct http_control *control;
+    struct http_stream *stream;   /* NULL with a relay URL and no LOOKOUT_RELAY_ALSO_LISTEN */
+    struct http_control *control; /* likewise */
+    struct relay_link *link;      /* NULL without a relay URL */
 };
+
+/* A relay URL set in menuconfig: the node dials the relay (relay_link.h). */
+#define HAS_RELAY_URL (sizeof(CONFIG_LOOKOUT_RELAY_URL) > 1)
+#ifdef CONFIG_LOOKOUT_RELAY_ALSO_LISTEN
+#define IS_LISTENING true
+#else
+#define IS_LISTENING (!HAS_RELAY_URL)
+#endif
+
+/* LOOKOUT_RELAY_CA_FILE, embedded by main/CMakeLists.txt under this name; else the CA bundle. */
+#ifdef LOOKOUT_HAS_RELAY_CA
+extern const char relay_ca_pem_start[] __asm__("_binary_relay_ca_pem_start");
+#define RELAY_CA_PEM relay_ca_pem_start
+#else
+#define RELAY_CA_PEM NULL
+#endif
 
 static framesize_t frame_size_from_kconfig(void)
 {
@@ -147,8 +170,9 @@ static struct wifi_link_settings wifi_settings_from_kconfig(void)
 static void on_facts(struct node_facts *out, void *arg)
 {
     struct app *app = arg;
-    struct http_stream_stats st;
-    http_stream_get_stats(app->stream, &st);
+    struct http_stream_stats st = {0};
+    if (app->stream != NULL)
+        http_stream_get_stats(app->stream, &st);
     struct cam cam = camera_cam(app->camera);
     unsigned width = 0, height = 0;
     cam_frame_size(&cam, &width, &height);
@@ -159,7 +183,7 @@ static void on_facts(struct node_facts *out, void *arg)
         .width = width,
         .height = height,
         .quality = camera_quality_percent(app->camera),
-        .frames = st.frames,
+        .frames = st.frames + (app->link != NULL ? relay_link_frames(app->link) : 0),
         .stream_clients = st.clients,
         .stream_connections_total = st.connections_total,
         .max_stream_clients = CONFIG_LOOKOUT_MAX_STREAM_CLIENTS,
@@ -175,6 +199,25 @@ static void on_stream_clients(unsigned clients, void *arg)
     esp_err_t err = flash_led_set(app->flash, clients > 0);
     if (err != ESP_OK)
         ESP_LOGW(TAG, "flash LED: %s", esp_err_to_name(err));
+}
+
+/*
+ * A camera that fails to start (a loose ribbon, a brown-out at power-up) is retried here with a
+ * growing pause, instead of aborting into a reboot loop that jerks the servos to home each time.
+ */
+#define CAMERA_RETRY_MAX_MS 30000
+static void start_camera(const struct camera_settings *settings, struct camera **out)
+{
+    uint32_t delay_ms = 1000;
+    for (unsigned attempt = 1;; attempt++) {
+        esp_err_t err = camera_new(settings, out);
+        if (err == ESP_OK)
+            return;
+        ESP_LOGE(TAG, "camera start failed (%s), attempt %u; retrying in %u ms",
+                 esp_err_to_name(err), attempt, (unsigned)delay_ms);
+        vTaskDelay(pdMS_TO_TICKS(delay_ms));
+        delay_ms = delay_ms * 2 > CAMERA_RETRY_MAX_MS ? CAMERA_RETRY_MAX_MS : delay_ms * 2;
+    }
 }
 
 /* NVS holds the Wi-Fi driver's calibration and settings. A partition written by another layout
@@ -222,28 +265,50 @@ void app_main(void)
         .is_vflip = CAMERA_IS_VFLIP,
         .is_hmirror = CAMERA_IS_HMIRROR,
     };
-    ESP_ERROR_CHECK(camera_new(&cam_settings, &app->camera));
+    start_camera(&cam_settings, &app->camera);
 
     const struct wifi_link_settings wifi_set = wifi_settings_from_kconfig();
     ESP_ERROR_CHECK(wifi_link_start(&wifi_set, &app->wifi));
 
-    /* The servers bind to every interface, so they may start before the link is up. */
-    const struct http_stream_config stream_cfg = {
-        .port = CONFIG_LOOKOUT_STREAM_PORT,
-        .max_clients = CONFIG_LOOKOUT_MAX_STREAM_CLIENTS,
-        .max_fps = CONFIG_LOOKOUT_STREAM_MAX_FPS,
-        .cam = camera_cam(app->camera),
-        .on_clients = on_stream_clients,
-        .on_clients_arg = app,
-    };
-    ESP_ERROR_CHECK(http_stream_start(&stream_cfg, &app->stream));
-    const struct http_control_config control_cfg = {
-        .port = CONFIG_LOOKOUT_CONTROL_PORT,
-        .node = app->node,
-        .facts_cb = on_facts,
-        .facts_arg = app,
-    };
-    ESP_ERROR_CHECK(http_control_start(&control_cfg, &app->control));
-    ESP_LOGI(TAG, "Lookout node started: stream on port %d, control on port %d",
-             CONFIG_LOOKOUT_STREAM_PORT, CONFIG_LOOKOUT_CONTROL_PORT);
+    if (IS_LISTENING) {
+        /* The servers bind to every interface, so they may start before the link is up. The
+         * control server first: the stream port answers its routes too. */
+        const struct http_control_config control_cfg = {
+            .port = CONFIG_LOOKOUT_CONTROL_PORT,
+            .node = app->node,
+            .facts_cb = on_facts,
+            .facts_arg = app,
+        };
+        ESP_ERROR_CHECK(http_control_start(&control_cfg, &app->control));
+        const struct http_stream_config stream_cfg = {
+            .port = CONFIG_LOOKOUT_STREAM_PORT,
+            .max_clients = CONFIG_LOOKOUT_MAX_STREAM_CLIENTS,
+            .max_fps = CONFIG_LOOKOUT_STREAM_MAX_FPS,
+            .cam = camera_cam(app->camera),
+            .on_clients = on_stream_clients,
+            .on_clients_arg = app,
+            .other_route = http_control_handle,
+            .other_route_arg = app->control,
+        };
+        ESP_ERROR_CHECK(http_stream_start(&stream_cfg, &app->stream));
+    }
+    if (HAS_RELAY_URL) {
+        const struct relay_link_config link_cfg = {
+            .url = CONFIG_LOOKOUT_RELAY_URL,
+            .token = CONFIG_LOOKOUT_RELAY_TOKEN,
+            .ca_pem = RELAY_CA_PEM,
+            .buffer_bytes = CONFIG_LOOKOUT_RELAY_BUFFER_BYTES,
+            .max_fps = CONFIG_LOOKOUT_STREAM_MAX_FPS,
+            .cam = camera_cam(app->camera),
+            .node = app->node,
+            .facts_cb = on_facts,
+            .facts_arg = app,
+        };
+        ESP_ERROR_CHECK(relay_link_start(&link_cfg, &app->link));
+    }
+    if (IS_LISTENING)
+        ESP_LOGI(TAG, "Lookout node started: stream on port %d, control on port %d",
+                 CONFIG_LOOKOUT_STREAM_PORT, CONFIG_LOOKOUT_CONTROL_PORT);
+    else
+        ESP_LOGI(TAG, "Lookout node started: no listening port, dialing the relay");
 }

@@ -31,13 +31,16 @@
 
 /*
  * True for a GPIO that Lookout must not drive: the camera's pins, the PSRAM's (16, 17), UART0
- * (1, 3), and the input-only pins 34..39. Usable in #if, so a bad menuconfig choice stops the
- * build instead of fighting the camera at run time.
+ * (1, 3), the SPI flash's (6..11: driving them crashes the chip), the strapping pin 12 (pulled
+ * high at reset by a servo input it selects 1.8 V flash and the board does not boot), pins the
+ * ESP32 does not have (20, 24, 28..31, above 39) and the input-only pins 34..39. Usable in #if,
+ * so a bad menuconfig choice stops the build instead of fighting the camera at run time.
  */
 #define BOARD_PIN_IS_RESERVED(p)                                                                   \
-    ((p) == 0 || (p) == 1 || (p) == 3 || (p) == 5 || (p) == 16 || (p) == 17 || (p) == 18 ||        \
-     (p) == 19 || (p) == 21 || (p) == 22 || (p) == 23 || (p) == 25 || (p) == 26 || (p) == 27 ||    \
-     (p) == 32 || ((p) >= 34 && (p) <= 39))
+    ((p) < 0 || (p) == 0 || (p) == 1 || (p) == 3 || (p) == 5 || ((p) >= 6 && (p) <= 12) ||         \
+     (p) == 16 || (p) == 17 || (p) == 18 || (p) == 19 || (p) == 20 || (p) == 21 || (p) == 22 ||    \
+     (p) == 23 || (p) == 24 || (p) == 25 || (p) == 26 || (p) == 27 || ((p) >= 28 && (p) <= 32) ||  \
+     (p) >= 34)
 
 /*
  * LEDC assignment, all in low-speed mode. esp32-camera drives XCLK from the timer and channel in

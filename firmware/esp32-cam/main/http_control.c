@@ -9,6 +9,7 @@
 #include "esp_log.h"
 
 #include "clock_ms.h"
+#include "node_auth.h"
 
 static const char *TAG = "http_control";
 
@@ -53,10 +54,13 @@ static esp_err_t send_reply(httpd_req_t *req, const struct node_reply *reply, co
     return httpd_resp_send(req, body, (ssize_t)reply->body_len);
 }
 
-/* Every request on this port, as lookout-cam's control.c handles it. */
-static esp_err_t on_request(httpd_req_t *req)
+/* Every request on this port (and the stream port's others), as lookout-cam's control.c. */
+esp_err_t http_control_handle(httpd_req_t *req, void *arg)
 {
-    struct http_control *c = req->user_ctx;
+    struct http_control *c = arg;
+    esp_err_t err = ESP_OK;
+    if (!node_auth_admit(req, &err))
+        return err;
     bool is_get = req->method == HTTP_GET;
 
     /* req->uri is the raw request target: the path, then '?' and the still-encoded query that
@@ -91,10 +95,15 @@ static esp_err_t on_request(httpd_req_t *req)
             ESP_LOGI(TAG, "move rejected (%d): %.*s", reply.status,
                      (int)(reply.body_len > 0 ? reply.body_len - 1 : 0), body);
     }
-    esp_err_t err = send_reply(req, &reply, body);
+    err = send_reply(req, &reply, body);
     if (err != ESP_OK)
         ESP_LOGW(TAG, "reply to %s not sent: %s", path, esp_err_to_name(err));
     return err;
+}
+
+static esp_err_t on_request(httpd_req_t *req)
+{
+    return http_control_handle(req, req->user_ctx);
 }
 
 esp_err_t http_control_start(const struct http_control_config *cfg, struct http_control **out)

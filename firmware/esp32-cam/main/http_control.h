@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "esp_err.h"
+#include "esp_http_server.h"
 
 #include "http_stream.h"
 #include "node.h"
@@ -37,3 +38,9 @@ struct http_control;
 
 /* Start the server. Returns ESP_OK, ESP_ERR_NO_MEM, or esp_http_server's error, logged. */
 esp_err_t http_control_start(const struct http_control_config *cfg, struct http_control **out);
+
+/*
+ * Answer req as the control port does (node_handle); for the stream port's other paths. arg is
+ * the struct http_control. Runs on the calling server's task (stack: 6 KB).
+ */
+esp_err_t http_control_handle(httpd_req_t *req, void *arg);

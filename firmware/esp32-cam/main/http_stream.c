@@ -16,6 +16,7 @@
 
 #include "clock_ms.h"
 #include "mjpeg_writer.h"
+#include "node_auth.h"
 
 static const char *TAG = "http_stream";
 
@@ -30,6 +31,8 @@ static const char *TAG = "http_stream";
 /* esp_http_server's own default priority: streams compete evenly with the server task. */
 #define WORKER_PRIORITY (tskIDLE_PRIORITY + 5)
 #define FPS_WINDOW_MS 2000u
+/* As the control server's (http_control.c): this server may run its handler. */
+#define HTTP_STREAM_STACK_BYTES 6144
 
 struct http_stream {
     httpd_handle_t server;
@@ -38,6 +41,8 @@ struct http_stream {
     TickType_t frame_period; /* 0: no cap */
     http_stream_clients_cb on_clients;
     void *on_clients_arg;
+    http_stream_route_cb other_route;
+    void *other_route_arg;
     char content_type[MJPEG_BOUNDARY_MAX + 64];
     SemaphoreHandle_t free_workers; /* counting: one per idle worker */
     QueueHandle_t requests;         /* httpd_req_t * handed to the workers */
@@ -156,10 +161,10 @@ static esp_err_t serve_stream(struct http_stream *s, httpd_req_t *req, unsigned 
         if (err != ESP_OK)
             return err;
         (*sent)++;
-        if (s->frame_period > 0) {
-            /* Returns pdFALSE when sending already took longer than a period: no wait then. */
-            (void)xTaskDelayUntil(&last_wake, s->frame_period);
-        }
+        /* pdFALSE: sending took longer than a period (a stall). Start the cap afresh from now,
+         * or the periods missed would be sent back to back, a burst after every stall. */
+        if (s->frame_period > 0 && xTaskDelayUntil(&last_wake, s->frame_period) == pdFALSE)
+            last_wake = xTaskGetTickCount();
     }
 }
 
@@ -252,6 +257,12 @@ static bool path_is(const char *uri, const char *path)
 static esp_err_t on_request(httpd_req_t *req)
 {
     struct http_stream *s = req->user_ctx;
+    esp_err_t err = ESP_OK;
+    if (!node_auth_admit(req, &err))
+        return err;
+    bool is_ours = path_is(req->uri, "/mjpeg") || path_is(req->uri, "/capture");
+    if (!is_ours && s->other_route != NULL)
+        return s->other_route(req, s->other_route_arg);
     if (req->method != HTTP_GET) {
         ESP_RETURN_ON_ERROR(httpd_resp_set_hdr(req, "Allow", "GET"), TAG, "set header");
         return send_text(req, HTTPD_405, "method not allowed: use GET\n");
@@ -274,6 +285,8 @@ esp_err_t http_stream_start(const struct http_stream_config *cfg, struct http_st
     s->frame_period = cfg->max_fps > 0 ? pdMS_TO_TICKS(1000u / cfg->max_fps) : 0;
     s->on_clients = cfg->on_clients;
     s->on_clients_arg = cfg->on_clients_arg;
+    s->other_route = cfg->other_route;
+    s->other_route_arg = cfg->other_route_arg;
     ESP_GOTO_ON_FALSE(mjpeg_write_content_type(s->content_type, sizeof(s->content_type),
                                                MJPEG_ESP32_BOUNDARY) > 0,
                       ESP_ERR_INVALID_SIZE, fail, TAG, "content type");
@@ -289,6 +302,8 @@ esp_err_t http_stream_start(const struct http_stream_config *cfg, struct http_st
     /* Streams, plus room to answer a capture and a refused client at the same time. */
     config.max_open_sockets = (uint16_t)(cfg->max_clients + 2);
     config.max_uri_handlers = 1;
+    /* other_route runs the control port's handler here: node_handle's stack needs. */
+    config.stack_size = HTTP_STREAM_STACK_BYTES;
     /* When all sockets are taken, a new client closes the least recently used idle one (never a
      * socket a worker is streaming to: esp_http_server skips those). */
     config.lru_purge_enable = true;

@@ -8,7 +8,10 @@
  *                 chunk with the JPEG: the body bytes lookout-cam and the original firmware send.
  *                 At most max_clients at once; one more gets 503 with a one-line reason.
  *   GET /capture  one JPEG.
- *   anything else 404 (unknown path) or 405 (method other than GET), one line of text.
+ *   other paths   to other_route when set (the control port's routes: a SERVO_URL without ":81",
+ *                 as the original's template has it, still steers); else 404 (unknown path) or
+ *                 405 (method other than GET), one line of text.
+ * With LOOKOUT_NODE_AUTH, every request needs the node's credentials first (node_auth.h).
  *
  * esp_http_server runs every handler on its one task, and a stream never returns, so each
  * /mjpeg request is handed over (httpd_req_async_handler_begin) to one of max_clients worker
@@ -33,6 +36,9 @@
  * lock (so calls never overlap); it must not block. */
 typedef void (*http_stream_clients_cb)(unsigned clients, void *arg);
 
+/* Answers a request for a path the stream does not serve (on the server task). */
+typedef esp_err_t (*http_stream_route_cb)(httpd_req_t *req, void *arg);
+
 /* Plain value type; cam is copied, its pointers are borrowed for ever. */
 struct http_stream_config {
     uint16_t port;
@@ -41,6 +47,8 @@ struct http_stream_config {
     struct cam cam;
     http_stream_clients_cb on_clients; /* may be NULL */
     void *on_clients_arg;
+    http_stream_route_cb other_route; /* may be NULL: 404 */
+    void *other_route_arg;
 };
 
 /* Counters for /status. Plain value type. */

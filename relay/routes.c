@@ -390,7 +390,9 @@ static void run(const struct route *r, struct evhttp_request *req, struct route_
         return;
     }
     /* Another site's page must not be able to steer, log in or log out (CSRF). */
-    if (is_post && !guard_same_origin(req)) {
+    if (is_post &&
+        !guard_same_origin(
+            req, guard_request_scheme(req, ctx->relay->is_tls, ctx->relay->cfg->trusted_proxies))) {
         reply_text(req, 403, "cross-site request refused (Origin is not this site)");
         return;
     }
@@ -502,7 +504,7 @@ static void route(struct evhttp_request *req, struct relay *relay,
     }
     /* The page's own scripts and styles need no login: they hold nothing private. */
     const struct web_asset *asset = web_asset_find(path);
-    if (asset != NULL && evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
+    if (asset != NULL && method_bit(evhttp_request_get_command(req)) == M_GET) {
         route_serve_asset(req, asset);
         return;
     }

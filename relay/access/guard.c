@@ -38,15 +38,19 @@ int guard_limits(struct evhttp_request *req, const struct cfg *cfg)
     return 0;
 }
 
-/* "host[:port]" of an absolute URL, lower-case, into out. Returns 0, or -1 if it has none. */
-static int url_authority(const char *url, char *out, size_t out_size)
+/* "host[:port]" of an absolute URL into out, and its scheme into scheme (as sent). Returns 0,
+ * or -1 if it has none. */
+static int url_authority(const char *url, char *out, size_t out_size, char *scheme,
+                         size_t scheme_size)
 {
     struct evhttp_uri *u = evhttp_uri_parse(url);
     if (u == NULL)
         return -1;
     const char *host = evhttp_uri_get_host(u);
+    const char *sch = evhttp_uri_get_scheme(u);
     int port = evhttp_uri_get_port(u);
     int rc = -1;
+    snprintf(scheme, scheme_size, "%s", sch != NULL ? sch : "");
     if (host != NULL && host[0] != '\0') {
         /* libevent keeps an IP literal's brackets ("[::1]"): add them only if missing. */
         int is_v6 = host[0] != '[' && strchr(host, ':') != NULL;
@@ -60,7 +64,7 @@ static int url_authority(const char *url, char *out, size_t out_size)
     return rc;
 }
 
-int guard_same_origin(struct evhttp_request *req)
+int guard_same_origin(struct evhttp_request *req, const char *scheme)
 {
     const struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     const char *origin = evhttp_find_header(in, "Origin");
@@ -68,11 +72,13 @@ int guard_same_origin(struct evhttp_request *req)
     if (source == NULL)
         return 1;
     const char *host = evhttp_find_header(in, "Host");
-    char authority[300];
+    char authority[300], source_scheme[16];
     if (host == NULL || strcmp(source, "null") == 0 ||
-        url_authority(source, authority, sizeof(authority)) < 0)
+        url_authority(source, authority, sizeof(authority), source_scheme, sizeof(source_scheme)) <
+            0)
         return 0;
-    return strcasecmp(authority, host) == 0;
+    /* RFC 6454 §4: an origin is scheme, host and port; http://host is not https://host. */
+    return strcasecmp(source_scheme, scheme) == 0 && strcasecmp(authority, host) == 0;
 }
 
 /* Is addr one of the comma-separated literals in list? */
@@ -113,6 +119,20 @@ const char *guard_client_address(struct evhttp_request *req, const char *trusted
         peer_normalize(forwarded, out, out_size);
     }
     return out;
+}
+
+const char *guard_request_scheme(struct evhttp_request *req, int is_tls,
+                                 const char *trusted_proxies)
+{
+    if (is_tls)
+        return "https";
+    char peer[PEER_ADDRESS_MAX];
+    peer_address(evhttp_request_get_connection(req), peer, sizeof(peer));
+    if (trusted_proxies == NULL || !in_list(trusted_proxies, peer))
+        return "http";
+    const char *proto =
+        evhttp_find_header(evhttp_request_get_input_headers(req), "X-Forwarded-Proto");
+    return proto != NULL && strcasecmp(proto, "https") == 0 ? "https" : "http";
 }
 
 /* A browser page load (not a script's fetch, not an <img>): Sec-Fetch-Mode says so. */

@@ -19,10 +19,19 @@ int guard_limits(struct evhttp_request *req, const struct cfg *cfg);
 
 /*
  * For a state-changing request: 1 if its Origin (or, without one, its Referer) names this very
- * host, or if it carries neither (not a browser: browsers send Origin on every cross-site POST);
- * 0 if it names another site or "null" (RFC 6454 §7: a sandboxed or privacy-sensitive origin).
+ * origin (RFC 6454: the scheme the request came by, "http" or "https", and its Host), or if it
+ * carries neither (not a browser: browsers send Origin on every cross-site POST); 0 if it names
+ * another site, another scheme, or "null" (RFC 6454 §7: a sandboxed or privacy-sensitive origin).
  */
-int guard_same_origin(struct evhttp_request *req);
+int guard_same_origin(struct evhttp_request *req, const char *scheme);
+
+/*
+ * The scheme the client used: "https" on the relay's own TLS, or behind a proxy in
+ * trusted_proxies (TRUSTED_PROXIES, as guard_client_address) that says X-Forwarded-Proto: https
+ * (nginx terminating TLS); else "http". A static string.
+ */
+const char *guard_request_scheme(struct evhttp_request *req, int is_tls,
+                                 const char *trusted_proxies);
 
 /*
  * The client's address as text (no port), into out. When the peer is one of trusted_proxies

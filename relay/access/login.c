@@ -30,9 +30,13 @@ static void see_other(struct evhttp_request *req, const char *location)
 static void set_cookie(struct evhttp_request *req, const struct relay *relay, const char *token,
                        unsigned max_age_s)
 {
+    /* Secure over the relay's own TLS, and behind nginx's (X-Forwarded-Proto from a proxy in
+     * TRUSTED_PROXIES): a Secure cookie is never sent back over plain HTTP. */
+    int is_https =
+        strcmp(guard_request_scheme(req, relay->is_tls, relay->cfg->trusted_proxies), "https") == 0;
     char cookie[256];
     snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; Max-Age=%u; HttpOnly; SameSite=Strict%s",
-             SESSION_COOKIE, token, max_age_s, relay->is_tls ? "; Secure" : "");
+             SESSION_COOKIE, token, max_age_s, is_https ? "; Secure" : "");
     evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", cookie);
 }
 

@@ -4,15 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "atomic_file.h"
+#include "token.h"
 
 struct session {
-    unsigned char token_hash[32];
+    unsigned char token_hash[TOKEN_HASH_BYTES];
     int is_used;
     struct session_info info; /* info.created_us, info.last_used_us: the times */
 };
@@ -41,20 +38,10 @@ void sessions_free(struct sessions *s)
     free(s);
 }
 
-static int sha256(const void *data, size_t len, unsigned char out[32])
-{
-    unsigned int n = 0;
-    return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 ? 0 : -1;
-}
-
 /* The public id: hex of SHA-256 of the token's hash (says nothing about the token). */
 static void make_id(struct session *e)
 {
-    unsigned char h[32];
-    if (sha256(e->token_hash, sizeof(e->token_hash), h) < 0)
-        memset(h, 0, sizeof(h));
-    for (size_t i = 0; i < SESSION_ID_CHARS / 2; i++)
-        snprintf(e->info.id + 2 * i, 3, "%02x", h[i]);
+    token_public_id(e->token_hash, e->info.id, SESSION_ID_CHARS);
 }
 
 static int is_expired(const struct sessions *s, const struct session *e, int64_t now_us)
@@ -108,16 +95,12 @@ int sessions_create_from(struct sessions *s, const char *user, enum user_role ro
                          const char *share, const char *address, int64_t now_us,
                          char token_out[SESSION_TOKEN_CHARS + 1], char id_out[SESSION_ID_CHARS + 1])
 {
-    unsigned char raw[SESSION_TOKEN_CHARS / 2];
-    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+    if (token_new(token_out) < 0)
         return -EIO;
-    for (size_t i = 0; i < sizeof(raw); i++)
-        snprintf(token_out + 2 * i, 3, "%02x", raw[i]);
-    explicit_bzero(raw, sizeof(raw));
 
     struct session *slot = free_slot(s, user, share != NULL ? share : "", now_us);
     memset(slot, 0, sizeof(*slot));
-    if (sha256(token_out, strlen(token_out), slot->token_hash) < 0)
+    if (token_hash(token_out, slot->token_hash) < 0)
         return -EIO;
     slot->is_used = 1;
     slot->info.created_us = now_us;
@@ -141,15 +124,12 @@ int sessions_create(struct sessions *s, const char *user, enum user_role role, i
 
 static struct session *find(struct sessions *s, const char *token)
 {
-    if (strlen(token) != SESSION_TOKEN_CHARS ||
-        strspn(token, "0123456789abcdef") != SESSION_TOKEN_CHARS)
-        return NULL;
-    unsigned char h[32];
-    if (sha256(token, strlen(token), h) < 0)
+    unsigned char h[TOKEN_HASH_BYTES];
+    if (token_hash(token, h) < 0)
         return NULL;
     for (size_t i = 0; i < SESSION_MAX; i++) {
         struct session *e = &s->list[i];
-        if (e->is_used && CRYPTO_memcmp(e->token_hash, h, sizeof(h)) == 0)
+        if (e->is_used && token_hash_equal(e->token_hash, h))
             return e;
     }
     return NULL;
@@ -240,9 +220,9 @@ int sessions_is_dirty(const struct sessions *s)
  * (none of them holds a TAB: names and addresses have no control characters). */
 static void write_line(FILE *f, const struct session *e, int64_t now_us, int64_t now_real_s)
 {
-    for (size_t i = 0; i < sizeof(e->token_hash); i++)
-        fprintf(f, "%02x", e->token_hash[i]);
-    fprintf(f, "\t%s\t%s\t%lld\t%lld\t%s\t%s\n", users_role_name(e->info.role),
+    char hex[2 * TOKEN_HASH_BYTES + 1];
+    token_hash_hex(e->token_hash, hex);
+    fprintf(f, "%s\t%s\t%s\t%lld\t%lld\t%s\t%s\n", hex, users_role_name(e->info.role),
             e->info.share[0] ? e->info.share : "-",
             (long long)(now_real_s - (now_us - e->info.created_us) / 1000000),
             (long long)(now_real_s - (now_us - e->info.last_used_us) / 1000000),
@@ -275,17 +255,6 @@ int sessions_save(struct sessions *s, const char *path, int64_t now_us, int64_t 
     return rc;
 }
 
-static int unhex(const char *hex, unsigned char *out, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (unsigned char)v;
-    }
-    return strspn(hex, "0123456789abcdef") == 2 * n ? 0 : -1;
-}
-
 /* Parse one saved line into e (times turned back into this run's monotonic clock). */
 static int parse_line(char *line, struct session *e, int64_t now_us, int64_t now_real_s)
 {
@@ -301,9 +270,10 @@ static int parse_line(char *line, struct session *e, int64_t now_us, int64_t now
     enum user_role role = users_role_parse(field[1]);
     char *end1 = NULL, *end2 = NULL;
     long long created = strtoll(field[3], &end1, 10), last = strtoll(field[4], &end2, 10);
-    if (strlen(field[0]) != 64 || unhex(field[0], e->token_hash, 32) < 0 || role == ROLE_NONE ||
-        *end1 != '\0' || *end2 != '\0' || strlen(field[2]) > SESSION_SHARE_CHARS ||
-        strlen(field[5]) >= SESSION_ADDRESS_MAX || strlen(field[6]) >= USER_NAME_MAX)
+    if (strlen(field[0]) != 64 || token_hash_parse(field[0], e->token_hash) < 0 ||
+        role == ROLE_NONE || *end1 != '\0' || *end2 != '\0' ||
+        strlen(field[2]) > SESSION_SHARE_CHARS || strlen(field[5]) >= SESSION_ADDRESS_MAX ||
+        strlen(field[6]) >= USER_NAME_MAX)
         return -1;
     e->is_used = 1;
     e->info.role = role;

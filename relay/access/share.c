@@ -4,16 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
 #include "atomic_file.h"
+#include "token.h"
 
 struct link {
-    unsigned char token_hash[32];
+    unsigned char token_hash[TOKEN_HASH_BYTES];
     int is_used;
     int is_expiry_noted; /* shares_expire has reported it */
     struct share_info info;
@@ -36,19 +33,9 @@ void shares_free(struct shares *s)
     free(s);
 }
 
-static int sha256(const void *data, size_t len, unsigned char out[32])
-{
-    unsigned int n = 0;
-    return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 ? 0 : -1;
-}
-
 static void make_id(struct link *l)
 {
-    unsigned char h[32];
-    if (sha256(l->token_hash, sizeof(l->token_hash), h) < 0)
-        memset(h, 0, sizeof(h));
-    for (size_t i = 0; i < SHARE_ID_CHARS / 2; i++)
-        snprintf(l->info.id + 2 * i, 3, "%02x", h[i]);
+    token_public_id(l->token_hash, l->info.id, SHARE_ID_CHARS);
 }
 
 static enum share_state state_of(const struct link *l, int64_t now_s)
@@ -123,16 +110,12 @@ int shares_create(struct shares *s, const char *creator, const char *cameras, co
         *reason = "too many live guest links: revoke one first";
         return -ENOSPC;
     }
-    unsigned char raw[SHARE_TOKEN_CHARS / 2];
-    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+    if (token_new(token_out) < 0) {
         *reason = "no random bytes";
         return -EIO;
     }
-    for (size_t i = 0; i < sizeof(raw); i++)
-        snprintf(token_out + 2 * i, 3, "%02x", raw[i]);
-    explicit_bzero(raw, sizeof(raw));
     memset(l, 0, sizeof(*l));
-    if (sha256(token_out, SHARE_TOKEN_CHARS, l->token_hash) < 0) {
+    if (token_hash(token_out, l->token_hash) < 0) {
         *reason = "cannot hash the token";
         return -EIO;
     }
@@ -151,16 +134,13 @@ int shares_create(struct shares *s, const char *creator, const char *cameras, co
 /* Every slot is compared (CRYPTO_memcmp), so the time does not say how close a guess came. */
 static struct link *find_token(struct shares *s, const char *token)
 {
-    if (strlen(token) != SHARE_TOKEN_CHARS ||
-        strspn(token, "0123456789abcdef") != SHARE_TOKEN_CHARS)
-        return NULL;
-    unsigned char h[32];
-    if (sha256(token, SHARE_TOKEN_CHARS, h) < 0)
+    unsigned char h[TOKEN_HASH_BYTES];
+    if (token_hash(token, h) < 0)
         return NULL;
     struct link *found = NULL;
     for (size_t i = 0; i < SHARE_MAX; i++) {
         struct link *l = &s->list[i];
-        if (CRYPTO_memcmp(l->token_hash, h, sizeof(h)) == 0 && l->is_used)
+        if (token_hash_equal(l->token_hash, h) && l->is_used)
             found = l;
     }
     return found;
@@ -276,10 +256,10 @@ static int write_table(FILE *f, const void *arg)
         const struct link *l = &s->list[i];
         if (!l->is_used)
             continue;
-        for (size_t k = 0; k < sizeof(l->token_hash); k++)
-            fprintf(f, "%02x", l->token_hash[k]);
+        char hex[2 * TOKEN_HASH_BYTES + 1];
+        token_hash_hex(l->token_hash, hex);
         const struct share_info *in = &l->info;
-        fprintf(f, "\t%lld\t%lld\t%lld\t%lld\t%u\t%s\t%s\t%s\n", (long long)in->created_s,
+        fprintf(f, "%s\t%lld\t%lld\t%lld\t%lld\t%u\t%s\t%s\t%s\n", hex, (long long)in->created_s,
                 (long long)in->expires_s, (long long)in->last_used_s, (long long)in->revoked_s,
                 in->uses, in->cameras, in->creator, in->label);
     }
@@ -307,14 +287,8 @@ static int parse_line(char *line, struct link *l)
             return -1;
     }
     memset(l, 0, sizeof(*l));
-    if (strlen(field[0]) != 64 || strspn(field[0], "0123456789abcdef") != 64)
+    if (token_hash_parse(field[0], l->token_hash) < 0)
         return -1;
-    for (size_t k = 0; k < 32; k++) {
-        unsigned v;
-        if (sscanf(field[0] + 2 * k, "%2x", &v) != 1)
-            return -1;
-        l->token_hash[k] = (unsigned char)v;
-    }
     struct share_info *in = &l->info;
     long long t[4];
     unsigned uses;

@@ -24,6 +24,8 @@
 #include "log.h"
 
 #define STANDBY_REASON "standby: nobody is watching"
+/* Room past one frame for part headers and the chunk framing around it. */
+#define UPSTREAM_SLACK (64 * 1024)
 
 struct upstream {
     struct event_base *base;
@@ -44,9 +46,12 @@ struct upstream {
     char reason[160];
     char logged_reason[160];
 
-    struct event *idle_timer; /* disconnects after idle_timeout_ms without demand */
-    int is_standby;           /* deliberately disconnected: nobody is watching */
-    unsigned holds;           /* upstream_hold minus upstream_release */
+    struct event *idle_timer;  /* disconnects after idle_timeout_ms without demand */
+    struct event *frame_timer; /* no frame for stall_timeout_ms: the camera is stuck */
+    struct event *drop_event;  /* drops the connection outside libevent's callbacks */
+    char drop_reason[160];
+    int is_standby; /* deliberately disconnected: nobody is watching */
+    unsigned holds; /* upstream_hold minus upstream_release */
 
     struct mjpeg_parser parser;
     struct frame *partial; /* the frame being received */
@@ -55,6 +60,7 @@ struct upstream {
 };
 
 static void connect_now(struct upstream *u);
+static void watch_frames(struct upstream *u);
 
 static void set_offline(struct upstream *u, const char *reason)
 {
@@ -106,6 +112,7 @@ static void deliver(struct upstream *u)
     u->is_online = 1;
     u->failures = 0;
     u->reason[0] = '\0';
+    watch_frames(u);
     int64_t now_us = clock_now_us();
     fps_meter_add(&u->fps, now_us);
     u->on_frame(f, now_us, u->arg);
@@ -122,6 +129,72 @@ static void on_parse_error(struct upstream *u, enum mjpeg_result r)
                  r == MJPEG_ERR_TOO_BIG ? "frame larger than the limit dropped"
                                         : "malformed part headers, part dropped",
                  (unsigned long long)u->stats.frames_dropped);
+}
+
+/*
+ * Give up on this connection (from outside its callbacks: drop_event) and reconnect with
+ * backoff, saying why: the stream ended, a chunk too big to be a frame, no frame in time.
+ */
+static void on_drop(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct upstream *u = arg;
+    if (u->conn == NULL)
+        return;
+    evhttp_connection_free(u->conn); /* cancels the request without calling back */
+    u->conn = NULL;
+    u->req = NULL;
+    evtimer_del(u->frame_timer);
+    drop_partial(u);
+    set_offline(u, u->drop_reason);
+    u->has_reason = 1;
+    if (strcmp(u->logged_reason, u->reason) != 0) {
+        LOG_WARN("camera %s: %s offline: %s; retrying with backoff", u->name, u->url.display,
+                 u->reason);
+        snprintf(u->logged_reason, sizeof(u->logged_reason), "%s", u->reason);
+    }
+    schedule_retry(u);
+}
+
+static void drop_soon(struct upstream *u, const char *reason)
+{
+    if (event_pending(u->drop_event, EV_TIMEOUT, NULL) || u->conn == NULL)
+        return;
+    snprintf(u->drop_reason, sizeof(u->drop_reason), "%s", reason);
+    event_active(u->drop_event, EV_TIMEOUT, 0);
+}
+
+/* No whole frame for stall_timeout_ms, though bytes may still trickle in. */
+static void on_frame_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct upstream *u = arg;
+    u->stats.stalls++;
+    drop_soon(u, u->is_online ? "camera stopped sending frames (stall timeout)"
+                              : "camera sent no frame in time (stall timeout)");
+}
+
+static void watch_frames(struct upstream *u)
+{
+    struct timeval tv = {.tv_sec = u->cfg.stall_timeout_ms / 1000,
+                         .tv_usec = (u->cfg.stall_timeout_ms % 1000) * 1000};
+    evtimer_add(u->frame_timer, &tv);
+}
+
+/*
+ * libevent reads a whole declared chunk into the connection's buffer before handing it on: the
+ * read watermark (upstream_read_max) stops that at one frame's size, and a buffer that full with
+ * nothing handed on is a chunk no frame fits in.
+ */
+static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct upstream *u = arg;
+    if (info->n_added > 0 && evbuffer_get_length(in) >= u->cfg.max_frame_bytes + UPSTREAM_SLACK) {
+        u->stats.frames_dropped++;
+        drop_soon(u, "camera sent a chunk larger than MAX_FRAME_BYTES");
+    }
 }
 
 /* Feed one contiguous slice of the body to the parser and act on every event. */
@@ -157,8 +230,9 @@ static void feed(struct upstream *u, const uint8_t *data, size_t len)
             on_parse_error(u, r);
             break;
         case MJPEG_END:
-            LOG_INFO("camera %s: the camera ended the stream", u->name);
-            break;
+            /* Whatever follows the close delimiter is not frames: start again. */
+            drop_soon(u, "camera ended the stream");
+            return;
         }
     }
 }
@@ -233,6 +307,7 @@ static void on_done(struct evhttp_request *req, void *arg)
 {
     struct upstream *u = arg;
     u->req = NULL;
+    evtimer_del(u->frame_timer);
     /* A refused connection reaches here without on_error (libevent 2.1), response code 0. */
     char tls_why[160];
     if (!u->is_streaming && http_client_explain(u->client, u->conn, tls_why, sizeof(tls_why))) {
@@ -264,6 +339,7 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
     u->conn = NULL;
     u->req = NULL;
     evtimer_del(u->retry_timer);
+    evtimer_del(u->frame_timer);
     drop_partial(u);
     u->is_standby = 1;
     u->failures = 0;
@@ -333,9 +409,14 @@ static void connect_now(struct upstream *u)
     u->has_reason = 0;
     u->stats.connects++;
     u->conn = http_client_connect(u->client, u->base, u->cfg.dns);
-    /* Priority 0 of the loop's two (main.c): frames come in before viewers are served. */
-    if (u->conn != NULL)
-        bufferevent_priority_set(evhttp_connection_get_bufferevent(u->conn), 0);
+    /* Priority 0 of the loop's two (main.c): frames come in before viewers are served. The
+     * camera's connection holds at most one frame's worth unread (on_input). */
+    if (u->conn != NULL) {
+        struct bufferevent *bev = evhttp_connection_get_bufferevent(u->conn);
+        bufferevent_priority_set(bev, 0);
+        bufferevent_setwatermark(bev, EV_READ, 0, u->cfg.max_frame_bytes + UPSTREAM_SLACK);
+        evbuffer_add_cb(bufferevent_get_input(bev), on_input, u);
+    }
     struct evhttp_request *req = evhttp_request_new(on_done, u);
     if (u->conn == NULL || req == NULL) {
         if (req != NULL)
@@ -364,6 +445,7 @@ static void connect_now(struct upstream *u)
     }
     u->req = req;
     snprintf(u->reason, sizeof(u->reason), "connecting");
+    watch_frames(u); /* the connection must bring a frame, not just bytes, in time */
 }
 
 struct upstream *upstream_new(struct event_base *base, const struct upstream_config *cfg,
@@ -395,7 +477,10 @@ struct upstream *upstream_new(struct event_base *base, const struct upstream_con
     }
     u->retry_timer = evtimer_new(base, on_retry, u);
     u->idle_timer = evtimer_new(base, on_idle, u);
-    if (u->retry_timer == NULL || u->idle_timer == NULL) {
+    u->frame_timer = evtimer_new(base, on_frame_timeout, u);
+    u->drop_event = event_new(base, -1, 0, on_drop, u);
+    if (u->retry_timer == NULL || u->idle_timer == NULL || u->frame_timer == NULL ||
+        u->drop_event == NULL) {
         *err = "out of memory";
         upstream_free(u);
         return NULL;
@@ -419,6 +504,10 @@ void upstream_free(struct upstream *u)
         event_free(u->retry_timer);
     if (u->idle_timer != NULL)
         event_free(u->idle_timer);
+    if (u->frame_timer != NULL)
+        event_free(u->frame_timer);
+    if (u->drop_event != NULL)
+        event_free(u->drop_event);
     http_client_free(u->client);
     drop_partial(u);
     free(u);

@@ -25,7 +25,7 @@ struct upstream_config {
     const char *url;           /* http[s]://[user:pass@]host[:port]/path; copied */
     const char *ca_file;       /* https: PEM CAs to trust (CAM_CA_FILE); NULL: the system's */
     size_t max_frame_bytes;    /* larger frames are dropped and counted */
-    unsigned stall_timeout_ms; /* no bytes for this long: reconnect */
+    unsigned stall_timeout_ms; /* no whole frame (bytes do not count) for this long: reconnect */
     unsigned backoff_min_ms;   /* first reconnect delay */
     unsigned backoff_max_ms;   /* reconnect delay cap */
     unsigned idle_timeout_ms;  /* with nobody watching, disconnect after this; 0 = stay connected */
@@ -38,6 +38,7 @@ struct upstream_stats {
     uint64_t frames;         /* frames delivered */
     uint64_t frames_dropped; /* oversized, malformed or not JPEG */
     uint64_t bytes;          /* body bytes received */
+    uint64_t stalls;         /* connections dropped for bringing no frame in time */
 };
 
 /*

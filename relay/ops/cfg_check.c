@@ -13,6 +13,7 @@
 #include "tls.h"
 #include "url.h"
 #include "users.h"
+#include "users_watch.h"
 
 /* The report of a check: every line to `out`, errors counted by the callers' return values. */
 static void on_report(enum cfg_severity severity, const char *where, const char *key,
@@ -68,23 +69,29 @@ int cfg_check_files(const struct cfg *c, cfg_report_cb report, void *arg)
 {
     char err[512];
     int errors = 0;
-    struct users *users = users_new();
-    if (users == NULL) {
-        report(CFG_ERROR, "lookout", "", "out of memory", arg);
-        return 1;
-    }
-    const char *why = NULL;
-    if (c->username[0] != '\0' && c->password_hash[0] != '\0' &&
-        users_add(users, c->username, c->password_hash, ROLE_OPERATOR, &why) < 0) {
-        report_key(c, report, arg, CFG_ERROR,
-                   strstr(why, "user name") ? "HTTP_AUTH_USERNAME" : "HTTP_AUTH_PASSWORD_HASH",
-                   why);
+    /* The accounts exactly as a start builds them (users_watch_build, as main's start_access),
+     * so the check and the start cannot disagree on a user name (issue 10 #11). */
+    char hash[256] = "";
+    if (c->username[0] != '\0' && c->password_hash[0] != '\0')
+        snprintf(hash, sizeof(hash), "%s", c->password_hash);
+    else if (c->username[0] != '\0' && users_hash_password(c->password, hash, sizeof(hash)) < 0) {
+        report_key(c, report, arg, CFG_ERROR, "HTTP_AUTH_PASSWORD",
+                   "cannot hash the password (libcrypt)");
         errors++;
     }
-    if (c->users_file[0] != '\0' && users_load_file(users, c->users_file, err, sizeof(err)) < 0) {
-        report_key(c, report, arg, CFG_ERROR, "USERS_FILE", err);
+    struct users_watch_config uw = {
+        .path = c->users_file, .env_name = c->username, .env_hash = hash, .poll_ms = 1000};
+    struct users *users = errors == 0 ? users_watch_build(&uw, err, sizeof(err)) : NULL;
+    if (errors == 0 && users == NULL) {
+        int is_env = strncmp(err, "HTTP_AUTH_USERNAME: ", 20) == 0;
+        const char *key = !is_env                       ? "USERS_FILE"
+                          : strstr(err, "user name")    ? "HTTP_AUTH_USERNAME"
+                          : c->password_hash[0] != '\0' ? "HTTP_AUTH_PASSWORD_HASH"
+                                                        : "HTTP_AUTH_USERNAME";
+        report_key(c, report, arg, CFG_ERROR, key, is_env ? err + 20 : err);
         errors++;
     }
+    explicit_bzero(hash, sizeof(hash));
     users_free(users);
     if (c->tls_cert[0] != '\0' && c->tls_key[0] != '\0') {
         struct tls *tls = tls_new(c->tls_cert, c->tls_key, err, sizeof(err));

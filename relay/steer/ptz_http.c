@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -22,6 +23,7 @@ struct ptz_http {
     struct http_client *client;     /* plain or TLS (https://) connections */
     struct evhttp_connection *conn; /* of the request in flight, NULL when idle */
     int last_error;                 /* enum evhttp_request_error of that request, or -1 */
+    struct event *deadline;         /* the whole answer must be in by then */
     ptz_reply_cb reply;
     void *reply_arg;
 };
@@ -37,6 +39,7 @@ static void on_reply(struct evhttp_request *req, void *arg)
     struct ptz_http *h = arg;
     int code = req ? evhttp_request_get_response_code(req) : 0;
     /* This connection is freed by libevent once this callback returns. */
+    evtimer_del(h->deadline);
     char tls_why[160];
     if (code == 0 && http_client_explain(h->client, h->conn, tls_why, sizeof(tls_why))) {
         h->conn = NULL;
@@ -75,6 +78,22 @@ static void on_reply(struct evhttp_request *req, void *arg)
     }
 }
 
+/*
+ * PTZ_HTTP_TIMEOUT_S after sending, answered or not: libevent's timeout restarts with every
+ * byte, so a node trickling its answer held a move (and every move queued behind it) for ever.
+ */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct ptz_http *h = arg;
+    if (h->conn == NULL)
+        return;
+    evhttp_connection_free(h->conn); /* cancels the request without calling on_reply */
+    h->conn = NULL;
+    h->reply(504, NULL, 0, "camera control did not answer in time", h->reply_arg);
+}
+
 static int http_send(void *impl, const char *query, ptz_reply_cb reply, void *arg)
 {
     struct ptz_http *h = impl;
@@ -97,6 +116,7 @@ static int http_send(void *impl, const char *query, ptz_reply_cb reply, void *ar
     h->last_error = -1;
     evhttp_request_set_error_cb(req, on_error);
     evhttp_connection_set_max_body_size(h->conn, PTZ_HTTP_REPLY_MAX);
+    evhttp_connection_set_max_headers_size(h->conn, PTZ_HTTP_HEADERS_MAX);
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
     evhttp_add_header(out, "Host", h->url.host_header);
     evhttp_add_header(out, "Connection", "close");
@@ -108,6 +128,8 @@ static int http_send(void *impl, const char *query, ptz_reply_cb reply, void *ar
         h->conn = NULL; /* evhttp_make_request freed the request and the connection */
         return -EIO;
     }
+    struct timeval tv = {.tv_sec = PTZ_HTTP_TIMEOUT_S, .tv_usec = 0};
+    evtimer_add(h->deadline, &tv);
     return 0;
 }
 
@@ -123,6 +145,8 @@ static void http_free(void *impl)
     /* Freeing the connection cancels the request without calling on_reply. */
     if (h->conn != NULL)
         evhttp_connection_free(h->conn);
+    if (h->deadline != NULL)
+        event_free(h->deadline);
     http_client_free(h->client);
     free(h);
 }
@@ -155,6 +179,13 @@ int ptz_http_new(struct event_base *base, struct evdns_base *dns, const char *se
     }
     h->base = base;
     h->dns = dns;
+    h->deadline = evtimer_new(base, on_deadline, h);
+    if (h->deadline == NULL) {
+        *err = "out of memory";
+        http_client_free(h->client);
+        free(h);
+        return -ENOMEM;
+    }
     out->ops = &http_ops;
     out->impl = h;
     return 0;

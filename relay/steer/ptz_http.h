@@ -3,7 +3,8 @@
  * ptz_http: the pan/tilt transport (ptz_transport.h) that sends each move as an HTTP GET to the
  * node's control URL (SERVO_URL), one request per connection ("Connection: close": the ESP32
  * serves one request at a time), with the URL's credentials as Basic authorization, the answer
- * bounded to PTZ_HTTP_REPLY_MAX bytes and PTZ_HTTP_TIMEOUT_S seconds.
+ * bounded to PTZ_HTTP_HEADERS_MAX + PTZ_HTTP_REPLY_MAX bytes and to PTZ_HTTP_TIMEOUT_S seconds
+ * from sending to the last byte (a deadline, not an idle timeout).
  */
 struct evdns_base;
 struct event_base;
@@ -11,6 +12,8 @@ struct ptz_transport;
 
 #define PTZ_HTTP_TIMEOUT_S 5
 #define PTZ_HTTP_REPLY_MAX 4096
+/* The node's answer head (status line and headers) at most: more is a failed move (502). */
+#define PTZ_HTTP_HEADERS_MAX 8192
 
 /*
  * Fill *out with an HTTP transport to servo_url (http[s]://[user:pass@]host[:port]/path[?query];

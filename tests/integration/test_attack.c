@@ -50,6 +50,7 @@ struct atk {
     pid_t extra_pid; /* a second relay, or 0 */
     char extra_log[512];
     pid_t children[4]; /* forked attackers and viewers, or 0 */
+    pid_t hostile;     /* a hostile camera or control port, or 0 */
 };
 
 /* Fork a child running fn(a, arg) until it returns or is killed; it dies with the test. */
@@ -92,6 +93,7 @@ static int teardown(void **state)
     struct atk *a = *state;
     for (int i = 0; i < 4; i++)
         stop_child(a, i);
+    ts_hostile_stop(a->hostile);
     for (int i = 0; i < MAX_FDS; i++) {
         if (a->fds[i] >= 0)
             close(a->fds[i]);
@@ -342,7 +344,7 @@ static void test_attack_ipv4_mapped_guesser(void **state)
     free(log);
 }
 
-/* A guesser from 40 rotating addresses (127.0.1.base..), wrong Basic passwords, until killed. */
+/* A guesser from 15 rotating addresses (127.0.1.base..), wrong Basic passwords, until killed. */
 static void flood(struct atk *a, int base)
 {
     char auth[256], request[512], out[2048], src[32];
@@ -351,7 +353,7 @@ static void flood(struct atk *a, int base)
     snprintf(request, sizeof(request),
              "GET /api/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n", auth);
     for (unsigned k = 0;; k++) {
-        snprintf(src, sizeof(src), "127.0.1.%u", (unsigned)base + k % 40);
+        snprintf(src, sizeof(src), "127.0.1.%u", (unsigned)base + k % 15);
         ts_raw_request(src, "127.0.0.1", a->stack.relay_port, request, out, sizeof(out), 3000);
     }
 }
@@ -401,7 +403,7 @@ static int form_login(const char *src, uint16_t port, const char *user, const ch
 }
 
 /*
- * #5, #6: two guessers from 80 rotating addresses keep the relay's password checks busy. Once
+ * #5, #6: two guessers from 30 rotating addresses keep the relay's password checks busy. Once
  * each address has failed, 12 right logins from 12 other addresses, one every 250 ms, all get in
  * (before: 0 of 12). Meanwhile a viewer of a 30 fps camera measures its longest gap between
  * frames; printed, not asserted (password checks now run off the loop).
@@ -411,11 +413,11 @@ static void test_attack_login_flood(void **state)
     struct atk *a = *state;
     if (ts_stack_start(&a->stack, a->dir, 30, NULL) < 0)
         fail_msg("cannot start the camera and the relay");
-    fork_child(a, 0, view, 6);
+    fork_child(a, 0, view, 7);
     ts_sleep_ms(1000);
     fork_child(a, 1, flood, 1);
-    fork_child(a, 2, flood, 41);
-    ts_sleep_ms(2000);
+    fork_child(a, 2, flood, 16);
+    ts_sleep_ms(2500);
     unsigned ok = 0;
     for (unsigned i = 0; i < 12; i++) {
         char src[32];
@@ -557,6 +559,231 @@ static void test_attack_session_flood(void **state)
     assert_int_equal(status_with_cookie(port, idle), 200);   /* everyone else's */
 }
 
+/* A relay alone (no stack) with exactly these settings; returns its port. */
+static uint16_t start_relay_with(struct atk *a, const char *env_text)
+{
+    static unsigned started;
+    char path[512], bin[512], name[32];
+    snprintf(name, sizeof(name), "relay%u.env", ++started);
+    assert_int_equal(ts_file_write(a->dir, name, env_text, path, sizeof(path)), 0);
+    snprintf(a->extra_log, sizeof(a->extra_log), "%s/relay%u.log", a->dir, started);
+    snprintf(bin, sizeof(bin), "%s/lookout", ts_bin_dir());
+    char *argv[] = {bin, "--env", path, "--listen", "127.0.0.1:0", NULL};
+    int port = ts_proc_start_port("attack", argv, ts_stack_clean_env, a->extra_log,
+                                  "listening on http://", STARTUP_MS, &a->extra_pid);
+    assert_true(port > 0);
+    return (uint16_t)port;
+}
+
+static const char *status_json(uint16_t port, char *out, size_t out_size)
+{
+    char auth[256], request[512];
+    assert_true(ts_basic_auth_header("alice", "alice-Pw-1", auth, sizeof(auth)) > 0);
+    snprintf(request, sizeof(request),
+             "GET /api/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n", auth);
+    assert_int_equal(ts_raw_request(NULL, "127.0.0.1", port, request, out, out_size, TIMEOUT_MS),
+                     200);
+    return out;
+}
+
+/* Wait up to timeout_ms for /api/status to say offline with `reason` in its reason. */
+static int wait_offline(uint16_t port, const char *reason, int timeout_ms)
+{
+    char out[8192];
+    for (int64_t end = ts_now_ms() + timeout_ms; ts_now_ms() < end; ts_sleep_ms(100)) {
+        status_json(port, out, sizeof(out));
+        if (strstr(out, "\"online\":false") != NULL && strstr(out, reason) != NULL)
+            return 0;
+    }
+    print_message("last status: %s\n", out);
+    return -ETIMEDOUT;
+}
+
+#define HOSTILE_ENV                                                                                \
+    "HTTP_AUTH_USERNAME=alice\nHTTP_AUTH_PASSWORD=alice-Pw-1\nCAM_URL=http://127.0.0.1:%u/mjpeg\n" \
+    "SERVO_URL=http://127.0.0.1:%u/control_servo\nMAX_FRAME_BYTES=1048576\n"                       \
+    "UPSTREAM_STALL_TIMEOUT_MS=1500\nUPSTREAM_IDLE_TIMEOUT_MS=0\n"
+
+static const char STREAM_HEAD[] = "HTTP/1.1 200 OK\r\nContent-Type: "
+                                  "multipart/x-mixed-replace;boundary=b\r\n";
+
+/*
+ * #4: a camera declares one chunk of 1 GiB and sends it as fast as the relay takes it. Before:
+ * libevent buffered the whole chunk (838 MB). Bound: the relay reads at most MAX_FRAME_BYTES
+ * (1 MiB here) plus 64 KiB ahead, drops the connection, says why, and its RSS grows < 16 MiB.
+ */
+static void test_attack_camera_huge_chunk(void **state)
+{
+    struct atk *a = *state;
+    static char prefix[512], fill[65536];
+    snprintf(prefix, sizeof(prefix), "%sTransfer-Encoding: chunked\r\n\r\n40000000\r\n",
+             STREAM_HEAD);
+    memset(fill, 'x', sizeof(fill));
+    uint16_t cam = 0;
+    a->hostile = ts_hostile_start(prefix, strlen(prefix), fill, sizeof(fill), 0, &cam);
+    assert_true(a->hostile > 0);
+    char env[1024];
+    snprintf(env, sizeof(env), HOSTILE_ENV, (unsigned)cam, (unsigned)cam);
+    uint16_t port = start_relay_with(a, env);
+    long before = ts_rss_kb(a->extra_pid);
+    assert_int_equal(wait_offline(port, "chunk larger than MAX_FRAME_BYTES", TIMEOUT_MS), 0);
+    ts_sleep_ms(2000); /* it keeps trying, with backoff; each try is bounded the same */
+    long after = ts_rss_kb(a->extra_pid);
+    print_message("huge chunk: relay RSS %ld -> %ld KiB\n", before, after);
+    assert_true(after - before < 16 * 1024);
+}
+
+/*
+ * #9: a camera whose first part trickles in one byte at a time and never completes. Before:
+ * the byte-based stall timer never fired, "online" stayed true for ever. Bound: offline (no
+ * frame) by UPSTREAM_STALL_TIMEOUT_MS (+ slack), and viewers get the offline picture.
+ */
+static void test_attack_camera_bytes_but_no_frames(void **state)
+{
+    struct atk *a = *state;
+    static char prefix[512];
+    snprintf(prefix, sizeof(prefix),
+             "%s\r\n--b\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n",
+             STREAM_HEAD);
+    uint16_t cam = 0;
+    a->hostile = ts_hostile_start(prefix, strlen(prefix), "\xff", 1, 100, &cam);
+    assert_true(a->hostile > 0);
+    char env[1024];
+    snprintf(env, sizeof(env), HOSTILE_ENV "OFFLINE_FRAME_INTERVAL_MS=500\n", (unsigned)cam,
+             (unsigned)cam);
+    uint16_t port = start_relay_with(a, env);
+    assert_int_equal(wait_offline(port, "no frame", 1500 + SLACK_MS + 1000), 0);
+    char auth[256];
+    assert_true(ts_basic_auth_header("alice", "alice-Pw-1", auth, sizeof(auth)) > 0);
+    struct ts_relay_stream *st = ts_relay_stream_open(port, "/mjpeg", auth, TIMEOUT_MS);
+    assert_non_null(st);
+    struct ts_relay_part part;
+    assert_int_equal(ts_relay_stream_next(st, TIMEOUT_MS, &part), 0); /* the offline picture */
+    assert_true(part.len > 2 && part.jpeg[0] == 0xFF && part.jpeg[1] == 0xD8);
+    ts_relay_stream_close(st);
+}
+
+/*
+ * #4, #10: the control port (SERVO_URL) answering with endless headers, then one trickling
+ * its answer a byte every 300 ms. Before: 1 GB of headers; a move held 20 s and more. Bound: the
+ * endless head is refused at 8 KiB (502, RSS grows < 16 MiB); a trickled answer is cut at
+ * PTZ_HTTP_TIMEOUT_S (5 s) from sending, so a move waits at most for the request in flight
+ * (the relay's first angle read, here) and its own: 504 within 2 x 5 s (+ slack).
+ */
+static void test_attack_control_port(void **state)
+{
+    struct atk *a = *state;
+    static char line[4096];
+    memset(line, 'h', sizeof(line));
+    memcpy(line, "X-Endless: ", 11);
+    line[sizeof(line) - 2] = '\r';
+    line[sizeof(line) - 1] = '\n';
+    const char *head = "HTTP/1.1 200 OK\r\n";
+    uint16_t ctl = 0;
+    a->hostile = ts_hostile_start(head, strlen(head), line, sizeof(line), 0, &ctl);
+    assert_true(a->hostile > 0);
+    char env[1024];
+    snprintf(env, sizeof(env), HOSTILE_ENV, (unsigned)ctl, (unsigned)ctl);
+    uint16_t port = start_relay_with(a, env);
+    long before = ts_rss_kb(a->extra_pid);
+    char auth[256], request[512], out[4096];
+    assert_true(ts_basic_auth_header("alice", "alice-Pw-1", auth, sizeof(auth)) > 0);
+    snprintf(request, sizeof(request),
+             "POST /turnleft HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
+             "0\r\n%s\r\n",
+             auth);
+    int64_t start = ts_now_ms();
+    int status = ts_raw_request(NULL, "127.0.0.1", port, request, out, sizeof(out), 8000);
+    int64_t took = ts_now_ms() - start;
+    long after = ts_rss_kb(a->extra_pid);
+    print_message("endless headers: %d after %lld ms; relay RSS %ld -> %ld KiB\n", status,
+                  (long long)took, before, after);
+    assert_true(status == 502 || status == 504);
+    assert_true(after - before < 16 * 1024);
+
+    /* Now a node that trickles a well-formed answer. */
+    ts_hostile_stop(a->hostile);
+    ts_proc_stop_reporting("attack", &a->extra_pid, "lookout", a->extra_log);
+    const char *slow = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+    a->hostile = ts_hostile_start(slow, strlen(slow), "{", 1, 300, &ctl);
+    assert_true(a->hostile > 0);
+    snprintf(env, sizeof(env), HOSTILE_ENV, (unsigned)ctl, (unsigned)ctl);
+    port = start_relay_with(a, env);
+    start = ts_now_ms();
+    status = ts_raw_request(NULL, "127.0.0.1", port, request, out, sizeof(out), 12000);
+    took = ts_now_ms() - start;
+    print_message("trickling control port: %d after %lld ms\n", status, (long long)took);
+    assert_int_equal(status, 504);
+}
+
+/*
+ * #11: --check-config runs the validation a start runs: a user name the start refuses (':' is
+ * HTTP Basic's separator) is refused by the check too, naming the key, and both exit non-zero.
+ */
+static void test_attack_check_config_agrees_with_start(void **state)
+{
+    struct atk *a = *state;
+    char env[512], bin[512], log[600];
+    assert_int_equal(ts_file_write(a->dir, "bad.env",
+                                   "HTTP_AUTH_USERNAME=ali:ce\nHTTP_AUTH_PASSWORD=pw-1234567890\n"
+                                   "CAM_URL=http://127.0.0.1:9/mjpeg\n",
+                                   env, sizeof(env)),
+                     0);
+    snprintf(bin, sizeof(bin), "%s/lookout", ts_bin_dir());
+    snprintf(log, sizeof(log), "%s/check.log", a->dir);
+    char *check[] = {bin, "--check-config", "--env", env, NULL};
+    int check_rc = ts_run(check, ts_stack_clean_env, log, TIMEOUT_MS);
+    char *text = ts_file_read(log, 65536);
+    assert_non_null(text);
+    print_message("--check-config: %d: %s", check_rc, text);
+    assert_true(check_rc != 0);
+    assert_non_null(strstr(text, "HTTP_AUTH_USERNAME"));
+    free(text);
+    snprintf(log, sizeof(log), "%s/start.log", a->dir);
+    char *start[] = {bin, "--env", env, "--listen", "127.0.0.1:0", NULL};
+    int start_rc = ts_run(start, ts_stack_clean_env, log, TIMEOUT_MS);
+    assert_true(start_rc != 0 && start_rc != -ETIMEDOUT);
+}
+
+/*
+ * #12: behind nginx's TLS (X-Forwarded-Proto: https from a proxy in TRUSTED_PROXIES) the session
+ * cookie is Secure, and only then; a page of the plain-HTTP origin cannot POST to the HTTPS
+ * one (the Origin's scheme counts); HEAD on the page's static files answers 200.
+ */
+static void test_attack_proxy_scheme_and_head(void **state)
+{
+    struct atk *a = *state;
+    start_stack(a, "TRUSTED_PROXIES=127.0.0.1\n");
+    uint16_t port = a->stack.relay_port;
+    char body[128], request[1024], out[4096];
+    snprintf(body, sizeof(body), "user=%s&password=%s", TS_STACK_USER, TS_STACK_PASSWORD);
+    snprintf(request, sizeof(request),
+             "POST /login HTTP/1.1\r\nHost: cam.example\r\nConnection: close\r\n"
+             "X-Forwarded-Proto: https\r\nX-Forwarded-For: 198.51.100.9\r\nContent-Type: "
+             "application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(body), body);
+    assert_int_equal(
+        ts_raw_request("127.0.0.1", "127.0.0.1", port, request, out, sizeof(out), TIMEOUT_MS), 303);
+    assert_non_null(strstr(out, "SameSite=Strict; Secure"));
+    /* The header from anyone but the proxy means nothing. */
+    assert_int_equal(
+        ts_raw_request("127.0.0.2", "127.0.0.1", port, request, out, sizeof(out), TIMEOUT_MS), 303);
+    assert_non_null(strstr(out, "lookout_session="));
+    assert_null(strstr(out, "Secure"));
+    /* Same host, other scheme: another origin. */
+    snprintf(request, sizeof(request),
+             "POST /turnleft HTTP/1.1\r\nHost: cam.example\r\nConnection: close\r\n"
+             "X-Forwarded-Proto: https\r\nOrigin: http://cam.example\r\nContent-Length: "
+             "0\r\n%s\r\n",
+             a->stack.auth);
+    assert_int_equal(
+        ts_raw_request("127.0.0.1", "127.0.0.1", port, request, out, sizeof(out), TIMEOUT_MS), 403);
+    assert_int_equal(ts_raw_request("127.0.0.1", "127.0.0.1", port,
+                                    "HEAD /app.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                    out, sizeof(out), TIMEOUT_MS),
+                     200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +795,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_attack_login_flood, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attack_credentials_wiped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attack_session_flood, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_camera_huge_chunk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_camera_bytes_but_no_frames, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_control_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_check_config_agrees_with_start, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_attack_proxy_scheme_and_head, setup, teardown),
     };
     return cmocka_run_group_tests_name("attack", tests, NULL, NULL);
 }

@@ -332,6 +332,11 @@ static void test_sharing_users_file_reloads_without_restart(void **state)
     char want[600];
     snprintf(want, sizeof(want), "%s:3: not a crypt(3) hash", f->users_path);
     assert_non_null(strstr(line, want));
+    /* The admins' page says so too. */
+    assert_int_equal(get(f, "/api/accounts", f->stack.auth, &r), 200);
+    assert_non_null(strstr((const char *)r.body, "\"error\":\""));
+    assert_non_null(strstr((const char *)r.body, ":3: not a crypt(3) hash"));
+    ts_http_response_deinit(&r);
     assert_int_equal(status_of(get(f, "/api/status", bob_cookie, &r), &r), 200);
     assert_int_equal(form_login(f, "carol", CAROL_PW, carol_token), 303);
     assert_int_equal(strlen(carol_token), 64);

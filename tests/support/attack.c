@@ -5,6 +5,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,4 +176,73 @@ int ts_raw_request(const char *src, const char *dst, uint16_t port, const char *
     }
     close(fd);
     return rc;
+}
+
+static void hostile_serve(int fd, const void *prefix, size_t prefix_len, const void *repeat,
+                          size_t repeat_len, int gap_ms)
+{
+    char sink[4096];
+    if (recv(fd, sink, sizeof(sink), 0) < 0)
+        return;
+    if (ts_send_all(fd, prefix, prefix_len, 10000) < 0)
+        return;
+    for (size_t sent = 0; repeat_len > 0 && sent < (1u << 30); sent += repeat_len) {
+        if (ts_send_all(fd, repeat, repeat_len, 10000) < 0)
+            return;
+        if (gap_ms > 0)
+            ts_sleep_ms(gap_ms);
+    }
+}
+
+pid_t ts_hostile_start(const void *prefix, size_t prefix_len, const void *repeat, size_t repeat_len,
+                       int gap_ms, uint16_t *port)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (lfd < 0)
+        return -errno;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sa);
+    if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 16) < 0 ||
+        getsockname(lfd, (struct sockaddr *)&sa, &len) < 0) {
+        int e = errno;
+        close(lfd);
+        return -e;
+    }
+    *port = ntohs(sa.sin_port);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(lfd);
+        return -e;
+    }
+    if (pid > 0) {
+        close(lfd);
+        return pid;
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0); /* its own group: ts_hostile_stop ends the connections' children too */
+    signal(SIGPIPE, SIG_IGN);
+    for (;;) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0)
+            continue;
+        pid_t child = fork(); /* one connection at a time would let a retry wait behind it */
+        if (child == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            hostile_serve(fd, prefix, prefix_len, repeat, repeat_len, gap_ms);
+            _exit(0);
+        }
+        close(fd);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+    }
+}
+
+void ts_hostile_stop(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
 }

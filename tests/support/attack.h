@@ -48,3 +48,16 @@ int64_t ts_now_ms(void);
 
 /* Sleep ms milliseconds. */
 void ts_sleep_ms(int ms);
+
+/*
+ * A hostile peer on 127.0.0.1 (a camera's stream or control port), in a forked child that dies
+ * with the test: for each connection it reads whatever arrives first, writes prefix[0..
+ * prefix_len), then writes repeat[0..repeat_len) every gap_ms (0: as fast as the peer takes it)
+ * until the peer leaves; at most 1 GiB per connection. The port is stored in *port.
+ * Returns the child's pid (stop it with ts_hostile_stop), or a negative errno.
+ */
+pid_t ts_hostile_start(const void *prefix, size_t prefix_len, const void *repeat, size_t repeat_len,
+                       int gap_ms, uint16_t *port);
+
+/* Kill and reap a hostile peer. pid <= 0 is a no-op. */
+void ts_hostile_stop(pid_t pid);

@@ -568,8 +568,9 @@ static void test_auth_log_names_failures_not_secrets(void **state)
     free(log);
 }
 
-/* guard_same_origin on a request with these Host and Origin headers (either may be NULL). */
-static int same_origin(const char *host, const char *origin)
+/* guard_same_origin on a request that came by `scheme` with these Host and Origin headers
+ * (either may be NULL). */
+static int same_origin_by(const char *scheme, const char *host, const char *origin)
 {
     struct evhttp_request *req = evhttp_request_new(NULL, NULL);
     assert_non_null(req);
@@ -578,9 +579,27 @@ static int same_origin(const char *host, const char *origin)
         assert_int_equal(evhttp_add_header(in, "Host", host), 0);
     if (origin != NULL)
         assert_int_equal(evhttp_add_header(in, "Origin", origin), 0);
-    int rc = guard_same_origin(req);
+    int rc = guard_same_origin(req, scheme);
     evhttp_request_free(req);
     return rc;
+}
+
+static int same_origin(const char *host, const char *origin)
+{
+    return same_origin_by(strncmp(origin ? origin : "", "https:", 6) == 0 ? "https" : "http", host,
+                          origin);
+}
+
+/* Issue 10 #12: an origin is scheme, host and port (RFC 6454): a page served over plain HTTP
+ * at the same host:port is another origin than the HTTPS site. */
+static void test_auth_same_origin_scheme(void **state)
+{
+    (void)state;
+    assert_int_equal(same_origin_by("https", "cam.example", "https://cam.example"), 1);
+    assert_int_equal(same_origin_by("https", "cam.example", "HTTPS://cam.example"), 1);
+    assert_int_equal(same_origin_by("https", "cam.example:8443", "http://cam.example:8443"), 0);
+    assert_int_equal(same_origin_by("http", "cam.example:5000", "https://cam.example:5000"), 0);
+    assert_int_equal(same_origin_by("http", "cam.example:5000", "ftp://cam.example:5000"), 0);
 }
 
 /* The CSRF check compares like with like for IPv6 literals too: libevent keeps the brackets of
@@ -693,6 +712,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_auth_log_names_failures_not_secrets, make_dir,
                                         free_dir),
         cmocka_unit_test(test_auth_same_origin_ipv6),
+        cmocka_unit_test(test_auth_same_origin_scheme),
     };
     return cmocka_run_group_tests_name("auth", tests, group_setup, NULL);
 }

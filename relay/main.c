@@ -38,6 +38,7 @@
 #include "redirect.h"
 #include "reply.h"
 #include "routes.h"
+#include "tell.h"
 #include "throttle.h"
 #include "tls.h"
 #include "session_file.h"
@@ -555,7 +556,12 @@ static int start(struct relay *relay, struct cfg *cfg, struct evhttp **http_out)
                  "resolved with a blocking lookup");
     if (start_cameras(relay, cfg) < 0)
         return -1;
-    return start_guarding(relay, cfg);
+    /* The notify layer hears every event the guards report (tell.h). */
+    relay->on_event = tell_on_event;
+    relay->on_event_arg = relay;
+    if (start_guarding(relay, cfg) < 0)
+        return -1;
+    return tell_start(relay);
 }
 
 /*
@@ -656,8 +662,11 @@ int main(int argc, char **argv)
 
     /* Reverse order of creation; viewers go before the HTTP server that accepted them. The
      * hasher first: its unfinished checks answer their requests (429) through everything else.
-     * An open event is finished and indexed before its camera goes. */
+     * Then the notify layer: an event the guards close now is not told (the MQTT will says the
+     * relay is gone), rather than start a webhook or hook only to cancel it. An open event is
+     * finished and indexed before its camera goes. */
     hasher_free(relay.hasher);
+    tell_stop(&relay);
     for (size_t i = 0; i < relay.guard_count; i++)
         events_camera_free(relay.guards[i]);
     cameras_free(relay.cameras);
@@ -669,8 +678,8 @@ int main(int argc, char **argv)
     events_store_close(relay.events);  /* after evhttp_free: replays count on it */
     access_log_free(relay.access_log); /* after evhttp_free: no request can complete now */
     tls_free(relay.tls);
-    connlimit_free(relay.connlimit);       /* after evhttp_free: closing connections update it */
-    share_file_free(relay.share_file);     /* writes the links a last time */
+    connlimit_free(relay.connlimit);   /* after evhttp_free: closing connections update it */
+    share_file_free(relay.share_file); /* writes the links a last time */
     throttle_free(relay.node_throttle);
     session_file_free(relay.session_file); /* writes the sessions a last time */
     users_watch_free(relay.users_watch);

@@ -18,6 +18,7 @@ struct users_watch;
 struct connlimit;
 struct cfg;
 struct evdns_base;
+struct tell;
 struct event_base;
 struct cameras;
 struct throttle;
@@ -47,6 +48,7 @@ struct relay {
     struct connlimit *connlimit;
     struct throttle *node_throttle; /* wrong node tokens, per address (api_link.c) */
     struct redirect *redirect;      /* HTTP_REDIRECT_LISTEN, or NULL */
+    struct tell *tell;              /* the notify layer: MQTT, webhooks, hooks, alerts (tell.h) */
     int64_t started_us;
     int is_tls; /* the listener speaks HTTPS: cookies get Secure */
     /* Guarding (RECORD_DIR): the recordings and index, and one guard per camera; NULL/0 when

@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "ptz.h"
 #include "relay.h"
+#include "tell.h"
 #include "reply.h"
 #include "share.h"
 #include "snapshot.h"
@@ -223,6 +224,8 @@ static const struct route routes[] = {
     {"/api/presets/delete", M_POST, ROLE_OPERATOR, api_preset_delete, 1},
     {"/api/cameras", M_GET, ROLE_VIEWER, on_cameras, 0},
     {"/api/audit", M_GET, ROLE_ADMIN, audit_api_query, 0},
+    {"/api/alerts", M_GET, ROLE_VIEWER, api_alerts, 0},
+    {"/api/alerts/snooze", M_POST, ROLE_OPERATOR, api_alerts_snooze, 0},
     {"/api/accounts", M_GET, ROLE_ADMIN, users_api_list, 0},
     {"/api/accounts/add", M_POST, ROLE_ADMIN, users_api_add, 0},
     {"/api/accounts/change", M_POST, ROLE_ADMIN, users_api_change, 0},

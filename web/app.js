@@ -1,7 +1,8 @@
 // Lookout page: status, the position map and the pieces wired together. No inline script: the
 // CSP is default-src 'self'. Modules: api.js (the relay's JSON API), picture.js (the stream,
 // aiming, full screen, snapshot), steer.js (the move queue, pad and keys), joystick.js,
-// presets.js, cameras.js (the list of cameras, the overview, #/c/NAME in the URL).
+// presets.js, cameras.js (the list of cameras, the overview, #/c/NAME in the URL), alerts.js.
+import { createAlerts } from "./alerts.js";
 import { call, cam, setCameraPrefix } from "./api.js";
 import { createCameras } from "./cameras.js";
 import { bindJoystick } from "./joystick.js";
@@ -99,6 +100,12 @@ const presets = createPresets({
     name: $("preset-name"),
     rule: $("preset-rule"),
 }, steering, { onError: showMessage, onInfo: showMessage });
+
+const alerts = createAlerts({
+    box: $("alerts"),
+    text: $("alerts-text"),
+    button: $("alerts-snooze"),
+}, { onError: showMessage, onInfo: showMessage });
 
 const events = createEvents({
     events: $("events"),
@@ -273,6 +280,7 @@ function setRole(role) {
     document.body.classList.toggle("can-steer", mayMove);
     steering.setEnabled(mayMove);
     presets.setEnabled(mayMove);
+    alerts.setEnabled(mayMove);
     events.setRole(mayMove);
 }
 
@@ -300,6 +308,7 @@ function applyStatus(s, startedAt) {
     el.viewers.textContent = typeof s.viewers === "number" ? String(s.viewers) : "–";
     if (typeof s.user === "string" && !s.is_guest) el.userName.textContent = s.user;
     if (s.is_guest) showGuest();
+    else alerts.start(); // a guest link may not see the alert state
     setRole(["operator", "admin"].includes(s.role) ? s.role : "viewer");
     steering.fromStatus(s, startedAt);
     events.setRecording(s.recording === true);

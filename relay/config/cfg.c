@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define LOG_TAG "config"
 
-enum kind { K_STRING, K_UNSIGNED, K_SIZE, K_LISTEN, K_REDIRECT_LISTEN, K_LOG_LEVEL };
+enum kind { K_STRING, K_UNSIGNED, K_SIZE, K_LISTEN, K_REDIRECT_LISTEN, K_LOG_LEVEL, K_BOOL };
 
 struct key_def {
     const char *name;
@@ -83,6 +84,26 @@ static const struct key_def keys[] = {
     NUM(record_queue_frames, "RECORD_QUEUE_FRAMES", 8, 10000),
     NUM(motion_settle_ms, "MOTION_SETTLE_MS", 0, 60000),
     NUM(motion_max_fps, "MOTION_MAX_FPS", 1, 60),
+    STR(public_url, "PUBLIC_URL"),
+    STR(mqtt_url, "MQTT_URL"),
+    STR(mqtt_ca_file, "MQTT_CA_FILE"),
+    STR(mqtt_user, "MQTT_USER"),
+    STR(mqtt_password, "MQTT_PASSWORD"),
+    STR(mqtt_password_file, "MQTT_PASSWORD_FILE"),
+    STR(mqtt_topic_prefix, "MQTT_TOPIC_PREFIX"),
+    STR(mqtt_discovery_prefix, "MQTT_DISCOVERY_PREFIX"),
+    {"MQTT_CAN_STEER", K_BOOL, offsetof(struct cfg, mqtt_can_steer), 0, 0, 1},
+    NUM(mqtt_snapshot_interval_s, "MQTT_SNAPSHOT_INTERVAL_S", 0, 86400),
+    STR(webhook_url, "WEBHOOK_URL"),
+    STR(webhook_format, "WEBHOOK_FORMAT"),
+    STR(webhook_ca_file, "WEBHOOK_CA_FILE"),
+    NUM(webhook_timeout_ms, "WEBHOOK_TIMEOUT_MS", 100, 60000),
+    NUM(webhook_retries, "WEBHOOK_RETRIES", 0, 10),
+    NUM(webhook_backoff_ms, "WEBHOOK_BACKOFF_MS", 10, 60000),
+    STR(on_event_start, "ON_EVENT_START"),
+    STR(on_event_end, "ON_EVENT_END"),
+    NUM(hook_timeout_ms, "HOOK_TIMEOUT_MS", 100, 3600000),
+    STR(alert_schedule, "ALERT_SCHEDULE"),
 };
 
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= CFG_KEYS_MAX, "raise CFG_KEYS_MAX");
@@ -208,6 +229,28 @@ void cfg_defaults(struct cfg *c)
     c->record_queue_frames = 256;
     c->motion_settle_ms = 1500;
     c->motion_max_fps = 5;
+    snprintf(c->mqtt_topic_prefix, sizeof(c->mqtt_topic_prefix), "lookout");
+    snprintf(c->mqtt_discovery_prefix, sizeof(c->mqtt_discovery_prefix), "homeassistant");
+    c->mqtt_snapshot_interval_s = 300;
+    snprintf(c->webhook_format, sizeof(c->webhook_format), "json");
+    c->webhook_timeout_ms = 5000;
+    c->webhook_retries = 4;
+    c->webhook_backoff_ms = 1000;
+    c->hook_timeout_ms = 30000;
+}
+
+/* "1", "0", and the words people write for them. */
+static int parse_bool(const char *s, int *out)
+{
+    static const char *const yes[] = {"1", "on", "true", "yes"};
+    static const char *const no[] = {"0", "off", "false", "no"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+            *out = strcasecmp(s, yes[i]) == 0;
+            return 0;
+        }
+    }
+    return -EINVAL;
 }
 
 static int parse_unsigned(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -299,6 +342,12 @@ int cfg_set(struct cfg *c, const char *key, const char *value, const char **reas
         case K_LOG_LEVEL:
             if (log_level_parse(value, &c->log_level) < 0) {
                 *reason = "expected error, warn, info or debug";
+                return -EINVAL;
+            }
+            return 0;
+        case K_BOOL:
+            if (parse_bool(value, (int *)(void *)((char *)c + k->offset)) < 0) {
+                *reason = "expected on or off (1/0, true/false, yes/no)";
                 return -EINVAL;
             }
             return 0;

@@ -19,7 +19,7 @@
 #include "log.h"
 
 /* Room for every key of cfg.c's table (a static assertion there keeps it true). */
-#define CFG_KEYS_MAX 64
+#define CFG_KEYS_MAX 96
 /* key_line values for settings that did not come from the .env file. */
 #define CFG_FROM_ENVIRONMENT UINT_MAX
 #define CFG_FROM_FLAG (UINT_MAX - 1)
@@ -84,6 +84,27 @@ struct cfg {
     unsigned record_queue_frames;
     unsigned motion_settle_ms;
     unsigned motion_max_fps; /* frames judged per second at most */
+    /* Telling (relay/notify/, docs/INTEGRATIONS.md) */
+    char public_url[512];    /* https://camera.example.com: links in alerts; "" = paths only */
+    char mqtt_url[512];      /* mqtt://host[:port] or mqtts://; "" = no MQTT */
+    char mqtt_ca_file[1024]; /* mqtts: trust these CAs instead of the system's */
+    char mqtt_user[128];
+    char mqtt_password[256];
+    char mqtt_password_file[1024];
+    char mqtt_topic_prefix[128];
+    char mqtt_discovery_prefix[128];
+    int mqtt_can_steer;                /* MQTT buttons and presets may move the camera */
+    unsigned mqtt_snapshot_interval_s; /* a snapshot on the camera topic this often; 0 = never */
+    char webhook_url[1024];
+    char webhook_format[16]; /* json, ntfy or gotify */
+    char webhook_ca_file[1024];
+    unsigned webhook_timeout_ms;
+    unsigned webhook_retries;
+    unsigned webhook_backoff_ms;
+    char on_event_start[1024]; /* program run at an event's start (no shell) */
+    char on_event_end[1024];
+    unsigned hook_timeout_ms;
+    char alert_schedule[512]; /* when alerts are armed; "" = always */
 
     /* Where each setting came from, for messages (cfg_where). */
     char env_path[1024];             /* the .env file that was read, "" if none */

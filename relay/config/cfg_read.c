@@ -203,6 +203,16 @@ int cfg_check_settings(const struct cfg *c, cfg_report_cb report, void *arg)
                    "TLS_CERT and TLS_KEY go together: set both or neither");
         errors++;
     }
+    if (strcmp(c->webhook_format, "json") != 0 && strcmp(c->webhook_format, "ntfy") != 0 &&
+        strcmp(c->webhook_format, "gotify") != 0) {
+        report_key(c, report, arg, "WEBHOOK_FORMAT", "expected json, ntfy or gotify");
+        errors++;
+    }
+    if (c->mqtt_password[0] != '\0' && c->mqtt_password_file[0] != '\0') {
+        report_key(c, report, arg, "MQTT_PASSWORD_FILE",
+                   "MQTT_PASSWORD and MQTT_PASSWORD_FILE: set one, not both");
+        errors++;
+    }
     int has_token = c->node_token[0] != '\0' || c->node_token_file[0] != '\0';
     if (c->node_token[0] != '\0' && c->node_token_file[0] != '\0') {
         report_key(c, report, arg, "NODE_TOKEN_FILE",

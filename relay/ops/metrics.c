@@ -18,6 +18,7 @@
 #include "events_store.h"
 #include "hub.h"
 #include "relay.h"
+#include "tell.h"
 #include "reply.h"
 #include "source.h"
 
@@ -286,6 +287,7 @@ void metrics_reply(struct evhttp_request *req, const struct route_ctx *ctx)
         reply_text(req, 503, "out of memory");
         return;
     }
+    tell_metrics(relay->tell, body);
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", METRICS_CONTENT_TYPE);
     reply_no_store(req);

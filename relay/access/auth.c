@@ -21,6 +21,8 @@
 
 #define AUTH_MAX_HEADER 1024
 #define PASSWORD_MAX 256
+/* Requests that may wait on one check in flight (each also holds a connection: bounded there). */
+#define AUTH_MAX_WAITERS 1024
 
 struct cached {
     unsigned char digest[32]; /* of key || user || NUL || password: the decoded credentials */
@@ -28,8 +30,19 @@ struct cached {
     struct auth_identity who;
 };
 
+/* A request waiting for the verdict of the same credentials' check already in flight. */
+struct waiter {
+    struct waiter *next;
+    char address[64];
+    auth_done_fn done;
+    void *arg;
+};
+
 /* A password check running on the hasher's thread. */
 struct pending {
+    struct pending *next_inflight; /* Basic checks in flight, found by digest */
+    struct waiter *waiters;        /* requests with the same credentials, answered together */
+    unsigned n_waiters;
     struct auth *auth;
     char name[USER_NAME_MAX];
     char address[64];
@@ -50,6 +63,7 @@ struct auth {
     struct hasher *hasher; /* borrowed, may be NULL: checks then run on the loop */
     unsigned char key[32]; /* random per process: cached digests mean nothing elsewhere */
     struct cached cache[AUTH_CACHE_ENTRIES];
+    struct pending *inflight; /* Basic checks on the hasher, with their digest */
     int64_t checks_window_us; /* start of the current second of password checks */
     unsigned checks_in_window;
     unsigned cache_next;
@@ -267,12 +281,58 @@ static void start_session(struct auth *a, const char *address, int64_t now_us,
                           struct auth_outcome *o);
 
 /* The hasher's verdict, back on the loop. */
+static void inflight_remove(struct auth *a, const struct pending *p)
+{
+    for (struct pending **pp = &a->inflight; *pp != NULL; pp = &(*pp)->next_inflight) {
+        if (*pp == p) {
+            *pp = p->next_inflight;
+            return;
+        }
+    }
+}
+
+static struct pending *inflight_find(const struct auth *a, const unsigned char d[32])
+{
+    for (struct pending *p = a->inflight; p != NULL; p = p->next_inflight) {
+        if (CRYPTO_memcmp(p->digest, d, 32) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/*
+ * Answer the requests that joined p's check. A match answers them as a cached verdict would
+ * (no throttle or audit side effects: one check was made); a mismatch counts as a failed login
+ * for each one's address, as their own checks would have.
+ */
+static void answer_waiters(struct pending *p, int is_match, const struct auth_outcome *first,
+                           int64_t now_us)
+{
+    struct waiter *w = p->waiters;
+    p->waiters = NULL;
+    while (w != NULL) {
+        struct waiter *next = w->next;
+        struct auth_outcome o = {.result = AUTH_THROTTLED, .retry_ms = 1000};
+        if (is_match == 1 && first->result == AUTH_OK) {
+            o.result = AUTH_OK;
+            o.who = first->who;
+        } else if (is_match >= 0) {
+            o.result = checked(p->auth, p->name, ROLE_NONE, w->address, now_us, &o.who);
+        }
+        w->done(&o, w->arg);
+        explicit_bzero(&o, sizeof(o));
+        free(w);
+        w = next;
+    }
+}
+
 static void on_checked(int is_match, void *arg)
 {
     struct pending *p = arg;
     struct auth *a = p->auth;
     struct auth_outcome o = {.result = AUTH_THROTTLED, .retry_ms = 1000};
     int64_t now_us = clock_now_us();
+    inflight_remove(a, p);
     if (is_match >= 0) {
         o.result =
             checked(a, p->name, is_match == 1 ? p->role : ROLE_NONE, p->address, now_us, &o.who);
@@ -286,6 +346,7 @@ static void on_checked(int is_match, void *arg)
             start_session(a, p->address, now_us, &o);
     }
     p->done(&o, p->arg);
+    answer_waiters(p, is_match, &o, now_us);
     explicit_bzero(&o, sizeof(o));
     explicit_bzero(p, sizeof(*p));
     free(p);
@@ -320,6 +381,37 @@ static enum auth_result check_off_loop(struct auth *a, const char *name, const c
         *retry_ms = 1000;
         return AUTH_THROTTLED;
     }
+    if (p->has_digest && !is_form) {
+        p->next_inflight = a->inflight;
+        a->inflight = p;
+    }
+    return AUTH_PENDING;
+}
+
+/*
+ * The same Basic credentials are being checked already (a client opening many connections at
+ * once, before the first verdict is cached): wait for that verdict instead of costing another
+ * yescrypt run and another unit of the address's check budget. Returns AUTH_PENDING, or
+ * AUTH_THROTTLED if the address is locked out or too many requests wait already.
+ */
+static enum auth_result join_check(struct pending *same, const char *address, int64_t now_us,
+                                   auth_done_fn done, void *arg, int64_t *retry_ms)
+{
+    int64_t wait = throttle_wait_ms(same->auth->throttle, address, now_us);
+    struct waiter *w = NULL;
+    if (wait <= 0 && same->n_waiters < AUTH_MAX_WAITERS)
+        w = calloc(1, sizeof(*w));
+    if (w == NULL) {
+        same->auth->stats.throttled++;
+        *retry_ms = wait > 0 ? wait : 1000;
+        return AUTH_THROTTLED;
+    }
+    snprintf(w->address, sizeof(w->address), "%s", address);
+    w->done = done;
+    w->arg = arg;
+    w->next = same->waiters;
+    same->waiters = w;
+    same->n_waiters++;
     return AUTH_PENDING;
 }
 
@@ -333,10 +425,13 @@ static enum auth_result check_basic(struct auth *a, const char *authorization, c
     unsigned char d[32];
     int has_digest = keyed_digest(a, name, password, d) == 0;
     const struct cached *hit = has_digest ? cache_find(a, d, now_us) : NULL;
+    struct pending *same = has_digest && hit == NULL ? inflight_find(a, d) : NULL;
     enum auth_result r;
     if (hit != NULL) {
         r = AUTH_OK;
         *who = hit->who;
+    } else if (same != NULL && done != NULL) {
+        r = join_check(same, address, now_us, done, arg, retry_ms);
     } else if (a->hasher != NULL && done != NULL) {
         r = may_check(a, address, now_us, retry_ms);
         if (r == AUTH_OK)

@@ -264,6 +264,9 @@ int users_may_see(const struct users *u, const char *name, const char *camera)
         return 0;
     if (e->cameras[0] == '\0')
         return 1;
+    /* Only a whole camera name can match: a comma would span two names of the list. */
+    if (!camera_name_ok(camera, strlen(camera)))
+        return 0;
     char needle[40];
     snprintf(needle, sizeof(needle), ",%.32s,", camera);
     return strstr(e->cameras, needle) != NULL;

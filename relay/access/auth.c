@@ -570,6 +570,26 @@ struct sessions *auth_sessions(struct auth *a)
     return a->sessions;
 }
 
+/*
+ * Keep the cached verdicts of users whose hash and role are unchanged in `fresh` (an admin
+ * editing another account must not make everyone's next request cost a password check);
+ * forget the rest.
+ */
+static void cache_keep_unchanged(struct auth *a, const struct users *old, const struct users *fresh)
+{
+    for (size_t i = 0; i < AUTH_CACHE_ENTRIES; i++) {
+        struct cached *c = &a->cache[i];
+        if (c->expires_us == 0)
+            continue;
+        enum user_role was = ROLE_NONE, now = ROLE_NONE;
+        const char *hash_was = users_hash_of(old, c->who.user, &was);
+        const char *hash_now = users_hash_of(fresh, c->who.user, &now);
+        if (now == ROLE_NONE || now != was || hash_was == NULL || hash_now == NULL ||
+            strcmp(hash_was, hash_now) != 0)
+            explicit_bzero(c, sizeof(*c));
+    }
+}
+
 unsigned auth_replace_users(struct auth *a, struct users *fresh, auth_removed_cb on_removed,
                             void *arg)
 {
@@ -591,7 +611,7 @@ unsigned auth_replace_users(struct auth *a, struct users *fresh, auth_removed_cb
             sessions_set_role(a->sessions, name, now);
         }
     }
-    memset(a->cache, 0, sizeof(a->cache));
+    cache_keep_unchanged(a, old, fresh);
     users_free(old);
     return removed;
 }

@@ -19,6 +19,7 @@
 
 #include "camera.h"
 #include "clock.h"
+#include "connlimit.h"
 #include "event_index.h"
 #include "events_camera.h"
 #include "events_replay.h"
@@ -245,7 +246,13 @@ void events_api_play(struct evhttp_request *req, const struct route_ctx *ctx)
     }
     strcat(path, "/");
     strcat(path, rec.file);
+    /* The replay takes the connection over (its own close callback): connlimit must let go of
+     * it first, or the replay's callback replaces connlimit's, which then keeps a connection
+     * libevent has freed and frees it again at its deadline. A refusal below closes it. */
+    connlimit_release(ctx->relay->connlimit, req);
     int rc = events_replay_start(ctx->relay->base, ctx->relay->events, req, path, t_ms);
+    if (rc < 0)
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
     if (rc == -EBUSY)
         reply_text(req, 503, "too many replays at once; try again");
     else if (rc < 0)

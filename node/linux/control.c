@@ -23,7 +23,7 @@
 struct control {
     struct evhttp *http;
     const struct basic_auth *auth; /* --auth-file, or NULL */
-    struct connlimit *guard; /* freed after http */
+    struct connlimit *guard;       /* freed after http */
     struct node *node;
     control_facts_cb facts_cb;
     void *facts_arg;

@@ -57,7 +57,7 @@ struct capture_slot {
 struct stream {
     struct evhttp *http;
     const struct basic_auth *auth;                           /* --auth-file, or NULL */
-    struct connlimit *guard; /* freed after http */
+    struct connlimit *guard;                                 /* freed after http */
     void (*other_cb)(struct evhttp_request *req, void *arg); /* other paths, or NULL: 404 */
     void *other_arg;
     struct cam cam;

@@ -98,10 +98,17 @@ int schedule_parse(const char *text, struct schedule *out, char *err, size_t err
     while (*p != '\0') {
         size_t len = strcspn(p, ";");
         if (parse_entry(p, len, out) < 0) {
+            /* The entry is quoted in a one-line message: control characters (a newline from
+             * the settings file or the environment) become '?'. */
+            char shown[61];
+            size_t n = len > 60 ? 60 : len;
+            for (size_t i = 0; i < n; i++)
+                shown[i] = (unsigned char)p[i] < 0x20 || p[i] == 0x7f ? '?' : p[i];
+            shown[n] = '\0';
             snprintf(err, err_size,
-                     "\"%.*s\": expected DAYS HH:MM-HH:MM (DAYS: mon..sun, a range like mon-fri, "
+                     "\"%s\": expected DAYS HH:MM-HH:MM (DAYS: mon..sun, a range like mon-fri, "
                      "or daily), entries separated by ';'",
-                     (int)(len > 60 ? 60 : len), p);
+                     shown);
             return -EINVAL;
         }
         p += len;

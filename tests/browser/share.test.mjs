@@ -63,7 +63,9 @@ describe('sharing from the page', { timeout: SUITE_TIMEOUT_MS }, () => {
         // The new account logs in at once, without a restart.
         const daveCtx = await browser.newContext(DESKTOP);
         const dave = await login(daveCtx, rig, { user: 'dave', password: 'dave-pass-4242' });
-        assert.equal(await dave.locator('#user-name').textContent(), 'dave');
+        /* The page shows '…' until its first /api/status answers. */
+        await waitFor('dave shown as the user', async () =>
+            (await dave.locator('#user-name').textContent()) === 'dave');
         await daveCtx.close();
 
         await p.locator('#link-label').fill('babysitter');

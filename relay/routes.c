@@ -134,22 +134,6 @@ static void on_snapshot(struct evhttp_request *req, const struct route_ctx *ctx)
     snapshot_request(camera_snapshot(ctx->camera), req);
 }
 
-/* Writes s as a JSON string; reasons are our own ASCII phrases, but quote them safely anyway. */
-static void json_string(struct evbuffer *out, const char *s)
-{
-    evbuffer_add(out, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            evbuffer_add_printf(out, "\\%c", c);
-        else if (c < 0x20)
-            evbuffer_add_printf(out, "\\u%04x", c);
-        else
-            evbuffer_add(out, s, 1);
-    }
-    evbuffer_add(out, "\"", 1);
-}
-
 static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     struct relay *relay = ctx->relay;
@@ -168,14 +152,14 @@ static void on_status(struct evhttp_request *req, const struct route_ctx *ctx)
     struct source_stats ss;
     camera_get_source_stats(cam, &ss);
     evbuffer_add_printf(body, "{\"camera\":");
-    json_string(body, camera_name(cam));
+    reply_json_string(body, camera_name(cam));
     evbuffer_add_printf(body, ",\"title\":");
-    json_string(body, camera_title(cam));
+    reply_json_string(body, camera_title(cam));
     evbuffer_add_printf(body, ",\"online\":%s,\"offline_reason\":", online ? "true" : "false");
-    json_string(body, camera_offline_reason(cam));
+    reply_json_string(body, camera_offline_reason(cam));
     /* A user name may hold any printable character but ':' (RFC 7617), '"' and '\\' too. */
     evbuffer_add_printf(body, ",\"user\":");
-    json_string(body, ctx->who.user);
+    reply_json_string(body, ctx->who.user);
     evbuffer_add_printf(
         body,
         ",\"role\":\"%s\",\"pan\":%d,\"tilt\":%d,"
@@ -266,10 +250,10 @@ static void on_cameras(struct evhttp_request *req, const struct route_ctx *ctx)
     const struct camera *def = cameras_default(set);
     int is_default_seen = auth_may_see(ctx->relay->auth, &ctx->who, camera_name(def));
     evbuffer_add_printf(body, "{\"user\":");
-    json_string(body, ctx->who.user);
+    reply_json_string(body, ctx->who.user);
     evbuffer_add_printf(body, ",\"role\":\"%s\",\"default\":", users_role_name(ctx->who.role));
     if (is_default_seen)
-        json_string(body, camera_name(def));
+        reply_json_string(body, camera_name(def));
     else
         evbuffer_add_printf(body, "null");
     evbuffer_add_printf(body, ",\"cameras\":[");
@@ -279,9 +263,9 @@ static void on_cameras(struct evhttp_request *req, const struct route_ctx *ctx)
         if (!auth_may_see(ctx->relay->auth, &ctx->who, camera_name(cam)))
             continue;
         evbuffer_add_printf(body, "%s{\"name\":", n++ ? "," : "");
-        json_string(body, camera_name(cam));
+        reply_json_string(body, camera_name(cam));
         evbuffer_add_printf(body, ",\"title\":");
-        json_string(body, camera_title(cam));
+        reply_json_string(body, camera_title(cam));
         evbuffer_add_printf(body, ",\"online\":%s,\"state\":\"%s\",\"fps\":%.1f,\"viewers\":%u}",
                             camera_is_online(cam) ? "true" : "false", camera_state_name(cam),
                             camera_fps(cam, now), camera_viewers(cam));

@@ -19,3 +19,9 @@ void reply_json(struct evhttp_request *req, int code, struct evbuffer *body);
  * browser's shows it again after a logout or to someone else.
  */
 void reply_no_store(struct evhttp_request *req);
+
+/*
+ * Append s (NUL-terminated) to out as a JSON string (RFC 8259 §7): in quotes, '"' and '\\'
+ * escaped, control characters as \\u00XX, bytes >= 0x80 as they are (UTF-8 stays UTF-8).
+ */
+void reply_json_string(struct evbuffer *out, const char *s);

@@ -15,6 +15,7 @@
 #include "ha_priv.h"
 #include "mqtt.h"
 #include "presets.h"
+#include "reply.h"
 #include "webhook_body.h"
 
 static void config_topic(const struct ha *ha, const struct ha_cam *cam, const char *component,
@@ -28,14 +29,14 @@ static void begin(const struct ha *ha, const struct ha_cam *cam, struct evbuffer
                   const char *object, const char *name)
 {
     evbuffer_add_printf(b, "{\"name\":");
-    webhook_json_string(b, name);
+    reply_json_string(b, name);
     evbuffer_add_printf(b, ",\"unique_id\":\"%s_%s\",\"availability_topic\":\"%s/status\"",
                         cam->uid, object, ha->prefix);
     evbuffer_add_printf(b, ",\"device\":{\"identifiers\":[\"%s\"],\"name\":", cam->uid);
-    webhook_json_string(b, cam->title);
+    reply_json_string(b, cam->title);
     evbuffer_add_printf(b, ",\"manufacturer\":\"Lookout\",\"model\":\"Lookout pan/tilt camera\"");
     evbuffer_add_printf(b, ",\"sw_version\":");
-    webhook_json_string(b, ha->version);
+    reply_json_string(b, ha->version);
     if (ha->public_url[0] != '\0') {
         size_t n = strlen(ha->public_url);
         while (n > 0 && ha->public_url[n - 1] == '/')
@@ -43,10 +44,10 @@ static void begin(const struct ha *ha, const struct ha_cam *cam, struct evbuffer
         char url[700];
         snprintf(url, sizeof(url), "%.*s/", (int)n, ha->public_url);
         evbuffer_add_printf(b, ",\"configuration_url\":");
-        webhook_json_string(b, url);
+        reply_json_string(b, url);
     }
     evbuffer_add_printf(b, "},\"origin\":{\"name\":\"Lookout\",\"sw_version\":");
-    webhook_json_string(b, ha->version);
+    reply_json_string(b, ha->version);
     evbuffer_add_printf(b, "}");
 }
 
@@ -174,7 +175,7 @@ static void preset_select(struct ha *ha, struct ha_cam *cam, struct evbuffer *b)
         presets_get(p, i, &name, &pan, &tilt);
         if (i > 0)
             evbuffer_add(b, ",", 1);
-        webhook_json_string(b, name);
+        reply_json_string(b, name);
     }
     evbuffer_add_printf(b, "]");
     finish(ha, cam, b, "select", "preset");

@@ -1,5 +1,7 @@
 #include "webhook_body.h"
 
+#include "reply.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,21 +19,6 @@ int webhook_format_parse(const char *text, enum webhook_format *out)
         }
     }
     return -EINVAL;
-}
-
-void webhook_json_string(struct evbuffer *out, const char *s)
-{
-    evbuffer_add(out, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            evbuffer_add_printf(out, "\\%c", c);
-        else if (c < 0x20)
-            evbuffer_add_printf(out, "\\u%04x", c);
-        else
-            evbuffer_add(out, s, 1);
-    }
-    evbuffer_add(out, "\"", 1);
 }
 
 /* RFC 3339 in UTC with milliseconds, or null for 0. */
@@ -63,16 +50,16 @@ static void json_url(struct evbuffer *out, const char *public_url, const char *p
     while (n > 0 && public_url[n - 1] == '/')
         n--;
     snprintf(url, sizeof(url), "%.*s%s", (int)n, n > 0 ? public_url : "", path);
-    webhook_json_string(out, url);
+    reply_json_string(out, url);
 }
 
 static void body_json(struct evbuffer *out, const struct event_info *ev, const char *public_url)
 {
     evbuffer_add_printf(out,
                         "{\"type\":\"%s\",\"camera\":", ev->phase == EVENT_START ? "start" : "end");
-    webhook_json_string(out, ev->camera);
+    reply_json_string(out, ev->camera);
     evbuffer_add_printf(out, ",\"title\":");
-    webhook_json_string(out, ev->camera_title != NULL ? ev->camera_title : ev->camera);
+    reply_json_string(out, ev->camera_title != NULL ? ev->camera_title : ev->camera);
     evbuffer_add_printf(out, ",\"event_id\":%lld,\"start\":", (long long)ev->id);
     json_time(out, ev->start_unix_ms);
     evbuffer_add_printf(out, ",\"start_unix_ms\":%lld,\"end\":", (long long)ev->start_unix_ms);
@@ -115,11 +102,11 @@ static void body_ntfy(struct evbuffer *out, const struct event_info *ev, const c
     char title[256], message[512];
     push_text(ev, title, sizeof(title), message, sizeof(message));
     evbuffer_add_printf(out, "{\"topic\":");
-    webhook_json_string(out, topic != NULL ? topic : "");
+    reply_json_string(out, topic != NULL ? topic : "");
     evbuffer_add_printf(out, ",\"title\":");
-    webhook_json_string(out, title);
+    reply_json_string(out, title);
     evbuffer_add_printf(out, ",\"message\":");
-    webhook_json_string(out, message);
+    reply_json_string(out, message);
     evbuffer_add_printf(out, ",\"tags\":[\"%s\"],\"priority\":%d",
                         ev->phase == EVENT_START ? "rotating_light" : "white_check_mark",
                         ev->phase == EVENT_START ? 4 : 3);
@@ -141,9 +128,9 @@ static void body_gotify(struct evbuffer *out, const struct event_info *ev, const
     char title[256], message[512];
     push_text(ev, title, sizeof(title), message, sizeof(message));
     evbuffer_add_printf(out, "{\"title\":");
-    webhook_json_string(out, title);
+    reply_json_string(out, title);
     evbuffer_add_printf(out, ",\"message\":");
-    webhook_json_string(out, message);
+    reply_json_string(out, message);
     evbuffer_add_printf(out, ",\"priority\":%d", ev->phase == EVENT_START ? 8 : 4);
     const char *link = ev->recording_path != NULL ? ev->recording_path : ev->thumbnail_path;
     if (has_link(public_url, link)) {

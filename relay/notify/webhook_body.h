@@ -21,9 +21,6 @@ enum webhook_format { WEBHOOK_JSON, WEBHOOK_NTFY, WEBHOOK_GOTIFY };
 /* Parse "json", "ntfy" or "gotify". Returns 0, or -EINVAL. */
 int webhook_format_parse(const char *text, enum webhook_format *out);
 
-/* Append s as a JSON string (quotes, escapes; bytes >= 0x80 as they are: UTF-8 stays UTF-8). */
-void webhook_json_string(struct evbuffer *out, const char *s);
-
 /*
  * Append the body for ev in `format` to out. public_url ("https://camera.example.com", may be
  * "" or NULL) is put before the event's URL paths; without it the paths stay relative and the

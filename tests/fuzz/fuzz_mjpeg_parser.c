@@ -1,7 +1,7 @@
 /* libFuzzer target for core/mjpeg_parser: the first byte picks a slice size, the rest is the
  * stream. Checks the parser's own invariants: every byte is consumed, reported parts never
  * exceed the frame limit, no reported part holds a delimiter (whatever its Content-Length
- * said), and the counters add up. */
+ * said), the counters add up, and slicing the input differently reports the same parts. */
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,19 +43,27 @@ static int holds_delimiter(const uint8_t *part, size_t len)
     return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* What one run reported, for comparing runs: a hash over the results and the parts' bytes. */
+struct outcome {
+    uint64_t hash;
+    unsigned long ends;
+};
+
+static void mix(struct outcome *o, const uint8_t *data, size_t len)
 {
-    if (size < 1)
-        return 0;
-    size_t slice = (size_t)data[0] % 17 + 1;
-    data++;
-    size--;
+    for (size_t i = 0; i < len; i++)
+        o->hash = (o->hash ^ data[i]) * 1099511628211u; /* FNV-1a */
+}
+
+/* Feed the stream in slices of slice bytes, checking the invariants above as it goes. */
+static struct outcome run(const uint8_t *data, size_t size, size_t slice)
+{
+    struct outcome o = {14695981039346656037u, 0};
     struct mjpeg_parser p;
     if (mjpeg_parser_init(&p, BOUNDARY, MAX_FRAME) != 0)
-        return 0;
+        return o;
     static uint8_t frame[MAX_FRAME];
     size_t part = 0;
-    unsigned long ends = 0;
     for (size_t off = 0; off <= size;) {
         size_t n = size - off < slice ? size - off : slice;
         const uint8_t *in = data + off;
@@ -71,6 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 assert(left == 0);
                 break;
             }
+            if (r != MJPEG_DATA) {
+                uint8_t kind = (uint8_t)r;
+                mix(&o, &kind, 1);
+            }
             if (r == MJPEG_DATA) {
                 assert(span.len > 0);
                 assert(part + span.len <= MAX_FRAME);
@@ -78,7 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 part += span.len;
             } else if (r == MJPEG_PART_END) {
                 assert(!holds_delimiter(frame, part));
-                ends++;
+                mix(&o, frame, part);
+                o.ends++;
                 part = 0;
             } else if (r == MJPEG_PART_BEGIN || r == MJPEG_ERR_TOO_BIG || r == MJPEG_ERR_HEADERS) {
                 part = 0;
@@ -88,6 +101,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         off += n;
     }
-    assert(ends == p.parts);
+    assert(o.ends == p.parts);
+    return o;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    size_t slice = (size_t)data[0] % 17 + 1;
+    data++;
+    size--;
+    struct outcome sliced = run(data, size, slice);
+    /* Where the input is cut must not change what is reported: the relay's reads are cut
+     * wherever the kernel cut them. */
+    struct outcome whole = run(data, size, size + 1);
+    assert(sliced.ends == whole.ends);
+    assert(sliced.hash == whole.hash);
     return 0;
 }

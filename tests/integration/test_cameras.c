@@ -146,7 +146,7 @@ static int start_relay(struct multi *m)
         return -1;
     snprintf(env_text, sizeof(env_text),
              "HTTP_AUTH_USERNAME=%s\nHTTP_AUTH_PASSWORD=%s\nUSERS_FILE=%s\nCAMERAS_DIR=%s\n"
-             "UPSTREAM_IDLE_TIMEOUT_MS=0\nRECORD_DIR=%s\n",
+             "UPSTREAM_IDLE_TIMEOUT_MS=0\nRECORD_DIR=%s\nHEALTHZ_CAMERA_NAMES=on\n",
              ADMIN, ADMIN_PASSWORD, users, m->cams_dir, record_dir);
     if (ts_file_write(m->dir, ".env", env_text, env_path, sizeof(env_path)) < 0)
         return -1;
@@ -503,6 +503,48 @@ static void test_cameras_sighup_adds_a_camera_and_keeps_the_streams(void **state
         assert_streaming(m->streams[i], i, 3);
 }
 
+/* GET /healthz (no login) until its body holds `want` (bounded); the body is left in out. */
+static void wait_healthz(struct multi *m, const char *want, char *out, size_t out_size)
+{
+    for (int i = 0; i < 100; i++) {
+        struct ts_http_response r;
+        assert_int_equal(request(m, NULL, "GET", "/healthz", &r), 200);
+        snprintf(out, out_size, "%s", (const char *)r.body);
+        ts_http_response_deinit(&r);
+        if (strstr(out, want) != NULL)
+            return;
+        usleep(100 * 1000);
+    }
+    fail_msg("/healthz said:\n%s\nwithout: %s", out, want);
+}
+
+static void test_cameras_healthz_reports_every_camera(void **state)
+{
+    struct multi *m = *state;
+    char body[4096];
+    /* The default camera's line as before, then every camera (named: HEALTHZ_CAMERA_NAMES). */
+    wait_healthz(m, "cameras: 3, online 3, standby 0, offline 0\n", body, sizeof(body));
+    assert_true(strncmp(body, "ok\ncamera: online\ncameras: 3,", 29) == 0);
+    for (int i = 0; i < CAMERAS; i++) {
+        char line[64];
+        snprintf(line, sizeof(line), "\ncamera %s: online\n", names[i]);
+        assert_non_null(strstr(body, line));
+    }
+    /* A fourth camera that cannot be reached is counted and named offline, with its reason. */
+    assert_int_equal(
+        ts_file_write(m->cams_dir, "yard.env", "CAM_URL=http://127.0.0.1:1/mjpeg\n", NULL, 0), 0);
+    assert_int_equal(kill(m->relay_pid, SIGHUP), 0);
+    wait_healthz(m, "\ncamera yard: offline (cannot connect", body, sizeof(body));
+    assert_non_null(strstr(body, "cameras: 4, online 3, standby 0, offline 1\n"));
+    assert_true(strncmp(body, "ok\ncamera: online\n", 18) == 0); /* "back", the default */
+    char yard[700];
+    snprintf(yard, sizeof(yard), "%s/yard.env", m->cams_dir);
+    assert_int_equal(unlink(yard), 0);
+    assert_int_equal(kill(m->relay_pid, SIGHUP), 0);
+    wait_healthz(m, "cameras: 3, online 3,", body, sizeof(body));
+    assert_null(strstr(body, "yard"));
+}
+
 static void test_cameras_check_config_names_every_error(void **state)
 {
     struct multi *m = *state;
@@ -549,6 +591,7 @@ int main(void)
                                   close_streams),
         cmocka_unit_test_teardown(test_cameras_sighup_adds_a_camera_and_keeps_the_streams,
                                   close_streams),
+        cmocka_unit_test(test_cameras_healthz_reports_every_camera),
         cmocka_unit_test(test_cameras_check_config_names_every_error),
     };
     return cmocka_run_group_tests_name("cameras", tests, group_setup, group_teardown);

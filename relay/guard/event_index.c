@@ -204,9 +204,10 @@ int event_index_list(struct event_index *idx, const char *camera, int64_t from_m
     return (int)n;
 }
 
-int event_index_totals(struct event_index *idx, uint64_t *bytes, uint64_t *count)
+/* Sum of bytes and count of rows of a table, by the query sql. Returns 0 or -EIO. */
+static int totals(struct event_index *idx, const char *sql, uint64_t *bytes, uint64_t *count)
 {
-    sqlite3_stmt *st = prepare(idx, "SELECT COALESCE(SUM(bytes), 0), COUNT(*) FROM events");
+    sqlite3_stmt *st = prepare(idx, sql);
     if (st == NULL)
         return -EIO;
     int rc = sqlite3_step(st);
@@ -216,6 +217,11 @@ int event_index_totals(struct event_index *idx, uint64_t *bytes, uint64_t *count
     }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+int event_index_totals(struct event_index *idx, uint64_t *bytes, uint64_t *count)
+{
+    return totals(idx, "SELECT COALESCE(SUM(bytes), 0), COUNT(*) FROM events", bytes, count);
 }
 
 int event_index_clear(struct event_index *idx)
@@ -301,6 +307,18 @@ static int rec_one(sqlite3_stmt *st, struct recording_record *out)
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
 }
 
+/* Run st (its parameters bound) for at most max rows into out; finalizes it. Returns how many
+ * or -EIO. */
+static int rec_rows(sqlite3_stmt *st, struct recording_record *out, size_t max)
+{
+    size_t n = 0;
+    int rc = SQLITE_DONE;
+    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        read_recording(st, &out[n++]);
+    sqlite3_finalize(st);
+    return n < max && rc != SQLITE_DONE ? -EIO : (int)n;
+}
+
 int event_index_rec_get(struct event_index *idx, int64_t id, struct recording_record *out)
 {
     sqlite3_stmt *st = prepare(idx, "SELECT " REC_COLUMNS " FROM recordings WHERE id=?1");
@@ -342,12 +360,7 @@ int event_index_rec_list(struct event_index *idx, const char *camera, enum recor
         sqlite3_bind_null(st, 3);
     sqlite3_bind_int(st, 4, (int)kind);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)max);
-    size_t n = 0;
-    int rc = SQLITE_DONE;
-    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        read_recording(st, &out[n++]);
-    sqlite3_finalize(st);
-    return n < max && rc != SQLITE_DONE ? -EIO : (int)n;
+    return rec_rows(st, out, max);
 }
 
 int event_index_rec_unfinished(struct event_index *idx, struct recording_record *out, size_t max)
@@ -357,24 +370,10 @@ int event_index_rec_unfinished(struct event_index *idx, struct recording_record 
     if (st == NULL)
         return -EIO;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
-    size_t n = 0;
-    int rc = SQLITE_DONE;
-    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        read_recording(st, &out[n++]);
-    sqlite3_finalize(st);
-    return n < max && rc != SQLITE_DONE ? -EIO : (int)n;
+    return rec_rows(st, out, max);
 }
 
 int event_index_rec_totals(struct event_index *idx, uint64_t *bytes, uint64_t *count)
 {
-    sqlite3_stmt *st = prepare(idx, "SELECT COALESCE(SUM(bytes), 0), COUNT(*) FROM recordings");
-    if (st == NULL)
-        return -EIO;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *bytes = (uint64_t)sqlite3_column_int64(st, 0);
-        *count = (uint64_t)sqlite3_column_int64(st, 1);
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : -EIO;
+    return totals(idx, "SELECT COALESCE(SUM(bytes), 0), COUNT(*) FROM recordings", bytes, count);
 }

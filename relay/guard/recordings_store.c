@@ -157,13 +157,12 @@ static int ends_with(const char *name, const char *suffix)
     return n > s && strcmp(name + n - s, suffix) == 0;
 }
 
-/* A day's folder of segments: every file into the index. */
-static void rebuild_day(const char *dir, struct event_index *idx, const char *camera,
-                        const char *day)
+/* A folder of finished files ("segments/DAY", "timelapse"): every one into the index. */
+static void rebuild_folder(const char *dir, struct event_index *idx, const char *camera,
+                           const char *rel)
 {
-    char path[PATH_MAX_BYTES], rel[EVENT_FILE_MAX];
-    if (snprintf(rel, sizeof(rel), "segments/%s", day) >= (int)sizeof(rel) ||
-        path_of(dir, camera, rel, path, sizeof(path)) < 0)
+    char path[PATH_MAX_BYTES];
+    if (path_of(dir, camera, rel, path, sizeof(path)) < 0)
         return;
     DIR *d = opendir(path);
     if (d == NULL)
@@ -179,6 +178,8 @@ static void rebuild_day(const char *dir, struct event_index *idx, const char *ca
     closedir(d);
 }
 
+/* Recover the parts in kind's folder; with is_rebuild, index its finished files (a segment's
+ * are in day folders). */
 static void scan_kind(const char *dir, struct event_index *idx, const char *camera,
                       enum recording_kind kind, int is_rebuild)
 {
@@ -199,14 +200,14 @@ static void scan_kind(const char *dir, struct event_index *idx, const char *came
         } else if (name[0] == '.' && ends_with(name, ".recover")) {
             unlink(file); /* a recovery cut short: its part is still there */
         } else if (is_rebuild && name[0] != '.' && kind == RECORDING_SEGMENT) {
-            rebuild_day(dir, idx, camera, name);
-        } else if (is_rebuild && name[0] != '.' && ends_with(name, ".mkv")) {
-            char final[EVENT_FILE_MAX + 300];
-            if (snprintf(final, sizeof(final), "%s/%s", sub, name) < EVENT_FILE_MAX)
-                rebuild_one(dir, idx, camera, final);
+            char day[EVENT_FILE_MAX];
+            if (snprintf(day, sizeof(day), "%s/%s", sub, name) < (int)sizeof(day))
+                rebuild_folder(dir, idx, camera, day);
         }
     }
     closedir(d);
+    if (is_rebuild && kind == RECORDING_TIMELAPSE)
+        rebuild_folder(dir, idx, camera, sub);
 }
 
 void recordings_store_scan(const char *dir, struct event_index *idx, const char *camera,

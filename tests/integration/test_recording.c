@@ -274,6 +274,23 @@ static void test_recording_segments_follow_each_other_and_play(void **state)
     free(metrics);
 }
 
+/* Restart the relay after kill -9 (its log: lookout-N.log). */
+static void restart_after_kill(struct rec_test *t, int n)
+{
+    kill(t->stack.relay_pid, SIGKILL);
+    assert_int_equal(ts_proc_stop(t->stack.relay_pid), 128 + SIGKILL);
+    t->stack.relay_pid = 0;
+    char relay_bin[512], log[500];
+    snprintf(relay_bin, sizeof(relay_bin), "%s/lookout", ts_bin_dir());
+    snprintf(log, sizeof(log), "%s/lookout-%d.log", t->dir, n);
+    char *argv[] = {relay_bin, "--env", t->stack.env_path, "--listen", "127.0.0.1:0", NULL};
+    int port = ts_proc_start_port("recording", argv, ts_stack_clean_env, log,
+                                  "listening on http://", 10000, &t->stack.relay_pid);
+    assert_true(port > 0);
+    t->stack.relay_port = (uint16_t)port;
+    snprintf(t->stack.relay_log, sizeof(t->stack.relay_log), "%s", log);
+}
+
 static void test_recording_kill_9_leaves_only_playable_segments(void **state)
 {
     struct rec_test *t = *state;
@@ -292,18 +309,7 @@ static void test_recording_kill_9_leaves_only_playable_segments(void **state)
     }
     assert_true(cut_id > 0);
     sleep_ms(2000);
-    kill(t->stack.relay_pid, SIGKILL);
-    assert_int_equal(ts_proc_stop(t->stack.relay_pid), 128 + SIGKILL);
-    t->stack.relay_pid = 0;
-    char relay_bin[512], log[500];
-    snprintf(relay_bin, sizeof(relay_bin), "%s/lookout", ts_bin_dir());
-    snprintf(log, sizeof(log), "%s/lookout-2.log", t->dir);
-    char *argv[] = {relay_bin, "--env", t->stack.env_path, "--listen", "127.0.0.1:0", NULL};
-    int port = ts_proc_start_port("recording", argv, ts_stack_clean_env, log,
-                                  "listening on http://", 10000, &t->stack.relay_pid);
-    assert_true(port > 0);
-    t->stack.relay_port = (uint16_t)port;
-    snprintf(t->stack.relay_log, sizeof(t->stack.relay_log), "%s", log);
+    restart_after_kill(t, 2);
     /* Every file listed plays; only the newest (after the restart) may still be written. */
     n = wait_done(t, "/api/segments", 2, segs, 20000);
     int has_cut = 0;
@@ -322,7 +328,7 @@ static void test_recording_kill_9_leaves_only_playable_segments(void **state)
     /* The cut one was recovered (a frame is a Matroska cluster: what reached the disk reads),
      * and said so once. */
     assert_true(has_cut);
-    assert_int_equal(ts_proc_wait_log(log, "after a crash", 1000, NULL, 0), 0);
+    assert_int_equal(ts_proc_wait_log(t->stack.relay_log, "after a crash", 1000, NULL, 0), 0);
 }
 
 /* Add lines to the relay's .env (for its next start). */
@@ -387,23 +393,6 @@ static int has_file(struct rec_test *t, const char *name)
     char path[900];
     snprintf(path, sizeof(path), "%s/cam/timelapse/%s", t->rec, name);
     return access(path, F_OK) == 0;
-}
-
-/* Restart the relay after kill -9 (its log: lookout-N.log). */
-static void restart_after_kill(struct rec_test *t, int n)
-{
-    kill(t->stack.relay_pid, SIGKILL);
-    assert_int_equal(ts_proc_stop(t->stack.relay_pid), 128 + SIGKILL);
-    t->stack.relay_pid = 0;
-    char relay_bin[512], log[500];
-    snprintf(relay_bin, sizeof(relay_bin), "%s/lookout", ts_bin_dir());
-    snprintf(log, sizeof(log), "%s/lookout-%d.log", t->dir, n);
-    char *argv[] = {relay_bin, "--env", t->stack.env_path, "--listen", "127.0.0.1:0", NULL};
-    int port = ts_proc_start_port("recording", argv, ts_stack_clean_env, log,
-                                  "listening on http://", 10000, &t->stack.relay_pid);
-    assert_true(port > 0);
-    t->stack.relay_port = (uint16_t)port;
-    snprintf(t->stack.relay_log, sizeof(t->stack.relay_log), "%s", log);
 }
 
 /* Wait until the timelapse being written holds `frames` frames; returns its entry's index. */

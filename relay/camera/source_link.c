@@ -67,7 +67,7 @@ struct source_link {
     int is_online;
     struct event *idle_timer;
     char reason[200];
-    struct source_link_stats stats;
+    struct source_stats stats;
     struct fps_meter fps;
 };
 
@@ -456,8 +456,14 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
     tell_stream(l);
 }
 
-void source_link_hold(struct source_link *l)
+/*
+ * The source operations (source.h) over a link. hold/release: someone needs frames; with
+ * idle_timeout_ms set, the first hold asks the node for frames and, idle_timeout_ms after the
+ * last release, the node is told to stop (standby).
+ */
+static void src_hold(void *impl)
 {
+    struct source_link *l = impl;
     if (l->holds++ > 0 || l->cfg.idle_timeout_ms == 0)
         return;
     evtimer_del(l->idle_timer);
@@ -468,8 +474,9 @@ void source_link_hold(struct source_link *l)
     }
 }
 
-void source_link_release(struct source_link *l)
+static void src_release(void *impl)
 {
+    struct source_link *l = impl;
     if (l->holds == 0 || --l->holds > 0 || l->cfg.idle_timeout_ms == 0 || l->is_standby)
         return;
     struct timeval tv = tv_ms(l->cfg.idle_timeout_ms);
@@ -500,8 +507,10 @@ struct source_link *source_link_new(struct event_base *base, const struct source
     return l;
 }
 
-void source_link_free(struct source_link *l)
+/* Close the link (and any link still closing) and free. */
+static void src_free(void *impl)
 {
+    struct source_link *l = impl;
     if (l == NULL)
         return;
     l->cb.on_state = NULL; /* the owner is shutting down */
@@ -517,23 +526,30 @@ int source_link_is_up(const struct source_link *l)
     return l->live != NULL;
 }
 
-int source_link_is_online(const struct source_link *l)
+/* A frame arrived since the node was asked for frames. */
+static int src_is_online(const void *impl)
 {
+    const struct source_link *l = impl;
     return l->is_online;
 }
 
-int source_link_is_standby(const struct source_link *l)
+/* The node was told to stop: nobody watches. */
+static int src_is_standby(const void *impl)
 {
+    const struct source_link *l = impl;
     return l->is_standby;
 }
 
-int source_link_is_connecting(const struct source_link *l)
+/* Up and asked for frames, none yet. */
+static int src_is_connecting(const void *impl)
 {
+    const struct source_link *l = impl;
     return l->live != NULL && !l->is_online && !l->is_standby;
 }
 
-const char *source_link_offline_reason(const struct source_link *l)
+static const char *src_offline_reason(const void *impl)
 {
+    const struct source_link *l = impl;
     if (l->is_online)
         return "";
     if (l->live == NULL)
@@ -541,64 +557,16 @@ const char *source_link_offline_reason(const struct source_link *l)
     return l->is_standby ? STANDBY_REASON : "node connected, no frame yet";
 }
 
-double source_link_fps(const struct source_link *l, int64_t now_us)
+static double src_fps(const void *impl, int64_t now_us)
 {
+    const struct source_link *l = impl;
     return l->is_online ? fps_meter_fps(&l->fps, now_us) : 0.0;
-}
-
-void source_link_get_stats(const struct source_link *l, struct source_link_stats *out)
-{
-    *out = l->stats;
-}
-
-/* The source operations (source.h) over a link. */
-static int src_is_online(const void *l)
-{
-    return source_link_is_online(l);
-}
-
-static int src_is_standby(const void *l)
-{
-    return source_link_is_standby(l);
-}
-
-static int src_is_connecting(const void *l)
-{
-    return source_link_is_connecting(l);
-}
-
-static const char *src_offline_reason(const void *l)
-{
-    return source_link_offline_reason(l);
-}
-
-static void src_hold(void *l)
-{
-    source_link_hold(l);
-}
-
-static void src_release(void *l)
-{
-    source_link_release(l);
-}
-
-static double src_fps(const void *l, int64_t now_us)
-{
-    return source_link_fps(l, now_us);
 }
 
 static void src_get_stats(const void *impl, struct source_stats *out)
 {
     const struct source_link *l = impl;
-    out->connects = l->stats.connects;
-    out->frames = l->stats.frames;
-    out->frames_dropped = l->stats.frames_dropped;
-    out->bytes = l->stats.bytes;
-}
-
-static void src_free(void *l)
-{
-    source_link_free(l);
+    *out = l->stats;
 }
 
 static const struct source_ops link_source_ops = {

@@ -30,10 +30,13 @@ int relay_url_parse(const char *url, struct relay_url *out, char *err, size_t er
         out->is_https = strcasecmp(scheme, "https") == 0;
         int port = evhttp_uri_get_port(uri);
         out->port = port > 0 ? port : out->is_https ? 443 : 80;
-        snprintf(out->host, sizeof(out->host), "%s", host);
-        int is_v6 = strchr(host, ':') != NULL;
-        snprintf(out->host_header, sizeof(out->host_header), "%s%s%s", is_v6 ? "[" : "", host,
-                 is_v6 ? "]" : "");
+        /* libevent keeps an IPv6 literal's brackets (RFC 3986 §3.2.2): the Host header wants
+         * them, a connect or a certificate check does not. */
+        size_t len = strlen(host);
+        int is_v6 = len >= 2 && host[0] == '[' && host[len - 1] == ']';
+        snprintf(out->host, sizeof(out->host), "%.*s", (int)(is_v6 ? len - 2 : len),
+                 is_v6 ? host + 1 : host);
+        snprintf(out->host_header, sizeof(out->host_header), "%s", host);
         if (port > 0)
             snprintf(out->host_header + strlen(out->host_header),
                      sizeof(out->host_header) - strlen(out->host_header), ":%d", port);

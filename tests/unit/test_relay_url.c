@@ -27,6 +27,15 @@ static void test_relay_url_good(void **state)
     assert_int_equal(u.port, 8080);
     assert_string_equal(u.host_header, "10.0.0.2:8080");
     assert_string_equal(u.target, "/cams/" LINK_MSG_PATH);
+    /* An IPv6 literal: connected to without its brackets, named with them in Host. */
+    assert_int_equal(relay_url_parse("http://[::1]:5000", &u, err, sizeof(err)), 0);
+    assert_string_equal(u.host, "::1");
+    assert_string_equal(u.host_header, "[::1]:5000");
+    assert_string_equal(u.target, "/" LINK_MSG_PATH);
+    assert_int_equal(relay_url_parse("https://[2001:db8::7]/", &u, err, sizeof(err)), 0);
+    assert_string_equal(u.host, "2001:db8::7");
+    assert_string_equal(u.host_header, "[2001:db8::7]");
+    assert_int_equal(u.port, 443);
     assert_int_equal(relay_url_parse("http://cam.lan", &u, err, sizeof(err)), 0);
     assert_int_equal(u.port, 80);
 }

@@ -272,12 +272,14 @@ static void on_share_expired(const struct share_info *link, void *arg)
     audit_record(relay->audit, "share_expired", "", "", f, 3);
 }
 
-/* A user is gone from USERS_FILE: their streams close now (their sessions already ended). */
-static void on_user_removed(const char *name, void *arg)
+/* USERS_FILE was re-read: the streams of users now gone, or whose camera list no longer names
+ * the camera they watch, close now (removed users' sessions already ended). */
+static void on_users_changed(void *arg)
 {
-    char tag[USER_NAME_MAX + 8];
-    snprintf(tag, sizeof(tag), "user:%s", name);
-    routes_close_streams(arg, tag);
+    unsigned closed = routes_recheck_streams(arg);
+    if (closed > 0)
+        LOG_INFO("USERS_FILE: %u stream(s) closed: their users may no longer see the camera",
+                 closed);
 }
 
 /*
@@ -314,7 +316,7 @@ static int start_access(struct relay *relay, struct cfg *cfg)
         LOG_WARN("no password-check thread: checks run on the event loop");
     auth_set_hasher(relay->auth, relay->hasher);
     relay->users_watch =
-        users_watch_new(relay->base, &uw, relay->auth, relay->audit, on_user_removed, relay);
+        users_watch_new(relay->base, &uw, relay->auth, relay->audit, on_users_changed, relay);
     explicit_bzero(hash, sizeof(hash));
     char path[1100];
     state_path(cfg, cfg->sessions_file, "sessions", path, sizeof(path));

@@ -419,6 +419,45 @@ unsigned routes_close_streams(struct relay *relay, const char *tag)
     return closed;
 }
 
+struct recheck {
+    const struct auth *auth;
+    const char *camera;
+};
+
+/* Whose stream it is, from its tags (on_stream: "user:NAME" or "share:ID", then "sess:ID"). */
+static void owner_from_tags(const char *tags, struct auth_identity *who)
+{
+    memset(who, 0, sizeof(*who));
+    for (const char *p = tags; *p != '\0';) {
+        size_t len = strcspn(p, "\t");
+        if (len > 5 && strncmp(p, "user:", 5) == 0)
+            snprintf(who->user, sizeof(who->user), "%.*s", (int)(len - 5), p + 5);
+        else if (len > 6 && strncmp(p, "share:", 6) == 0)
+            snprintf(who->share, sizeof(who->share), "%.*s", (int)(len - 6), p + 6);
+        p += len;
+        p += strspn(p, "\t");
+    }
+}
+
+static int may_keep(const char *tags, void *arg)
+{
+    const struct recheck *r = arg;
+    struct auth_identity who;
+    owner_from_tags(tags, &who);
+    return auth_may_see(r->auth, &who, r->camera);
+}
+
+unsigned routes_recheck_streams(struct relay *relay)
+{
+    unsigned closed = 0;
+    for (size_t i = 0; i < cameras_count(relay->cameras); i++) {
+        struct camera *cam = cameras_at(relay->cameras, i);
+        struct recheck r = {relay->auth, camera_name(cam)};
+        closed += hub_close_unless(camera_hub(cam), may_keep, &r);
+    }
+    return closed;
+}
+
 void route_audit(const struct route_ctx *ctx, const char *action, const struct audit_field *fields,
                  size_t n)
 {

@@ -50,6 +50,13 @@ void route_audit(const struct route_ctx *ctx, const char *action, const struct a
  */
 unsigned routes_close_streams(struct relay *relay, const char *tag);
 
+/*
+ * Close every open stream whose owner (its tags) may no longer see its camera (auth_may_see:
+ * a USERS_FILE reload shrank a camera list or removed the user; a guest link ended). Call after
+ * the accounts change. Returns how many closed.
+ */
+unsigned routes_recheck_streams(struct relay *relay);
+
 /* Handlers that live in their own files. */
 void control_turnleft(struct evhttp_request *req, const struct route_ctx *ctx);
 void control_turnright(struct evhttp_request *req, const struct route_ctx *ctx);

@@ -27,7 +27,7 @@ struct users_watch {
     char env_hash[256];
     struct auth *auth;
     struct audit *audit;
-    auth_removed_cb on_removed;
+    users_watch_changed_cb on_changed;
     void *arg;
     struct event *timer;
     struct file_sig seen; /* the file as it was at the last read, good or bad */
@@ -83,8 +83,6 @@ static void on_removed(const char *name, void *arg)
     audit_record(
         w->audit, "account_removed", "", "",
         (struct audit_field[]){AUDIT_TEXT("account", name), AUDIT_TEXT("by", "USERS_FILE")}, 2);
-    if (w->on_removed != NULL)
-        w->on_removed(name, w->arg);
 }
 
 int users_watch_reload(struct users_watch *w, const char *why)
@@ -106,6 +104,8 @@ int users_watch_reload(struct users_watch *w, const char *why)
     size_t count = users_count(fresh);
     unsigned removed = auth_replace_users(w->auth, fresh, on_removed, w);
     LOG_INFO("USERS_FILE re-read (%s): %zu account(s), %u removed", why, count, removed);
+    if (w->on_changed != NULL)
+        w->on_changed(w->arg);
     return 0;
 }
 
@@ -121,7 +121,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 struct users_watch *users_watch_new(struct event_base *base, const struct users_watch_config *cfg,
                                     struct auth *auth, struct audit *audit,
-                                    auth_removed_cb removed_cb, void *arg)
+                                    users_watch_changed_cb on_changed, void *arg)
 {
     struct users_watch *w = calloc(1, sizeof(*w));
     if (w == NULL)
@@ -131,7 +131,7 @@ struct users_watch *users_watch_new(struct event_base *base, const struct users_
     snprintf(w->env_hash, sizeof(w->env_hash), "%s", cfg->env_hash);
     w->auth = auth;
     w->audit = audit;
-    w->on_removed = removed_cb;
+    w->on_changed = on_changed;
     w->arg = arg;
     w->seen = signature(w->path);
     if (w->path[0] == '\0' || cfg->poll_ms == 0)

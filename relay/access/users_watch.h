@@ -7,7 +7,8 @@
  * on disk: a timer on the loop compares its device, inode, size and modification time every
  * poll_ms (a stat(2), nothing more; an editor's rename and an in-place write both show). A file
  * that reads well replaces the table at once (auth_replace_users): new users may log in, removed
- * users' sessions end and on_removed closes their streams, everyone else keeps theirs. A file
+ * users' sessions end, and on_changed closes every stream whose owner may no longer see its
+ * camera (a removed user, a shrunk camera list); everyone else keeps theirs. A file
  * that does not read keeps the last good table; the reason ("FILE:LINE: reason") is logged once
  * per change and kept for the admins' page (users_watch_error).
  */
@@ -36,14 +37,17 @@ struct users_watch_config {
  */
 struct users *users_watch_build(const struct users_watch_config *cfg, char *err, size_t err_size);
 
+/* Called on the loop after a reload replaced the table (whatever changed in it). */
+typedef void (*users_watch_changed_cb)(void *arg);
+
 /*
  * Watch cfg->path for auth (borrowed, as are audit, which may be NULL, and base). Strings of
- * cfg are copied. on_removed(name, arg) is called for each user a reload removes. NULL on
- * allocation failure.
+ * cfg are copied. on_changed(arg) (may be NULL) is called after each reload that replaced the
+ * table, once the removed users' sessions have ended. NULL on allocation failure.
  */
 struct users_watch *users_watch_new(struct event_base *base, const struct users_watch_config *cfg,
                                     struct auth *auth, struct audit *audit,
-                                    auth_removed_cb on_removed, void *arg);
+                                    users_watch_changed_cb on_changed, void *arg);
 
 /* Stop watching; users_watch_free(NULL) is a no-op. */
 void users_watch_free(struct users_watch *w);

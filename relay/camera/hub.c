@@ -349,6 +349,21 @@ unsigned hub_close_tagged(struct hub *hub, const char *tag)
     return closed;
 }
 
+unsigned hub_close_unless(struct hub *hub, hub_keep_fn keep, void *arg)
+{
+    unsigned closed = 0;
+    struct viewer *v, *next;
+    for (v = TAILQ_FIRST(&hub->viewers); v != NULL; v = next) {
+        next = TAILQ_NEXT(v, link);
+        if (!keep(v->tags, arg)) {
+            LOG_INFO("viewer %s closed (may no longer see this camera)", v->peer);
+            viewer_free(v);
+            closed++;
+        }
+    }
+    return closed;
+}
+
 int hub_add_viewer(struct hub *hub, struct evhttp_request *req, const char *tags)
 {
     unsigned fps = 0;

@@ -86,6 +86,16 @@ int hub_add_viewer(struct hub *hub, struct evhttp_request *req, const char *tags
  */
 unsigned hub_close_tagged(struct hub *hub, const char *tag);
 
+/* Whether a viewer with these tags (borrowed for the call) may stay: 1 keeps it, 0 closes it. */
+typedef int (*hub_keep_fn)(const char *tags, void *arg);
+
+/*
+ * Close every viewer `keep` says may not stay (a user's camera list shrank on reload): asks
+ * keep(tags, arg) once per viewer. Not to be called from a viewer's own callback, and keep must
+ * not change the hub. Returns how many were closed.
+ */
+unsigned hub_close_unless(struct hub *hub, hub_keep_fn keep, void *arg);
+
 /*
  * The HTTP status (400 or 503, into *status) and one-line reason for a hub_add_viewer error rc.
  * Returns a static string.

@@ -53,6 +53,7 @@ static const struct key_def keys[] = {
     NUM(max_connections, "MAX_CONNECTIONS", 1, 200000),
     NUM(max_connections_per_address, "MAX_CONNECTIONS_PER_ADDRESS", 0, 200000),
     NUM(request_timeout_ms, "REQUEST_TIMEOUT_MS", 1000, 3600000),
+    {"HEALTHZ_CAMERA_NAMES", K_BOOL, offsetof(struct cfg, healthz_camera_names), 0, 0, 1},
     STR(cam_url, "CAM_URL"),
     STR(cam_ca_file, "CAM_CA_FILE"),
     STR(node_token, "NODE_TOKEN"),

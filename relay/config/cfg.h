@@ -93,6 +93,7 @@ struct cfg {
     char mqtt_password_file[1024];
     char mqtt_topic_prefix[128];
     char mqtt_discovery_prefix[128];
+    int healthz_camera_names;          /* /healthz names each camera (no login needed there) */
     int mqtt_can_steer;                /* MQTT buttons and presets may move the camera */
     unsigned mqtt_snapshot_interval_s; /* a snapshot on the camera topic this often; 0 = never */
     char webhook_url[1024];

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <libavutil/log.h>
 
+#include "av_lib.h"
 #include "clock.h"
 #include "event_index.h"
 #include "recorder_mux.h"
@@ -210,6 +211,12 @@ struct events_store *events_store_open(struct event_base *base,
         return NULL;
     }
     s->cfg = *cfg;
+    char why[600];
+    if (av_lib_load(why, sizeof(why)) < 0) {
+        snprintf(err, err_size, "RECORD_DIR: %s", why);
+        free(s);
+        return NULL;
+    }
     /* libavformat's own messages on a damaged file would say less than our one line. */
     av_log_set_level(AV_LOG_FATAL);
     snprintf(s->dir, sizeof(s->dir), "%s", cfg->dir);

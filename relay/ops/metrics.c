@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "camera.h"
 #include "cameras.h"
+#include "cfg.h"
 #include "events.h"
 #include "events_camera.h"
 #include "events_store.h"
@@ -295,15 +296,54 @@ void metrics_reply(struct evhttp_request *req, const struct route_ctx *ctx)
     evbuffer_free(body);
 }
 
+/* One camera's state for /healthz: "online", "standby" or "offline (<reason>)"; returns 0, 1
+ * or 2 (online, standby, offline). */
+static int health_of(const struct camera *cam, char *out, size_t out_size)
+{
+    if (camera_is_online(cam)) {
+        snprintf(out, out_size, "online");
+        return 0;
+    }
+    if (camera_is_standby(cam)) {
+        snprintf(out, out_size, "standby");
+        return 1;
+    }
+    snprintf(out, out_size, "offline (%s)", camera_offline_reason(cam));
+    return 2;
+}
+
 void metrics_healthz(struct evhttp_request *req, const struct route_ctx *ctx)
 {
-    const struct camera *cam = ctx->camera;
-    char text[192];
-    if (camera_is_online(cam))
-        snprintf(text, sizeof(text), "ok\ncamera: online");
-    else if (camera_is_standby(cam))
-        snprintf(text, sizeof(text), "ok\ncamera: standby");
+    const struct relay *relay = ctx->relay;
+    struct evbuffer *text = evbuffer_new();
+    if (text == NULL) {
+        reply_text(req, 503, "out of memory");
+        return;
+    }
+    char state[192];
+    int rc = evbuffer_add_printf(text, "ok");
+    if (ctx->camera != NULL) {
+        health_of(ctx->camera, state, sizeof(state));
+        rc |= evbuffer_add_printf(text, "\ncamera: %s", state);
+    }
+    /* Every camera: how many in each state, then (if the settings allow naming them here,
+     * where no login is asked) one line each. */
+    unsigned count[3] = {0, 0, 0};
+    size_t n = cameras_count(relay->cameras);
+    for (size_t i = 0; i < n; i++)
+        count[health_of(cameras_at(relay->cameras, i), state, sizeof(state))]++;
+    rc |= evbuffer_add_printf(text, "\ncameras: %zu, online %u, standby %u, offline %u", n,
+                              count[0], count[1], count[2]);
+    for (size_t i = 0; relay->cfg->healthz_camera_names && i < n; i++) {
+        const struct camera *cam = cameras_at(relay->cameras, i);
+        health_of(cam, state, sizeof(state));
+        rc |= evbuffer_add_printf(text, "\ncamera %s: %s", camera_name(cam), state);
+    }
+    rc |= evbuffer_add(text, "", 1);
+    const char *body = (const char *)evbuffer_pullup(text, -1);
+    if (rc < 0 || body == NULL)
+        reply_text(req, 503, "out of memory");
     else
-        snprintf(text, sizeof(text), "ok\ncamera: offline (%s)", camera_offline_reason(cam));
-    reply_text(req, 200, text);
+        reply_text(req, 200, body);
+    evbuffer_free(text);
 }

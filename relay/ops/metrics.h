@@ -30,8 +30,12 @@ int metrics_render(const struct relay *relay, const struct auth_identity *who,
 void metrics_reply(struct evhttp_request *req, const struct route_ctx *ctx);
 
 /*
- * GET /healthz: 200 "ok" while the relay runs, then a line "camera: online", "camera: standby"
- * (nobody watching, disconnected on purpose) or "camera: offline (<reason>)". The status is
- * 200 in every case: a camera that is down is not a reason to take the relay out of a pool.
+ * GET /healthz: 200 "ok" while the relay runs, then a line about the default camera
+ * "camera: online", "camera: standby" (nobody watching, disconnected on purpose) or
+ * "camera: offline (<reason>)"; then "cameras: N, online A, standby B, offline C" over every
+ * camera; then, only with HEALTHZ_CAMERA_NAMES (the route asks for no login, and camera names
+ * are otherwise shown to those who may see them), "camera NAME: <state>" for each camera, by
+ * name. The status is 200 in every case: a camera that is down is not a reason to take the relay
+ * out of a pool (docs/API.md).
  */
 void metrics_healthz(struct evhttp_request *req, const struct route_ctx *ctx);

@@ -98,8 +98,8 @@ static int start_camera(struct multi *m, int i)
     return 0;
 }
 
-/* A users file with mum, who may see the garden camera only. */
-static int write_users(struct multi *m, char *path, size_t path_size)
+/* A users file with mum, who may see the cameras `cameras` (comma-separated) only. */
+static int write_users_seeing(struct multi *m, const char *cameras, char *path, size_t path_size)
 {
     char salt[CRYPT_GENSALT_OUTPUT_SIZE], line[512];
     struct crypt_data data;
@@ -110,8 +110,15 @@ static int write_users(struct multi *m, char *path, size_t path_size)
     const char *hash = crypt_r(MUM_PASSWORD, salt, &data);
     if (hash == NULL || hash[0] != '$')
         return -1;
-    snprintf(line, sizeof(line), "# mum watches the garden\n%s:%s:viewer:garden\n", MUM, hash);
+    snprintf(line, sizeof(line), "# mum watches %s\n%s:%s:viewer:%s\n", cameras, MUM, hash,
+             cameras);
     return ts_file_write(m->dir, "users", line, path, path_size);
+}
+
+/* A users file with mum, who may see the garden camera only. */
+static int write_users(struct multi *m, char *path, size_t path_size)
+{
+    return write_users_seeing(m, "garden", path, path_size);
 }
 
 static int write_camera_file(struct multi *m, const char *name, uint16_t stream_port,
@@ -139,7 +146,7 @@ static int start_relay(struct multi *m)
         return -1;
     snprintf(env_text, sizeof(env_text),
              "HTTP_AUTH_USERNAME=%s\nHTTP_AUTH_PASSWORD=%s\nUSERS_FILE=%s\nCAMERAS_DIR=%s\n"
-             "UPSTREAM_IDLE_TIMEOUT_MS=0\nRECORD_DIR=%s\n",
+             "UPSTREAM_IDLE_TIMEOUT_MS=0\nRECORD_DIR=%s\nHEALTHZ_CAMERA_NAMES=on\n",
              ADMIN, ADMIN_PASSWORD, users, m->cams_dir, record_dir);
     if (ts_file_write(m->dir, ".env", env_text, env_path, sizeof(env_path)) < 0)
         return -1;
@@ -369,6 +376,73 @@ static void test_cameras_a_limited_user_learns_nothing_of_the_others(void **stat
     ts_http_response_deinit(&r);
 }
 
+/* Read s until the relay closes it; fails if it is still open after `limit` frames. */
+static void expect_closed(struct ts_relay_stream *s, int limit)
+{
+    struct ts_relay_part part;
+    int rc = 0;
+    for (int i = 0; i < limit && (rc = ts_relay_stream_next(s, FRAME_TIMEOUT_MS, &part)) == 0; i++)
+        ;
+    assert_int_equal(rc, -EPIPE);
+}
+
+/* Wait (bounded) until mum's GET path answers `want`: the relay has read the users file. */
+static void wait_mum_sees(struct multi *m, const char *path, int want)
+{
+    int status = 0;
+    for (int i = 0; i < 100 && status != want; i++) {
+        struct ts_http_response r;
+        status = request(m, m->mum, "GET", path, &r);
+        ts_http_response_deinit(&r);
+        if (status != want)
+            usleep(100 * 1000);
+    }
+    assert_int_equal(status, want);
+}
+
+static void test_cameras_a_shrunk_camera_list_closes_open_streams(void **state)
+{
+    struct multi *m = *state;
+    /* Mum may see the front camera too (the file is watched: no signal needed). */
+    assert_int_equal(write_users_seeing(m, "garden,front", NULL, 0), 0);
+    wait_mum_sees(m, "/c/front/api/status", 200);
+    struct ts_relay_stream *mum_front =
+        ts_relay_stream_open(m->relay_port, "/c/front/mjpeg", m->mum, HTTP_TIMEOUT_MS);
+    struct ts_relay_stream *mum_garden =
+        ts_relay_stream_open(m->relay_port, "/c/garden/mjpeg", m->mum, HTTP_TIMEOUT_MS);
+    struct ts_relay_stream *admin_front =
+        ts_relay_stream_open(m->relay_port, "/c/front/mjpeg", m->admin, HTTP_TIMEOUT_MS);
+    m->streams[0] = mum_front;
+    m->streams[1] = mum_garden;
+    m->streams[2] = admin_front;
+    assert_non_null(mum_front);
+    assert_non_null(mum_garden);
+    assert_non_null(admin_front);
+    assert_streaming(mum_front, 1, 2);
+
+    /* Her list shrinks back to the garden, on disk: her front stream closes at once; her garden
+     * stream and the admin's front stream go on. */
+    assert_int_equal(write_users_seeing(m, "garden", NULL, 0), 0);
+    assert_int_equal(ts_proc_wait_log(m->relay_log, "1 stream(s) closed: their users may no",
+                                      HTTP_TIMEOUT_MS, NULL, 0),
+                     0);
+    expect_closed(mum_front, 100);
+    assert_streaming(mum_garden, 2, 3);
+    assert_streaming(admin_front, 1, 3);
+    struct ts_http_response r;
+    assert_int_equal(request(m, m->mum, "GET", "/c/front/mjpeg", &r), 404);
+    ts_http_response_deinit(&r);
+
+    /* On SIGHUP too: a list naming only the front camera closes her garden stream. */
+    assert_int_equal(write_users_seeing(m, "front", NULL, 0), 0);
+    assert_int_equal(kill(m->relay_pid, SIGHUP), 0);
+    expect_closed(mum_garden, 100);
+    assert_streaming(admin_front, 1, 3);
+    assert_int_equal(write_users(m, NULL, 0), 0);
+    assert_int_equal(kill(m->relay_pid, SIGHUP), 0);
+    wait_mum_sees(m, "/c/garden/api/status", 200);
+}
+
 static void test_cameras_sighup_adds_a_camera_and_keeps_the_streams(void **state)
 {
     struct multi *m = *state;
@@ -429,6 +503,48 @@ static void test_cameras_sighup_adds_a_camera_and_keeps_the_streams(void **state
         assert_streaming(m->streams[i], i, 3);
 }
 
+/* GET /healthz (no login) until its body holds `want` (bounded); the body is left in out. */
+static void wait_healthz(struct multi *m, const char *want, char *out, size_t out_size)
+{
+    for (int i = 0; i < 100; i++) {
+        struct ts_http_response r;
+        assert_int_equal(request(m, NULL, "GET", "/healthz", &r), 200);
+        snprintf(out, out_size, "%s", (const char *)r.body);
+        ts_http_response_deinit(&r);
+        if (strstr(out, want) != NULL)
+            return;
+        usleep(100 * 1000);
+    }
+    fail_msg("/healthz said:\n%s\nwithout: %s", out, want);
+}
+
+static void test_cameras_healthz_reports_every_camera(void **state)
+{
+    struct multi *m = *state;
+    char body[4096];
+    /* The default camera's line as before, then every camera (named: HEALTHZ_CAMERA_NAMES). */
+    wait_healthz(m, "cameras: 3, online 3, standby 0, offline 0\n", body, sizeof(body));
+    assert_true(strncmp(body, "ok\ncamera: online\ncameras: 3,", 29) == 0);
+    for (int i = 0; i < CAMERAS; i++) {
+        char line[64];
+        snprintf(line, sizeof(line), "\ncamera %s: online\n", names[i]);
+        assert_non_null(strstr(body, line));
+    }
+    /* A fourth camera that cannot be reached is counted and named offline, with its reason. */
+    assert_int_equal(
+        ts_file_write(m->cams_dir, "yard.env", "CAM_URL=http://127.0.0.1:1/mjpeg\n", NULL, 0), 0);
+    assert_int_equal(kill(m->relay_pid, SIGHUP), 0);
+    wait_healthz(m, "\ncamera yard: offline (cannot connect", body, sizeof(body));
+    assert_non_null(strstr(body, "cameras: 4, online 3, standby 0, offline 1\n"));
+    assert_true(strncmp(body, "ok\ncamera: online\n", 18) == 0); /* "back", the default */
+    char yard[700];
+    snprintf(yard, sizeof(yard), "%s/yard.env", m->cams_dir);
+    assert_int_equal(unlink(yard), 0);
+    assert_int_equal(kill(m->relay_pid, SIGHUP), 0);
+    wait_healthz(m, "cameras: 3, online 3,", body, sizeof(body));
+    assert_null(strstr(body, "yard"));
+}
+
 static void test_cameras_check_config_names_every_error(void **state)
 {
     struct multi *m = *state;
@@ -471,8 +587,11 @@ int main(void)
         cmocka_unit_test_teardown(test_cameras_a_move_steers_one_camera, close_streams),
         cmocka_unit_test_teardown(test_cameras_a_limited_user_learns_nothing_of_the_others,
                                   close_streams),
+        cmocka_unit_test_teardown(test_cameras_a_shrunk_camera_list_closes_open_streams,
+                                  close_streams),
         cmocka_unit_test_teardown(test_cameras_sighup_adds_a_camera_and_keeps_the_streams,
                                   close_streams),
+        cmocka_unit_test(test_cameras_healthz_reports_every_camera),
         cmocka_unit_test(test_cameras_check_config_names_every_error),
     };
     return cmocka_run_group_tests_name("cameras", tests, group_setup, group_teardown);

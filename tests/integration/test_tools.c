@@ -95,6 +95,9 @@ static void test_tools_healthz_needs_no_login(void **state)
     assert_int_equal(status, 200);
     assert_true(strncmp((const char *)r.body, "ok\n", 3) == 0);
     assert_non_null(strstr((const char *)r.body, "camera: "));
+    /* Every camera counted; no names without HEALTHZ_CAMERA_NAMES (no login is asked here). */
+    assert_non_null(strstr((const char *)r.body, "\ncameras: 1, online "));
+    assert_null(strstr((const char *)r.body, "\ncamera cam"));
     ts_http_response_deinit(&r);
 }
 

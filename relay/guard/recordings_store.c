@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -94,7 +95,7 @@ static int row_for(struct event_index *idx, const char *camera, const char *fina
 static void recover_part(const char *dir, struct event_index *idx, const char *camera,
                          enum recording_kind kind, const char *part_name)
 {
-    char final[EVENT_FILE_MAX], rel[EVENT_FILE_MAX + 16];
+    char final[EVENT_FILE_MAX], rel[NAME_MAX + 16]; /* part_name is a whole directory entry */
     char part[PATH_MAX_BYTES], tmp[PATH_MAX_BYTES], path[PATH_MAX_BYTES];
     struct recording_record row;
     snprintf(rel, sizeof(rel), "%s/%s", recording_name_dir(kind), part_name);

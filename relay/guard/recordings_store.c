@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "event_index.h"
+#include "record_path.h"
 #include "recorder_mux.h"
 #include "recording_name.h"
 #define LOG_TAG "events"
@@ -163,7 +164,7 @@ static void rebuild_folder(const char *dir, struct event_index *idx, const char 
                            const char *rel)
 {
     char path[PATH_MAX_BYTES];
-    if (path_of(dir, camera, rel, path, sizeof(path)) < 0)
+    if (path_of(dir, camera, rel, path, sizeof(path)) < 0 || !record_path_is_dir(path))
         return;
     DIR *d = opendir(path);
     if (d == NULL)
@@ -186,7 +187,7 @@ static void scan_kind(const char *dir, struct event_index *idx, const char *came
 {
     char path[PATH_MAX_BYTES];
     const char *sub = recording_name_dir(kind);
-    if (path_of(dir, camera, sub, path, sizeof(path)) < 0)
+    if (path_of(dir, camera, sub, path, sizeof(path)) < 0 || !record_path_is_dir(path))
         return;
     DIR *d = opendir(path);
     if (d == NULL)

@@ -2,8 +2,9 @@
  * A RECORD_DIR someone else has written into (docs/SECURITY.md, "Recordings"): FIFOs, symbolic
  * links leading out of it (a camera folder, a day folder, a thumbnail), a folder where a file is
  * expected. The relay rebuilds its index past all of it without blocking, never lists, serves or
- * deletes anything outside RECORD_DIR, and a recording replaced by a FIFO while it runs is a
- * 404, not a stuck event loop.
+ * deletes anything outside RECORD_DIR, a recording replaced by a FIFO while it runs is a 404,
+ * not a stuck event loop, and a link where a file is about to be written is replaced, never
+ * written through.
  *
  * lookout-cam and a relay with RECORD_SEGMENT_S=1 record one real segment, which is copied into
  * the traps. Every wait is bounded; nothing asserts on timing.
@@ -24,6 +25,7 @@
 
 #include "../support/http.h"
 #include "../support/proc.h"
+#include "../support/run.h"
 #include "../support/stack.h"
 #include "../support/tmpdir.h"
 
@@ -218,6 +220,40 @@ static void test_record_dir_traps_neither_block_nor_lead_out(void **state)
     assert_int_equal(get(t, url, &r), 404);
     ts_http_response_deinit(&r);
     assert_int_equal(get(t, "/healthz", &r), 200);
+    ts_http_response_deinit(&r);
+
+    /* Links where the next event's files will be written (event 8: after 7, the highest
+     * rebuilt): its files replace the links; what they led to is untouched. */
+    const char *victims[][2] = {{"cam/.ev-8.mkv.part", "victim-mkv"},
+                                {"cam/ev-8.jpg.part", "victim-jpg"}};
+    for (size_t i = 0; i < 2; i++) {
+        char q[900];
+        join(q, sizeof(q), t->outside, victims[i][1]);
+        write_file(q, "KEEP", 4);
+        join(p, sizeof(p), t->rec, victims[i][0]);
+        assert_int_equal(symlink(q, p), 0);
+    }
+    assert_int_equal(ts_http_request(t->stack.control_port, "POST", "/sim/intruder?seconds=2", NULL,
+                                     NULL, HTTP_TIMEOUT_MS, &r),
+                     200);
+    ts_http_response_deinit(&r);
+    int is_done = 0;
+    for (int waited = 0; waited <= 20000 && !is_done; waited += 250) {
+        if (get(t, "/api/events/8", &r) == 200)
+            is_done = strstr((const char *)r.body, "\"recording\":false") != NULL;
+        ts_http_response_deinit(&r);
+        sleep_ms(250);
+    }
+    assert_true(is_done);
+    for (size_t i = 0; i < 2; i++) {
+        join(p, sizeof(p), t->outside, victims[i][1]);
+        char *text = ts_file_read(p, 64);
+        assert_non_null(text);
+        if (strcmp(text, "KEEP") != 0)
+            fail_msg("%s outside RECORD_DIR was written through a link", victims[i][1]);
+        free(text);
+    }
+    assert_int_equal(get(t, "/api/events/8/thumbnail.jpg", &r), 200);
     ts_http_response_deinit(&r);
 }
 

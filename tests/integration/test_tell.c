@@ -19,9 +19,8 @@
 
 #include <cmocka.h>
 
-#include "../support/broker.h"
 #include "../support/http.h"
-#include "../support/mqtt_client.h"
+#include "../support/mqtt_rig.h"
 #include "../support/proc.h"
 #include "../support/run.h"
 #include "../support/stack.h"
@@ -32,10 +31,7 @@
 #define HTTP_TIMEOUT_MS 5000
 
 struct t {
-    char *dir;
-    struct ts_broker broker;
-    struct ts_stack stack;
-    struct ts_mqtt *sub;
+    struct ts_mqtt_rig rig;
     struct ts_webhook_rx *rx;
 };
 
@@ -43,10 +39,7 @@ static int setup(void **state)
 {
     struct t *t = calloc(1, sizeof(*t));
     *state = t;
-    if (t == NULL)
-        return -1;
-    t->dir = ts_tmpdir_new();
-    return t->dir != NULL ? 0 : -1;
+    return t != NULL && ts_mqtt_rig_init(&t->rig) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -54,23 +47,15 @@ static int teardown(void **state)
     struct t *t = *state;
     if (t == NULL)
         return 0;
-    ts_mqtt_close(t->sub);
     ts_webhook_rx_close(t->rx);
-    ts_stack_stop(&t->stack);
-    ts_broker_stop(&t->broker);
-    ts_tmpdir_free(t->dir);
+    ts_mqtt_rig_deinit(&t->rig);
     free(t);
     return 0;
 }
 
 static void expect_msg(struct t *t, const char *topic, const char *needle, struct ts_mqtt_msg *out)
 {
-    if (ts_mqtt_wait(t->sub, topic, needle, MSG_TIMEOUT_MS, out) != 0) {
-        fprintf(stderr, "no message on %s with %s; received:\n", topic, needle ? needle : "-");
-        ts_mqtt_dump(t->sub);
-        ts_proc_print_log(t->stack.relay_log, 40);
-        fail();
-    }
+    assert_int_equal(ts_mqtt_rig_expect(&t->rig, topic, needle, MSG_TIMEOUT_MS, out), 0);
 }
 
 static void post(uint16_t port, const char *path, const char *auth)
@@ -84,7 +69,7 @@ static void webhook(struct t *t, struct ts_webhook_req *req)
 {
     int rc = ts_webhook_rx_wait(t->rx, MSG_TIMEOUT_MS, req);
     if (rc != 0) {
-        ts_proc_print_log(t->stack.relay_log, 40);
+        ts_proc_print_log(t->rig.stack.relay_log, 40);
         fail_msg("no webhook request: %d", rc);
     }
 }
@@ -95,24 +80,24 @@ static void test_tell_intruder_reaches_mqtt_and_the_webhook(void **state)
     static const int codes[] = {500, 500, 200};
     t->rx = ts_webhook_rx_open(codes, 3);
     assert_non_null(t->rx);
-    assert_int_equal(ts_broker_start(&t->broker, t->dir, 0, NULL, NULL), 0);
+    assert_int_equal(ts_broker_start(&t->rig.broker, t->rig.dir, 0, NULL, NULL), 0);
     char rec[600], env[4096];
-    snprintf(rec, sizeof(rec), "%s/rec", t->dir);
+    snprintf(rec, sizeof(rec), "%s/rec", t->rig.dir);
     assert_int_equal(mkdir(rec, 0700), 0);
     snprintf(env, sizeof(env),
              "RECORD_DIR=%s\nRECORD_QUIET_MS=2000\nRECORD_PREROLL_MS=1000\nMOTION_SETTLE_MS=1000\n"
              "PRESETS_FILE=%s/presets.txt\nUPSTREAM_IDLE_TIMEOUT_MS=0\n"
              "MQTT_URL=mqtt://127.0.0.1:%u\nWEBHOOK_URL=http://127.0.0.1:%u/hook\n"
              "WEBHOOK_BACKOFF_MS=50\nPUBLIC_URL=https://cam.example.com\n",
-             rec, t->dir, (unsigned)t->broker.port, (unsigned)ts_webhook_rx_port(t->rx));
-    assert_int_equal(ts_stack_start(&t->stack, t->dir, 20, env), 0);
-    t->sub = ts_mqtt_open(t->broker.port, NULL, "lookout/#", MSG_TIMEOUT_MS);
-    assert_non_null(t->sub);
-    assert_int_equal(ts_proc_wait_log(t->stack.relay_log, ": online", 10000, NULL, 0), 0);
+             rec, t->rig.dir, (unsigned)t->rig.broker.port, (unsigned)ts_webhook_rx_port(t->rx));
+    assert_int_equal(ts_stack_start(&t->rig.stack, t->rig.dir, 20, env), 0);
+    t->rig.sub = ts_mqtt_open(t->rig.broker.port, NULL, "lookout/#", MSG_TIMEOUT_MS);
+    assert_non_null(t->rig.sub);
+    assert_int_equal(ts_proc_wait_log(t->rig.stack.relay_log, ": online", 10000, NULL, 0), 0);
     struct timespec settle = {2, 0}; /* the detector learns the scene from the first frames */
     nanosleep(&settle, NULL);
 
-    post(t->stack.control_port, "/sim/intruder?seconds=3", NULL);
+    post(t->rig.stack.control_port, "/sim/intruder?seconds=3", NULL);
     struct ts_mqtt_msg m;
     expect_msg(t, "lookout/cam/motion", "ON", &m);
     ts_mqtt_msg_free(&m);
@@ -141,17 +126,17 @@ static void test_tell_intruder_reaches_mqtt_and_the_webhook(void **state)
     fprintf(stderr, "webhook %s\n", req.body);
 
     /* Snoozed: the next intruder is on MQTT, and no webhook comes. */
-    post(t->stack.relay_port, "/api/alerts/snooze?minutes=60", t->stack.auth);
+    post(t->rig.stack.relay_port, "/api/alerts/snooze?minutes=60", t->rig.stack.auth);
     expect_msg(t, "lookout/alerts/armed", "OFF", &m);
     ts_mqtt_msg_free(&m);
-    post(t->stack.control_port, "/sim/intruder?seconds=2", NULL);
+    post(t->rig.stack.control_port, "/sim/intruder?seconds=2", NULL);
     expect_msg(t, "lookout/cam/motion", "ON", &m);
     ts_mqtt_msg_free(&m);
     expect_msg(t, "lookout/cam/motion", "OFF", &m);
     ts_mqtt_msg_free(&m);
     assert_int_equal(ts_webhook_rx_wait(t->rx, 1000, &req), -ETIMEDOUT);
     assert_int_equal(
-        ts_proc_wait_log(t->stack.relay_log, "alerts are off (snoozed)", 5000, NULL, 0), 0);
+        ts_proc_wait_log(t->rig.stack.relay_log, "alerts are off (snoozed)", 5000, NULL, 0), 0);
 }
 
 /* A hook that is not an absolute path to an executable stops the start, naming the key. */
@@ -168,9 +153,9 @@ static void test_tell_bad_hook_stops_the_start(void **state)
         snprintf(env, sizeof(env),
                  "HTTP_AUTH_USERNAME=a\nHTTP_AUTH_PASSWORD=long-enough-pass\n"
                  "CAM_URL=http://127.0.0.1:9/mjpeg\nPRESETS_FILE=%s/presets.txt\n%s",
-                 t->dir, cases[i][0]);
-        assert_int_equal(ts_file_write(t->dir, "bad.env", env, env_path, sizeof(env_path)), 0);
-        snprintf(log, sizeof(log), "%s/bad-%zu.log", t->dir, i);
+                 t->rig.dir, cases[i][0]);
+        assert_int_equal(ts_file_write(t->rig.dir, "bad.env", env, env_path, sizeof(env_path)), 0);
+        snprintf(log, sizeof(log), "%s/bad-%zu.log", t->rig.dir, i);
         snprintf(relay, sizeof(relay), "%s/lookout", ts_bin_dir());
         char *argv[] = {relay, "--env", env_path, "--listen", "127.0.0.1:0", NULL};
         assert_int_equal(ts_run(argv, ts_stack_clean_env, log, 10000), 1);

@@ -46,6 +46,7 @@
 #include "share_file.h"
 #include "users.h"
 #include "users_watch.h"
+#include "token_watch.h"
 #include "passwd_input.h"
 #define LOG_TAG "lookout"
 #include "log.h"
@@ -215,6 +216,21 @@ static void on_libevent_log(int severity, const char *msg)
         log_write(level, "libevent", "%s", msg);
 }
 
+/* Nodes linked in get a WebSocket close frame (1001, "going away": RFC 6455 §7.4.1) before their
+ * sockets close, so they know the relay left on purpose: the loop runs on (in 10 ms steps, at
+ * most SHUTDOWN_CLOSE_GRACE_MS) until every close frame is written. */
+#define SHUTDOWN_CLOSE_GRACE_MS 500
+static void say_going_away(struct relay *relay)
+{
+    unsigned closing = cameras_going_away(relay->cameras);
+    for (int waited_ms = 0; closing > 0 && waited_ms < SHUTDOWN_CLOSE_GRACE_MS; waited_ms += 10) {
+        struct timeval step = {.tv_sec = 0, .tv_usec = 10000};
+        event_base_loopexit(relay->base, &step);
+        event_base_dispatch(relay->base);
+        closing = cameras_going_away(relay->cameras);
+    }
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
@@ -347,6 +363,8 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
         cameras_reload(relay->cameras, relay->base, relay->dns, relay->cfg, &hooks) == 0 &&
         auth_check_cameras(relay->auth, cameras_has_name, relay->cameras, err, sizeof(err)) < 0)
         LOG_WARN("SIGHUP: USERS_FILE: %s (that user sees no such camera)", err);
+    if (relay->token_watch != NULL)
+        token_watch_reload(relay->token_watch);
     if (relay->tls == NULL)
         LOG_INFO("SIGHUP: no certificate to reload (no TLS_CERT)");
     else if (tls_reload(relay->tls, err, sizeof(err)) < 0)
@@ -411,6 +429,11 @@ static int start_cameras(struct relay *relay, const struct cfg *cfg)
     char err[600];
     if (auth_check_cameras(relay->auth, cameras_has_name, relay->cameras, err, sizeof(err)) < 0) {
         LOG_ERROR("USERS_FILE: %s", err);
+        return -1;
+    }
+    relay->token_watch = token_watch_new(relay->base, relay->cameras, 1000);
+    if (relay->token_watch == NULL) {
+        LOG_ERROR("out of memory");
         return -1;
     }
     return 0;
@@ -660,6 +683,7 @@ int main(int argc, char **argv)
         listen_notify_ready();
         event_base_dispatch(relay.base);
         listen_notify_stopping();
+        say_going_away(&relay);
     }
 
     /* Reverse order of creation; viewers go before the HTTP server that accepted them. The
@@ -668,6 +692,7 @@ int main(int argc, char **argv)
      * relay is gone), rather than start a webhook or hook only to cancel it. An open event is
      * finished and indexed before its camera goes. */
     hasher_free(relay.hasher);
+    token_watch_free(relay.token_watch);
     tell_stop(&relay);
     for (size_t i = 0; i < relay.guard_count; i++)
         events_camera_free(relay.guards[i]);

@@ -427,6 +427,19 @@ int source_link_accept(struct source_link *l, struct evhttp_request *req, const 
     return 0;
 }
 
+unsigned source_link_close_live(struct source_link *l, uint16_t code, const char *why)
+{
+    if (l->live != NULL) {
+        LOG_INFO("camera %s: closing the node link from %s: %s", l->name, l->live->peer, why);
+        conn_close(l->live, code, why);
+    }
+    unsigned closing = 0;
+    struct link_conn *c;
+    TAILQ_FOREACH(c, &l->conns, next)
+    closing++;
+    return closing;
+}
+
 int source_link_send_text(struct source_link *l, const char *text, size_t len)
 {
     struct link_conn *c = l->live;

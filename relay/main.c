@@ -265,19 +265,6 @@ static int env_user_hash(struct cfg *cfg, char *hash, size_t hash_size)
     return rc;
 }
 
-/* A state file: as set (SESSIONS_FILE, SHARES_FILE), or beside USERS_FILE (USERS_FILE.suffix),
- * or none. */
-static void state_path(const struct cfg *cfg, const char *set, const char *suffix, char *out,
-                       size_t out_size)
-{
-    if (set[0] != '\0')
-        snprintf(out, out_size, "%s", set);
-    else if (cfg->users_file[0] != '\0')
-        snprintf(out, out_size, "%s.%s", cfg->users_file, suffix);
-    else
-        out[0] = '\0';
-}
-
 /* A guest link's time is up: what it opened closes now. */
 static void on_share_expired(const struct share_info *link, void *arg)
 {
@@ -335,13 +322,13 @@ static int start_access(struct relay *relay, struct cfg *cfg)
         users_watch_new(relay->base, &uw, relay->auth, relay->audit, on_users_changed, relay);
     explicit_bzero(hash, sizeof(hash));
     char path[1100];
-    state_path(cfg, cfg->sessions_file, "sessions", path, sizeof(path));
+    cfg_state_path(cfg, cfg->sessions_file, "sessions", path, sizeof(path));
     relay->session_file = session_file_new(relay->base, auth_sessions(relay->auth), path);
     relay->shares = shares_new();
     if (relay->shares == NULL)
         return -1;
     auth_set_shares(relay->auth, relay->shares);
-    state_path(cfg, cfg->shares_file, "shares", path, sizeof(path));
+    cfg_state_path(cfg, cfg->shares_file, "shares", path, sizeof(path));
     relay->share_file = share_file_new(relay->base, relay->shares, path, on_share_expired, relay);
     return relay->users_watch != NULL && relay->session_file != NULL && relay->share_file != NULL
                ? 0

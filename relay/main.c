@@ -393,8 +393,11 @@ static int start_redirect(struct relay *relay, const struct cfg *cfg, struct evh
         return 0;
     uint16_t https_port = 0;
     evhttp_foreach_bound_socket(http, remember_port, &https_port);
-    relay->redirect =
-        redirect_new(relay->base, cfg->redirect_listen_host, cfg->redirect_listen_port, https_port);
+    struct connlimit_config lc = {.max_total = cfg->max_connections,
+                                  .max_per_address = cfg->max_connections_per_address,
+                                  .request_timeout_ms = cfg->request_timeout_ms};
+    relay->redirect = redirect_new(relay->base, cfg->redirect_listen_host,
+                                   cfg->redirect_listen_port, https_port, &lc);
     return relay->redirect != NULL ? 0 : -1;
 }
 

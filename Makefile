@@ -25,7 +25,9 @@ endif
 endif
 
 PKGS      := libevent libevent_openssl libevent_pthreads openssl libturbojpeg libcrypt libsystemd \
-             sqlite3 libavformat libavcodec libavutil libmosquitto
+             sqlite3 libmosquitto
+# Compiled against, never linked: relay/guard/av_lib.c loads them when recording starts.
+AV_PKGS   := libavformat libavcodec libavutil
 # Without pkg-config or the libraries, say what to run instead of a compiler error.
 NEEDS_LIBS := $(filter-out clean uninstall run-check,$(or $(MAKECMDGOALS),all))
 ifneq ($(NEEDS_LIBS),)
@@ -33,13 +35,13 @@ ifeq ($(shell command -v pkg-config),)
 $(error pkg-config is not installed: run scripts/install-deps (what building needs) or make run \
   (installs it, builds and starts the demo))
 endif
-ifneq ($(shell pkg-config --exists $(PKGS) && echo ok),ok)
-$(info $(shell pkg-config --print-errors --exists $(PKGS) 2>&1 | head -n 2))
+ifneq ($(shell pkg-config --exists $(PKGS) $(AV_PKGS) && echo ok),ok)
+$(info $(shell pkg-config --print-errors --exists $(PKGS) $(AV_PKGS) 2>&1 | head -n 2))
 $(error libraries are missing (see above): run scripts/install-deps (what building needs), or \
   make run)
 endif
 endif
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(AV_PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lwslay -lpthread
 TEST_LIBS  = $(shell pkg-config --libs cmocka)
 
@@ -75,7 +77,8 @@ SAN      := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer 
             -fno-sanitize-recover=all
 endif
 ALL_CFLAGS  = $(BASE) $(WARN) $(SAN) $(PKG_CFLAGS) $(CFLAGS) $(CPPFLAGS)
-ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+# --as-needed: each binary loads only the libraries it calls (lookout-cam needs no SQLite).
+ALL_LDFLAGS = $(SAN) -Wl,--as-needed $(LDFLAGS)
 
 # Sources by layer. Each binary's main() lives in its own file so tests can link the rest.
 CORE_SRC   := $(wildcard core/*.c)

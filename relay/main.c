@@ -446,7 +446,9 @@ static int guard_camera(struct relay *relay, struct camera *cam)
                                .quiet_ms = cfg->record_quiet_ms,
                                .max_event_ms = cfg->record_max_event_ms,
                                .preroll_max_frames = 30 * (cfg->record_preroll_ms / 1000 + 1),
-                               .queue_max_frames = cfg->record_queue_frames};
+                               .queue_max_frames = cfg->record_queue_frames,
+                               .segment_s = cfg->record_segment_s,
+                               .timelapse_s = cfg->record_timelapse_s};
     struct events_camera *g =
         events_camera_new(relay->base, cam, relay->events, &ec, cfg->motion_settle_ms,
                           cfg->motion_max_fps, err, sizeof(err));

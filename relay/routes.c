@@ -225,6 +225,8 @@ static const struct route routes[] = {
     {"/healthz", M_GET, ROLE_NONE, metrics_healthz, 0},
     {"/" LINK_MSG_PATH, M_GET, ROLE_NONE, api_node_link, 0}, /* the node's token, not a login */
     {"/api/events", M_GET, ROLE_VIEWER, events_api_list, 1},
+    {"/api/segments", M_GET, ROLE_VIEWER, recordings_api_segments, 1},
+    {"/api/timelapse", M_GET, ROLE_VIEWER, recordings_api_timelapse, 1},
     {"/api/motion", M_GET, ROLE_VIEWER, events_api_motion, 1},
     {"/api/motion/save", M_POST, ROLE_OPERATOR, events_api_motion_set, 1},
 };
@@ -284,25 +286,43 @@ static const struct route event_routes[] = {
     {"/delete", M_POST, ROLE_OPERATOR, events_api_delete, 1},
 };
 
-/* The route for /api/events/ID..., with ctx->id set, or NULL. */
-static const struct route *event_route(const char *path, struct route_ctx *ctx)
+/* /api/recordings/ID followed by one of these: continuous recordings (segments, timelapse). */
+static const struct route recording_routes[] = {
+    {"", M_GET, ROLE_VIEWER, recordings_api_one, 1},
+    {"/recording.mkv", M_GET, ROLE_VIEWER, recordings_api_file, 1},
+};
+
+/* prefix ID REST: REST's route in table (n entries), with ctx->id set, or NULL. */
+static const struct route *id_route(const char *path, const char *prefix, const struct route *table,
+                                    size_t n, struct route_ctx *ctx)
 {
-    static const char prefix[] = "/api/events/";
-    if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+    size_t len = strlen(prefix);
+    if (strncmp(path, prefix, len) != 0)
         return NULL;
-    const char *p = path + sizeof(prefix) - 1;
+    const char *p = path + len;
     int64_t id = 0;
     for (; *p >= '0' && *p <= '9' && id < (INT64_MAX - 9) / 10; p++)
         id = id * 10 + (*p - '0');
     if (id <= 0 || (*p >= '0' && *p <= '9'))
         return NULL;
-    for (size_t i = 0; i < sizeof(event_routes) / sizeof(event_routes[0]); i++) {
-        if (strcmp(event_routes[i].path, p) == 0) {
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(table[i].path, p) == 0) {
             ctx->id = id;
-            return &event_routes[i];
+            return &table[i];
         }
     }
     return NULL;
+}
+
+/* The route for /api/events/ID... or /api/recordings/ID..., with ctx->id set, or NULL. */
+static const struct route *event_route(const char *path, struct route_ctx *ctx)
+{
+    const struct route *r = id_route(path, "/api/events/", event_routes,
+                                     sizeof(event_routes) / sizeof(event_routes[0]), ctx);
+    if (r == NULL)
+        r = id_route(path, "/api/recordings/", recording_routes,
+                     sizeof(recording_routes) / sizeof(recording_routes[0]), ctx);
+    return r;
 }
 
 /* HEAD is a GET without the body (RFC 9110 §9.3.2): evhttp leaves the body out itself. */

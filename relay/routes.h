@@ -19,7 +19,7 @@ struct route_ctx {
     struct relay *relay;
     struct camera *camera;    /* the camera the route is for (the default one on legacy routes) */
     struct auth_identity who; /* role ROLE_NONE on public routes */
-    int64_t id;               /* the ID of /api/events/ID/... routes */
+    int64_t id;               /* the ID of /api/events/ID/... and /api/recordings/ID/... */
     char address[64];         /* the client's, as guard_client_address finds it */
     const struct auth_outcome *verdict; /* a password check's result when routed again */
 };
@@ -80,6 +80,11 @@ void events_api_play(struct evhttp_request *req, const struct route_ctx *ctx);
 void events_api_delete(struct evhttp_request *req, const struct route_ctx *ctx);
 void events_api_motion(struct evhttp_request *req, const struct route_ctx *ctx);
 void events_api_motion_set(struct evhttp_request *req, const struct route_ctx *ctx);
+/* Continuous recordings (relay/guard/events_api.c): segments, timelapse files. */
+void recordings_api_segments(struct evhttp_request *req, const struct route_ctx *ctx);
+void recordings_api_timelapse(struct evhttp_request *req, const struct route_ctx *ctx);
+void recordings_api_one(struct evhttp_request *req, const struct route_ctx *ctx);
+void recordings_api_file(struct evhttp_request *req, const struct route_ctx *ctx);
 void audit_api_query(struct evhttp_request *req, const struct route_ctx *ctx);
 void api_node_link(struct evhttp_request *req, const struct route_ctx *ctx);
 void users_api_list(struct evhttp_request *req, const struct route_ctx *ctx);

@@ -84,6 +84,8 @@ static const struct key_def keys[] = {
     {"RECORD_MIN_FREE_BYTES", K_SIZE, offsetof(struct cfg, record_min_free_bytes), 0, 0, 1UL << 50},
     NUM(record_check_interval_ms, "RECORD_CHECK_INTERVAL_MS", 100, 3600000),
     NUM(record_queue_frames, "RECORD_QUEUE_FRAMES", 8, 10000),
+    NUM(record_segment_s, "RECORD_SEGMENT_S", 0, 86400),
+    NUM(record_timelapse_s, "RECORD_TIMELAPSE_S", 0, 86400),
     NUM(motion_settle_ms, "MOTION_SETTLE_MS", 0, 60000),
     NUM(motion_max_fps, "MOTION_MAX_FPS", 1, 60),
     STR(public_url, "PUBLIC_URL"),

@@ -65,5 +65,53 @@ int event_index_list(struct event_index *idx, const char *camera, int64_t from_m
 /* Total bytes of every event, and the number of events. Returns 0 or -EIO. */
 int event_index_totals(struct event_index *idx, uint64_t *bytes, uint64_t *count);
 
+/*
+ * Continuous recordings (continuous.h): segments and daily timelapse files, in a table of their
+ * own beside the events, with the same rules (the files are the truth; rebuilt from them).
+ */
+enum recording_kind { RECORDING_SEGMENT = 1, RECORDING_TIMELAPSE = 2 };
+
+/* One continuous recording as stored: a plain value type (public layout on purpose). */
+struct recording_record {
+    int64_t id;
+    char camera[EVENT_CAMERA_MAX];
+    enum recording_kind kind;
+    int64_t start_unix_ms; /* wall clock of the first frame */
+    int64_t end_unix_ms;   /* of the last frame so far */
+    uint64_t bytes;        /* the file's size once done */
+    uint32_t frames;
+    int is_done;               /* 0: being written (or left by a crash) */
+    char file[EVENT_FILE_MAX]; /* final path under the camera's folder, "segments/DAY/HHMMSS.mkv" */
+};
+
+/* Insert rec; with rec->id 0 an id is chosen and stored in rec->id. Returns 0, -EEXIST (the
+ * camera's file is listed already) or -EIO. */
+int event_index_rec_insert(struct event_index *idx, struct recording_record *rec);
+
+/* Replace the row with rec's id. Returns 0, -ENOENT or -EIO. */
+int event_index_rec_update(struct event_index *idx, const struct recording_record *rec);
+
+/* Delete by id. Returns 0, -ENOENT or -EIO. */
+int event_index_rec_delete(struct event_index *idx, int64_t id);
+
+/* Fetch by id, or by camera and file, into *out. Returns 0, -ENOENT or -EIO. */
+int event_index_rec_get(struct event_index *idx, int64_t id, struct recording_record *out);
+int event_index_rec_find(struct event_index *idx, const char *camera, const char *file,
+                         struct recording_record *out);
+
+/*
+ * Recordings of `camera` (NULL: all) of `kind` (0: both) that overlap [from_ms, to_ms], oldest
+ * first, at most max into out. Returns the number stored or -EIO.
+ */
+int event_index_rec_list(struct event_index *idx, const char *camera, enum recording_kind kind,
+                         int64_t from_ms, int64_t to_ms, struct recording_record *out, size_t max);
+
+/* Recordings not done (being written, or left by a crash), at most max. Returns how many or
+ * -EIO. */
+int event_index_rec_unfinished(struct event_index *idx, struct recording_record *out, size_t max);
+
+/* Total bytes of every recording, and their number. Returns 0 or -EIO. */
+int event_index_rec_totals(struct event_index *idx, uint64_t *bytes, uint64_t *count);
+
 /* Delete every row (before a rebuild). Returns 0 or -EIO. */
 int event_index_clear(struct event_index *idx);

@@ -16,8 +16,8 @@
 #define LOG_TAG "events"
 #include "log.h"
 
-/* Recording resumes after a full disk once this much is free again. */
-#define RESUME_FREE_BYTES (16ull << 20)
+/* The recorder's slot for events; the others are the continuous recordings' (continuous.h). */
+#define EVENTS_SLOT 0
 
 struct events {
     struct events_config cfg;
@@ -27,6 +27,8 @@ struct events {
     struct recorder *recorder;
     event_cb listener;
     void *listener_arg;
+    recorder_result_cb sink; /* results of the other slots */
+    void *sink_arg;
     /* Pre-roll: a ring of references, oldest at ring_head. */
     struct frame **ring;
     size_t ring_head, ring_count;
@@ -41,8 +43,7 @@ struct events {
     struct events_stats stats;
 };
 
-/* The wall clock of a frame received at received_us (CLOCK_MONOTONIC). */
-static int64_t unix_ms_of(int64_t received_us)
+int64_t events_wall_ms(int64_t received_us)
 {
     return clock_unix_ms() - (clock_now_us() - received_us) / 1000;
 }
@@ -105,7 +106,7 @@ static int may_record(struct events *ev)
 {
     if (!ev->stats.is_disk_full)
         return 1;
-    if (events_store_free_bytes(ev->store) < RESUME_FREE_BYTES)
+    if (events_store_free_bytes(ev->store) < EVENTS_RESUME_FREE_BYTES)
         return 0;
     ev->stats.is_disk_full = 0;
     LOG_INFO("camera %s: disk space is back: recording resumes", ev->camera);
@@ -117,7 +118,7 @@ static void write_frame(struct events *ev, struct frame *f)
     if (!ev->is_recording_ok)
         return;
     int64_t pts_ms = (frame_received_us(f) - ev->first_pts_us) / 1000;
-    if (recorder_write(ev->recorder, f, pts_ms) < 0)
+    if (recorder_write(ev->recorder, EVENTS_SLOT, f, pts_ms) < 0)
         LOG_DEBUG("camera %s: recorder queue full, frame dropped", ev->camera);
 }
 
@@ -125,7 +126,7 @@ static void start_event(struct events *ev, struct frame *f, int64_t received_us,
 {
     memset(&ev->cur, 0, sizeof(ev->cur));
     snprintf(ev->cur.camera, sizeof(ev->cur.camera), "%s", ev->camera);
-    ev->cur.start_unix_ms = unix_ms_of(received_us);
+    ev->cur.start_unix_ms = events_wall_ms(received_us);
     ev->cur.peak_pct = pct;
     if (event_index_insert(events_store_index(ev->store), &ev->cur) < 0) {
         LOG_ERROR("camera %s: cannot index a new event (SQLite): not recorded", ev->camera);
@@ -133,7 +134,8 @@ static void start_event(struct events *ev, struct frame *f, int64_t received_us,
     }
     char tmp[64];
     snprintf(tmp, sizeof(tmp), ".ev-%lld.mkv.part", (long long)ev->cur.id);
-    ev->is_recording_ok = may_record(ev) && recorder_open(ev->recorder, tmp, ev->cur.id) == 0;
+    ev->is_recording_ok =
+        may_record(ev) && recorder_open(ev->recorder, EVENTS_SLOT, tmp, ev->cur.id) == 0;
     events_store_set_busy(ev->store, ev->cur.id, 1);
     ev->stats.is_recording = 1;
     ev->stats.current_id = ev->cur.id;
@@ -161,7 +163,7 @@ static void end_event(struct events *ev)
     if (ev->is_recording_ok && event_index_update(events_store_index(ev->store), rec) < 0)
         LOG_ERROR("camera %s: cannot update event %lld in the index", ev->camera,
                   (long long)rec->id);
-    int queued = ev->is_recording_ok && recorder_close(ev->recorder, rec->file) == 0;
+    int queued = ev->is_recording_ok && recorder_close(ev->recorder, EVENTS_SLOT, rec->file) == 0;
     if (queued && ev->peak_frame != NULL)
         recorder_write_file(ev->recorder, ev->peak_frame, rec->thumb, rec->id);
     if (!queued) { /* nothing was recorded: the event is not listed */
@@ -236,6 +238,11 @@ static void on_file(struct events *ev, const struct recorder_result *res)
 static void on_result(const struct recorder_result *res, void *arg)
 {
     struct events *ev = arg;
+    if (res->slot != EVENTS_SLOT) {
+        if (ev->sink != NULL)
+            ev->sink(res, ev->sink_arg);
+        return;
+    }
     if (res->kind == RECORDER_FAILED)
         on_failed(ev, res);
     else if (res->kind == RECORDER_CLOSED)
@@ -300,12 +307,12 @@ void events_on_frame(struct events *ev, struct frame *f, int64_t received_us,
     if (!ev->stats.is_recording) {
         ring_push(ev, f, received_us);
         if (is_motion) {
-            ev->last_frame_unix_ms = unix_ms_of(received_us);
+            ev->last_frame_unix_ms = events_wall_ms(received_us);
             start_event(ev, f, received_us, verdict->changed_pct);
         }
         return;
     }
-    ev->last_frame_unix_ms = unix_ms_of(received_us);
+    ev->last_frame_unix_ms = events_wall_ms(received_us);
     write_frame(ev, f);
     if (is_motion) {
         ev->last_motion_us = received_us;
@@ -328,6 +335,17 @@ void events_get_stats(const struct events *ev, struct events_stats *out)
     out->frames_written = rs.frames_written;
     out->frames_dropped = rs.frames_dropped;
     out->bytes_written = rs.bytes_written;
+}
+
+struct recorder *events_recorder(const struct events *ev)
+{
+    return ev->recorder;
+}
+
+void events_set_result_sink(struct events *ev, recorder_result_cb cb, void *arg)
+{
+    ev->sink = cb;
+    ev->sink_arg = arg;
 }
 
 const char *events_camera(const struct events *ev)

@@ -20,6 +20,10 @@
 
 #include "event.h"
 #include "motion.h"
+#include "recorder.h"
+
+/* Recording resumes after a full disk once this much is free again. */
+#define EVENTS_RESUME_FREE_BYTES (16ull << 20)
 
 struct event_base;
 struct events;
@@ -34,6 +38,8 @@ struct events_config {
     unsigned max_event_ms;     /* RECORD_MAX_EVENT_MS: a longer event is closed and a new begins */
     size_t preroll_max_frames; /* bound of the pre-roll ring */
     size_t queue_max_frames;   /* bound of the recorder's queue (RECORD_QUEUE_FRAMES) */
+    unsigned segment_s;        /* RECORD_SEGMENT_S: continuous segments (continuous.h); 0 = off */
+    unsigned timelapse_s;      /* RECORD_TIMELAPSE_S: a timelapse frame this often; 0 = off */
 };
 
 struct events_stats {
@@ -70,6 +76,17 @@ void events_on_frame(struct events *ev, struct frame *f, int64_t received_us,
 
 /* Counters and state (copied). */
 void events_get_stats(const struct events *ev, struct events_stats *out);
+
+/*
+ * The camera's recorder (borrowed; freed by events_free), which also writes its continuous
+ * recordings in slots 1 and 2 (continuous.h). Their results go to the sink set here (NULL: none),
+ * also while events_free finishes the queue.
+ */
+struct recorder *events_recorder(const struct events *ev);
+void events_set_result_sink(struct events *ev, recorder_result_cb cb, void *arg);
+
+/* The wall clock (Unix ms) of a frame received at received_us (CLOCK_MONOTONIC). */
+int64_t events_wall_ms(int64_t received_us);
 
 /* The camera's name as configured. */
 const char *events_camera(const struct events *ev);

@@ -1,7 +1,8 @@
 /*
  * The guarding routes (docs/API.md, "Events"): the list of events by time range, one event, its
  * thumbnail and recording, a replay at the recorded pace (events_replay.c), deleting one
- * (operators), and the camera's motion settings (operators change them).
+ * (operators), and the camera's motion settings (operators change them); and the continuous
+ * recordings (continuous.h): the lists of segments and timelapse files, one, its file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,25 +82,33 @@ static void event_json(struct evbuffer *out, const struct event_record *r)
                         r->is_done ? "false" : "true", id, id, id);
 }
 
-void events_api_list(struct evhttp_request *req, const struct route_ctx *ctx)
+/* The list's ?from=MS&to=MS (default: the last 24 h). Replies 400 and returns -1 if bad. */
+static int parse_range(struct evhttp_request *req, int64_t *from, int64_t *to)
 {
-    if (refuse_off(req, ctx))
-        return;
     struct evkeyvalq q;
     TAILQ_INIT(&q);
     const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-    int64_t to = clock_unix_ms() + 60000, from = to - DAY_MS - 60000;
+    *to = clock_unix_ms() + 60000;
+    *from = *to - DAY_MS - 60000;
     const char *v;
     int is_bad = query != NULL && evhttp_parse_query_str(query, &q) != 0;
     if (!is_bad && (v = evhttp_find_header(&q, "from")) != NULL)
-        is_bad = parse_i64(v, &from) < 0;
+        is_bad = parse_i64(v, from) < 0;
     if (!is_bad && (v = evhttp_find_header(&q, "to")) != NULL)
-        is_bad = parse_i64(v, &to) < 0;
+        is_bad = parse_i64(v, to) < 0;
     evhttp_clear_headers(&q);
-    if (is_bad || to < from) {
+    if (is_bad || *to < *from) {
         reply_text(req, 400, "from, to: unix times in milliseconds, from <= to");
-        return;
+        return -1;
     }
+    return 0;
+}
+
+void events_api_list(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    int64_t from, to;
+    if (refuse_off(req, ctx) || parse_range(req, &from, &to) < 0)
+        return;
     struct event_record *recs = calloc(LIST_MAX, sizeof(*recs));
     struct evbuffer *body = evbuffer_new();
     int n = recs && body ? event_index_list(events_store_index(ctx->relay->events),
@@ -152,14 +161,13 @@ void events_api_one(struct evhttp_request *req, const struct route_ctx *ctx)
         evbuffer_free(body);
 }
 
-/* Send a file of the event's folder (sendfile via evbuffer_add_file). */
-static void send_file(struct evhttp_request *req, const struct route_ctx *ctx,
-                      const struct event_record *rec, const char *name, const char *type,
-                      const char *download_name)
+/* Send a file of the camera's folder (sendfile via evbuffer_add_file). */
+static void send_file(struct evhttp_request *req, const struct route_ctx *ctx, const char *camera,
+                      const char *name, const char *type, const char *download_name)
 {
     char path[1400];
     if (name[0] == '\0' ||
-        events_store_camera_dir(ctx->relay->events, rec->camera, path, sizeof(path)) < 0 ||
+        events_store_camera_dir(ctx->relay->events, camera, path, sizeof(path)) < 0 ||
         strlen(path) + strlen(name) + 2 > sizeof(path)) {
         reply_text(req, 404, "not recorded (yet)");
         return;
@@ -190,11 +198,23 @@ static void send_file(struct evhttp_request *req, const struct route_ctx *ctx,
     evbuffer_free(body);
 }
 
+/* "lookout-CAMERA-KINDYYYYMMDD-HHMMSSZ-ID.mkv": a download's file name. */
+static void download_name(const char *camera, const char *kind, int64_t start_unix_ms, int64_t id,
+                          char *out, size_t size)
+{
+    time_t t = (time_t)(start_unix_ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, size, "lookout-%s-%s%04d%02d%02d-%02d%02d%02dZ-%lld.mkv", camera, kind,
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (long long)id);
+}
+
 void events_api_thumbnail(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     struct event_record rec;
     if (find_event(req, ctx, &rec) == 0)
-        send_file(req, ctx, &rec, rec.thumb, "image/jpeg", NULL);
+        send_file(req, ctx, rec.camera, rec.thumb, "image/jpeg", NULL);
 }
 
 void events_api_recording(struct evhttp_request *req, const struct route_ctx *ctx)
@@ -202,14 +222,9 @@ void events_api_recording(struct evhttp_request *req, const struct route_ctx *ct
     struct event_record rec;
     if (find_event(req, ctx, &rec) < 0)
         return;
-    char download[128];
-    time_t t = (time_t)(rec.start_unix_ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    snprintf(download, sizeof(download), "lookout-%s-%04d%02d%02d-%02d%02d%02dZ-%lld.mkv",
-             rec.camera, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-             tm.tm_sec, (long long)rec.id);
-    send_file(req, ctx, &rec, rec.is_done ? rec.file : "", "video/x-matroska", download);
+    char download[160];
+    download_name(rec.camera, "", rec.start_unix_ms, rec.id, download, sizeof(download));
+    send_file(req, ctx, rec.camera, rec.is_done ? rec.file : "", "video/x-matroska", download);
 }
 
 void events_api_play(struct evhttp_request *req, const struct route_ctx *ctx)
@@ -363,4 +378,108 @@ void events_api_motion_set(struct evhttp_request *req, const struct route_ctx *c
         return;
     }
     reply_settings(req, ctx, g);
+}
+
+/* --- continuous recordings: segments and timelapse files -------------------------------- */
+
+static const char *kind_name(enum recording_kind kind)
+{
+    return kind == RECORDING_TIMELAPSE ? "timelapse" : "segment";
+}
+
+static void recording_json(struct evbuffer *out, const struct recording_record *r)
+{
+    long long id = (long long)r->id;
+    evbuffer_add_printf(out,
+                        "{\"id\":%lld,\"camera\":\"%s\",\"kind\":\"%s\",\"start_ms\":%lld,"
+                        "\"end_ms\":%lld,\"frames\":%u,\"bytes\":%llu,\"recording\":%s,"
+                        "\"file\":\"/api/recordings/%lld/recording.mkv\"}",
+                        id, r->camera, kind_name(r->kind), (long long)r->start_unix_ms,
+                        (long long)r->end_unix_ms, r->frames, (unsigned long long)r->bytes,
+                        r->is_done ? "false" : "true", id);
+}
+
+/* GET /api/segments, /api/timelapse: the camera's recordings of kind in ?from=&to=. */
+static void list_recordings(struct evhttp_request *req, const struct route_ctx *ctx,
+                            enum recording_kind kind, const char *key)
+{
+    int64_t from, to;
+    if (refuse_off(req, ctx) || parse_range(req, &from, &to) < 0)
+        return;
+    struct recording_record *recs = calloc(LIST_MAX, sizeof(*recs));
+    struct evbuffer *body = evbuffer_new();
+    int n = recs && body
+                ? event_index_rec_list(events_store_index(ctx->relay->events),
+                                       camera_name(ctx->camera), kind, from, to, recs, LIST_MAX)
+                : -ENOMEM;
+    if (n < 0) {
+        reply_text(req, 503, n == -ENOMEM ? "out of memory" : "the event index cannot be read");
+    } else {
+        evbuffer_add_printf(body, "{\"from\":%lld,\"to\":%lld,\"%s\":[", (long long)from,
+                            (long long)to, key);
+        for (int i = 0; i < n; i++) {
+            if (i > 0)
+                evbuffer_add(body, ",", 1);
+            recording_json(body, &recs[i]);
+        }
+        evbuffer_add_printf(body, "]}\n");
+        reply_json(req, 200, body);
+    }
+    free(recs);
+    if (body != NULL)
+        evbuffer_free(body);
+}
+
+void recordings_api_segments(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    list_recordings(req, ctx, RECORDING_SEGMENT, "segments");
+}
+
+void recordings_api_timelapse(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    list_recordings(req, ctx, RECORDING_TIMELAPSE, "timelapse");
+}
+
+/* The recording of ctx->id, of this camera. Replies 404 and returns -1 if there is none. */
+static int find_recording(struct evhttp_request *req, const struct route_ctx *ctx,
+                          struct recording_record *out)
+{
+    if (refuse_off(req, ctx))
+        return -1;
+    if (event_index_rec_get(events_store_index(ctx->relay->events), ctx->id, out) < 0 ||
+        strcmp(out->camera, camera_name(ctx->camera)) != 0) {
+        reply_text(req, 404, "no such recording");
+        return -1;
+    }
+    return 0;
+}
+
+void recordings_api_one(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    struct recording_record rec;
+    if (find_recording(req, ctx, &rec) < 0)
+        return;
+    struct evbuffer *body = evbuffer_new();
+    if (body != NULL) {
+        recording_json(body, &rec);
+        evbuffer_add(body, "\n", 1);
+    }
+    reply_json(req, 200, body);
+    if (body != NULL)
+        evbuffer_free(body);
+}
+
+void recordings_api_file(struct evhttp_request *req, const struct route_ctx *ctx)
+{
+    struct recording_record rec;
+    if (find_recording(req, ctx, &rec) < 0)
+        return;
+    if (!rec.is_done) {
+        reply_text(req, 409, "the file is still being written");
+        return;
+    }
+    char download[160], kind[16];
+    snprintf(kind, sizeof(kind), "%s-", kind_name(rec.kind));
+    download_name(rec.camera, kind, rec.start_unix_ms, rec.id, download, sizeof(download));
+    send_file(req, ctx, rec.camera, rec.file, "video/x-matroska", download);
 }

@@ -9,6 +9,7 @@
 
 #include "camera.h"
 #include "clock.h"
+#include "continuous.h"
 #include "events_store.h"
 #include "frame.h"
 #include "ptz.h"
@@ -22,6 +23,7 @@ struct events_camera {
     struct camera *cam;
     struct motion *motion;
     struct events *events;
+    struct continuous *continuous; /* NULL: no segments, no timelapse */
     char settings_path[1200];
     char dir[1100];
     struct events_camera_stats stats;
@@ -58,6 +60,23 @@ static void on_frame(struct frame *f, int64_t received_us, void *arg)
         ec->verdict.state = MOTION_LEARNING;
     }
     events_on_frame(ec->events, f, received_us, &ec->verdict);
+    if (ec->continuous != NULL)
+        continuous_on_frame(ec->continuous, f, received_us);
+}
+
+/* Segments and timelapse, if the camera has either, through the events' recorder. */
+static int start_continuous(struct events_camera *ec, struct events_store *store,
+                            const struct events_config *cfg)
+{
+    if (cfg->segment_s == 0 && cfg->timelapse_s == 0)
+        return 0;
+    struct continuous_config cc = {
+        .camera = cfg->camera, .segment_s = cfg->segment_s, .timelapse_s = cfg->timelapse_s};
+    ec->continuous = continuous_new(store, events_recorder(ec->events), &cc);
+    if (ec->continuous == NULL)
+        return -ENOMEM;
+    events_set_result_sink(ec->events, continuous_on_result, ec->continuous);
+    return 0;
 }
 
 static int parse_line(char *line, struct motion_settings *out, const char **reason)
@@ -191,6 +210,13 @@ struct events_camera *events_camera_new(struct event_base *base, struct camera *
         free(ec);
         return NULL;
     }
+    if (start_continuous(ec, store, cfg) < 0) {
+        snprintf(err, err_size, "out of memory");
+        events_free(ec->events);
+        motion_free(ec->motion);
+        free(ec);
+        return NULL;
+    }
     camera_set_frame_tap(cam, on_frame, ec);
     ptz_set_watch(camera_ptz(cam), on_move, ec);
     camera_keep_open(cam, 1);
@@ -204,7 +230,10 @@ void events_camera_free(struct events_camera *ec)
     camera_set_frame_tap(ec->cam, NULL, NULL);
     ptz_set_watch(camera_ptz(ec->cam), NULL, NULL);
     camera_keep_open(ec->cam, 0);
-    events_free(ec->events);
+    if (ec->continuous != NULL)
+        continuous_stop(ec->continuous);
+    events_free(ec->events); /* the recorder's last results still reach ec->continuous */
+    continuous_free(ec->continuous);
     motion_free(ec->motion);
     free(ec);
 }
@@ -241,4 +270,7 @@ int events_camera_set_settings(struct events_camera *ec, const struct motion_set
 void events_camera_get_stats(const struct events_camera *ec, struct events_camera_stats *out)
 {
     *out = ec->stats;
+    memset(&out->continuous, 0, sizeof(out->continuous));
+    if (ec->continuous != NULL)
+        continuous_get_stats(ec->continuous, &out->continuous);
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "continuous.h"
 #include "events.h"
 #include "motion.h"
 
@@ -23,6 +24,7 @@ struct events_camera_stats {
     uint64_t frames_checked; /* frames decoded and compared */
     uint64_t detect_us;      /* time spent on them, µs */
     int64_t last_detect_us;
+    struct continuous_stats continuous; /* segments and timelapse (zero if off) */
 };
 
 /*

@@ -14,9 +14,11 @@
 #include <event2/event.h>
 #include <libavutil/log.h>
 
+#include "av_lib.h"
 #include "clock.h"
 #include "event_index.h"
 #include "recorder_mux.h"
+#include "recordings_store.h"
 #define LOG_TAG "events"
 #include "log.h"
 
@@ -176,7 +178,9 @@ static void drop_unfinished(struct events_store *s)
     }
 }
 
-static void scan(struct events_store *s, int is_rebuild)
+/* is_rebuild: the events' index was lost; is_rec_rebuild: the continuous recordings' rows (also
+ * when their table is new: a relay from before continuous recording left files it never had). */
+static void scan(struct events_store *s, int is_rebuild, int is_rec_rebuild)
 {
     DIR *d = opendir(s->dir);
     if (d == NULL)
@@ -186,11 +190,14 @@ static void scan(struct events_store *s, int is_rebuild)
         char path[1100];
         struct stat st;
         int is_cut = snprintf(path, sizeof(path), "%s/%s", s->dir, e->d_name) >= (int)sizeof(path);
-        if (!is_cut && e->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        if (!is_cut && e->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
             scan_camera(s, e->d_name, is_rebuild);
+            recordings_store_scan(s->dir, s->idx, e->d_name, is_rec_rebuild);
+        }
     }
     closedir(d);
     drop_unfinished(s);
+    recordings_store_settle(s->dir, s->idx);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -210,6 +217,12 @@ struct events_store *events_store_open(struct event_base *base,
         return NULL;
     }
     s->cfg = *cfg;
+    char why[600];
+    if (av_lib_load(why, sizeof(why)) < 0) {
+        snprintf(err, err_size, "RECORD_DIR: %s", why);
+        free(s);
+        return NULL;
+    }
     /* libavformat's own messages on a damaged file would say less than our one line. */
     av_log_set_level(AV_LOG_FATAL);
     snprintf(s->dir, sizeof(s->dir), "%s", cfg->dir);
@@ -234,7 +247,9 @@ struct events_store *events_store_open(struct event_base *base,
     }
     if (is_lost)
         LOG_INFO("RECORD_DIR: no index: rebuilding it from the recordings in %s", s->dir);
-    scan(s, is_lost);
+    uint64_t rec_bytes = 0, rec_count = 0;
+    event_index_rec_totals(s->idx, &rec_bytes, &rec_count);
+    scan(s, is_lost, is_lost || rec_count == 0);
     s->timer = event_new(base, -1, EV_PERSIST, on_timer, s);
     struct timeval tv = {.tv_sec = cfg->check_interval_ms / 1000,
                          .tv_usec = (cfg->check_interval_ms % 1000) * 1000};
@@ -310,37 +325,82 @@ uint64_t events_store_free_bytes(const struct events_store *s)
     return (uint64_t)vfs.f_bavail * vfs.f_frsize;
 }
 
+/* What retention may delete: an event or a continuous recording, by its id. */
+struct doomed {
+    int is_recording;
+    int64_t id;
+};
+
+/* The oldest events and continuous recordings (up to a batch of each), merged oldest first into
+ * items; items[i].id is the index into doomed. Returns how many. */
+static size_t oldest(struct events_store *s, struct retention_item *items, struct doomed *doomed)
+{
+    struct event_record *evs = calloc(RETENTION_BATCH, sizeof(*evs));
+    struct recording_record *recs = calloc(RETENTION_BATCH, sizeof(*recs));
+    int ne =
+        evs != NULL ? event_index_list(s->idx, NULL, 0, INT64_MAX / 4, evs, RETENTION_BATCH) : 0;
+    int nr = recs != NULL
+                 ? event_index_rec_list(s->idx, NULL, 0, 0, INT64_MAX / 4, recs, RETENTION_BATCH)
+                 : 0;
+    size_t n = 0;
+    int i = 0, j = 0;
+    ne = ne < 0 ? 0 : ne;
+    nr = nr < 0 ? 0 : nr;
+    while (i < ne || j < nr) {
+        int is_event = j >= nr || (i < ne && evs[i].start_unix_ms <= recs[j].start_unix_ms);
+        if (is_event) {
+            items[n] =
+                (struct retention_item){.start_unix_ms = evs[i].start_unix_ms,
+                                        .bytes = evs[i].bytes,
+                                        .is_current = is_busy(s, evs[i].id) || !evs[i].is_done};
+            doomed[n] = (struct doomed){0, evs[i++].id};
+        } else {
+            items[n] = (struct retention_item){.start_unix_ms = recs[j].start_unix_ms,
+                                               .bytes = recs[j].bytes,
+                                               .is_current = !recs[j].is_done};
+            doomed[n] = (struct doomed){1, recs[j++].id};
+        }
+        items[n].id = (int64_t)n;
+        n++;
+    }
+    free(evs);
+    free(recs);
+    return n;
+}
+
 int events_store_apply_retention(struct events_store *s)
 {
     const struct retention_limits *lim = &s->cfg.limits;
     if (lim->max_age_ms == 0 && lim->max_total_bytes == 0 && lim->min_free_bytes == 0)
         return 0;
-    struct event_record *recs = calloc(RETENTION_BATCH, sizeof(*recs));
-    struct retention_item items[RETENTION_BATCH];
-    int64_t ids[RETENTION_BATCH];
-    uint64_t total, count;
-    int n =
-        recs != NULL ? event_index_list(s->idx, NULL, 0, INT64_MAX / 4, recs, RETENTION_BATCH) : 0;
-    if (n <= 0 || event_index_totals(s->idx, &total, &count) < 0) {
-        free(recs);
+    struct retention_item *items = calloc(2 * RETENTION_BATCH, sizeof(*items));
+    struct doomed *doomed = calloc(2 * RETENTION_BATCH, sizeof(*doomed));
+    int64_t *picks = calloc(2 * RETENTION_BATCH, sizeof(*picks));
+    uint64_t total, count, rec_total, rec_count;
+    size_t n = items && doomed && picks ? oldest(s, items, doomed) : 0;
+    if (n == 0 || event_index_totals(s->idx, &total, &count) < 0 ||
+        event_index_rec_totals(s->idx, &rec_total, &rec_count) < 0) {
+        free(items);
+        free(doomed);
+        free(picks);
         return 0;
     }
-    for (int i = 0; i < n; i++)
-        items[i] =
-            (struct retention_item){.id = recs[i].id,
-                                    .start_unix_ms = recs[i].start_unix_ms,
-                                    .bytes = recs[i].bytes,
-                                    .is_current = is_busy(s, recs[i].id) || !recs[i].is_done};
-    free(recs);
-    size_t picked = retention_pick(items, (size_t)n, lim, clock_unix_ms(), total,
-                                   events_store_free_bytes(s), ids, RETENTION_BATCH);
+    size_t picked = retention_pick(items, n, lim, clock_unix_ms(), total + rec_total,
+                                   events_store_free_bytes(s), picks, 2 * RETENTION_BATCH);
     int deleted = 0;
     for (size_t i = 0; i < picked; i++) {
-        if (events_store_delete(s, ids[i]) == 0) {
-            LOG_INFO("retention: deleted event %" PRId64, ids[i]);
+        const struct doomed *d = &doomed[picks[i]];
+        int rc = d->is_recording ? recordings_store_delete(s->dir, s->idx, d->id)
+                                 : events_store_delete(s, d->id);
+        if (rc == 0) {
+            LOG_INFO("retention: deleted %s %" PRId64, d->is_recording ? "recording" : "event",
+                     d->id);
             deleted++;
         }
     }
+    free(items);
+    free(doomed);
+    free(picks);
     s->deleted += (uint64_t)deleted;
     return deleted;
 }
@@ -348,7 +408,10 @@ int events_store_apply_retention(struct events_store *s)
 void events_store_get_stats(struct events_store *s, struct events_store_stats *out)
 {
     memset(out, 0, sizeof(*out));
+    uint64_t rec_bytes = 0;
     event_index_totals(s->idx, &out->bytes, &out->events);
+    event_index_rec_totals(s->idx, &rec_bytes, &out->recordings);
+    out->bytes += rec_bytes;
     out->free_bytes = events_store_free_bytes(s);
     out->deleted = s->deleted;
 }

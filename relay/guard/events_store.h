@@ -7,9 +7,10 @@
  * recordings (events.h names them). At open: temporary recordings a crash left are recovered
  * (every frame still readable is copied into a finished file) or removed; index rows without a
  * file are dropped; a lost index is rebuilt from the file names, each file opened once (a
- * corrupt one is skipped with a log line). Then a timer applies retention every
- * check_interval_ms: oldest first, never an event being recorded.
- * On the event loop only.
+ * corrupt one is skipped with a log line). The continuous recordings (continuous.h) in the
+ * camera folders' segments/ and timelapse/ get the same (recordings_store.h). Then a timer applies
+ * retention every check_interval_ms: oldest first, never an event being recorded. On the event loop
+ * only.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -50,7 +51,8 @@ int events_store_set_busy(struct events_store *s, int64_t id, int is_busy);
  * -EIO. */
 int events_store_delete(struct events_store *s, int64_t id);
 
-/* Apply retention now (also run by the timer). Returns the number of events deleted. */
+/* Apply retention now (also run by the timer) to events and continuous recordings together,
+ * oldest first. Returns the number of files deleted. */
 int events_store_apply_retention(struct events_store *s);
 
 /* Free bytes on the recording disk (for an unprivileged user), or 0 if unknown. */
@@ -62,7 +64,8 @@ int events_store_replay_slot(struct events_store *s, int is_take, unsigned max);
 
 struct events_store_stats {
     uint64_t events;     /* in the index */
-    uint64_t bytes;      /* of all recordings */
+    uint64_t recordings; /* continuous recordings (segments, timelapse files) in the index */
+    uint64_t bytes;      /* of all recordings, events' and continuous */
     uint64_t free_bytes; /* on the disk */
     uint64_t deleted;    /* by retention since start */
 };

@@ -22,6 +22,7 @@ enum job_kind { JOB_OPEN, JOB_FRAME, JOB_CLOSE, JOB_FILE };
 
 struct job {
     enum job_kind kind;
+    unsigned slot;       /* OPEN, FRAME, CLOSE: which of the recorder's recordings */
     struct frame *frame; /* FRAME, FILE: a reference the loop drops when the job comes back */
     int64_t pts_ms;
     int64_t tag;
@@ -59,12 +60,14 @@ struct recorder {
     size_t frames_in_flight; /* frame jobs queued, being written, or waiting to be returned */
     size_t in_flight;
     struct recorder_stats stats;
-    /* Writer thread only. */
-    struct recorder_mux *mux;
-    char tmp_name[RECORDER_NAME_MAX];
-    int64_t tag;
-    int cur_rc;
-    uint32_t cur_frames;
+    /* Writer thread only: the recordings, one per slot. */
+    struct slot {
+        struct recorder_mux *mux;
+        char tmp_name[RECORDER_NAME_MAX];
+        int64_t tag;
+        int cur_rc;
+        uint32_t cur_frames;
+    } slots[RECORDER_SLOTS];
 };
 
 static int ring_init(struct ring *q, size_t cap)
@@ -101,85 +104,123 @@ static void fsync_dir(const char *dir)
     }
 }
 
+/* The folder of the file at path (which has a '/'): fsync it. */
+static void fsync_parent(const char *path)
+{
+    char dir[1200];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        fsync_dir(dir);
+    }
+}
+
+/* Create the folders of name (relative to the recorder's directory: "segments/DAY/x.mkv"),
+ * each new one made durable in its parent. Returns 0 or a negative errno. */
+static int make_parents(const struct recorder *r, const char *name)
+{
+    char path[1200];
+    path_of(r, name, path, sizeof(path));
+    size_t base = strlen(r->dir) + 1;
+    for (char *p = path + base; (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        int rc = mkdir(path, 0750) == 0 ? 1 : errno == EEXIST ? 0 : -errno;
+        if (rc == 1)
+            fsync_parent(path);
+        *p = '/';
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* --- the writer thread ---------------------------------------------------------------- */
 
-static void fail_current(struct recorder *r, struct job *j, int rc)
+static void fail_current(struct recorder *r, struct slot *sl, struct job *j, int rc)
 {
-    recorder_mux_abort(r->mux);
-    r->mux = NULL;
+    recorder_mux_abort(sl->mux);
+    sl->mux = NULL;
     char path[1200];
-    path_of(r, r->tmp_name, path, sizeof(path));
+    path_of(r, sl->tmp_name, path, sizeof(path));
     unlink(path);
-    r->cur_rc = rc;
+    sl->cur_rc = rc;
     j->rc = rc;
     j->is_reported = 1;
     j->result = RECORDER_FAILED;
-    j->tag = r->tag;
+    j->tag = sl->tag;
 }
 
 static void do_open(struct recorder *r, struct job *j)
 {
-    if (r->mux != NULL) /* an open without close: finish the old one under its temporary name */
-        recorder_mux_close(r->mux);
-    r->mux = NULL;
-    snprintf(r->tmp_name, sizeof(r->tmp_name), "%s", j->name);
-    r->tag = j->tag;
-    r->cur_rc = 0;
-    r->cur_frames = 0;
+    struct slot *sl = &r->slots[j->slot];
+    if (sl->mux != NULL) /* an open without close: finish the old one under its temporary name */
+        recorder_mux_close(sl->mux);
+    sl->mux = NULL;
+    snprintf(sl->tmp_name, sizeof(sl->tmp_name), "%s", j->name);
+    sl->tag = j->tag;
+    sl->cur_rc = 0;
+    sl->cur_frames = 0;
 }
 
 static void do_frame(struct recorder *r, struct job *j)
 {
+    struct slot *sl = &r->slots[j->slot];
     size_t len;
     const uint8_t *jpeg = frame_jpeg(j->frame, &len);
-    if (r->cur_rc < 0) {
-        j->rc = r->cur_rc;
+    if (sl->cur_rc < 0) {
+        j->rc = sl->cur_rc;
         return;
     }
-    if (r->mux == NULL) { /* opened lazily: the first frame gives the picture's size */
+    if (sl->mux == NULL) { /* opened lazily: the first frame gives the picture's size */
         int w, h;
         char path[1200];
-        path_of(r, r->tmp_name, path, sizeof(path));
+        path_of(r, sl->tmp_name, path, sizeof(path));
         int rc = recorder_mux_jpeg_size(jpeg, len, &w, &h);
         if (rc == 0)
-            rc = recorder_mux_open(&r->mux, path, w, h);
+            rc = make_parents(r, sl->tmp_name);
+        if (rc == 0)
+            rc = recorder_mux_open(&sl->mux, path, w, h);
         if (rc < 0) {
-            fail_current(r, j, rc);
+            fail_current(r, sl, j, rc);
             return;
         }
     }
-    int rc = recorder_mux_write(r->mux, jpeg, len, j->pts_ms);
+    int rc = recorder_mux_write(sl->mux, jpeg, len, j->pts_ms);
     if (rc < 0) {
-        fail_current(r, j, rc);
+        fail_current(r, sl, j, rc);
         return;
     }
-    r->cur_frames++;
+    sl->cur_frames++;
 }
 
 static void do_close(struct recorder *r, struct job *j)
 {
+    struct slot *sl = &r->slots[j->slot];
     j->is_reported = 1;
     j->result = RECORDER_CLOSED;
-    j->tag = r->tag;
-    j->frames = r->cur_frames;
+    j->tag = sl->tag;
+    j->frames = sl->cur_frames;
     char tmp[1200], final[1200];
-    path_of(r, r->tmp_name, tmp, sizeof(tmp));
+    path_of(r, sl->tmp_name, tmp, sizeof(tmp));
     path_of(r, j->name, final, sizeof(final));
-    int rc = r->cur_rc < 0 ? r->cur_rc : r->mux == NULL ? -ENODATA : 0;
-    if (r->mux != NULL) {
-        int closed = recorder_mux_close(r->mux);
+    int rc = sl->cur_rc < 0 ? sl->cur_rc : sl->mux == NULL ? -ENODATA : 0;
+    if (sl->mux != NULL) {
+        int closed = recorder_mux_close(sl->mux);
         rc = rc < 0 ? rc : closed;
     }
-    r->mux = NULL;
+    sl->mux = NULL;
     struct stat st;
     if (rc == 0 && stat(tmp, &st) == 0)
         j->bytes = (uint64_t)st.st_size;
+    if (rc == 0)
+        rc = make_parents(r, j->name);
     if (rc == 0 && rename(tmp, final) != 0)
         rc = -errno;
     if (rc < 0)
         unlink(tmp);
     else
-        fsync_dir(r->dir);
+        fsync_parent(final);
     j->rc = rc;
 }
 
@@ -238,9 +279,11 @@ static void *writer_main(void *arg)
         }
     }
     pthread_mutex_unlock(&r->lock);
-    if (r->mux != NULL)
-        recorder_mux_close(r->mux); /* stays under its temporary name: recovered at start */
-    r->mux = NULL;
+    for (size_t i = 0; i < RECORDER_SLOTS; i++) {
+        if (r->slots[i].mux != NULL) /* stays under its temporary name: recovered at start */
+            recorder_mux_close(r->slots[i].mux);
+        r->slots[i].mux = NULL;
+    }
     return NULL;
 }
 
@@ -260,6 +303,7 @@ static void handle_returned(struct recorder *r, struct job *j)
         else
             r->stats.bytes_written += j->bytes;
         struct recorder_result res = {.kind = j->result,
+                                      .slot = j->slot,
                                       .tag = j->tag,
                                       .rc = j->rc,
                                       .bytes = j->bytes,
@@ -357,27 +401,32 @@ void recorder_free(struct recorder *r)
     free(r);
 }
 
-static int submit_named(struct recorder *r, enum job_kind kind, const char *name, int64_t tag)
+static int submit_named(struct recorder *r, enum job_kind kind, unsigned slot, const char *name,
+                        int64_t tag)
 {
-    struct job j = {.kind = kind, .tag = tag};
+    if (slot >= RECORDER_SLOTS)
+        return -EINVAL;
+    struct job j = {.kind = kind, .slot = slot, .tag = tag};
     if (snprintf(j.name, sizeof(j.name), "%s", name) >= (int)sizeof(j.name))
         return -ENAMETOOLONG;
     return submit(r, &j);
 }
 
-int recorder_open(struct recorder *r, const char *tmp_name, int64_t tag)
+int recorder_open(struct recorder *r, unsigned slot, const char *tmp_name, int64_t tag)
 {
-    return submit_named(r, JOB_OPEN, tmp_name, tag);
+    return submit_named(r, JOB_OPEN, slot, tmp_name, tag);
 }
 
-int recorder_close(struct recorder *r, const char *final_name)
+int recorder_close(struct recorder *r, unsigned slot, const char *final_name)
 {
-    return submit_named(r, JOB_CLOSE, final_name, 0);
+    return submit_named(r, JOB_CLOSE, slot, final_name, 0);
 }
 
-int recorder_write(struct recorder *r, struct frame *f, int64_t pts_ms)
+int recorder_write(struct recorder *r, unsigned slot, struct frame *f, int64_t pts_ms)
 {
-    struct job j = {.kind = JOB_FRAME, .frame = frame_ref(f), .pts_ms = pts_ms};
+    if (slot >= RECORDER_SLOTS)
+        return -EINVAL;
+    struct job j = {.kind = JOB_FRAME, .slot = slot, .frame = frame_ref(f), .pts_ms = pts_ms};
     if (submit(r, &j) < 0) {
         frame_unref(f);
         r->stats.frames_dropped++;

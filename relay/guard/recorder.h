@@ -12,7 +12,11 @@
  * frame_unref also frees a libevent file segment, which is not thread-safe (see
  * docs/ARCHITECTURE.md, "Recording").
  *
- * One recording at a time per recorder. Every function is called on the loop thread.
+ * Up to RECORDER_SLOTS recordings are open at once, one per slot (a camera's event, its
+ * continuous segment and its timelapse: continuous.h), all written by the one thread in the
+ * order queued. Names are relative to the recorder's directory and may have folders
+ * ("segments/2026-12-07/101500.mkv"): the writer creates missing ones. Every function is called
+ * on the loop thread.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +26,7 @@ struct frame;
 struct recorder;
 
 #define RECORDER_NAME_MAX 128
+#define RECORDER_SLOTS 3
 
 enum recorder_result_kind {
     RECORDER_FAILED = 1, /* the open recording hit its first error (rc); it will be discarded */
@@ -31,6 +36,7 @@ enum recorder_result_kind {
 
 struct recorder_result {
     enum recorder_result_kind kind;
+    unsigned slot;  /* FAILED, CLOSED: the recording's slot; FILE: 0 */
     int64_t tag;    /* the caller's tag given with the job (an event id) */
     int rc;         /* 0 or a negative errno (-ENOSPC: disk full) */
     uint64_t bytes; /* CLOSED: the file's size */
@@ -62,15 +68,17 @@ struct recorder *recorder_new(struct event_base *base, const char *dir, size_t m
  */
 void recorder_free(struct recorder *r);
 
-/* Start a recording into dir/tmp_name tagged `tag`. Returns 0 or -ENOBUFS (queue full). */
-int recorder_open(struct recorder *r, const char *tmp_name, int64_t tag);
+/* Start slot's recording (slot < RECORDER_SLOTS) into dir/tmp_name tagged `tag`. Returns 0,
+ * -EINVAL (slot) or -ENOBUFS (queue full). */
+int recorder_open(struct recorder *r, unsigned slot, const char *tmp_name, int64_t tag);
 
-/* Queue a frame (a reference is taken) shown at pts_ms. Returns 0 or -ENOBUFS (dropped). */
-int recorder_write(struct recorder *r, struct frame *f, int64_t pts_ms);
+/* Queue a frame for slot's recording (a reference is taken) shown at pts_ms. Returns 0 or
+ * -ENOBUFS (dropped). */
+int recorder_write(struct recorder *r, unsigned slot, struct frame *f, int64_t pts_ms);
 
-/* Finish the open recording and rename it to final_name; a RECORDER_CLOSED result follows.
+/* Finish slot's open recording and rename it to final_name; a RECORDER_CLOSED result follows.
  * Returns 0 or -ENOBUFS. */
-int recorder_close(struct recorder *r, const char *final_name);
+int recorder_close(struct recorder *r, unsigned slot, const char *final_name);
 
 /* Write f's JPEG to dir/name atomically (temporary, fsync, rename); a RECORDER_FILE result
  * follows. Returns 0 or -ENOBUFS. */

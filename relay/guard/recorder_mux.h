@@ -19,8 +19,9 @@ struct recorder_mux;
  */
 int recorder_mux_open(struct recorder_mux **out, const char *path, int width, int height);
 
-/* Append one JPEG (borrowed, read during the call) shown at pts_ms (from 0, increasing).
- * Returns 0 or a negative errno; after an error only recorder_mux_abort is useful. */
+/* Append one JPEG (borrowed, read during the call) shown at pts_ms (from 0, increasing), and
+ * hand it to the kernel (its own Matroska cluster, written: readable after a crash of the
+ * process). Returns 0 or a negative errno; after an error only recorder_mux_abort is useful. */
 int recorder_mux_write(struct recorder_mux *m, const uint8_t *jpeg, size_t len, int64_t pts_ms);
 
 /* Write the trailer, close and fsync the file, free m. Returns 0 or a negative errno. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "av_lib.h"
 #include "camfile.h"
 #include "presets.h"
 #include "tls.h"
@@ -118,6 +119,11 @@ int cfg_check_files(const struct cfg *c, cfg_report_cb report, void *arg)
             char reason[1200];
             snprintf(reason, sizeof(reason), "%.1000s: %s", c->record_dir, problem);
             report_key(c, report, arg, CFG_ERROR, "RECORD_DIR", reason);
+            errors++;
+        }
+        char why[600];
+        if (av_lib_load(why, sizeof(why)) < 0) {
+            report_key(c, report, arg, CFG_ERROR, "RECORD_DIR", why);
             errors++;
         }
     }

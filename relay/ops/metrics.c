@@ -65,9 +65,18 @@ static int per_camera(const struct relay *relay, const struct auth_identity *who
         struct events_camera_stats ds;
         events_get_stats(events_camera_events(g), &es);
         events_camera_get_stats(g, &ds);
-        unsigned long long values[] = {es.events,    es.bytes_written, es.frames_dropped,
-                                       es.disk_full, es.is_disk_full,  ds.frames_checked,
-                                       ds.detect_us, es.is_recording,  es.frames_written};
+        const struct continuous_stats *cs = &ds.continuous;
+        unsigned long long values[] = {es.events,
+                                       es.bytes_written,
+                                       es.frames_dropped,
+                                       es.disk_full + cs->disk_full,
+                                       es.is_disk_full || cs->is_disk_full,
+                                       ds.frames_checked,
+                                       ds.detect_us,
+                                       es.is_recording,
+                                       es.frames_written,
+                                       cs->segments,
+                                       cs->timelapse_frames};
         if (evbuffer_add_printf(out, "%s{camera=\"%s\"} %llu\n", name,
                                 camera_name(events_camera_camera(g)), values[field]) < 0)
             return -ENOMEM;
@@ -98,6 +107,10 @@ static int guarding(const struct relay *relay, const struct auth_identity *who,
                      "1 while recording waits for disk space to return.", 4);
     rc |= per_camera(relay, who, out, "lookout_recording", "gauge", "1 while an event is recorded.",
                      7);
+    rc |= per_camera(relay, who, out, "lookout_segments_total", "counter",
+                     "Continuous segments finished (RECORD_SEGMENT_S).", 9);
+    rc |= per_camera(relay, who, out, "lookout_timelapse_frames_total", "counter",
+                     "Frames added to timelapse files (RECORD_TIMELAPSE_S).", 10);
     rc |= per_camera(relay, who, out, "lookout_motion_frames_checked_total", "counter",
                      "Frames the motion detector decoded and compared.", 5);
     rc |= per_camera(relay, who, out, "lookout_motion_detect_microseconds_total", "counter",

@@ -18,6 +18,8 @@
 
 #include "../support/jpeg.h"
 #include "../support/tmpdir.h"
+#include "clock.h"
+#include "continuous.h"
 #include "event_index.h"
 #include "events.h"
 #include "events_store.h"
@@ -197,10 +199,8 @@ static void test_events_motion_in_a_running_event_extends_it(void **state)
 }
 
 /* Write a recording as a crash would leave it: frames, no trailer, temporary name. */
-static void write_partial(const char *dir, long long id, int frames)
+static void write_part(const char *path, int frames)
 {
-    char path[2048];
-    snprintf(path, sizeof(path), "%s/garden/.ev-%lld.mkv.part", dir, id);
     struct recorder_mux *m;
     struct frame *f = make_frame(1, 0);
     size_t len;
@@ -210,6 +210,13 @@ static void write_partial(const char *dir, long long id, int frames)
         assert_int_equal(recorder_mux_write(m, jpeg, len, i * 100), 0);
     recorder_mux_abort(m); /* no trailer, as after kill -9 (whole clusters are on disk) */
     frame_unref(f);
+}
+
+static void write_partial(const char *dir, long long id, int frames)
+{
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/garden/.ev-%lld.mkv.part", dir, id);
+    write_part(path, frames);
 }
 
 static void test_events_store_recovers_after_a_crash(void **state)
@@ -331,6 +338,141 @@ static void test_events_store_refuses_a_missing_dir(void **state)
     assert_non_null(strstr(err, "nope"));
 }
 
+/* The finished recordings of a kind, oldest first, into out; each file opens with its frames. */
+static int finished(struct fixture *fx, enum recording_kind kind, struct recording_record *out,
+                    int max)
+{
+    int n = event_index_rec_list(events_store_index(fx->store), "garden", kind, 0, INT64_MAX / 4,
+                                 out, (size_t)max);
+    for (int i = 0; i < n; i++) {
+        char path[2048];
+        uint32_t frames;
+        int64_t ms;
+        assert_true(out[i].is_done);
+        snprintf(path, sizeof(path), "%s/garden/%s", fx->dir, out[i].file);
+        assert_int_equal(recorder_mux_probe(path, &frames, &ms), 0);
+        assert_int_equal(frames, out[i].frames);
+    }
+    return n;
+}
+
+static void test_continuous_rotates_segments_and_paces_the_timelapse(void **state)
+{
+    struct fixture *fx = *state;
+    struct continuous_config cc = {.camera = "garden", .segment_s = 1, .timelapse_s = 1};
+    struct continuous *c = continuous_new(fx->store, events_recorder(fx->ev), &cc);
+    assert_non_null(c);
+    events_set_result_sink(fx->ev, continuous_on_result, c);
+    /* 35 frames at 10 fps: segments of frames 1-10, 11-20, 21-30 and 31-35 (cut by the stop);
+     * the timelapse takes frames 1, 11, 21, 31. */
+    int64_t t = clock_now_us() - 10000000;
+    for (int i = 0; i < 35; i++) {
+        t += FRAME_US;
+        struct frame *f = make_frame(i, t);
+        continuous_on_frame(c, f, t);
+        frame_unref(f);
+        pump(fx->base, 1);
+    }
+    continuous_stop(c);
+    struct recording_record segs[8], tl[2];
+    int n = 0;
+    for (int i = 0; i < 300; i++) {
+        pump(fx->base, 1);
+        n = event_index_rec_list(events_store_index(fx->store), "garden", 0, 0, INT64_MAX / 4, segs,
+                                 8);
+        int done = 0;
+        for (int k = 0; k < n; k++)
+            done += segs[k].is_done;
+        if (n == 5 && done == 5)
+            break;
+    }
+    assert_int_equal(finished(fx, RECORDING_SEGMENT, segs, 8), 4);
+    const uint32_t want[] = {10, 10, 10, 5};
+    /* Wall-clock times are read once per frame: they may differ from the pace by 1 ms. */
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(segs[k].frames, want[k]);
+        int64_t span = segs[k].end_unix_ms - segs[k].start_unix_ms;
+        assert_in_range(span, (want[k] - 1) * FRAME_US / 1000 - 2,
+                        (want[k] - 1) * FRAME_US / 1000 + 2);
+        if (k > 0)
+            assert_in_range(segs[k].start_unix_ms - segs[k - 1].end_unix_ms, FRAME_US / 1000 - 2,
+                            FRAME_US / 1000 + 2);
+    }
+    assert_int_equal(finished(fx, RECORDING_TIMELAPSE, tl, 2), 1);
+    assert_int_equal(tl[0].frames, 4);
+    char path[2048];
+    uint32_t frames;
+    int64_t ms;
+    snprintf(path, sizeof(path), "%s/garden/%s", fx->dir, tl[0].file);
+    assert_int_equal(recorder_mux_probe(path, &frames, &ms), 0);
+    assert_int_equal(ms, 3 * CONTINUOUS_TIMELAPSE_FRAME_MS);
+    struct continuous_stats st;
+    continuous_get_stats(c, &st);
+    assert_int_equal(st.segments, 4);
+    assert_int_equal(st.timelapse_frames, 4);
+    events_set_result_sink(fx->ev, NULL, NULL);
+    continuous_free(c);
+}
+
+static void test_continuous_store_recovers_parts(void **state)
+{
+    struct fixture *fx = *state;
+    struct event_index *idx = events_store_index(fx->store);
+    /* A timelapse the index knew of (not done), a segment whose row a power cut lost, a junk
+     * part, and a row whose files are gone. */
+    struct recording_record known = {.camera = "garden",
+                                     .kind = RECORDING_TIMELAPSE,
+                                     .start_unix_ms = 1796601600000LL + 5000,
+                                     .end_unix_ms = 1796601600000LL + 65000,
+                                     .file = "timelapse/2026-12-07.mkv"};
+    struct recording_record gone = {.camera = "garden",
+                                    .kind = RECORDING_SEGMENT,
+                                    .start_unix_ms = 1796601600000LL,
+                                    .file = "segments/2026-12-07/000000.mkv"};
+    assert_int_equal(event_index_rec_insert(idx, &known), 0);
+    assert_int_equal(event_index_rec_insert(idx, &gone), 0);
+    close_store(fx);
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/garden/segments", fx->dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof(path), "%s/garden/timelapse", fx->dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof(path), "%s/garden/timelapse/.2026-12-07.mkv.part", fx->dir);
+    write_part(path, 12);
+    snprintf(path, sizeof(path), "%s/garden/segments/.2026-12-07_101500.mkv.part", fx->dir);
+    write_part(path, 30);
+    char junk[2048];
+    snprintf(junk, sizeof(junk), "%s/garden/segments/.2026-12-07_101502.mkv.part", fx->dir);
+    FILE *f = fopen(junk, "w");
+    fputs("not matroska", f);
+    fclose(f);
+
+    open_store(fx, NULL);
+    idx = events_store_index(fx->store);
+    struct recording_record got[4];
+    assert_int_equal(finished(fx, RECORDING_SEGMENT, got, 4), 1);
+    assert_string_equal(got[0].file, "segments/2026-12-07/101500.mkv");
+    assert_int_equal(got[0].start_unix_ms, 1796601600000LL + 36900000);
+    /* Every frame was handed to the kernel as it was written: all of them are back. */
+    assert_int_equal(got[0].frames, 30);
+    assert_int_equal(got[0].end_unix_ms - got[0].start_unix_ms, (got[0].frames - 1) * 100);
+    assert_int_equal(finished(fx, RECORDING_TIMELAPSE, got, 4), 1);
+    assert_int_equal(got[0].id, known.id);
+    assert_int_equal(got[0].frames, 12);
+    assert_int_equal(got[0].end_unix_ms, known.end_unix_ms);
+    assert_int_equal(event_index_rec_get(idx, gone.id, got), -ENOENT);
+    assert_int_equal(access(junk, F_OK), -1);
+    assert_int_equal(access(path, F_OK), -1);
+    /* A lost index: every file comes back from its name. */
+    close_store(fx);
+    snprintf(path, sizeof(path), "%s/events.db", fx->dir);
+    assert_int_equal(unlink(path), 0);
+    open_store(fx, NULL);
+    assert_int_equal(finished(fx, RECORDING_SEGMENT, got, 4), 1);
+    assert_int_equal(finished(fx, RECORDING_TIMELAPSE, got, 4), 1);
+    assert_int_equal(got[0].start_unix_ms, 1796601600000LL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +483,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_store_rebuilds_a_lost_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_store_retention_and_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_store_refuses_a_missing_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_continuous_rotates_segments_and_paces_the_timelapse,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_continuous_store_recovers_parts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

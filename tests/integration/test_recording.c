@@ -1,0 +1,482 @@
+/*
+ * Continuous recording on loopback: lookout-cam and a relay with RECORD_SEGMENT_S (and
+ * RECORD_TIMELAPSE_S) into a temporary RECORD_DIR. Segments appear one after another, each a
+ * file ffprobe opens with the frames the index lists at the source's pace; kill -9 in the middle
+ * of one leaves only playable files listed after a restart; retention deletes the oldest and
+ * never the one being written; the timelapse file holds one frame a second at 25 fps; a camera
+ * file switches segments on for its camera only.
+ *
+ * Every wait is bounded; nothing asserts on timing beyond the recorded timestamps themselves.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../support/http.h"
+#include "../support/proc.h"
+#include "../support/run.h"
+#include "../support/stack.h"
+#include "../support/tmpdir.h"
+
+#define HTTP_TIMEOUT_MS 5000
+#define FPS 10
+#define LIST_MAX 256
+
+struct rec_test {
+    char *dir;
+    char rec[600];
+    struct ts_stack stack;
+};
+
+/* One entry of /api/segments or /api/timelapse. */
+struct entry {
+    long long id, start_ms, end_ms, bytes;
+    int frames;
+    int is_recording;
+};
+
+static const char base_env[] = "MOTION_SETTLE_MS=1000\nRECORD_CHECK_INTERVAL_MS=500\n";
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void start(struct rec_test *t, const char *extra)
+{
+    char env[2048];
+    snprintf(env, sizeof(env), "RECORD_DIR=%s\n%s%s", t->rec, base_env, extra ? extra : "");
+    assert_int_equal(ts_stack_start(&t->stack, t->dir, FPS, env), 0);
+    assert_int_equal(ts_proc_wait_log(t->stack.relay_log, "camera cam: online", 10000, NULL, 0), 0);
+}
+
+static int setup(void **state)
+{
+    struct rec_test *t = calloc(1, sizeof(*t));
+    t->dir = ts_tmpdir_new();
+    snprintf(t->rec, sizeof(t->rec), "%s/rec", t->dir);
+    mkdir(t->rec, 0700);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct rec_test *t = *state;
+    ts_stack_stop(&t->stack);
+    ts_tmpdir_free(t->dir);
+    free(t);
+    return 0;
+}
+
+/* GET path from the relay as alice: the status, and the body into *body (caller frees). */
+static int get(struct rec_test *t, const char *path, char **body)
+{
+    struct ts_http_response r = {0};
+    int status =
+        ts_http_request(t->stack.relay_port, "GET", path, t->stack.auth, NULL, HTTP_TIMEOUT_MS, &r);
+    *body = r.body != NULL ? strdup((const char *)r.body) : strdup("");
+    ts_http_response_deinit(&r);
+    return status;
+}
+
+static long long field(const char *obj, const char *key)
+{
+    char needle[64];
+    snprintf(needle, sizeof(needle), "\"%s\":", key);
+    const char *p = strstr(obj, needle);
+    assert_non_null(p);
+    return atoll(p + strlen(needle));
+}
+
+/* The list at path (oldest first) into out; returns how many. */
+static int list(struct rec_test *t, const char *path, struct entry *out, int max)
+{
+    char *body;
+    assert_int_equal(get(t, path, &body), 200);
+    int n = 0;
+    for (const char *p = strstr(body, "{\"id\":"); p != NULL && n < max;
+         p = strstr(p + 1, "{\"id\":")) {
+        out[n] = (struct entry){.id = field(p, "id"),
+                                .start_ms = field(p, "start_ms"),
+                                .end_ms = field(p, "end_ms"),
+                                .bytes = field(p, "bytes"),
+                                .frames = (int)field(p, "frames")};
+        const char *rec = strstr(p, "\"recording\":");
+        out[n].is_recording = rec != NULL && strncmp(rec + 12, "true", 4) == 0;
+        n++;
+    }
+    free(body);
+    return n;
+}
+
+/* Wait until path lists at least `done` finished entries; returns how many are listed. */
+static int wait_done(struct rec_test *t, const char *path, int done, struct entry *out,
+                     int timeout_ms)
+{
+    int n = 0;
+    for (int waited = 0; waited <= timeout_ms; waited += 250) {
+        n = list(t, path, out, LIST_MAX);
+        int finished = 0;
+        for (int i = 0; i < n; i++)
+            finished += !out[i].is_recording;
+        if (finished >= done)
+            return n;
+        sleep_ms(250);
+    }
+    ts_proc_print_log(t->stack.relay_log, 30);
+    fail_msg("%s: expected %d finished recordings, %d listed", path, done, n);
+    return n;
+}
+
+/* ffprobe a file: its packets' timestamps (count, first, last, smallest and largest step). */
+struct probed {
+    int frames;
+    double first_s, last_s, min_step_s, max_step_s;
+};
+
+static int probe(struct rec_test *t, const char *file, struct probed *p)
+{
+    char ffprobe[512], log[700];
+    if (ts_which("ffprobe", ffprobe, sizeof(ffprobe)) < 0)
+        return -ENOENT;
+    snprintf(log, sizeof(log), "%s/ffprobe.log", t->dir);
+    unlink(log);
+    char *argv[] = {ffprobe,           "-v",  "error",   "-select_streams", "v:0", "-show_entries",
+                    "packet=pts_time", "-of", "csv=p=0", (char *)file,      NULL};
+    if (ts_run(argv, NULL, log, 20000) != 0)
+        return -EPROTO;
+    char *out = ts_file_read(log, 1 << 20);
+    if (out == NULL)
+        return -EIO;
+    memset(p, 0, sizeof(*p));
+    p->min_step_s = 1e9;
+    double prev = 0;
+    for (char *line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        double ts = atof(line);
+        if (p->frames == 0) {
+            p->first_s = ts;
+        } else {
+            p->min_step_s = ts - prev < p->min_step_s ? ts - prev : p->min_step_s;
+            p->max_step_s = ts - prev > p->max_step_s ? ts - prev : p->max_step_s;
+        }
+        prev = p->last_s = ts;
+        p->frames++;
+    }
+    free(out);
+    return 0;
+}
+
+/* Download /api/recordings/ID/recording.mkv into the test's folder; returns its path. */
+static void download(struct rec_test *t, long long id, char *path, size_t size)
+{
+    char url[96];
+    snprintf(url, sizeof(url), "/api/recordings/%lld/recording.mkv", id);
+    struct ts_http_response r = {0};
+    assert_int_equal(
+        ts_http_request(t->stack.relay_port, "GET", url, t->stack.auth, NULL, HTTP_TIMEOUT_MS, &r),
+        200);
+    snprintf(path, size, "%s/dl-%lld.mkv", t->dir, id);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(r.body, 1, r.body_len, f), r.body_len);
+    assert_int_equal(fclose(f), 0);
+    ts_http_response_deinit(&r);
+}
+
+/* Each finished entry downloads, opens in ffprobe with the listed frames, and returns them. */
+static void check_playable(struct rec_test *t, const struct entry *e, struct probed *p)
+{
+    char path[700];
+    download(t, e->id, path, sizeof(path));
+    int rc = probe(t, path, p);
+    if (rc == -ENOENT) {
+        skip();
+        return;
+    }
+    assert_int_equal(rc, 0);
+    assert_true(p->frames > 0);
+    assert_int_equal(p->frames, e->frames);
+}
+
+static void test_recording_segments_follow_each_other_and_play(void **state)
+{
+    struct rec_test *t = *state;
+    start(t, "RECORD_SEGMENT_S=2\n");
+    struct entry segs[LIST_MAX];
+    int n = wait_done(t, "/api/segments", 3, segs, 20000);
+    int checked = 0;
+    for (int i = 0; i < n; i++) {
+        if (segs[i].is_recording) {
+            /* The one being written is listed but not served yet. */
+            assert_int_equal(i, n - 1);
+            char url[96], *body;
+            snprintf(url, sizeof(url), "/api/recordings/%lld/recording.mkv", segs[i].id);
+            assert_int_equal(get(t, url, &body), 409);
+            free(body);
+            continue;
+        }
+        struct probed p;
+        check_playable(t, &segs[i], &p);
+        print_message("segment %lld: %d frames, %.3f .. %.3f s, steps %.3f .. %.3f s, %lld "
+                      "bytes\n",
+                      segs[i].id, p.frames, p.first_s, p.last_s, p.min_step_s, p.max_step_s,
+                      segs[i].bytes);
+        /* Real timestamps from 0 at the source's pace (10 fps), within the segment's length. */
+        assert_true(p.first_s < 0.001);
+        assert_true(p.last_s < 2.0);
+        assert_true(p.frames >= 2);
+        double pace = (p.last_s - p.first_s) / (p.frames - 1);
+        assert_true(pace > 0.5 / FPS && pace < 2.0 / FPS);
+        /* The index's times say the same as the file's. */
+        long long span = segs[i].end_ms - segs[i].start_ms;
+        assert_true(span >= (long long)(p.last_s * 1000) - 5 &&
+                    span <= (long long)(p.last_s * 1000) + 5);
+        checked++;
+        if (i + 1 < n) {
+            /* Consecutive: the next begins with the frame after this one's last. */
+            long long gap = segs[i + 1].start_ms - segs[i].end_ms;
+            assert_true(gap > 0 && gap < 1000);
+        }
+    }
+    assert_true(checked >= 3);
+    /* On disk as segments/YYYY-MM-DD/HHMMSS.mkv. */
+    char cmd[800], line[256];
+    snprintf(cmd, sizeof(cmd), "ls %s/cam/segments/*/", t->rec);
+    FILE *ls = popen(cmd, "r");
+    int files = 0;
+    while (ls != NULL && fgets(line, sizeof(line), ls) != NULL) {
+        unsigned hms;
+        int used = 0;
+        if (sscanf(line, "%6u.mkv%n", &hms, &used) == 1 && used == 10)
+            files++;
+    }
+    if (ls != NULL)
+        pclose(ls);
+    assert_true(files >= 3);
+    char *metrics;
+    assert_int_equal(get(t, "/metrics", &metrics), 200);
+    const char *m = strstr(metrics, "lookout_segments_total{camera=\"cam\"} ");
+    assert_non_null(m);
+    assert_true(atoi(m + strlen("lookout_segments_total{camera=\"cam\"} ")) >= 3);
+    free(metrics);
+}
+
+/* Restart the relay after kill -9 (its log: lookout-N.log). */
+static void restart_after_kill(struct rec_test *t, int n)
+{
+    kill(t->stack.relay_pid, SIGKILL);
+    assert_int_equal(ts_proc_stop(t->stack.relay_pid), 128 + SIGKILL);
+    t->stack.relay_pid = 0;
+    char relay_bin[512], log[500];
+    snprintf(relay_bin, sizeof(relay_bin), "%s/lookout", ts_bin_dir());
+    snprintf(log, sizeof(log), "%s/lookout-%d.log", t->dir, n);
+    char *argv[] = {relay_bin, "--env", t->stack.env_path, "--listen", "127.0.0.1:0", NULL};
+    int port = ts_proc_start_port("recording", argv, ts_stack_clean_env, log,
+                                  "listening on http://", 10000, &t->stack.relay_pid);
+    assert_true(port > 0);
+    t->stack.relay_port = (uint16_t)port;
+    snprintf(t->stack.relay_log, sizeof(t->stack.relay_log), "%s", log);
+}
+
+static void test_recording_kill_9_leaves_only_playable_segments(void **state)
+{
+    struct rec_test *t = *state;
+    start(t, "RECORD_SEGMENT_S=4\n");
+    struct entry segs[LIST_MAX];
+    int n = wait_done(t, "/api/segments", 1, segs, 20000);
+    /* Wait until the one being written is ~2 s in, then kill -9. */
+    long long cut_id = 0;
+    for (int i = 0; i < 40 && cut_id == 0; i++) {
+        n = list(t, "/api/segments", segs, LIST_MAX);
+        if (n > 0 && segs[n - 1].is_recording) {
+            cut_id = segs[n - 1].id;
+            break;
+        }
+        sleep_ms(100);
+    }
+    assert_true(cut_id > 0);
+    sleep_ms(2000);
+    restart_after_kill(t, 2);
+    /* Every file listed plays; only the newest (after the restart) may still be written. */
+    n = wait_done(t, "/api/segments", 2, segs, 20000);
+    int has_cut = 0;
+    for (int i = 0; i < n; i++) {
+        if (segs[i].is_recording) {
+            assert_int_equal(i, n - 1);
+            continue;
+        }
+        struct probed p;
+        check_playable(t, &segs[i], &p);
+        if (segs[i].id == cut_id) {
+            has_cut = 1;
+            print_message("the cut segment %lld was recovered: %d frames\n", cut_id, p.frames);
+        }
+    }
+    /* The cut one was recovered (a frame is a Matroska cluster: what reached the disk reads),
+     * and said so once. */
+    assert_true(has_cut);
+    assert_int_equal(ts_proc_wait_log(t->stack.relay_log, "after a crash", 1000, NULL, 0), 0);
+}
+
+/* Add lines to the relay's .env (for its next start). */
+static void append_env(struct rec_test *t, const char *lines)
+{
+    FILE *f = fopen(t->stack.env_path, "a");
+    assert_non_null(f);
+    fputs(lines, f);
+    fclose(f);
+}
+
+static void test_recording_retention_deletes_the_oldest_never_the_current(void **state)
+{
+    struct rec_test *t = *state;
+    start(t, "RECORD_SEGMENT_S=1\nRECORD_MIN_FREE_BYTES=0\n");
+    struct entry segs[LIST_MAX];
+    int n = wait_done(t, "/api/segments", 6, segs, 30000);
+    /* Room for about three: the limit is three times the largest finished segment. */
+    long long largest = 0;
+    for (int i = 0; i < n; i++)
+        largest = segs[i].bytes > largest ? segs[i].bytes : largest;
+    assert_true(largest > 0);
+    char lines[128];
+    snprintf(lines, sizeof(lines), "RECORD_MAX_BYTES=%lld\n", 3 * largest);
+    append_env(t, lines);
+    assert_int_equal(ts_stack_restart_relay(&t->stack), 0);
+    long long first_kept = segs[n - 1].id;
+    sleep_ms(4000);
+    n = list(t, "/api/segments", segs, LIST_MAX);
+    assert_true(n >= 2);
+    /* What is left is the newest: a run of the last ids, ending with the one being written. */
+    long long total = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            assert_true(segs[i].id > segs[i - 1].id);
+        total += segs[i].is_recording ? 0 : segs[i].bytes;
+    }
+    assert_true(segs[n - 1].is_recording);
+    assert_true(segs[0].id > first_kept - 3);
+    assert_true(total <= 3 * largest);
+    /* Deleted oldest first: the log names them in rising order. */
+    char *log = ts_file_read(t->stack.relay_log, 1 << 20);
+    assert_non_null(log);
+    long long last = 0;
+    int deleted = 0;
+    for (const char *p = strstr(log, "deleted recording "); p != NULL;
+         p = strstr(p + 1, "deleted recording ")) {
+        long long id = atoll(p + strlen("deleted recording "));
+        assert_true(id > last);
+        last = id;
+        deleted++;
+        for (int i = 0; i < n; i++)
+            assert_true(segs[i].id != id);
+    }
+    free(log);
+    assert_true(deleted >= 3);
+}
+
+/* 1 if the camera's timelapse folder holds `name`. */
+static int has_file(struct rec_test *t, const char *name)
+{
+    char path[900];
+    snprintf(path, sizeof(path), "%s/cam/timelapse/%s", t->rec, name);
+    return access(path, F_OK) == 0;
+}
+
+/* Wait until the timelapse being written holds `frames` frames; returns its entry's index. */
+static int wait_timelapse_frames(struct rec_test *t, int frames, struct entry *tl)
+{
+    for (int i = 0; i < 80; i++) {
+        int n = list(t, "/api/timelapse", tl, LIST_MAX);
+        if (n > 0 && tl[n - 1].is_recording && tl[n - 1].frames >= frames)
+            return n - 1;
+        sleep_ms(250);
+    }
+    ts_proc_print_log(t->stack.relay_log, 30);
+    fail_msg("no timelapse of %d frames", frames);
+    return -1;
+}
+
+/* A finished timelapse file: ffprobe counts the listed frames, 40 ms apart (25 fps). */
+static void check_timelapse(struct rec_test *t, const struct entry *e)
+{
+    struct probed p;
+    check_playable(t, e, &p);
+    print_message("timelapse %lld: %d frames, %.3f .. %.3f s, steps %.3f .. %.3f s\n", e->id,
+                  p.frames, p.first_s, p.last_s, p.min_step_s, p.max_step_s);
+    assert_true(p.frames >= 2);
+    assert_true(p.min_step_s > 0.0395 && p.max_step_s < 0.0405);
+    /* One frame a second of real time went into it. */
+    assert_true(e->end_ms - e->start_ms >= (p.frames - 1) * 1000 - 100);
+}
+
+static void test_recording_timelapse_survives_restart_and_crash(void **state)
+{
+    struct rec_test *t = *state;
+    start(t, "RECORD_TIMELAPSE_S=1\n");
+    struct entry tl[LIST_MAX];
+    wait_timelapse_frames(t, 4, tl);
+    char day[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+    char part[64], final[64];
+    snprintf(part, sizeof(part), ".%s.mkv.part", day);
+    assert_true(has_file(t, part));
+    /* A restart finishes the day's file; the same day goes on in a second one. */
+    assert_int_equal(ts_stack_restart_relay(&t->stack), 0);
+    int n = list(t, "/api/timelapse", tl, LIST_MAX);
+    assert_true(n >= 1);
+    assert_false(tl[0].is_recording);
+    check_timelapse(t, &tl[0]);
+    snprintf(final, sizeof(final), "%s.mkv", day);
+    assert_true(has_file(t, final));
+    int cur = wait_timelapse_frames(t, 3, tl);
+    assert_true(tl[cur].id != tl[0].id);
+    snprintf(part, sizeof(part), ".%s-2.mkv.part", day);
+    assert_true(has_file(t, part));
+    /* kill -9: the second file is recovered, listed finished, and plays. */
+    restart_after_kill(t, 3);
+    long long cut = tl[cur].id;
+    n = list(t, "/api/timelapse", tl, LIST_MAX);
+    int found = 0;
+    for (int i = 0; i < n; i++) {
+        if (tl[i].is_recording)
+            continue;
+        check_timelapse(t, &tl[i]);
+        found += tl[i].id == cut;
+    }
+    if (found != 1)
+        ts_proc_print_log(t->stack.relay_log, 40);
+    assert_int_equal(found, 1);
+    snprintf(final, sizeof(final), "%s-2.mkv", day);
+    assert_true(has_file(t, final));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_recording_segments_follow_each_other_and_play, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_recording_kill_9_leaves_only_playable_segments, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_recording_retention_deletes_the_oldest_never_the_current, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recording_timelapse_survives_restart_and_crash, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

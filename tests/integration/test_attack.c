@@ -138,6 +138,19 @@ static uint16_t start_second_relay(struct atk *a, const char *extra_env, const c
     return (uint16_t)port;
 }
 
+/* The stack, and a second relay on TLS (a throwaway certificate) with the extra settings.
+ * Returns the TLS relay's port. */
+static uint16_t start_tls_relay(struct atk *a, const char *extra_env)
+{
+    start_stack(a, NULL);
+    char cert[512], key[512], extra[1400];
+    snprintf(cert, sizeof(cert), "%s/cert.pem", a->dir);
+    snprintf(key, sizeof(key), "%s/key.pem", a->dir);
+    assert_int_equal(ts_tls_cert_make(cert, key, 1), 0);
+    snprintf(extra, sizeof(extra), "TLS_CERT=%s\nTLS_KEY=%s\n%s", cert, key, extra_env);
+    return start_second_relay(a, extra, "127.0.0.1:0", "listening on https://");
+}
+
 static int healthz_from(const char *src, const char *dst, uint16_t port)
 {
     char out[4096];
@@ -270,15 +283,7 @@ static void test_attack_slowloris_plain(void **state)
 static void test_attack_slowloris_tls(void **state)
 {
     struct atk *a = *state;
-    start_stack(a, NULL);
-    char cert[512], key[512], extra[1400];
-    snprintf(cert, sizeof(cert), "%s/cert.pem", a->dir);
-    snprintf(key, sizeof(key), "%s/key.pem", a->dir);
-    assert_int_equal(ts_tls_cert_make(cert, key, 1), 0);
-    snprintf(extra, sizeof(extra),
-             "TLS_CERT=%s\nTLS_KEY=%s\nREQUEST_TIMEOUT_MS=2000\nMAX_CONNECTIONS_PER_ADDRESS=3\n",
-             cert, key);
-    uint16_t port = start_second_relay(a, extra, "127.0.0.1:0", "listening on https://");
+    uint16_t port = start_tls_relay(a, "REQUEST_TIMEOUT_MS=2000\nMAX_CONNECTIONS_PER_ADDRESS=3\n");
     int64_t start = ts_now_ms();
     for (int i = 0; i < 4; i++) {
         a->fds[i] = ts_tcp_connect("127.0.0.1", "127.0.0.1", port, TIMEOUT_MS);
@@ -359,16 +364,8 @@ static int open_fds(pid_t pid)
 static void test_attack_tls_over_the_cap_gets_503(void **state)
 {
     struct atk *a = *state;
-    start_stack(a, NULL);
-    char cert[512], key[512], extra[1400];
-    snprintf(cert, sizeof(cert), "%s/cert.pem", a->dir);
-    snprintf(key, sizeof(key), "%s/key.pem", a->dir);
-    assert_int_equal(ts_tls_cert_make(cert, key, 1), 0);
     /* A long deadline: the three held connections stay for the whole case. */
-    snprintf(extra, sizeof(extra),
-             "TLS_CERT=%s\nTLS_KEY=%s\nREQUEST_TIMEOUT_MS=60000\nMAX_CONNECTIONS_PER_ADDRESS=3\n",
-             cert, key);
-    uint16_t port = start_second_relay(a, extra, "127.0.0.1:0", "listening on https://");
+    uint16_t port = start_tls_relay(a, "REQUEST_TIMEOUT_MS=60000\nMAX_CONNECTIONS_PER_ADDRESS=3\n");
     char out[2048];
     /* Under the cap: a normal answer. */
     assert_true(tls_request(port, out, sizeof(out)) > 0);
@@ -430,16 +427,8 @@ static void test_attack_tls_over_the_cap_gets_503(void **state)
 static void test_attack_slowloris_redirect(void **state)
 {
     struct atk *a = *state;
-    start_stack(a, NULL);
-    char cert[512], key[512], extra[1400];
-    snprintf(cert, sizeof(cert), "%s/cert.pem", a->dir);
-    snprintf(key, sizeof(key), "%s/key.pem", a->dir);
-    assert_int_equal(ts_tls_cert_make(cert, key, 1), 0);
-    snprintf(extra, sizeof(extra),
-             "TLS_CERT=%s\nTLS_KEY=%s\nREQUEST_TIMEOUT_MS=2000\nHTTP_REDIRECT_LISTEN=127.0.0.1:0\n"
-             "MAX_CONNECTIONS_PER_ADDRESS=3\n",
-             cert, key);
-    start_second_relay(a, extra, "127.0.0.1:0", "listening on https://");
+    start_tls_relay(a, "REQUEST_TIMEOUT_MS=2000\nHTTP_REDIRECT_LISTEN=127.0.0.1:0\n"
+                       "MAX_CONNECTIONS_PER_ADDRESS=3\n");
     int port = ts_proc_log_port(a->extra_log, "redirecting to HTTPS on http://", STARTUP_MS);
     assert_true(port > 0);
     char out[2048];

@@ -25,6 +25,7 @@
 #include "auth.h"
 #include "hasher.h"
 #include "camera.h"
+#include "camfile.h"
 #include "cameras.h"
 #include "cameras_load.h"
 #include "cfg.h"
@@ -439,16 +440,21 @@ static int guard_camera(struct relay *relay, struct camera *cam)
         LOG_ERROR("camera %s: more than %d cameras to guard", camera_name(cam), RELAY_GUARDS_MAX);
         return -1;
     }
+    const struct camfile *cs = camera_settings(cam);
+    if (!cs->record) {
+        LOG_INFO("camera %s: RECORD=off: no motion detection, no recording", camera_name(cam));
+        return 0;
+    }
     char err[1400];
     struct events_config ec = {.camera = camera_name(cam),
                                .camera_title = camera_title(cam),
-                               .preroll_ms = cfg->record_preroll_ms,
-                               .quiet_ms = cfg->record_quiet_ms,
-                               .max_event_ms = cfg->record_max_event_ms,
-                               .preroll_max_frames = 30 * (cfg->record_preroll_ms / 1000 + 1),
+                               .preroll_ms = cs->record_preroll_ms,
+                               .quiet_ms = cs->record_quiet_ms,
+                               .max_event_ms = cs->record_max_event_ms,
+                               .preroll_max_frames = 30 * (cs->record_preroll_ms / 1000 + 1),
                                .queue_max_frames = cfg->record_queue_frames,
-                               .segment_s = cfg->record_segment_s,
-                               .timelapse_s = cfg->record_timelapse_s};
+                               .segment_s = cs->record_segment_s,
+                               .timelapse_s = cs->record_timelapse_s};
     struct events_camera *g =
         events_camera_new(relay->base, cam, relay->events, &ec, cfg->motion_settle_ms,
                           cfg->motion_max_fps, err, sizeof(err));

@@ -1,6 +1,8 @@
 // Events: today's motion events as marks on a 24 h bar and as a list with thumbnails; a click
 // plays the recording in the page (the relay replays it as MJPEG at its recorded pace, and
-// ?t= seeks), a download button, delete for operators. Operators also draw the motion masks:
+// ?t= seeks), a download button, delete for operators. With continuous recording
+// (RECORD_SEGMENT_S), a band under the marks shows what was recorded; a click on it downloads
+// the segment of that moment. Operators also draw the motion masks:
 // rectangles on the live picture that detection ignores. Hidden when recording is off (404).
 import { cam, call, here, query } from "./api.js";
 
@@ -9,6 +11,7 @@ const REFRESH_MS = 10000;
 const DAY_MS = 86400000;
 const CONFIRM_MS = 4000;
 const MIN_MASK = 0.01; // a drawn rectangle smaller than 1 % of the picture is a stray click
+const RUN_GAP_MS = 5000; // segments closer than this are drawn as one run
 
 function pad2(n) {
     return (n < 10 ? "0" : "") + n;
@@ -33,6 +36,7 @@ function startOfToday() {
  */
 export function createEvents(el, hooks) {
     let events = [];
+    let segments = []; // finished continuous segments of today, oldest first
     let playing = null;
     let mayEdit = false;
     let isOn = false; // /api/status says the relay records
@@ -80,9 +84,51 @@ export function createEvents(el, hooks) {
         return li;
     }
 
+    // Consecutive segments as runs [start_ms, end_ms, count].
+    function runs() {
+        const out = [];
+        for (const s of segments) {
+            const last = out[out.length - 1];
+            if (last && s.start_ms - last[1] < RUN_GAP_MS) {
+                last[1] = s.end_ms;
+                last[2]++;
+            } else {
+                out.push([s.start_ms, s.end_ms, 1]);
+            }
+        }
+        return out;
+    }
+
+    // Download the segment recorded at the click's moment on the bar.
+    function downloadAt(e) {
+        const box = el.timeline.getBoundingClientRect();
+        const t = startOfToday() + ((e.clientX - box.left) / box.width) * DAY_MS;
+        const s = segments.find((x) => x.start_ms <= t && t <= x.end_ms + RUN_GAP_MS)
+            || segments.reduce((a, b) => (Math.abs(b.start_ms - t) < Math.abs(a.start_ms - t) ? b : a));
+        const a = document.createElement("a");
+        a.href = here(cam(s.file));
+        a.download = "";
+        a.click();
+    }
+
+    function band(run, dayStart) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "timeline-segments";
+        b.setAttribute("role", "listitem");
+        const what = `Recorded continuously ${clock(run[0])}–${clock(run[1])}, ${run[2]} file${run[2] > 1 ? "s" : ""}`;
+        b.setAttribute("aria-label", what + ": download the segment clicked");
+        b.title = what;
+        b.style.left = `${((run[0] - dayStart) / DAY_MS) * 100}%`;
+        b.style.width = `${Math.max(0.2, ((run[1] - run[0]) / DAY_MS) * 100)}%`;
+        b.addEventListener("click", downloadAt);
+        return b;
+    }
+
     function render() {
         const dayStart = startOfToday();
-        for (const m of el.timeline.querySelectorAll(".timeline-mark")) m.remove();
+        for (const m of el.timeline.querySelectorAll(".timeline-mark, .timeline-segments")) m.remove();
+        for (const run of runs()) el.timeline.append(band(run, dayStart));
         for (const ev of events) el.timeline.append(mark(ev, dayStart));
         el.now.style.left = `${((Date.now() - dayStart) / DAY_MS) * 100}%`;
         el.list.replaceChildren(...events.slice().reverse().map(item));
@@ -94,8 +140,15 @@ export function createEvents(el, hooks) {
         if (!isOn) return;
         const from = startOfToday();
         try {
-            const r = await call("GET", cam("/api/events?" + query({ from, to: from + DAY_MS })), TIMEOUT_MS);
+            const range = query({ from, to: from + DAY_MS });
+            const r = await call("GET", cam("/api/events?" + range), TIMEOUT_MS);
             events = r.events;
+            try {
+                const s = await call("GET", cam("/api/segments?" + range), TIMEOUT_MS);
+                segments = s.segments.filter((x) => !x.recording);
+            } catch (e) {
+                segments = []; // this camera has no segments
+            }
             el.events.hidden = false;
             render();
         } catch (e) {

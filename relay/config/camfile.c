@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +25,50 @@ int camfile_name_ok(const char *name)
     return 1;
 }
 
+/*
+ * The keys a camera file may set that the main file has too: where each lives in struct cfg and
+ * in struct camfile. Their values (and ranges, and messages) are the main table's (cfg.c). The
+ * guarding keys that are about one camera's recording are here; RECORD_DIR, retention and the
+ * queue stay relay-wide.
+ */
+static const struct {
+    const char *key;
+    size_t cfg_offset, camfile_offset;
+    int is_bool; /* int, not unsigned */
+} shared_keys[] = {
+    {"CAMERA_FOV_DEG", offsetof(struct cfg, camera_fov_deg), offsetof(struct camfile, fov_deg), 0},
+    {"PTZ_STEP_DEG", offsetof(struct cfg, ptz_step_deg), offsetof(struct camfile, ptz_step_deg), 0},
+    {"RECORD", offsetof(struct cfg, record), offsetof(struct camfile, record), 1},
+    {"RECORD_PREROLL_MS", offsetof(struct cfg, record_preroll_ms),
+     offsetof(struct camfile, record_preroll_ms), 0},
+    {"RECORD_QUIET_MS", offsetof(struct cfg, record_quiet_ms),
+     offsetof(struct camfile, record_quiet_ms), 0},
+    {"RECORD_MAX_EVENT_MS", offsetof(struct cfg, record_max_event_ms),
+     offsetof(struct camfile, record_max_event_ms), 0},
+    {"RECORD_SEGMENT_S", offsetof(struct cfg, record_segment_s),
+     offsetof(struct camfile, record_segment_s), 0},
+    {"RECORD_TIMELAPSE_S", offsetof(struct cfg, record_timelapse_s),
+     offsetof(struct camfile, record_timelapse_s), 0},
+};
+
+#define N_SHARED (sizeof(shared_keys) / sizeof(shared_keys[0]))
+
+/* Copy shared key i's value from the main settings into cf. */
+static void copy_shared(struct camfile *cf, const struct cfg *main, size_t i)
+{
+    const char *from = (const char *)main + shared_keys[i].cfg_offset;
+    char *to = (char *)cf + shared_keys[i].camfile_offset;
+    memcpy(to, from, shared_keys[i].is_bool ? sizeof(int) : sizeof(unsigned));
+}
+
 void camfile_defaults(struct camfile *cf, const struct cfg *main, const char *name)
 {
     memset(cf, 0, sizeof(*cf));
     snprintf(cf->name, sizeof(cf->name), "%s", name);
     snprintf(cf->title, sizeof(cf->title), "%s", name);
     snprintf(cf->presets_file, sizeof(cf->presets_file), "lookout-presets-%s.txt", name);
-    cf->fov_deg = main->camera_fov_deg;
-    cf->ptz_step_deg = main->ptz_step_deg;
+    for (size_t i = 0; i < N_SHARED; i++)
+        copy_shared(cf, main, i);
 }
 
 void camfile_from_main(struct camfile *cf, const struct cfg *main)
@@ -78,14 +115,15 @@ static int set_string(char *dst, size_t size, const char *value, const char **re
     return 0;
 }
 
-/* Numbers go through the main table, so their ranges and messages are the main file's. */
-static int set_number(const char *key, const char *value, unsigned *out, const char **reason)
+/* Shared key i (numbers, on/off) goes through the main table, so its ranges and messages are
+ * the main file's. */
+static int set_shared(struct camfile *cf, size_t i, const char *value, const char **reason)
 {
     struct cfg scratch;
     cfg_defaults(&scratch);
-    int rc = cfg_set(&scratch, key, value, reason);
+    int rc = cfg_set(&scratch, shared_keys[i].key, value, reason);
     if (rc == 0)
-        *out = strcmp(key, "CAMERA_FOV_DEG") == 0 ? scratch.camera_fov_deg : scratch.ptz_step_deg;
+        copy_shared(cf, &scratch, i);
     return rc;
 }
 
@@ -106,10 +144,10 @@ int camfile_set(struct camfile *cf, const char *key, const char *value, const ch
     }
     if (strcmp(key, "NODE_TOKEN") == 0 || strcmp(key, "NODE_TOKEN_FILE") == 0)
         return set_token(cf, key, value, reason);
-    if (strcmp(key, "CAMERA_FOV_DEG") == 0)
-        return set_number(key, value, &cf->fov_deg, reason);
-    if (strcmp(key, "PTZ_STEP_DEG") == 0)
-        return set_number(key, value, &cf->ptz_step_deg, reason);
+    for (size_t i = 0; i < N_SHARED; i++) {
+        if (strcmp(key, shared_keys[i].key) == 0)
+            return set_shared(cf, i, value, reason);
+    }
     struct cfg scratch;
     cfg_defaults(&scratch);
     const char *ignored = NULL;

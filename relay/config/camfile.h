@@ -26,6 +26,13 @@ struct camfile {
     char presets_file[1024];
     unsigned fov_deg;
     unsigned ptz_step_deg;
+    /* Guarding (with RECORD_DIR): the main file's values unless the camera file sets them. */
+    int record;                          /* RECORD: 0 = not guarded (no detection, no recording) */
+    unsigned record_preroll_ms;          /* RECORD_PREROLL_MS */
+    unsigned record_quiet_ms;            /* RECORD_QUIET_MS */
+    unsigned record_max_event_ms;        /* RECORD_MAX_EVENT_MS */
+    unsigned record_segment_s;           /* RECORD_SEGMENT_S */
+    unsigned record_timelapse_s;         /* RECORD_TIMELAPSE_S */
     int has_node_token;                  /* NODE_TOKEN(_FILE): the node dials in, no CAM_URL */
     unsigned char node_token_digest[32]; /* SHA-256 of the token (bearer.h); never the token */
     char node_token_file[1024];          /* NODE_TOKEN_FILE, re-read while running; "" for none */
@@ -53,8 +60,9 @@ int camfile_name_ok(const char *name);
 void camfile_from_main(struct camfile *cf, const struct cfg *main);
 
 /*
- * Defaults for camera `name` from the main settings: the main file's CAMERA_FOV_DEG and
- * PTZ_STEP_DEG, presets in "lookout-presets-NAME.txt", no URLs, the name as title.
+ * Defaults for camera `name` from the main settings: the main file's CAMERA_FOV_DEG,
+ * PTZ_STEP_DEG and per-camera RECORD* keys, presets in "lookout-presets-NAME.txt", no URLs, the
+ * name as title.
  */
 void camfile_defaults(struct camfile *cf, const struct cfg *main, const char *name);
 

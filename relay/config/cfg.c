@@ -84,6 +84,7 @@ static const struct key_def keys[] = {
     {"RECORD_MIN_FREE_BYTES", K_SIZE, offsetof(struct cfg, record_min_free_bytes), 0, 0, 1UL << 50},
     NUM(record_check_interval_ms, "RECORD_CHECK_INTERVAL_MS", 100, 3600000),
     NUM(record_queue_frames, "RECORD_QUEUE_FRAMES", 8, 10000),
+    {"RECORD", K_BOOL, offsetof(struct cfg, record), 0, 0, 1},
     NUM(record_segment_s, "RECORD_SEGMENT_S", 0, 86400),
     NUM(record_timelapse_s, "RECORD_TIMELAPSE_S", 0, 86400),
     NUM(motion_settle_ms, "MOTION_SETTLE_MS", 0, 60000),
@@ -231,6 +232,7 @@ void cfg_defaults(struct cfg *c)
     c->record_min_free_bytes = 256u << 20;
     c->record_check_interval_ms = 60000;
     c->record_queue_frames = 256;
+    c->record = 1;
     c->motion_settle_ms = 1500;
     c->motion_max_fps = 5;
     snprintf(c->mqtt_topic_prefix, sizeof(c->mqtt_topic_prefix), "lookout");

@@ -83,6 +83,7 @@ struct cfg {
     size_t record_min_free_bytes;
     unsigned record_check_interval_ms;
     unsigned record_queue_frames;
+    int record;                  /* RECORD: the main camera (and every camera's default) guarded */
     unsigned record_segment_s;   /* continuous segments of this length; 0: off */
     unsigned record_timelapse_s; /* a timelapse frame this often; 0: off */
     unsigned motion_settle_ms;

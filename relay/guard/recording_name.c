@@ -79,33 +79,6 @@ int recording_name_from_part(enum recording_kind kind, const char *part, char *o
     return recording_name_parse(out, &parsed, &start) == 0 && parsed == kind ? 0 : -EINVAL;
 }
 
-/* "YYYY-MM-DD" at text, into tm (a date that exists). Returns the characters read or -1. */
-static int parse_day(const char *text, struct tm *tm)
-{
-    int y, m, d, used = 0;
-    if (sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10 || y < 1970 || m < 1 ||
-        m > 12 || d < 1 || d > 31)
-        return -1;
-    memset(tm, 0, sizeof(*tm));
-    tm->tm_year = y - 1900;
-    tm->tm_mon = m - 1;
-    tm->tm_mday = d;
-    return used;
-}
-
-/* "-N.mkv" (N >= 2) or ".mkv" exactly at text. Returns 0 or -1. */
-static int parse_tail(const char *text)
-{
-    unsigned n;
-    int used = 0;
-    if (strcmp(text, ".mkv") == 0)
-        return 0;
-    if (sscanf(text, "-%5u.mkv%n", &n, &used) == 1 && text[used] == '\0' && n >= 2 &&
-        text[1] != '0')
-        return 0;
-    return -1;
-}
-
 static int is_digits(const char *text, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -113,6 +86,44 @@ static int is_digits(const char *text, size_t n)
             return 0;
     }
     return 1;
+}
+
+/* The number of n digits at text (checked by the caller). */
+static int number(const char *text, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (text[i] - '0');
+    return v;
+}
+
+/* "YYYY-MM-DD" at text, digits exactly (sscanf's %d would take "+7" or " 7"), into tm. Returns
+ * the characters read or -1. */
+static int parse_day(const char *text, struct tm *tm)
+{
+    if (strlen(text) < 10 || !is_digits(text, 4) || text[4] != '-' || !is_digits(text + 5, 2) ||
+        text[7] != '-' || !is_digits(text + 8, 2))
+        return -1;
+    int y = number(text, 4), m = number(text + 5, 2), d = number(text + 8, 2);
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+        return -1;
+    memset(tm, 0, sizeof(*tm));
+    tm->tm_year = y - 1900;
+    tm->tm_mon = m - 1;
+    tm->tm_mday = d;
+    return 10;
+}
+
+/* "-N.mkv" (N from 2, at most 5 digits, no leading 0) or ".mkv" exactly at text. Returns 0 or
+ * -1. */
+static int parse_tail(const char *text)
+{
+    if (strcmp(text, ".mkv") == 0)
+        return 0;
+    size_t n = strspn(text + 1, "0123456789");
+    if (text[0] != '-' || n == 0 || n > 5 || text[1] == '0' || strcmp(text + 1 + n, ".mkv") != 0)
+        return -1;
+    return number(text + 1, n) >= 2 ? 0 : -1;
 }
 
 int recording_name_parse(const char *final, enum recording_kind *kind, int64_t *start_unix_ms)
@@ -128,9 +139,9 @@ int recording_name_parse(const char *final, enum recording_kind *kind, int64_t *
         if ((used = parse_day(p, &tm)) < 0 || p[used] != '/' || !is_digits(p + used + 1, 6))
             return -EINVAL;
         p += used + 1;
-        tm.tm_hour = (p[0] - '0') * 10 + (p[1] - '0');
-        tm.tm_min = (p[2] - '0') * 10 + (p[3] - '0');
-        tm.tm_sec = (p[4] - '0') * 10 + (p[5] - '0');
+        tm.tm_hour = number(p, 2);
+        tm.tm_min = number(p + 2, 2);
+        tm.tm_sec = number(p + 4, 2);
         if (tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59 || parse_tail(p + 6) < 0)
             return -EINVAL;
         *kind = RECORDING_SEGMENT;

@@ -1,6 +1,6 @@
 // Events in Chromium (issue 14): a simulated intruder's event on the timeline and in the list,
 // playing it shows moving frames, a viewer cannot delete it, an operator can; the motion mask
-// editor draws and saves a rectangle. Artefacts: build/browser/events*.png.
+// editor draws and saves a rectangle; continuous segments show as a band that downloads one. Artefacts: build/browser/events*.png.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ async function events() {
 describe('events in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
     before(async () => {
         rig = await new Rig().start(['RECORD_DIR=@', 'RECORD_QUIET_MS=1500', 'RECORD_PREROLL_MS=1000',
-            'MOTION_SETTLE_MS=1000']);
+            'MOTION_SETTLE_MS=1000', 'RECORD_SEGMENT_S=2']);
         browser = await launchBrowser();
         await sleep(2500); // the detector learns the scene
         const sim = await rig.sim('/sim/intruder?seconds=3');
@@ -126,6 +126,24 @@ describe('events in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
             });
             await page.locator('#frame').screenshot({ path: join(ARTEFACTS, 'events-mask.png') });
             await page.locator('#mask-cancel').click();
+        } finally {
+            await ctx.close();
+        }
+    });
+
+    test('continuous segments show under the events; a click downloads one', { timeout: CASE_TIMEOUT_MS }, async () => {
+        await waitFor('a finished segment', async () => {
+            const r = await rig.request('GET', '/api/segments');
+            return JSON.parse(r.body).segments.some((x) => !x.recording);
+        }, 15000, 250);
+        const ctx = await browser.newContext({ ...DESKTOP, acceptDownloads: true });
+        try {
+            const page = watch(await login(ctx, rig, VIEWER), 'viewer');
+            const band = page.locator('.timeline-segments').first();
+            await band.waitFor({ state: 'visible', timeout: 10000 });
+            assert.match(await band.getAttribute('title'), /^Recorded continuously/);
+            const [download] = await Promise.all([page.waitForEvent('download'), band.click()]);
+            assert.match(download.suggestedFilename(), /^lookout-cam-segment-\d{8}-\d{6}Z-\d+\.mkv$/);
         } finally {
             await ctx.close();
         }

@@ -179,11 +179,12 @@ static int probe(struct rec_test *t, const char *file, struct probed *p)
     return 0;
 }
 
-/* Download /api/recordings/ID/recording.mkv into the test's folder; returns its path. */
-static void download(struct rec_test *t, long long id, char *path, size_t size)
+/* Download PREFIX/api/recordings/ID/recording.mkv (prefix "" or "/c/NAME") into the test's
+ * folder; returns its path. */
+static void download(struct rec_test *t, const char *prefix, long long id, char *path, size_t size)
 {
-    char url[96];
-    snprintf(url, sizeof(url), "/api/recordings/%lld/recording.mkv", id);
+    char url[128];
+    snprintf(url, sizeof(url), "%s/api/recordings/%lld/recording.mkv", prefix, id);
     struct ts_http_response r = {0};
     assert_int_equal(
         ts_http_request(t->stack.relay_port, "GET", url, t->stack.auth, NULL, HTTP_TIMEOUT_MS, &r),
@@ -196,11 +197,13 @@ static void download(struct rec_test *t, long long id, char *path, size_t size)
     ts_http_response_deinit(&r);
 }
 
-/* Each finished entry downloads, opens in ffprobe with the listed frames, and returns them. */
-static void check_playable(struct rec_test *t, const struct entry *e, struct probed *p)
+/* A finished entry of camera prefix ("" or "/c/NAME") downloads and opens in ffprobe with the
+ * listed frames, which it returns. */
+static void check_camera_playable(struct rec_test *t, const char *prefix, const struct entry *e,
+                                  struct probed *p)
 {
     char path[700];
-    download(t, e->id, path, sizeof(path));
+    download(t, prefix, e->id, path, sizeof(path));
     int rc = probe(t, path, p);
     if (rc == -ENOENT) {
         skip();
@@ -209,6 +212,11 @@ static void check_playable(struct rec_test *t, const struct entry *e, struct pro
     assert_int_equal(rc, 0);
     assert_true(p->frames > 0);
     assert_int_equal(p->frames, e->frames);
+}
+
+static void check_playable(struct rec_test *t, const struct entry *e, struct probed *p)
+{
+    check_camera_playable(t, "", e, p);
 }
 
 static void test_recording_segments_follow_each_other_and_play(void **state)
@@ -466,6 +474,88 @@ static void test_recording_timelapse_survives_restart_and_crash(void **state)
     assert_true(has_file(t, final));
 }
 
+/* Write dir/cameras/NAME.env with text. */
+static void camera_file(struct rec_test *t, const char *name, const char *text)
+{
+    char dir[600], file[64], path[700];
+    snprintf(dir, sizeof(dir), "%s/cameras", t->dir);
+    mkdir(dir, 0700);
+    snprintf(file, sizeof(file), "%s.env", name);
+    assert_int_equal(ts_file_write(dir, file, text, path, sizeof(path)), 0);
+}
+
+static void test_recording_camera_files_choose_per_camera(void **state)
+{
+    struct rec_test *t = *state;
+    char extra[800];
+    snprintf(extra, sizeof(extra), "CAMERAS_DIR=%s/cameras\n", t->dir);
+    camera_file(t, "placeholder", "CAM_URL=http://127.0.0.1:9/mjpeg\nRECORD=off\n");
+    start(t, extra);
+    /* Two more cameras on the same simulated one: the yard records segments, the porch not at
+     * all; the main camera (no RECORD_SEGMENT_S) only events. */
+    char text[400];
+    snprintf(text, sizeof(text),
+             "TITLE=Yard\nCAM_URL=http://127.0.0.1:%u/mjpeg\nRECORD_SEGMENT_S=2\n"
+             "RECORD_QUIET_MS=1500\n",
+             (unsigned)t->stack.stream_port);
+    camera_file(t, "yard", text);
+    snprintf(text, sizeof(text), "CAM_URL=http://127.0.0.1:%u/mjpeg\nRECORD=off\n",
+             (unsigned)t->stack.stream_port);
+    camera_file(t, "porch", text);
+    kill(t->stack.relay_pid, SIGHUP);
+    assert_int_equal(ts_proc_wait_log(t->stack.relay_log, "camera yard: online", 10000, NULL, 0),
+                     0);
+    struct entry segs[LIST_MAX];
+    int n = wait_done(t, "/c/yard/api/segments", 2, segs, 20000);
+    struct probed p;
+    for (int i = 0; i < n; i++) {
+        if (!segs[i].is_recording)
+            check_camera_playable(t, "/c/yard", &segs[i], &p);
+    }
+    assert_int_equal(list(t, "/api/segments", segs, LIST_MAX), 0);
+    assert_int_equal(list(t, "/c/porch/api/segments", segs, LIST_MAX), 0);
+    char *body;
+    assert_int_equal(get(t, "/c/porch/api/motion", &body), 404);
+    assert_non_null(strstr(body, "not guarded"));
+    free(body);
+    assert_int_equal(get(t, "/c/yard/api/motion", &body), 200);
+    free(body);
+    assert_int_equal(
+        ts_proc_wait_log(t->stack.relay_log, "camera porch: RECORD=off", 1000, NULL, 0), 0);
+    char path[800];
+    snprintf(path, sizeof(path), "%s/porch", t->rec);
+    assert_int_equal(access(path, F_OK), -1);
+    snprintf(path, sizeof(path), "%s/cam/segments", t->rec);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_recording_check_config_names_a_bad_camera_value(void **state)
+{
+    struct rec_test *t = *state;
+    char env[800], envp[600], log[600], relay[512];
+    snprintf(env, sizeof(env),
+             "HTTP_AUTH_USERNAME=alice\nHTTP_AUTH_PASSWORD=s3cret-pass\n"
+             "CAM_URL=http://127.0.0.1:9/mjpeg\nRECORD_DIR=%s\nCAMERAS_DIR=%s/cameras\n",
+             t->rec, t->dir);
+    assert_int_equal(ts_file_write(t->dir, "check.env", env, envp, sizeof(envp)), 0);
+    camera_file(t, "yard",
+                "CAM_URL=http://127.0.0.1:9/mjpeg\nRECORD_SEGMENT_S=1h\nRECORD=maybe\n"
+                "RECORD_MAX_BYTES=1000\nRECORD_TIMELAPSE_S=60\n");
+    snprintf(log, sizeof(log), "%s/check.log", t->dir);
+    snprintf(relay, sizeof(relay), "%s/lookout", ts_bin_dir());
+    char *argv[] = {relay, "--check-config", "--env", envp, NULL};
+    assert_int_equal(ts_run(argv, ts_stack_clean_env, log, 10000), 1);
+    char *out = ts_file_read(log, 65536);
+    assert_non_null(out);
+    print_message("%s", out);
+    assert_non_null(strstr(out, "yard.env:2: RECORD_SEGMENT_S: expected a whole number from 0 "
+                                "to 86400, got \"1h\""));
+    assert_non_null(strstr(out, "yard.env:3: RECORD: expected on or off"));
+    assert_non_null(strstr(out, "yard.env:4: RECORD_MAX_BYTES: a relay-wide setting"));
+    assert_null(strstr(out, "RECORD_TIMELAPSE_S"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +566,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_recording_retention_deletes_the_oldest_never_the_current, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recording_timelapse_survives_restart_and_crash, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_recording_camera_files_choose_per_camera, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_recording_check_config_names_a_bad_camera_value, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

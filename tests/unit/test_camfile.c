@@ -236,6 +236,62 @@ static void test_camfile_token_file_rotation_is_no_change(void **state)
     assert_false(camfile_same(&b, &c));
 }
 
+static void test_camfile_record_keys(void **state)
+{
+    char *dir = *state;
+    struct cfg main_cfg;
+    cfg_defaults(&main_cfg);
+    main_cfg.record_segment_s = 600;
+    main_cfg.record_quiet_ms = 4000;
+    struct camfile cf;
+    camfile_from_main(&cf, &main_cfg);
+    /* The main file's values are every camera's default. */
+    assert_true(cf.record);
+    assert_int_equal(cf.record_segment_s, 600);
+    assert_int_equal(cf.record_quiet_ms, 4000);
+    assert_int_equal(cf.record_preroll_ms, main_cfg.record_preroll_ms);
+    assert_int_equal(cf.record_timelapse_s, 0);
+    const char *reason = NULL;
+    assert_int_equal(camfile_set(&cf, "RECORD", "off", &reason), 0);
+    assert_false(cf.record);
+    assert_int_equal(camfile_set(&cf, "RECORD_SEGMENT_S", "0", &reason), 0);
+    assert_int_equal(cf.record_segment_s, 0);
+    assert_int_equal(camfile_set(&cf, "RECORD_TIMELAPSE_S", "60", &reason), 0);
+    assert_int_equal(cf.record_timelapse_s, 60);
+    assert_int_equal(camfile_set(&cf, "RECORD_MAX_EVENT_MS", "5000", &reason), 0);
+    assert_int_equal(cf.record_max_event_ms, 5000);
+    assert_int_equal(camfile_set(&cf, "RECORD_QUIET_MS", "100", &reason), -EINVAL);
+    assert_int_equal(cf.record_quiet_ms, 4000);
+    assert_int_equal(camfile_set(&cf, "RECORD", "perhaps", &reason), -EINVAL);
+    assert_false(cf.record);
+    /* RECORD_DIR, retention and the queue stay the relay's. */
+    const char *wide[] = {"RECORD_DIR",          "RECORD_MAX_AGE_S",
+                          "RECORD_MAX_BYTES",    "RECORD_MIN_FREE_BYTES",
+                          "RECORD_QUEUE_FRAMES", "RECORD_CHECK_INTERVAL_MS"};
+    for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+        assert_int_equal(camfile_set(&cf, wide[i], "1000", &reason), -ENOENT);
+        assert_non_null(strstr(reason, "relay-wide"));
+    }
+    /* A file: each bad value at its line, the good ones applied. */
+    char path[1100];
+    FILE *f;
+    snprintf(path, sizeof(path), "%s/yard.env", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("CAM_URL=http://127.0.0.1:9/mjpeg\nRECORD_SEGMENT_S=90000\nRECORD_PREROLL_MS=2000\n"
+          "RECORD=maybe\nRECORD_DIR=/tmp\n",
+          f);
+    fclose(f);
+    struct reports r = {0};
+    assert_int_equal(camfile_load(&cf, &main_cfg, path, on_report, &r), 3);
+    assert_non_null(strstr(r.text, "yard.env:2: RECORD_SEGMENT_S: expected a whole number from 0 "
+                                   "to 86400, got \"90000\""));
+    assert_non_null(strstr(r.text, "yard.env:4: RECORD: expected on or off"));
+    assert_non_null(strstr(r.text, "yard.env:5: RECORD_DIR: a relay-wide setting"));
+    assert_int_equal(cf.record_preroll_ms, 2000);
+    assert_int_equal(cf.record_segment_s, 600);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +303,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_camfile_load_dir, make_dir, free_dir),
         cmocka_unit_test_setup_teardown(test_camfile_every_error_at_once, make_dir, free_dir),
         cmocka_unit_test_setup_teardown(test_camfile_missing_dir, make_dir, free_dir),
+        cmocka_unit_test_setup_teardown(test_camfile_record_keys, make_dir, free_dir),
     };
     return cmocka_run_group_tests_name("camfile", tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 
 #define PATH_MAX_BYTES 1600
 #define SETTLE_BATCH 64
+#define SETTLE_ROUNDS 64
 
 static int path_of(const char *dir, const char *camera, const char *name, char *out, size_t size)
 {
@@ -97,9 +98,9 @@ static void recover_part(const char *dir, struct event_index *idx, const char *c
     char final[EVENT_FILE_MAX], rel[EVENT_FILE_MAX + 16];
     char part[PATH_MAX_BYTES], tmp[PATH_MAX_BYTES], path[PATH_MAX_BYTES];
     struct recording_record row;
-    snprintf(rel, sizeof(rel), "%s/%s", recording_name_dir(kind), part_name);
-    if (path_of(dir, camera, rel, part, sizeof(part)) < 0)
-        return;
+    int len = snprintf(rel, sizeof(rel), "%s/%s", recording_name_dir(kind), part_name);
+    if (len < 0 || (size_t)len >= sizeof(rel) || path_of(dir, camera, rel, part, sizeof(part)) < 0)
+        return; /* longer than any name of ours */
     if (recording_name_from_part(kind, part_name, final, sizeof(final)) < 0 ||
         row_for(idx, camera, final, &row) < 0) {
         LOG_WARN("RECORD_DIR: %s: not a part of ours: removed", part);
@@ -220,17 +221,22 @@ void recordings_store_scan(const char *dir, struct event_index *idx, const char 
 void recordings_store_settle(const char *dir, struct event_index *idx)
 {
     struct recording_record rows[SETTLE_BATCH];
-    int n = event_index_rec_unfinished(idx, rows, SETTLE_BATCH);
-    for (int i = 0; i < n; i++) {
-        char path[PATH_MAX_BYTES];
-        uint32_t frames;
-        int64_t duration_ms;
-        if (path_of(dir, rows[i].camera, rows[i].file, path, sizeof(path)) == 0 &&
-            recorder_mux_probe(path, &frames, &duration_ms) == 0 &&
-            fill_done(&rows[i], path, frames, duration_ms) == 0 &&
-            event_index_rec_update(idx, &rows[i]) == 0)
-            continue;
-        event_index_rec_delete(idx, rows[i].id);
+    /* Each row is made done or dropped, so each round sees fewer; bounded all the same. */
+    for (int round = 0; round < SETTLE_ROUNDS; round++) {
+        int n = event_index_rec_unfinished(idx, rows, SETTLE_BATCH);
+        if (n <= 0)
+            return;
+        for (int i = 0; i < n; i++) {
+            char path[PATH_MAX_BYTES];
+            uint32_t frames;
+            int64_t duration_ms;
+            if (path_of(dir, rows[i].camera, rows[i].file, path, sizeof(path)) == 0 &&
+                recorder_mux_probe(path, &frames, &duration_ms) == 0 &&
+                fill_done(&rows[i], path, frames, duration_ms) == 0 &&
+                event_index_rec_update(idx, &rows[i]) == 0)
+                continue;
+            event_index_rec_delete(idx, rows[i].id);
+        }
     }
 }
 

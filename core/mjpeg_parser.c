@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "mjpeg_chars.h"
+
 /*
  * Design (after nginx's ngx_http_parse.c): an explicit state kept in the struct, advanced byte by
  * byte where it must be, so parsing resumes wherever the previous slice ended.
@@ -40,178 +42,6 @@ enum match { MATCH_NONE, MATCH_HOLD, MATCH_MISS, MATCH_DELIM, MATCH_CLOSE };
 #define MAX_DASHES 4
 #define MAX_PADDING 16
 
-static int is_space(int c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static int lower(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
-/* Case-insensitive prefix test for ASCII header names. */
-static int has_prefix_ci(const char *s, size_t len, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    if (len < n)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (lower((unsigned char)s[i]) != lower((unsigned char)prefix[i]))
-            return 0;
-    }
-    return 1;
-}
-
-/* RFC 2046 §5.1.1 bchars are printable ASCII; anything else cannot be matched safely. */
-static int boundary_char_ok(int c)
-{
-    return c > 0x20 && c < 0x7f;
-}
-
-/* RFC 2045 §5.1 tspecials: they end a token. */
-static int is_tspecial(int c)
-{
-    return c != '\0' && strchr("()<>@,;:\\\"/[]?=", c) != NULL;
-}
-
-static int is_token_char(int c)
-{
-    return c > 0x20 && c < 0x7f && !is_tspecial(c);
-}
-
-/* Skip blanks, folded line ends and RFC 822 comments "(...)" (nested, with quoted pairs), which
- * RFC 2045 allows between the tokens of a Content-Type. */
-static const char *skip_cfws(const char *p, const char *end)
-{
-    int depth = 0;
-    while (p < end) {
-        char c = *p;
-        if (depth > 0 && c == '\\' && p + 1 < end)
-            p++;
-        else if (c == '(')
-            depth++;
-        else if (c == ')' && depth > 0)
-            depth--;
-        else if (depth == 0 && !is_space(c) && c != '\r' && c != '\n')
-            break;
-        p++;
-    }
-    return p;
-}
-
-static const char *skip_token(const char *p, const char *end)
-{
-    while (p < end && is_token_char((unsigned char)*p))
-        p++;
-    return p;
-}
-
-/* A quoted string (RFC 822 §3.3: quoted pairs "\x" stand for x), unquoted into out (if not NULL).
- * p is at the opening quote. Returns the position after the closing quote, or NULL. */
-static const char *quoted_string(const char *p, const char *end, char *out, size_t out_size,
-                                 size_t *n, int *rc)
-{
-    for (p++; p < end && *p != '"'; p++) {
-        char c = *p;
-        if (c == '\\' && p + 1 < end)
-            c = *++p;
-        if (out == NULL)
-            continue;
-        if (!boundary_char_ok((unsigned char)c) && c != ' ')
-            *rc = -EINVAL;
-        else if (*n + 1 >= out_size || *n >= MJPEG_BOUNDARY_MAX)
-            *rc = -ENOSPC;
-        else
-            out[(*n)++] = c;
-    }
-    return p < end ? p + 1 : NULL;
-}
-
-/* The boundary value at p (a token, leniently any run up to ';' or a blank, or a quoted string).
- * Byte-exact: only the quoting is removed. Returns 0, -EINVAL or -ENOSPC. */
-static int boundary_value(const char *p, const char *end, char *out, size_t out_size)
-{
-    size_t n = 0;
-    int rc = 0;
-    if (p < end && *p == '"') {
-        if (quoted_string(p, end, out, out_size, &n, &rc) == NULL)
-            return -EINVAL;
-    } else {
-        /* Cameras put '/', ':', '=' or '?' into unquoted boundaries; RFC 2046 bchars allow them. */
-        for (; p < end && *p != ';' && !is_space(*p) && *p != '\r' && *p != '\n'; p++) {
-            if (!boundary_char_ok((unsigned char)*p))
-                return -EINVAL;
-            if (n + 1 >= out_size || n >= MJPEG_BOUNDARY_MAX)
-                return -ENOSPC;
-            out[n++] = *p;
-        }
-    }
-    if (rc < 0)
-        return rc;
-    if (n == 0)
-        return -EINVAL;
-    out[n] = '\0';
-    return 0;
-}
-
-/* Past one parameter value (quoted or not) to the next ';' or the end. */
-static const char *skip_value(const char *p, const char *end)
-{
-    while (p < end && *p != ';') {
-        if (*p == '"') {
-            size_t n = 0;
-            int rc = 0;
-            p = quoted_string(p, end, NULL, 0, &n, &rc);
-            if (p == NULL)
-                return end;
-        } else {
-            p++;
-        }
-    }
-    return p;
-}
-
-int mjpeg_boundary_from_content_type(const char *ct, char *out, size_t out_size)
-{
-    const char *end = ct + strlen(ct);
-    /* type "/" subtype, case-insensitive (RFC 2045 §5.1); blanks and comments around them. */
-    const char *p = skip_cfws(ct, end);
-    const char *type = p;
-    p = skip_token(p, end);
-    if (p - type != 9 || !has_prefix_ci(type, 9, "multipart"))
-        return -EINVAL;
-    p = skip_cfws(p, end);
-    if (p >= end || *p != '/')
-        return -EINVAL;
-    p = skip_cfws(p + 1, end);
-    const char *subtype = p;
-    p = skip_token(p, end);
-    if (p == subtype)
-        return -EINVAL;
-    /* Parameters: ";" name "=" value, blanks and comments around every part, names in any
-     * case, empty ones (";;") skipped, a ';' inside a quoted value is no separator. The first
-     * boundary wins. */
-    while ((p = skip_cfws(p, end)) < end) {
-        if (*p == ';')
-            p++; /* a missing ';' before a parameter is forgiven */
-        p = skip_cfws(p, end);
-        const char *name = p;
-        p = skip_token(p, end);
-        size_t name_len = (size_t)(p - name);
-        p = skip_cfws(p, end);
-        if (name_len == 0 || p >= end || *p != '=') {
-            p = skip_value(p, end);
-            continue;
-        }
-        p = skip_cfws(p + 1, end);
-        if (name_len == 8 && has_prefix_ci(name, 8, "boundary"))
-            return boundary_value(p, end, out, out_size);
-        p = skip_value(p, end);
-    }
-    return -EINVAL;
-}
-
 static void start_headers(struct mjpeg_parser *p)
 {
     p->_state = S_HEADERS;
@@ -247,7 +77,7 @@ int mjpeg_parser_init(struct mjpeg_parser *p, const char *boundary, size_t max_f
         return -EINVAL;
     for (size_t i = 0; i < n; i++) {
         /* Quoted boundaries may hold spaces; a line end inside one could never be matched. */
-        if (!boundary_char_ok((unsigned char)boundary[i]) && boundary[i] != ' ')
+        if (!mjpeg_bchar_ok((unsigned char)boundary[i]) && boundary[i] != ' ')
             return -EINVAL;
     }
     memcpy(p->_boundary, boundary, n + 1);
@@ -306,7 +136,7 @@ static enum match match_byte(struct mjpeg_parser *p, uint8_t c)
             return MATCH_DELIM;
         if (c == '\r')
             return hold(p, c, M_PAD_CR);
-        if (is_space(c) && p->_held_len < sizeof(p->_held) - 1 &&
+        if (mjpeg_is_blank(c) && p->_held_len < sizeof(p->_held) - 1 &&
             p->_held_len < p->_boundary_len + MAX_DASHES + 2 + MAX_PADDING)
             return hold(p, c, M_PAD);
         return MATCH_MISS;
@@ -362,7 +192,7 @@ static enum mjpeg_result emit(struct mjpeg_parser *p, const uint8_t *data, size_
         /* After a part that ended by its Content-Length only blanks may come before the next
          * delimiter; anything else was the rest of that part. */
         for (size_t i = 0; p->_is_verifying && i < n; i++) {
-            if (!is_space(data[i]) && data[i] != '\r' && data[i] != '\n')
+            if (!mjpeg_is_blank(data[i]) && data[i] != '\r' && data[i] != '\n')
                 length_lied(p);
         }
         p->skipped_bytes += n;
@@ -441,7 +271,7 @@ static long parse_length(const char *s, size_t n, size_t limit)
 {
     size_t i = 0;
     unsigned long v = 0;
-    while (i < n && is_space(s[i]))
+    while (i < n && mjpeg_is_blank(s[i]))
         i++;
     size_t first = i;
     for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
@@ -450,7 +280,7 @@ static long parse_length(const char *s, size_t n, size_t limit)
     }
     if (i == first)
         return -1;
-    while (i < n && is_space(s[i]))
+    while (i < n && mjpeg_is_blank(s[i]))
         i++;
     if (i != n)
         return -1;
@@ -473,10 +303,10 @@ static void keep_x_field(struct mjpeg_parser *p, size_t n)
 static const char *header_value(const char *s, size_t n, const char *name, size_t *value_len)
 {
     size_t name_len = strlen(name);
-    if (!has_prefix_ci(s, n, name))
+    if (!mjpeg_has_prefix_ci(s, n, name))
         return NULL;
     size_t i = name_len;
-    while (i < n && is_space(s[i]))
+    while (i < n && mjpeg_is_blank(s[i]))
         i++;
     if (i >= n || s[i] != ':')
         return NULL;
@@ -492,7 +322,7 @@ static enum mjpeg_result header_line(struct mjpeg_parser *p)
     if (p->_line_overflow)
         return MJPEG_NEED_MORE; /* too long to be a header we use */
     if (n > 0) {
-        if (has_prefix_ci(p->_line, n, "x-"))
+        if (mjpeg_has_prefix_ci(p->_line, n, "x-"))
             keep_x_field(p, n);
         size_t vlen;
         const char *v = header_value(p->_line, n, "content-length", &vlen);

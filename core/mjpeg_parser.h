@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mjpeg_content_type.h"
 #include "mjpeg_writer.h"
 
 /* Largest block of part headers accepted (all lines of one part, including line ends). */
@@ -92,17 +93,6 @@ struct mjpeg_parser {
     int _is_length_untrusted; /* a length lied: frame every part by its delimiter */
     int _is_verifying;        /* a part just ended by its length: only blanks may follow */
 };
-
-/*
- * Extract the boundary from a Content-Type header value such as
- * `multipart/x-mixed-replace; boundary="frame"` (RFC 2045 §5.1 syntax: type and parameter names
- * are case-insensitive, blanks and RFC 822 comments may surround every token, ';' and '=', the
- * value is a token or a quoted string whose \-pairs stand for the character). The value is kept
- * byte-exact, only unquoted; an unquoted one may hold any RFC 2046 bchar but blanks. Writes it,
- * NUL-terminated, into out. Returns 0, or -EINVAL if the type is not multipart/ or has no usable
- * boundary, or -ENOSPC if it is longer than out_size - 1 or MJPEG_BOUNDARY_MAX.
- */
-int mjpeg_boundary_from_content_type(const char *content_type, char *out, size_t out_size);
 
 /*
  * Prepare p to parse a body whose boundary is `boundary` (as in the Content-Type header; leading

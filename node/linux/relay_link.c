@@ -11,16 +11,17 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/dns.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <event2/util.h>
 #include <openssl/ssl.h>
 #include <wslay/wslay.h>
 
 #include "clock_ms.h"
+#include "link_handshake.h"
 #include "link_msg.h"
 #include "ws_bev.h"
 #include "node.h"
 #include "node_link.h"
+#include "relay_url.h"
 #include "secret_file.h"
 #include "tls_verify.h"
 #include "ws_key.h"
@@ -40,10 +41,7 @@ struct relay_link {
     struct event_base *base;
     struct evdns_base *dns; /* NULL: libevent resolves with a blocking getaddrinfo */
     SSL_CTX *ssl_ctx;       /* NULL for http:// */
-    char host[256];
-    int port;
-    char target[1100]; /* the request target: the URL's path + LINK_MSG_PATH */
-    char host_header[300];
+    struct relay_url url;
     char *token;
     char *token_file; /* NULL: none */
     struct node *node;
@@ -105,10 +103,10 @@ static void retry_later(struct relay_link *rl, const char *why)
     delay = delay / 2 + (delay > 1 ? r % (delay / 2 + 1) : 0);
     rl->failures += !is_normal;
     if (is_normal)
-        LOG_INFO("link to relay %s: %s; reconnecting in %u ms", rl->host_header, why, delay);
+        LOG_INFO("link to relay %s: %s; reconnecting in %u ms", rl->url.host_header, why, delay);
     else
         LOG_WARN("%s %s: %s; retrying in %u ms", was_up ? "link to relay" : "cannot link to relay",
-                 rl->host_header, why, delay);
+                 rl->url.host_header, why, delay);
     struct timeval tv = tv_ms(delay);
     evtimer_add(rl->retry_timer, &tv);
 }
@@ -232,45 +230,6 @@ static void on_up_read(struct relay_link *rl)
     check_closed(rl);
 }
 
-/* A header's value in the 101's head, or NULL. */
-static const char *find_header(char *head, const char *name, char *out, size_t out_size)
-{
-    size_t n = strlen(name);
-    for (char *line = strstr(head, "\r\n"); line != NULL; line = strstr(line, "\r\n")) {
-        line += 2;
-        if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
-            const char *v = line + n + 1;
-            while (*v == ' ' || *v == '\t')
-                v++;
-            size_t len = strcspn(v, "\r\n");
-            snprintf(out, out_size, "%.*s", (int)len, v);
-            return out;
-        }
-    }
-    return NULL;
-}
-
-/* Say why the relay refused, in words a user can act on. */
-static void refused(struct relay_link *rl, int status, const char *status_line)
-{
-    char why[200];
-    if (status == 401)
-        snprintf(why, sizeof(why),
-                 "the relay refused the token (HTTP 401): check --token-file "
-                 "against the relay's NODE_TOKEN");
-    else if (status == 429)
-        snprintf(why, sizeof(why),
-                 "the relay is throttling this address after wrong tokens "
-                 "(HTTP 429)");
-    else if (status == 404)
-        snprintf(why, sizeof(why),
-                 "the relay has no node link here (HTTP 404): is NODE_TOKEN "
-                 "set, and the URL the relay's?");
-    else
-        snprintf(why, sizeof(why), "the relay answered %.120s", status_line);
-    retry_later(rl, why);
-}
-
 static void up(struct relay_link *rl)
 {
     if (wslay_event_context_client_init(&rl->ws, &ws_callbacks, rl) != 0) {
@@ -282,7 +241,7 @@ static void up(struct relay_link *rl)
     rl->failures = 0;
     struct timeval wr = tv_ms(WRITE_STALL_MS);
     bufferevent_set_timeouts(rl->bev, NULL, &wr);
-    LOG_INFO("linked to relay %s", rl->host_header);
+    LOG_INFO("linked to relay %s", rl->url.host_header);
     send_status(rl, clock_ms_now());
     flush(rl);
     if (check_closed(rl) == 0 && evbuffer_get_length(bufferevent_get_input(rl->bev)) > 0)
@@ -307,22 +266,10 @@ static void on_handshake_read(struct relay_link *rl)
     char head[HEAD_MAX_BYTES + 1];
     evbuffer_remove(in, head, head_len);
     head[head_len] = '\0';
-    char status_line[128];
-    snprintf(status_line, sizeof(status_line), "%.*s", (int)strcspn(head, "\r\n"), head);
-    int status = 0;
-    if (sscanf(head, "HTTP/1.%*1[01] %3d", &status) != 1) {
-        retry_later(rl, "the relay did not answer HTTP");
-        return;
-    }
-    if (status != 101) {
-        refused(rl, status, status_line);
-        return;
-    }
-    char expected[WS_ACCEPT_SIZE], got[64];
-    if (ws_key_accept(rl->key, expected) < 0 ||
-        find_header(head, "Sec-WebSocket-Accept", got, sizeof(got)) == NULL ||
-        strcmp(expected, got) != 0) {
-        retry_later(rl, "the relay's 101 has a wrong Sec-WebSocket-Accept");
+    char expected[WS_ACCEPT_SIZE], why[LINK_HANDSHAKE_WHY_MAX];
+    int has_expected = ws_key_accept(rl->key, expected) == 0;
+    if (link_handshake_check(head, has_expected ? expected : NULL, why, sizeof(why)) < 0) {
+        retry_later(rl, why);
         return;
     }
     up(rl);
@@ -365,7 +312,7 @@ static void send_upgrade(struct relay_link *rl)
                                 "Authorization: Bearer %s\r\n"
                                 "User-Agent: lookout-cam\r\n"
                                 "\r\n",
-                                rl->target, rl->host_header, rl->key, rl->token);
+                                rl->url.target, rl->url.host_header, rl->key, rl->token);
     if (n < 0)
         retry_later(rl, "out of memory");
 }
@@ -385,7 +332,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     else if (what & BEV_EVENT_EOF)
         snprintf(why, sizeof(why), "the relay closed the connection");
     else if (rl->state == ST_CONNECTING && bufferevent_socket_get_dns_error(bev) != 0)
-        snprintf(why, sizeof(why), "cannot resolve %.100s: %s", rl->host,
+        snprintf(why, sizeof(why), "cannot resolve %.100s: %s", rl->url.host,
                  evutil_gai_strerror(bufferevent_socket_get_dns_error(bev)));
     else
         snprintf(why, sizeof(why), "%s",
@@ -402,7 +349,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 /* A TLS bufferevent that checks the relay's certificate chain and its name or address. */
 static struct bufferevent *tls_bufferevent(struct relay_link *rl)
 {
-    SSL *ssl = tls_verify_ssl_new(rl->ssl_ctx, rl->host);
+    SSL *ssl = tls_verify_ssl_new(rl->ssl_ctx, rl->url.host);
     if (ssl == NULL)
         return NULL;
     struct bufferevent *bev = bufferevent_openssl_socket_new(
@@ -450,7 +397,8 @@ static void connect_now(struct relay_link *rl)
     struct timeval hs = tv_ms(HANDSHAKE_TIMEOUT_MS);
     bufferevent_set_timeouts(rl->bev, &hs, &hs);
     bufferevent_enable(rl->bev, EV_READ | EV_WRITE);
-    if (bufferevent_socket_connect_hostname(rl->bev, rl->dns, AF_UNSPEC, rl->host, rl->port) < 0)
+    if (bufferevent_socket_connect_hostname(rl->bev, rl->dns, AF_UNSPEC, rl->url.host,
+                                            rl->url.port) < 0)
         retry_later(rl, "cannot start connecting");
 }
 
@@ -459,51 +407,6 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     connect_now(arg);
-}
-
-/* http[s]://host[:port][/path]: where to connect and what to ask for. */
-static int parse_url(struct relay_link *rl, const char *url, int *is_https, char *err,
-                     size_t err_size)
-{
-    struct evhttp_uri *uri = evhttp_uri_parse(url);
-    const char *scheme = uri ? evhttp_uri_get_scheme(uri) : NULL;
-    const char *host = uri ? evhttp_uri_get_host(uri) : NULL;
-    int rc = -EINVAL;
-    if (scheme == NULL || host == NULL || host[0] == '\0') {
-        snprintf(err, err_size, "--relay: expected http://HOST/ or https://HOST/, got \"%s\"", url);
-    } else if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0) {
-        snprintf(err, err_size, "--relay: the scheme must be http or https, not \"%s\"", scheme);
-    } else if (evhttp_uri_get_userinfo(uri) != NULL || evhttp_uri_get_query(uri) != NULL) {
-        snprintf(err, err_size,
-                 "--relay: no user:password@ or ?query in the URL (the token "
-                 "file authenticates)");
-    } else if (strlen(host) >= sizeof(rl->host)) {
-        snprintf(err, err_size, "--relay: host name too long");
-    } else {
-        *is_https = strcasecmp(scheme, "https") == 0;
-        int port = evhttp_uri_get_port(uri);
-        rl->port = port > 0 ? port : *is_https ? 443 : 80;
-        snprintf(rl->host, sizeof(rl->host), "%s", host);
-        int is_v6 = strchr(host, ':') != NULL;
-        snprintf(rl->host_header, sizeof(rl->host_header), "%s%s%s", is_v6 ? "[" : "", host,
-                 is_v6 ? "]" : "");
-        if (port > 0)
-            snprintf(rl->host_header + strlen(rl->host_header),
-                     sizeof(rl->host_header) - strlen(rl->host_header), ":%d", port);
-        const char *path = evhttp_uri_get_path(uri);
-        if (path == NULL || path[0] == '\0')
-            path = "/";
-        size_t n = strlen(path);
-        rc = snprintf(rl->target, sizeof(rl->target), "%s%s" LINK_MSG_PATH, path,
-                      path[n - 1] == '/' ? "" : "/") < (int)sizeof(rl->target)
-                 ? 0
-                 : -EINVAL;
-        if (rc < 0)
-            snprintf(err, err_size, "--relay: path too long");
-    }
-    if (uri != NULL)
-        evhttp_uri_free(uri);
-    return rc;
 }
 
 struct relay_link *relay_link_new(struct event_base *base, const struct relay_link_config *cfg,
@@ -523,16 +426,16 @@ struct relay_link *relay_link_new(struct event_base *base, const struct relay_li
     rl->facts_arg = facts_arg;
     rl->backoff_min_ms = cfg->backoff_min_ms;
     rl->backoff_max_ms = cfg->backoff_max_ms;
-    int is_https = 0;
-    if (parse_url(rl, cfg->url, &is_https, err, err_size) < 0 ||
-        (is_https && (rl->ssl_ctx = tls_verify_ctx_new(cfg->ca_file, err, err_size)) == NULL)) {
+    if (relay_url_parse(cfg->url, &rl->url, err, err_size) < 0 ||
+        (rl->url.is_https &&
+         (rl->ssl_ctx = tls_verify_ctx_new(cfg->ca_file, err, err_size)) == NULL)) {
         relay_link_free(rl);
         return NULL;
     }
-    if (!is_https && cfg->ca_file != NULL)
+    if (!rl->url.is_https && cfg->ca_file != NULL)
         LOG_WARN("--ca-file is ignored for an http:// relay");
-    if (!is_https && !tls_verify_is_address(rl->host))
-        LOG_WARN("the link to %s is not encrypted: use https:// across the internet", rl->host);
+    if (!rl->url.is_https && !tls_verify_is_address(rl->url.host))
+        LOG_WARN("the link to %s is not encrypted: use https:// across the internet", rl->url.host);
     rl->token = strdup(cfg->token);
     rl->token_file = cfg->token_file != NULL ? strdup(cfg->token_file) : NULL;
     rl->retry_timer = evtimer_new(base, on_retry, rl);
@@ -542,7 +445,7 @@ struct relay_link *relay_link_new(struct event_base *base, const struct relay_li
         relay_link_free(rl);
         return NULL;
     }
-    if (!tls_verify_is_address(rl->host))
+    if (!tls_verify_is_address(rl->url.host))
         rl->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
     connect_now(rl);
     return rl;

@@ -11,6 +11,7 @@
 
 #include <event2/buffer.h>
 
+#include "json_escape.h"
 #define LOG_TAG "audit"
 #include "log.h"
 
@@ -81,56 +82,20 @@ const char *audit_path(const struct audit *a)
     return a != NULL ? a->path : "";
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629 §4), or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    size_t n = c < 0x80             ? 1
-               : (c & 0xe0) == 0xc0 ? 2
-               : (c & 0xf0) == 0xe0 ? 3
-               : (c & 0xf8) == 0xf0 ? 4
-                                    : 0;
-    if (n == 0 || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    }
-    /* Overlong three- and four-byte forms, UTF-16 surrogates and values past U+10FFFF. */
-    if ((n == 3 && c == 0xe0 && s[1] < 0xa0) || (n == 3 && c == 0xed && s[1] >= 0xa0) ||
-        (n == 4 && c == 0xf0 && s[1] < 0x90) || (n == 4 && c == 0xf4 && s[1] >= 0x90))
-        return 0;
-    return n;
-}
-
 size_t audit_escape(const char *text, char *out, size_t out_size)
 {
     size_t w = 0;
     if (out_size == 0)
         return 0;
-    const unsigned char *s = (const unsigned char *)text;
-    while (*s != '\0') {
-        char piece[8];
-        size_t len = 0, step = 1;
-        if (*s == '"' || *s == '\\') {
-            piece[0] = '\\';
-            piece[1] = (char)*s;
-            len = 2;
-        } else if (*s < 0x20 || *s == 0x7f) {
-            len = (size_t)snprintf(piece, sizeof(piece), "\\u%04x", *s);
-        } else if ((step = utf8_len(s)) == 0) {
-            memcpy(piece, "\\ufffd", 6);
-            len = 6;
-            step = 1;
-        } else {
-            memcpy(piece, s, step);
-            len = step;
-        }
+    while (*text != '\0') {
+        char piece[JSON_ESCAPE_PIECE_MAX];
+        size_t step;
+        size_t len = json_escape_char(text, piece, &step);
         if (w + len >= out_size)
             break;
         memcpy(out + w, piece, len);
         w += len;
-        s += step;
+        text += step;
     }
     out[w] = '\0';
     return w;

@@ -1,4 +1,4 @@
-#include "auth.h"
+#include "auth_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,67 +8,13 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "audit.h"
-#include "clock.h"
-#include "hasher.h"
 #include "share.h"
 #include "throttle.h"
 #define LOG_TAG "auth"
 #include "log.h"
-
-#define AUTH_MAX_HEADER 1024
-#define PASSWORD_MAX 256
-/* Requests that may wait on one check in flight (each also holds a connection: bounded there). */
-#define AUTH_MAX_WAITERS 1024
-
-struct cached {
-    unsigned char digest[32]; /* of key || user || NUL || password: the decoded credentials */
-    int64_t expires_us;
-    struct auth_identity who;
-};
-
-/* A request waiting for the verdict of the same credentials' check already in flight. */
-struct waiter {
-    struct waiter *next;
-    char address[64];
-    auth_done_fn done;
-    void *arg;
-};
-
-/* A password check running on the hasher's thread. */
-struct pending {
-    struct pending *next_inflight; /* Basic checks in flight, found by digest */
-    struct waiter *waiters;        /* requests with the same credentials, answered together */
-    unsigned n_waiters;
-    struct auth *auth;
-    char name[USER_NAME_MAX];
-    char address[64];
-    enum user_role role; /* the user's, if the password matches */
-    int is_form;         /* a login form: start a session */
-    unsigned char digest[32];
-    int has_digest; /* Basic: remember the verdict */
-    auth_done_fn done;
-    void *arg;
-};
-
-struct auth {
-    struct users *users;
-    struct sessions *sessions;
-    struct throttle *throttle;
-    struct audit *audit;   /* borrowed, may be NULL */
-    struct shares *shares; /* borrowed, may be NULL: guest links */
-    struct hasher *hasher; /* borrowed, may be NULL: checks then run on the loop */
-    unsigned char key[32]; /* random per process: cached digests mean nothing elsewhere */
-    struct cached cache[AUTH_CACHE_ENTRIES];
-    struct pending *inflight; /* Basic checks on the hasher, with their digest */
-    int64_t checks_window_us; /* start of the current second of password checks */
-    unsigned checks_in_window;
-    unsigned cache_next;
-    struct auth_stats stats;
-};
 
 struct auth *auth_new(struct users *users, uint32_t idle_ms, uint32_t absolute_ms)
 {
@@ -166,39 +112,6 @@ int auth_parse_basic(const char *authorization, char *user, size_t user_size, ch
     return rc;
 }
 
-/*
- * Digest of the decoded credentials, so that spellings of one Basic header (blanks, the
- * scheme's case) are one cache entry, not one yescrypt run each. Returns 0, or -1 if OpenSSL
- * failed (then the cache must be neither read nor written: every failure would produce the
- * same digest).
- */
-static int keyed_digest(const struct auth *a, const char *name, const char *password,
-                        unsigned char out[32])
-{
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned int n = 0;
-    int rc = 0;
-    if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-        EVP_DigestUpdate(ctx, a->key, sizeof(a->key)) != 1 ||
-        EVP_DigestUpdate(ctx, name, strlen(name) + 1) != 1 ||
-        EVP_DigestUpdate(ctx, password, strlen(password)) != 1 ||
-        EVP_DigestFinal_ex(ctx, out, &n) != 1)
-        rc = -1;
-    EVP_MD_CTX_free(ctx);
-    return rc;
-}
-
-static const struct cached *cache_find(const struct auth *a, const unsigned char d[32],
-                                       int64_t now_us)
-{
-    for (size_t i = 0; i < AUTH_CACHE_ENTRIES; i++) {
-        const struct cached *c = &a->cache[i];
-        if (c->expires_us > now_us && CRYPTO_memcmp(c->digest, d, 32) == 0)
-            return c;
-    }
-    return NULL;
-}
-
 /* May a password check run for address now (throttle, the relay's and the address's budget)?
  * AUTH_OK, or AUTH_THROTTLED with *retry_ms. */
 static enum auth_result may_check(struct auth *a, const char *address, int64_t now_us,
@@ -235,8 +148,8 @@ static enum auth_result may_check(struct auth *a, const char *address, int64_t n
 }
 
 /* A check's result (role ROLE_NONE: wrong): counted, logged, throttled. Fills *who if right. */
-static enum auth_result checked(struct auth *a, const char *name, enum user_role role,
-                                const char *address, int64_t now_us, struct auth_identity *who)
+enum auth_result auth_checked(struct auth *a, const char *name, enum user_role role,
+                              const char *address, int64_t now_us, struct auth_identity *who)
 {
     if (role == ROLE_NONE) {
         a->stats.failures++;
@@ -265,154 +178,7 @@ static enum auth_result verify(struct auth *a, const char *name, const char *pas
     enum auth_result r = may_check(a, address, now_us, retry_ms);
     if (r != AUTH_OK)
         return r;
-    return checked(a, name, users_verify(a->users, name, password), address, now_us, who);
-}
-
-static void remember(struct auth *a, const unsigned char d[32], const struct auth_identity *who,
-                     int64_t now_us)
-{
-    struct cached *c = &a->cache[a->cache_next++ % AUTH_CACHE_ENTRIES];
-    memcpy(c->digest, d, 32);
-    c->expires_us = now_us + (int64_t)AUTH_CACHE_MS * 1000;
-    c->who = *who;
-}
-
-static void start_session(struct auth *a, const char *address, int64_t now_us,
-                          struct auth_outcome *o);
-
-/* The hasher's verdict, back on the loop. */
-static void inflight_remove(struct auth *a, const struct pending *p)
-{
-    for (struct pending **pp = &a->inflight; *pp != NULL; pp = &(*pp)->next_inflight) {
-        if (*pp == p) {
-            *pp = p->next_inflight;
-            return;
-        }
-    }
-}
-
-static struct pending *inflight_find(const struct auth *a, const unsigned char d[32])
-{
-    for (struct pending *p = a->inflight; p != NULL; p = p->next_inflight) {
-        if (CRYPTO_memcmp(p->digest, d, 32) == 0)
-            return p;
-    }
-    return NULL;
-}
-
-/*
- * Answer the requests that joined p's check. A match answers them as a cached verdict would
- * (no throttle or audit side effects: one check was made); a mismatch counts as a failed login
- * for each one's address, as their own checks would have.
- */
-static void answer_waiters(struct pending *p, int is_match, const struct auth_outcome *first,
-                           int64_t now_us)
-{
-    struct waiter *w = p->waiters;
-    p->waiters = NULL;
-    while (w != NULL) {
-        struct waiter *next = w->next;
-        struct auth_outcome o = {.result = AUTH_THROTTLED, .retry_ms = 1000};
-        if (is_match == 1 && first->result == AUTH_OK) {
-            o.result = AUTH_OK;
-            o.who = first->who;
-        } else if (is_match >= 0) {
-            o.result = checked(p->auth, p->name, ROLE_NONE, w->address, now_us, &o.who);
-        }
-        w->done(&o, w->arg);
-        explicit_bzero(&o, sizeof(o));
-        free(w);
-        w = next;
-    }
-}
-
-static void on_checked(int is_match, void *arg)
-{
-    struct pending *p = arg;
-    struct auth *a = p->auth;
-    struct auth_outcome o = {.result = AUTH_THROTTLED, .retry_ms = 1000};
-    int64_t now_us = clock_now_us();
-    inflight_remove(a, p);
-    if (is_match >= 0) {
-        o.result =
-            checked(a, p->name, is_match == 1 ? p->role : ROLE_NONE, p->address, now_us, &o.who);
-        if (p->has_digest && o.result == AUTH_OK)
-            remember(a, p->digest, &o.who, now_us);
-        if (o.result == AUTH_OK && !p->is_form) {
-            struct audit_field f[] = {AUDIT_TEXT("method", "basic")};
-            audit_record(a->audit, "login", o.who.user, p->address, f, 1);
-        }
-        if (o.result == AUTH_OK && p->is_form)
-            start_session(a, p->address, now_us, &o);
-    }
-    p->done(&o, p->arg);
-    answer_waiters(p, is_match, &o, now_us);
-    explicit_bzero(&o, sizeof(o));
-    explicit_bzero(p, sizeof(*p));
-    free(p);
-}
-
-/*
- * Hand a check to the hasher. Returns AUTH_PENDING (done will run), or AUTH_THROTTLED if its
- * queue is full, after may_check allowed it.
- */
-static enum auth_result check_off_loop(struct auth *a, const char *name, const char *password,
-                                       const char *address, const unsigned char *digest,
-                                       int is_form, auth_done_fn done, void *arg, int64_t *retry_ms)
-{
-    struct pending *p = calloc(1, sizeof(*p));
-    if (p == NULL) {
-        *retry_ms = 1000;
-        return AUTH_THROTTLED;
-    }
-    p->auth = a;
-    snprintf(p->name, sizeof(p->name), "%s", name);
-    snprintf(p->address, sizeof(p->address), "%s", address);
-    p->is_form = is_form;
-    p->has_digest = digest != NULL;
-    if (digest != NULL)
-        memcpy(p->digest, digest, sizeof(p->digest));
-    p->done = done;
-    p->arg = arg;
-    const char *hash = users_hash_of(a->users, name, &p->role);
-    if (hasher_submit(a->hasher, password, hash, on_checked, p) < 0) {
-        free(p);
-        a->stats.throttled++;
-        *retry_ms = 1000;
-        return AUTH_THROTTLED;
-    }
-    if (p->has_digest && !is_form) {
-        p->next_inflight = a->inflight;
-        a->inflight = p;
-    }
-    return AUTH_PENDING;
-}
-
-/*
- * The same Basic credentials are being checked already (a client opening many connections at
- * once, before the first verdict is cached): wait for that verdict instead of costing another
- * yescrypt run and another unit of the address's check budget. Returns AUTH_PENDING, or
- * AUTH_THROTTLED if the address is locked out or too many requests wait already.
- */
-static enum auth_result join_check(struct pending *same, const char *address, int64_t now_us,
-                                   auth_done_fn done, void *arg, int64_t *retry_ms)
-{
-    int64_t wait = throttle_wait_ms(same->auth->throttle, address, now_us);
-    struct waiter *w = NULL;
-    if (wait <= 0 && same->n_waiters < AUTH_MAX_WAITERS)
-        w = calloc(1, sizeof(*w));
-    if (w == NULL) {
-        same->auth->stats.throttled++;
-        *retry_ms = wait > 0 ? wait : 1000;
-        return AUTH_THROTTLED;
-    }
-    snprintf(w->address, sizeof(w->address), "%s", address);
-    w->done = done;
-    w->arg = arg;
-    w->next = same->waiters;
-    same->waiters = w;
-    same->n_waiters++;
-    return AUTH_PENDING;
+    return auth_checked(a, name, users_verify(a->users, name, password), address, now_us, who);
 }
 
 static enum auth_result check_basic(struct auth *a, const char *authorization, const char *address,
@@ -423,27 +189,27 @@ static enum auth_result check_basic(struct auth *a, const char *authorization, c
     if (auth_parse_basic(authorization, name, sizeof(name), password, sizeof(password)) < 0)
         return AUTH_BAD;
     unsigned char d[32];
-    int has_digest = keyed_digest(a, name, password, d) == 0;
-    const struct cached *hit = has_digest ? cache_find(a, d, now_us) : NULL;
-    struct pending *same = has_digest && hit == NULL ? inflight_find(a, d) : NULL;
+    int has_digest = auth_cache_digest(a, name, password, d) == 0;
+    const struct auth_identity *hit = has_digest ? auth_cache_find(a, d, now_us) : NULL;
+    struct pending *same = has_digest && hit == NULL ? auth_async_find(a, d) : NULL;
     enum auth_result r;
     if (hit != NULL) {
         r = AUTH_OK;
-        *who = hit->who;
+        *who = *hit;
     } else if (same != NULL && done != NULL) {
-        r = join_check(same, address, now_us, done, arg, retry_ms);
+        r = auth_async_join(same, address, now_us, done, arg, retry_ms);
     } else if (a->hasher != NULL && done != NULL) {
         r = may_check(a, address, now_us, retry_ms);
         if (r == AUTH_OK)
-            r = check_off_loop(a, name, password, address, has_digest ? d : NULL, 0, done, arg,
-                               retry_ms);
+            r = auth_async_check(a, name, password, address, has_digest ? d : NULL, 0, done, arg,
+                                 retry_ms);
     } else {
         r = verify(a, name, password, address, now_us, who, retry_ms);
         if (r == AUTH_OK) {
             struct audit_field f[] = {AUDIT_TEXT("method", "basic")};
             audit_record(a->audit, "login", who->user, address, f, 1);
             if (has_digest)
-                remember(a, d, who, now_us);
+                auth_cache_remember(a, d, who, now_us);
         }
     }
     explicit_bzero(password, sizeof(password));
@@ -487,8 +253,7 @@ enum auth_result auth_check_async(struct auth *a, const char *authorization, con
     return had_cookie ? AUTH_BAD : AUTH_NONE;
 }
 
-static void start_session(struct auth *a, const char *address, int64_t now_us,
-                          struct auth_outcome *o)
+void auth_start_session(struct auth *a, const char *address, int64_t now_us, struct auth_outcome *o)
 {
     if (sessions_create_from(a->sessions, o->who.user, o->who.role, "", address, now_us, o->token,
                              o->who.session_id) < 0) {
@@ -516,7 +281,7 @@ enum auth_result auth_login(struct auth *a, const char *name, const char *passwo
     struct auth_outcome o = {0};
     o.result = verify(a, name, password, address, now_us, &o.who, retry_ms);
     if (o.result == AUTH_OK)
-        start_session(a, address, now_us, &o);
+        auth_start_session(a, address, now_us, &o);
     enum auth_result r = o.result;
     *who = o.who;
     if (r == AUTH_OK)
@@ -533,11 +298,12 @@ enum auth_result auth_login_async(struct auth *a, const char *name, const char *
     if (r != AUTH_OK)
         return r;
     if (a->hasher != NULL)
-        return check_off_loop(a, name, password, address, NULL, 1, done, arg, retry_ms);
+        return auth_async_check(a, name, password, address, NULL, 1, done, arg, retry_ms);
     struct auth_outcome o = {0};
-    o.result = checked(a, name, users_verify(a->users, name, password), address, now_us, &o.who);
+    o.result =
+        auth_checked(a, name, users_verify(a->users, name, password), address, now_us, &o.who);
     if (o.result == AUTH_OK)
-        start_session(a, address, now_us, &o);
+        auth_start_session(a, address, now_us, &o);
     done(&o, arg);
     explicit_bzero(&o, sizeof(o));
     return AUTH_PENDING;
@@ -570,26 +336,6 @@ struct sessions *auth_sessions(struct auth *a)
     return a->sessions;
 }
 
-/*
- * Keep the cached verdicts of users whose hash and role are unchanged in `fresh` (an admin
- * editing another account must not make everyone's next request cost a password check);
- * forget the rest.
- */
-static void cache_keep_unchanged(struct auth *a, const struct users *old, const struct users *fresh)
-{
-    for (size_t i = 0; i < AUTH_CACHE_ENTRIES; i++) {
-        struct cached *c = &a->cache[i];
-        if (c->expires_us == 0)
-            continue;
-        enum user_role was = ROLE_NONE, now = ROLE_NONE;
-        const char *hash_was = users_hash_of(old, c->who.user, &was);
-        const char *hash_now = users_hash_of(fresh, c->who.user, &now);
-        if (now == ROLE_NONE || now != was || hash_was == NULL || hash_now == NULL ||
-            strcmp(hash_was, hash_now) != 0)
-            explicit_bzero(c, sizeof(*c));
-    }
-}
-
 unsigned auth_replace_users(struct auth *a, struct users *fresh, auth_removed_cb on_removed,
                             void *arg)
 {
@@ -611,7 +357,7 @@ unsigned auth_replace_users(struct auth *a, struct users *fresh, auth_removed_cb
             sessions_set_role(a->sessions, name, now);
         }
     }
-    cache_keep_unchanged(a, old, fresh);
+    auth_cache_keep_unchanged(a, old, fresh);
     users_free(old);
     return removed;
 }

@@ -73,13 +73,6 @@ static void clear_form(struct evkeyvalq *fields)
     evhttp_clear_headers(fields);
 }
 
-static void json_string(struct evbuffer *out, const char *s)
-{
-    char esc[512];
-    audit_escape(s, esc, sizeof(esc));
-    evbuffer_add_printf(out, "\"%s\"", esc);
-}
-
 static unsigned sessions_of(struct sessions *s, const char *name)
 {
     unsigned n = 0;
@@ -101,9 +94,9 @@ void users_api_list(struct evhttp_request *req, const struct route_ctx *ctx)
     }
     const char *path = users_watch_path(relay->users_watch);
     evbuffer_add_printf(body, "{\"file\":");
-    json_string(body, path);
+    reply_json_string(body, path);
     evbuffer_add_printf(body, ",\"is_editable\":%s,\"error\":", path[0] ? "true" : "false");
-    json_string(body, users_watch_error(relay->users_watch));
+    reply_json_string(body, users_watch_error(relay->users_watch));
     evbuffer_add_printf(body, ",\"accounts\":[");
     const struct users *u = auth_users(relay->auth);
     const char *name, *hash;
@@ -111,11 +104,11 @@ void users_api_list(struct evhttp_request *req, const struct route_ctx *ctx)
     int is_fixed;
     for (size_t i = 0; users_at(u, i, &name, &hash, &role, &is_fixed) == 0; i++) {
         evbuffer_add_printf(body, "%s{\"name\":", i > 0 ? "," : "");
-        json_string(body, name);
+        reply_json_string(body, name);
         char cams[USER_CAMERAS_MAX];
         users_cameras_of(u, name, cams, sizeof(cams));
         evbuffer_add_printf(body, ",\"cameras\":");
-        json_string(body, cams);
+        reply_json_string(body, cams);
         evbuffer_add_printf(body, ",\"role\":\"%s\",\"is_fixed\":%s,\"sessions\":%u}",
                             users_role_name(role), is_fixed ? "true" : "false",
                             sessions_of(auth_sessions(relay->auth), name));
@@ -398,7 +391,7 @@ void users_api_sessions(struct evhttp_request *req, const struct route_ctx *ctx)
             strcmp(info.user, ctx->who.user) != 0)
             continue;
         evbuffer_add_printf(body, "%s{\"id\":\"%s\",\"address\":", n++ ? "," : "", info.id);
-        json_string(body, info.address);
+        reply_json_string(body, info.address);
         evbuffer_add_printf(body, ",\"age_s\":%lld,\"idle_s\":%lld,\"is_current\":%s}",
                             (long long)((now - info.created_us) / 1000000),
                             (long long)((now - info.last_used_us) / 1000000),

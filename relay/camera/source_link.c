@@ -1,4 +1,4 @@
-#include "source_link.h"
+#include "source_link_internal.h"
 #include "clock.h"
 
 #include <errno.h>
@@ -25,7 +25,6 @@
 #define LOG_TAG "link"
 #include "log.h"
 
-#define STANDBY_REASON "standby: nobody is watching"
 /* Output the relay lets wait for a node (its own control messages: small). */
 #define OUTPUT_MAX_BYTES (64 * 1024)
 /* A closing link gets this long to take its close frame. */
@@ -54,27 +53,6 @@ struct link_conn {
     char text[LINK_MSG_MAX_BYTES];
     size_t text_len;
 };
-
-struct source_link {
-    struct event_base *base;
-    struct source_link_config cfg;
-    char name[64];
-    struct source_link_callbacks cb;
-    TAILQ_HEAD(conn_list, link_conn) conns;
-    struct link_conn *live;
-    unsigned holds;
-    int is_standby;
-    int is_online;
-    struct event *idle_timer;
-    char reason[200];
-    struct source_link_stats stats;
-    struct fps_meter fps;
-};
-
-static struct timeval tv_ms(unsigned ms)
-{
-    return (struct timeval){.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-}
 
 static void conn_free(struct link_conn *c)
 {
@@ -130,7 +108,7 @@ static void conn_close(struct link_conn *c, uint16_t code, const char *why)
     wslay_event_queue_close(c->ws, code, (const uint8_t *)why, n > 123 ? 123 : n);
     c->is_in_recv = 0;
     flush(c);
-    struct timeval grace = tv_ms(CLOSE_GRACE_MS);
+    struct timeval grace = source_link_tv_ms(CLOSE_GRACE_MS);
     bufferevent_set_timeouts(c->bev, &grace, &grace);
     bufferevent_enable(c->bev, EV_READ); /* its bytes are drained; its end frees the conn */
 }
@@ -151,11 +129,11 @@ static void update_timeouts(struct source_link *l, struct link_conn *c)
     unsigned idle_ms = 3 * SOURCE_LINK_STATUS_INTERVAL_MS;
     unsigned read_ms =
         l->is_standby && idle_ms > l->cfg.stall_timeout_ms ? idle_ms : l->cfg.stall_timeout_ms;
-    struct timeval rd = tv_ms(read_ms), wr = tv_ms(l->cfg.stall_timeout_ms);
+    struct timeval rd = source_link_tv_ms(read_ms), wr = source_link_tv_ms(l->cfg.stall_timeout_ms);
     bufferevent_set_timeouts(c->bev, &rd, &wr);
 }
 
-static void tell_stream(struct source_link *l)
+void source_link_tell_stream(struct source_link *l)
 {
     if (l->live == NULL)
         return;
@@ -412,7 +390,7 @@ int source_link_accept(struct source_link *l, struct evhttp_request *req, const 
     l->is_online = 0;
     l->stats.connects++;
     LOG_INFO("camera %s: node dialed in from %s", l->name, c->peer);
-    tell_stream(l);
+    source_link_tell_stream(l);
     if (l->cb.on_state != NULL)
         l->cb.on_state(1, l->cb.arg);
     /* Bytes that came with the request (a node that did not wait for the 101). */
@@ -451,38 +429,6 @@ int source_link_send_text(struct source_link *l, const char *text, size_t len)
     return 0;
 }
 
-static void on_idle(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    struct source_link *l = arg;
-    l->is_standby = 1;
-    l->is_online = 0;
-    LOG_INFO("camera %s: nobody watching for %u ms: the node stops sending", l->name,
-             l->cfg.idle_timeout_ms);
-    tell_stream(l);
-}
-
-void source_link_hold(struct source_link *l)
-{
-    if (l->holds++ > 0 || l->cfg.idle_timeout_ms == 0)
-        return;
-    evtimer_del(l->idle_timer);
-    if (l->is_standby) {
-        l->is_standby = 0;
-        LOG_INFO("camera %s: someone is watching: asking the node for frames", l->name);
-        tell_stream(l);
-    }
-}
-
-void source_link_release(struct source_link *l)
-{
-    if (l->holds == 0 || --l->holds > 0 || l->cfg.idle_timeout_ms == 0 || l->is_standby)
-        return;
-    struct timeval tv = tv_ms(l->cfg.idle_timeout_ms);
-    evtimer_add(l->idle_timer, &tv);
-}
-
 struct source_link *source_link_new(struct event_base *base, const struct source_link_config *cfg,
                                     const struct source_link_callbacks *cb)
 {
@@ -499,7 +445,7 @@ struct source_link *source_link_new(struct event_base *base, const struct source
     fps_meter_init(&l->fps);
     l->is_standby = cfg->idle_timeout_ms != 0; /* as upstream: nobody is watching yet */
     snprintf(l->reason, sizeof(l->reason), "waiting for the node to dial in");
-    l->idle_timer = evtimer_new(base, on_idle, l);
+    l->idle_timer = evtimer_new(base, source_link_on_idle, l);
     if (l->idle_timer == NULL) {
         free(l);
         return NULL;
@@ -507,121 +453,14 @@ struct source_link *source_link_new(struct event_base *base, const struct source
     return l;
 }
 
-void source_link_free(struct source_link *l)
-{
-    if (l == NULL)
-        return;
-    l->cb.on_state = NULL; /* the owner is shutting down */
-    struct link_conn *c;
-    while ((c = TAILQ_FIRST(&l->conns)) != NULL)
-        conn_free(c);
-    event_free(l->idle_timer);
-    free(l);
-}
-
 int source_link_is_up(const struct source_link *l)
 {
     return l->live != NULL;
 }
 
-int source_link_is_online(const struct source_link *l)
+void source_link_close_all(struct source_link *l)
 {
-    return l->is_online;
-}
-
-int source_link_is_standby(const struct source_link *l)
-{
-    return l->is_standby;
-}
-
-int source_link_is_connecting(const struct source_link *l)
-{
-    return l->live != NULL && !l->is_online && !l->is_standby;
-}
-
-const char *source_link_offline_reason(const struct source_link *l)
-{
-    if (l->is_online)
-        return "";
-    if (l->live == NULL)
-        return l->reason;
-    return l->is_standby ? STANDBY_REASON : "node connected, no frame yet";
-}
-
-double source_link_fps(const struct source_link *l, int64_t now_us)
-{
-    return l->is_online ? fps_meter_fps(&l->fps, now_us) : 0.0;
-}
-
-void source_link_get_stats(const struct source_link *l, struct source_link_stats *out)
-{
-    *out = l->stats;
-}
-
-/* The source operations (source.h) over a link. */
-static int src_is_online(const void *l)
-{
-    return source_link_is_online(l);
-}
-
-static int src_is_standby(const void *l)
-{
-    return source_link_is_standby(l);
-}
-
-static int src_is_connecting(const void *l)
-{
-    return source_link_is_connecting(l);
-}
-
-static const char *src_offline_reason(const void *l)
-{
-    return source_link_offline_reason(l);
-}
-
-static void src_hold(void *l)
-{
-    source_link_hold(l);
-}
-
-static void src_release(void *l)
-{
-    source_link_release(l);
-}
-
-static double src_fps(const void *l, int64_t now_us)
-{
-    return source_link_fps(l, now_us);
-}
-
-static void src_get_stats(const void *impl, struct source_stats *out)
-{
-    const struct source_link *l = impl;
-    out->connects = l->stats.connects;
-    out->frames = l->stats.frames;
-    out->frames_dropped = l->stats.frames_dropped;
-    out->bytes = l->stats.bytes;
-}
-
-static void src_free(void *l)
-{
-    source_link_free(l);
-}
-
-static const struct source_ops link_source_ops = {
-    .is_online = src_is_online,
-    .is_standby = src_is_standby,
-    .is_connecting = src_is_connecting,
-    .offline_reason = src_offline_reason,
-    .hold = src_hold,
-    .release = src_release,
-    .fps = src_fps,
-    .get_stats = src_get_stats,
-    .free = src_free,
-};
-
-void source_link_as_source(struct source_link *l, struct source *out)
-{
-    out->ops = &link_source_ops;
-    out->impl = l;
+    struct link_conn *c;
+    while ((c = TAILQ_FIRST(&l->conns)) != NULL)
+        conn_free(c);
 }

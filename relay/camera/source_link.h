@@ -50,24 +50,14 @@ struct source_link_callbacks {
     void (*on_frame)(struct frame *frame, int64_t received_us, void *arg);
     /* A node message other than a frame: "moved" and "status" (borrowed, parsed). */
     void (*on_message)(const struct link_msg *msg, void *arg);
-    /* The link came up (is_up 1) or went down (0, reason as source_link_offline_reason). */
+    /* The link came up (is_up 1) or went down (0, reason as the source's offline reason). */
     void (*on_state)(int is_up, void *arg);
     void *arg;
-};
-
-struct source_link_stats {
-    uint64_t connects;       /* links accepted */
-    uint64_t frames;         /* frames delivered */
-    uint64_t frames_dropped; /* binary messages that were not a JPEG */
-    uint64_t bytes;          /* bytes received */
 };
 
 /* New link waiting for its node. base is borrowed. Returns NULL on allocation failure. */
 struct source_link *source_link_new(struct event_base *base, const struct source_link_config *cfg,
                                     const struct source_link_callbacks *cb);
-
-/* Close the link (and any link still closing) and free. source_link_free(NULL) is a no-op. */
-void source_link_free(struct source_link *l);
 
 /*
  * Take over req's connection as this camera's link: the caller has checked the handshake
@@ -95,16 +85,10 @@ unsigned source_link_close_live(struct source_link *l, uint16_t code, const char
 /* 1 while a node is connected (frames may not be flowing yet). */
 int source_link_is_up(const struct source_link *l);
 
-/* The source operations (relay/camera: what upstream answers for a pulled camera). */
-int source_link_is_online(const struct source_link *l);     /* a frame arrived since "on" */
-int source_link_is_standby(const struct source_link *l);    /* told to stop: nobody watches */
-int source_link_is_connecting(const struct source_link *l); /* up and asked for frames */
-const char *source_link_offline_reason(const struct source_link *l); /* "" online; borrowed */
-void source_link_hold(struct source_link *l);                        /* someone needs frames */
-void source_link_release(struct source_link *l);                     /* ... no longer */
-double source_link_fps(const struct source_link *l, int64_t now_us);
-void source_link_get_stats(const struct source_link *l, struct source_link_stats *out);
-
 struct source;
-/* Fill *out with the link as a camera's source (source.h): out->impl is l, source_free frees l. */
+/*
+ * Fill *out with the link as a camera's source (source.h): out->impl is l, source_free frees l
+ * (and closes the link and any link still closing). Online: a frame arrived since the node was
+ * asked for frames; standby: the node was told to stop, nobody watches (hold asks it again).
+ */
 void source_link_as_source(struct source_link *l, struct source *out);

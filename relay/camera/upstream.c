@@ -51,15 +51,17 @@ struct upstream {
     struct event *drop_event;  /* drops the connection outside libevent's callbacks */
     char drop_reason[160];
     int is_standby; /* deliberately disconnected: nobody is watching */
-    unsigned holds; /* upstream_hold minus upstream_release */
+    unsigned holds; /* src_hold minus src_release */
 
     struct mjpeg_parser parser;
     struct frame *partial; /* the frame being received */
-    struct upstream_stats stats;
+    struct source_stats stats;
+    uint64_t stalls; /* connections dropped for bringing no frame in time */
     struct fps_meter fps;
 };
 
 static void connect_now(struct upstream *u);
+static void src_free(void *impl);
 static void watch_frames(struct upstream *u);
 
 static void set_offline(struct upstream *u, const char *reason)
@@ -171,7 +173,7 @@ static void on_frame_timeout(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct upstream *u = arg;
-    u->stats.stalls++;
+    u->stalls++;
     drop_soon(u, u->is_online ? "camera stopped sending frames (stall timeout)"
                               : "camera sent no frame in time (stall timeout)");
 }
@@ -349,8 +351,15 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
              u->cfg.idle_timeout_ms);
 }
 
-void upstream_hold(struct upstream *u)
+/*
+ * The source operations (source.h) over an upstream. hold/release: someone needs frames (a
+ * viewer, a waiting snapshot): hold the connection open; release it when done. With
+ * idle_timeout_ms set, the first hold connects and the connection closes idle_timeout_ms after
+ * the last release; with 0 the upstream stays connected regardless.
+ */
+static void src_hold(void *impl)
 {
+    struct upstream *u = impl;
     if (u->holds++ > 0 || u->cfg.idle_timeout_ms == 0)
         return;
     evtimer_del(u->idle_timer);
@@ -361,8 +370,9 @@ void upstream_hold(struct upstream *u)
     }
 }
 
-void upstream_release(struct upstream *u)
+static void src_release(void *impl)
 {
+    struct upstream *u = impl;
     if (u->holds == 0 || --u->holds > 0 || u->cfg.idle_timeout_ms == 0 || u->is_standby)
         return;
     struct timeval tv = {.tv_sec = u->cfg.idle_timeout_ms / 1000,
@@ -370,23 +380,28 @@ void upstream_release(struct upstream *u)
     evtimer_add(u->idle_timer, &tv);
 }
 
-double upstream_fps(const struct upstream *u, int64_t now_us)
+/* Frames per second from the camera over the last 3 s before now_us (CLOCK_MONOTONIC µs). */
+static double src_fps(const void *impl, int64_t now_us)
 {
+    const struct upstream *u = impl;
     return fps_meter_fps(&u->fps, now_us);
 }
 
-uint64_t upstream_connects(const struct upstream *u)
+/* 1 while deliberately disconnected for lack of viewers. */
+static int src_is_standby(const void *impl)
 {
-    return u->stats.connects;
-}
-
-int upstream_is_standby(const struct upstream *u)
-{
+    const struct upstream *u = impl;
     return u->is_standby;
 }
 
-int upstream_is_connecting(const struct upstream *u)
+/*
+ * 1 during the first connection attempt after start-up or a wake-up from standby: no frame yet,
+ * and no failure either, so the camera is presumably fine, only not streaming yet. Callers wait
+ * for a frame then, rather than report the camera offline.
+ */
+static int src_is_connecting(const void *impl)
 {
+    const struct upstream *u = impl;
     /* failures is reset by a frame and by standby, and counts every failed attempt. */
     return !u->is_online && !u->is_standby && u->failures == 0 && u->conn != NULL;
 }
@@ -482,7 +497,7 @@ struct upstream *upstream_new(struct event_base *base, const struct upstream_con
     if (u->retry_timer == NULL || u->idle_timer == NULL || u->frame_timer == NULL ||
         u->drop_event == NULL) {
         *err = "out of memory";
-        upstream_free(u);
+        src_free(u);
         return NULL;
     }
     if (cfg->idle_timeout_ms == 0) {
@@ -494,8 +509,10 @@ struct upstream *upstream_new(struct event_base *base, const struct upstream_con
     return u;
 }
 
-void upstream_free(struct upstream *u)
+/* Close the connection and free. */
+static void src_free(void *impl)
 {
+    struct upstream *u = impl;
     if (u == NULL)
         return;
     if (u->conn != NULL)
@@ -513,69 +530,24 @@ void upstream_free(struct upstream *u)
     free(u);
 }
 
-int upstream_is_online(const struct upstream *u)
+/* 1 while the camera's stream is flowing (a frame arrived since the last connect), else 0. */
+static int src_is_online(const void *impl)
 {
+    const struct upstream *u = impl;
     return u->is_online;
 }
 
-const char *upstream_offline_reason(const struct upstream *u)
+/* Why the camera is offline (a short phrase), or "" while online. */
+static const char *src_offline_reason(const void *impl)
 {
+    const struct upstream *u = impl;
     return u->is_online ? "" : u->reason;
-}
-
-void upstream_get_stats(const struct upstream *u, struct upstream_stats *out)
-{
-    *out = u->stats;
-}
-
-/* The source operations (source.h) over an upstream. */
-static int src_is_online(const void *u)
-{
-    return upstream_is_online(u);
-}
-
-static int src_is_standby(const void *u)
-{
-    return upstream_is_standby(u);
-}
-
-static int src_is_connecting(const void *u)
-{
-    return upstream_is_connecting(u);
-}
-
-static const char *src_offline_reason(const void *u)
-{
-    return upstream_offline_reason(u);
-}
-
-static void src_hold(void *u)
-{
-    upstream_hold(u);
-}
-
-static void src_release(void *u)
-{
-    upstream_release(u);
-}
-
-static double src_fps(const void *u, int64_t now_us)
-{
-    return upstream_fps(u, now_us);
 }
 
 static void src_get_stats(const void *impl, struct source_stats *out)
 {
     const struct upstream *u = impl;
-    out->connects = u->stats.connects;
-    out->frames = u->stats.frames;
-    out->frames_dropped = u->stats.frames_dropped;
-    out->bytes = u->stats.bytes;
-}
-
-static void src_free(void *u)
-{
-    upstream_free(u);
+    *out = u->stats;
 }
 
 static const struct source_ops upstream_source_ops = {

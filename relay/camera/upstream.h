@@ -33,14 +33,6 @@ struct upstream_config {
                                   NULL (libevent then resolves with a blocking getaddrinfo) */
 };
 
-struct upstream_stats {
-    uint64_t connects;       /* connection attempts */
-    uint64_t frames;         /* frames delivered */
-    uint64_t frames_dropped; /* oversized, malformed or not JPEG */
-    uint64_t bytes;          /* body bytes received */
-    uint64_t stalls;         /* connections dropped for bringing no frame in time */
-};
-
 /*
  * Parse cfg->url and start connecting on `base` (borrowed). Returns NULL and sets *err to a
  * one-line reason (static string) if the URL is unusable, or on allocation failure.
@@ -48,44 +40,10 @@ struct upstream_stats {
 struct upstream *upstream_new(struct event_base *base, const struct upstream_config *cfg,
                               upstream_frame_cb on_frame, void *arg, const char **err);
 
-/* Close the connection and free. upstream_free(NULL) is a no-op. */
-void upstream_free(struct upstream *u);
-
-/* 1 while the camera's stream is flowing (a frame arrived since the last connect), else 0. */
-int upstream_is_online(const struct upstream *u);
-
-/* Why the camera is offline (a short phrase), or "" while online. Borrowed, valid until the
- * next loop iteration. */
-const char *upstream_offline_reason(const struct upstream *u);
-
-void upstream_get_stats(const struct upstream *u, struct upstream_stats *out);
-
-/*
- * Someone needs frames (a viewer, a waiting snapshot): hold the connection open; release it
- * when done. With idle_timeout_ms set, the first hold connects and the connection closes
- * idle_timeout_ms after the last release; with 0 the upstream stays connected regardless.
- */
-void upstream_hold(struct upstream *u);
-void upstream_release(struct upstream *u);
-
-/* Connection attempts so far: changes with every new connection to the camera. */
-uint64_t upstream_connects(const struct upstream *u);
-
-/* 1 while deliberately disconnected for lack of viewers. */
-int upstream_is_standby(const struct upstream *u);
-
-/*
- * 1 during the first connection attempt after start-up or a wake-up from standby: no frame yet,
- * and no failure either, so the camera is presumably fine, only not streaming yet. Callers wait
- * for a frame then, rather than report the camera offline.
- */
-int upstream_is_connecting(const struct upstream *u);
-
-/* Frames per second from the camera over the last 3 s before now_us (CLOCK_MONOTONIC µs). */
-double upstream_fps(const struct upstream *u, int64_t now_us);
-
 /*
  * Fill *out with the upstream as a camera's source (source.h): out->impl is u (borrowed), and
- * source_free on *out frees u.
+ * source_free on *out frees u. The source's operations are how the upstream is used from then
+ * on: online? why not? hold (the first hold connects, with an idle timeout), release (the
+ * connection closes idle_timeout_ms after the last release; with 0 it stays), fps, counters.
  */
 void upstream_as_source(struct upstream *u, struct source *out);

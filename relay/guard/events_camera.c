@@ -1,12 +1,11 @@
 #include "events_camera.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "atomic_file.h"
 #include "camera.h"
 #include "clock.h"
 #include "continuous.h"
@@ -151,14 +150,10 @@ static int load_settings(struct events_camera *ec, struct motion_settings *out, 
     return 0;
 }
 
-/* Write the settings to motion.txt.tmp, fsync, rename over motion.txt, fsync the folder. */
-static int save_settings(const struct events_camera *ec, const struct motion_settings *s)
+/* The settings as motion.txt, as atomic_file_write's fill. */
+static int fill_settings(FILE *f, const void *arg)
 {
-    char tmp[1300];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", ec->settings_path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return -errno;
+    const struct motion_settings *s = arg;
     fprintf(f,
             "# Lookout motion detection for this camera. Written by the relay.\n"
             "# mask X Y W H: a rectangle to ignore, in per-mille of the picture.\n"
@@ -167,21 +162,13 @@ static int save_settings(const struct events_camera *ec, const struct motion_set
     for (size_t i = 0; i < s->mask_count; i++)
         fprintf(f, "mask %u %u %u %u\n", s->masks[i].x, s->masks[i].y, s->masks[i].w,
                 s->masks[i].h);
-    int rc = (fflush(f) == 0 && fsync(fileno(f)) == 0) ? 0 : -errno;
-    if (fclose(f) != 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp, ec->settings_path) != 0)
-        rc = -errno;
-    if (rc < 0) {
-        unlink(tmp);
-        return rc;
-    }
-    int dfd = open(ec->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
+    return ferror(f) ? -EIO : 0;
+}
+
+/* Replace motion.txt (common/atomic_file.h: a crash leaves the old settings or the new). */
+static int save_settings(const struct events_camera *ec, const struct motion_settings *s)
+{
+    return atomic_file_write(ec->settings_path, fill_settings, s);
 }
 
 struct events_camera *events_camera_new(struct event_base *base, struct camera *cam,

@@ -4,6 +4,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "json_escape.h"
+
 /* libevent names only the codes of RFC 2616; give the newer ones their proper phrase. */
 static const char *phrase(int code)
 {
@@ -67,14 +69,11 @@ void reply_json(struct evhttp_request *req, int code, struct evbuffer *body)
 void reply_json_string(struct evbuffer *out, const char *s)
 {
     evbuffer_add(out, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            evbuffer_add_printf(out, "\\%c", c);
-        else if (c < 0x20)
-            evbuffer_add_printf(out, "\\u%04x", c);
-        else
-            evbuffer_add(out, s, 1);
+    while (*s != '\0') {
+        char piece[JSON_ESCAPE_PIECE_MAX];
+        size_t step;
+        evbuffer_add(out, piece, json_escape_char(s, piece, &step));
+        s += step;
     }
     evbuffer_add(out, "\"", 1);
 }

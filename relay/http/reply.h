@@ -21,7 +21,8 @@ void reply_json(struct evhttp_request *req, int code, struct evbuffer *body);
 void reply_no_store(struct evhttp_request *req);
 
 /*
- * Append s (NUL-terminated) to out as a JSON string (RFC 8259 §7): in quotes, '"' and '\\'
- * escaped, control characters as \\u00XX, bytes >= 0x80 as they are (UTF-8 stays UTF-8).
+ * Append s (NUL-terminated) to out as a JSON string (RFC 8259 §7), whole, in quotes, each
+ * character as common/json_escape.h escapes it: '"', '\\', control characters and DEL escaped,
+ * valid UTF-8 kept, each invalid byte as \\ufffd (so the reply is valid JSON in UTF-8).
  */
 void reply_json_string(struct evbuffer *out, const char *s);

@@ -1,12 +1,11 @@
 #include "presets.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "atomic_file.h"
 
 struct preset {
     char name[PRESET_NAME_MAX + 1];
@@ -98,41 +97,20 @@ void presets_free(struct presets *p)
     free(p);
 }
 
-/* Write the whole list to path.tmp, fsync, rename over path, fsync the directory. */
-static int write_file(const struct presets *p)
+/* The whole list, as atomic_file_write's fill. */
+static int fill_file(FILE *f, const void *arg)
 {
-    char tmp[1100];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", p->path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -errno;
-    FILE *f = fdopen(fd, "w");
-    if (f == NULL) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return -e;
-    }
+    const struct presets *p = arg;
     fprintf(f, "# Lookout presets: PAN TILT NAME (degrees). Written by the relay.\n");
     for (size_t i = 0; i < p->count; i++)
         fprintf(f, "%d %d %s\n", p->list[i].pan_deg, p->list[i].tilt_deg, p->list[i].name);
-    int rc = (fflush(f) == 0 && fsync(fileno(f)) == 0) ? 0 : -errno;
-    if (fclose(f) != 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp, p->path) != 0)
-        rc = -errno;
-    if (rc < 0) {
-        unlink(tmp);
-        return rc;
-    }
-    char dir_buf[1024];
-    snprintf(dir_buf, sizeof(dir_buf), "%s", p->path);
-    int dfd = open(dirname(dir_buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd); /* makes the rename itself durable */
-        close(dfd);
-    }
-    return 0;
+    return ferror(f) ? -EIO : 0;
+}
+
+/* Replace the file with the whole list (common/atomic_file.h: a crash leaves old or new). */
+static int write_file(const struct presets *p)
+{
+    return atomic_file_write(p->path, fill_file, p);
 }
 
 static struct preset *find(struct presets *p, const char *name)

@@ -4,41 +4,24 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 
-import { ARTEFACTS, OPERATOR, Rig, VIEWER, launchBrowser, login } from './harness.mjs';
+import { ARTEFACTS, OPERATOR, Rig, VIEWER, login, Suite } from './harness.mjs';
 
 const SUITE_TIMEOUT_MS = 120000;
 const CASE_TIMEOUT_MS = 30000;
 
 let rig;
 let browser;
-const problems = [];
+const suite = new Suite('alert', SUITE_TIMEOUT_MS);
+const { problems } = suite; // console errors (CSP violations among them) and uncaught exceptions
 
-const watchdog = setTimeout(() => {
-    console.error(`# alert browser tests: over ${SUITE_TIMEOUT_MS} ms, stopping`);
-    process.exit(1); // harness.mjs kills the binaries by PID on exit
-}, SUITE_TIMEOUT_MS);
-watchdog.unref();
-
-function watch(p, who) {
-    p.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`${who}: console: ${m.text()}`);
-    });
-    p.on('pageerror', (e) => problems.push(`${who}: exception: ${e.message}`));
-    return p;
-}
+const watch = (p, who) => suite.watch(p, who);
 
 describe('alerts on the page', { timeout: SUITE_TIMEOUT_MS }, () => {
     before(async () => {
-        rig = await new Rig().start();
-        browser = await launchBrowser();
+        ({ rig, browser } = await suite.start(() => new Rig().start()));
     });
 
-    after(async () => {
-        if (browser) await browser.close().catch(() => {});
-        const failures = rig ? await rig.stop() : [];
-        clearTimeout(watchdog);
-        assert.deepEqual(failures, [], 'a binary did not exit cleanly');
-    });
+    after(() => suite.stop());
 
     test('an operator snoozes alerts for an hour, then resumes them', { timeout: CASE_TIMEOUT_MS }, async () => {
         const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 
 import {
-    ARTEFACTS, MultiRig, OPERATOR, VIEWER, launchBrowser, login, sleep, waitFor,
+    ARTEFACTS, MultiRig, OPERATOR, VIEWER, login, sleep, waitFor, Suite,
 } from './harness.mjs';
 
 const SUITE_TIMEOUT_MS = 180000;
@@ -19,13 +19,8 @@ let rig;
 let browser;
 let context;
 let page;
-const problems = [];
-
-const watchdog = setTimeout(() => {
-    console.error(`# browser tests (cameras): over ${SUITE_TIMEOUT_MS} ms, stopping`);
-    process.exit(1);
-}, SUITE_TIMEOUT_MS);
-watchdog.unref();
+const suite = new Suite('cameras', SUITE_TIMEOUT_MS);
+const { problems } = suite; // console errors (CSP violations among them) and uncaught exceptions
 
 // Requests of the page still open, as Chromium's network layer reports them (the DevTools
 // protocol): each holds one of the browser's connections to the relay, an MJPEG stream for as
@@ -44,13 +39,7 @@ async function track(p) {
     return p;
 }
 
-function watch(p, who) {
-    p.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`${who}: console: ${m.text()}`);
-    });
-    p.on('pageerror', (e) => problems.push(`${who}: exception: ${e.message}`));
-    return p;
-}
+const watch = (p, who) => suite.watch(p, who);
 
 // The width of the live picture the page shows (0 while none).
 function liveWidth(p) {
@@ -62,18 +51,11 @@ function liveWidth(p) {
 
 describe('several cameras in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
     before(async () => {
-        rig = await new MultiRig().start('garden');
-        browser = await launchBrowser();
+        ({ rig, browser } = await suite.start(() => new MultiRig().start('garden')));
         context = await browser.newContext(DESKTOP);
     });
 
-    after(async () => {
-        if (browser) await browser.close();
-        if (rig) {
-            const failures = await rig.stop();
-            assert.deepEqual(failures, [], failures.join('\n'));
-        }
-    });
+    after(() => suite.stop());
 
     test('the overview shows three tiles with pictures, and no live stream', { timeout: CASE_TIMEOUT_MS }, async () => {
         page = await track(watch(await login(context, rig, OPERATOR), 'operator'));

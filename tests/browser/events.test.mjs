@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 
-import { ARTEFACTS, OPERATOR, Rig, VIEWER, launchBrowser, login, sleep, waitFor } from './harness.mjs';
+import { ARTEFACTS, OPERATOR, Rig, VIEWER, login, sleep, waitFor, Suite } from './harness.mjs';
 
 const SUITE_TIMEOUT_MS = 150000;
 const CASE_TIMEOUT_MS = 45000;
@@ -14,22 +14,11 @@ const DESKTOP = { viewport: { width: 1280, height: 1000 }, colorScheme: 'light' 
 let rig;
 let browser;
 let eventId;
-const problems = [];
+const suite = new Suite('events', SUITE_TIMEOUT_MS);
+const { problems } = suite; // console errors (CSP violations among them) and uncaught exceptions
 
-const watchdog = setTimeout(() => {
-    console.error(`# events browser tests: over ${SUITE_TIMEOUT_MS} ms, stopping`);
-    process.exit(1);
-}, SUITE_TIMEOUT_MS);
-watchdog.unref();
-
-function watch(p, who) {
-    p.on('console', (m) => {
-        // The viewer's refused delete is expected to log its 403.
-        if (m.type() === 'error' && !/status of 403/.test(m.text())) problems.push(`${who}: console: ${m.text()}`);
-    });
-    p.on('pageerror', (e) => problems.push(`${who}: exception: ${e.message}`));
-    return p;
-}
+// The viewer's refused delete is expected to log its 403.
+const watch = (p, who) => suite.watch(p, who, (text) => /status of 403/.test(text));
 
 async function events() {
     const r = await rig.request('GET', '/api/events');
@@ -39,9 +28,9 @@ async function events() {
 
 describe('events in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
     before(async () => {
-        rig = await new Rig().start(['RECORD_DIR=@', 'RECORD_QUIET_MS=1500', 'RECORD_PREROLL_MS=1000',
-            'MOTION_SETTLE_MS=1000', 'RECORD_SEGMENT_S=2']);
-        browser = await launchBrowser();
+        ({ rig, browser } = await suite.start(() => new Rig().start(['RECORD_DIR=@',
+            'RECORD_QUIET_MS=1500', 'RECORD_PREROLL_MS=1000', 'MOTION_SETTLE_MS=1000',
+            'RECORD_SEGMENT_S=2'])));
         await sleep(2500); // the detector learns the scene
         const sim = await rig.sim('/sim/intruder?seconds=3');
         assert.equal(sim.status, 200);
@@ -52,11 +41,7 @@ describe('events in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
         eventId = list[0].id;
     });
 
-    after(async () => {
-        if (browser) await browser.close();
-        const failures = rig ? await rig.stop() : [];
-        assert.deepEqual(failures, []);
-    });
+    after(() => suite.stop());
 
     test('the timeline and the list show the event; playing it shows moving frames', { timeout: CASE_TIMEOUT_MS }, async () => {
         const ctx = await browser.newContext(DESKTOP);

@@ -4,6 +4,7 @@
 // (default build/) on ephemeral loopback ports read back from their log lines, with a .env, a
 // USERS_FILE, a PRESETS_FILE and an AUDIT_LOG in a temporary directory. Every process is ended by its PID, and
 // every wait has a deadline. Set LOOKOUT_KEEP_TMP=1 to keep the temporary directory (logs).
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -314,6 +315,49 @@ export async function launchBrowser() {
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
             '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
+}
+
+// What every suite file shares: a watchdog that ends the process if the suite runs over suiteMs
+// (the binaries are then killed by PID on exit), the page problems its cases assert on at the
+// end (console errors, CSP violations among them, and uncaught exceptions), and the start and
+// stop of its rig and browser (suite.start in before(), suite.stop in after()).
+export class Suite {
+    constructor(name, suiteMs) {
+        this.problems = [];
+        this.rig = null;
+        this.browser = null;
+        this.watchdog = setTimeout(() => {
+            console.error(`# ${name} browser tests: over ${suiteMs} ms, stopping`);
+            process.exit(1);
+        }, suiteMs);
+        this.watchdog.unref();
+    }
+
+    // Collects p's console errors (except those isExpected(text) accepts) and its uncaught
+    // exceptions into problems, each tagged with who. Returns p.
+    watch(p, who, isExpected = () => false) {
+        p.on('console', (m) => {
+            if (m.type() === 'error' && !isExpected(m.text())) this.problems.push(`${who}: console: ${m.text()}`);
+        });
+        p.on('pageerror', (e) => this.problems.push(`${who}: exception: ${e.message}`));
+        return p;
+    }
+
+    // Starts the rig (startRig(), e.g. () => new Rig().start()) and Chromium; returns both.
+    async start(startRig) {
+        this.rig = await startRig();
+        this.browser = await launchBrowser();
+        return { rig: this.rig, browser: this.browser };
+    }
+
+    // Closes the browser, stops the rig asserting that every binary exited cleanly (under
+    // `make asan`: without leaks), and the watchdog.
+    async stop() {
+        if (this.browser) await this.browser.close().catch(() => {});
+        const failures = this.rig ? await this.rig.stop() : [];
+        clearTimeout(this.watchdog);
+        assert.deepEqual(failures, [], `a binary did not exit cleanly: ${failures.join('; ')}`);
+    }
 }
 
 // Logs in through the form, as a person would, and returns the page showing the camera.

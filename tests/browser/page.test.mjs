@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
-    ARTEFACTS, OPERATOR, Rig, VIEWER, launchBrowser, login, screenshotWholePage, sleep, waitFor,
+    ARTEFACTS, OPERATOR, Rig, VIEWER, login, screenshotWholePage, sleep, waitFor, Suite,
 } from './harness.mjs';
 
 const SUITE_TIMEOUT_MS = 240000; // everything, start-up and clean-up included
@@ -22,24 +22,13 @@ let rig;
 let browser;
 let context;
 let page; // the operator's, on a desktop
-const problems = []; // console errors (CSP violations among them) and uncaught exceptions
+// Nothing may outlive the suite, whatever happens inside it (Suite's watchdog).
+const suite = new Suite('page', SUITE_TIMEOUT_MS);
+const { problems } = suite; // console errors (CSP violations among them) and uncaught exceptions
 let isLoggingOut = false; // from then on, the 401s of a page whose session ended are expected
 
-// Nothing may outlive the suite, whatever happens inside it.
-const watchdog = setTimeout(() => {
-    console.error(`# browser tests: over ${SUITE_TIMEOUT_MS} ms, stopping`);
-    process.exit(1); // harness.mjs kills the binaries by PID on exit
-}, SUITE_TIMEOUT_MS);
-watchdog.unref();
-
-function watch(p, who) {
-    p.on('console', (m) => {
-        if (m.type() === 'error' && !(isLoggingOut && /status of 401/.test(m.text())))
-            problems.push(`${who}: console: ${m.text()}`);
-    });
-    p.on('pageerror', (e) => problems.push(`${who}: exception: ${e.message}`));
-    return p;
-}
+// After the logout, the 401s of a page whose session ended are expected.
+const watch = (p, who) => suite.watch(p, who, (text) => isLoggingOut && /status of 401/.test(text));
 
 // The relay's angles, once they satisfy ok(pan, tilt).
 async function anglesWhere(what, ok) {
@@ -121,16 +110,10 @@ function trackPosts(p) {
 
 describe('the page in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
     before(async () => {
-        rig = await new Rig().start();
-        browser = await launchBrowser();
+        ({ rig, browser } = await suite.start(() => new Rig().start()));
     });
 
-    after(async () => {
-        if (browser) await browser.close().catch(() => {});
-        const failures = rig ? await rig.stop() : [];
-        clearTimeout(watchdog);
-        assert.deepEqual(failures, [], 'a binary did not exit cleanly');
-    });
+    after(() => suite.stop());
 
     test('logging in through the form shows the camera', { timeout: CASE_TIMEOUT_MS }, async () => {
         context = await browser.newContext(DESKTOP);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 
-import { ARTEFACTS, OPERATOR, Rig, launchBrowser, login, screenshotWholePage, waitFor } from './harness.mjs';
+import { ARTEFACTS, OPERATOR, Rig, login, screenshotWholePage, waitFor, Suite } from './harness.mjs';
 
 const SUITE_TIMEOUT_MS = 120000;
 const CASE_TIMEOUT_MS = 45000;
@@ -17,34 +17,17 @@ let rig;
 let browser;
 let admin;
 let linkUrl;
-const problems = [];
+const suite = new Suite('share', SUITE_TIMEOUT_MS);
+const { problems } = suite; // console errors (CSP violations among them) and uncaught exceptions
 
-const watchdog = setTimeout(() => {
-    console.error(`# share browser tests: over ${SUITE_TIMEOUT_MS} ms, stopping`);
-    process.exit(1);
-}, SUITE_TIMEOUT_MS);
-watchdog.unref();
-
-function watch(p, who) {
-    p.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`${who}: console: ${m.text()}`);
-    });
-    p.on('pageerror', (e) => problems.push(`${who}: exception: ${e.message}`));
-    return p;
-}
+const watch = (p, who) => suite.watch(p, who);
 
 describe('sharing from the page', { timeout: SUITE_TIMEOUT_MS }, () => {
     before(async () => {
-        rig = await new Rig().start();
-        browser = await launchBrowser();
+        ({ rig, browser } = await suite.start(() => new Rig().start()));
     });
 
-    after(async () => {
-        if (browser) await browser.close().catch(() => {});
-        const failures = rig ? await rig.stop() : [];
-        clearTimeout(watchdog);
-        assert.deepEqual(failures, [], 'a binary did not exit cleanly');
-    });
+    after(() => suite.stop());
 
     test('an admin adds an account and makes a guest link', { timeout: CASE_TIMEOUT_MS }, async () => {
         const context = await browser.newContext(DESKTOP);

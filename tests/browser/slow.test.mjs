@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 
-import { ARTEFACTS, OPERATOR, Rig, launchBrowser, login, waitFor } from './harness.mjs';
+import { ARTEFACTS, OPERATOR, Rig, login, waitFor, Suite } from './harness.mjs';
 
 const SUITE_TIMEOUT_MS = 150000;
 const CASE_TIMEOUT_MS = 60000;
@@ -15,13 +15,8 @@ let rig;
 let browser;
 let context;
 let page;
-const problems = [];
-
-const watchdog = setTimeout(() => {
-    console.error(`# browser tests (slow link): over ${SUITE_TIMEOUT_MS} ms, stopping`);
-    process.exit(1); // harness.mjs kills the binaries by PID on exit
-}, SUITE_TIMEOUT_MS);
-watchdog.unref();
+const suite = new Suite('slow link', SUITE_TIMEOUT_MS);
+const { problems } = suite; // console errors (CSP violations among them) and uncaught exceptions
 
 // The stream URLs the page opens, newest last.
 function trackStreams(p) {
@@ -38,22 +33,13 @@ async function badge(p) {
 
 describe('the page on a slow link', { timeout: SUITE_TIMEOUT_MS }, () => {
     before(async () => {
-        rig = await new Rig().start();
-        browser = await launchBrowser();
+        ({ rig, browser } = await suite.start(() => new Rig().start()));
         context = await browser.newContext(DESKTOP);
         page = await login(context, rig, OPERATOR);
-        page.on('console', (m) => {
-            if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-        });
-        page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
+        suite.watch(page, 'operator');
     });
 
-    after(async () => {
-        if (browser) await browser.close().catch(() => {});
-        const failures = rig ? await rig.stop() : [];
-        clearTimeout(watchdog);
-        assert.deepEqual(failures, [], 'a binary did not exit cleanly');
-    });
+    after(() => suite.stop());
 
     test('on a fast link the picture is live, not late', { timeout: CASE_TIMEOUT_MS }, async () => {
         await waitFor('a live picture', async () => (await badge(page)) === 'Live' &&

@@ -24,6 +24,7 @@
 #include "../support/jpeg.h"
 #include "../support/json.h"
 #include "../support/proc.h"
+#include "../support/run.h"
 #include "../support/stream.h"
 #include "../support/tmpdir.h"
 
@@ -358,7 +359,8 @@ static void test_e2e_servo_url_without_the_control_port(void **state)
         ts_http_request(e->control_port, "GET", "/status", NULL, NULL, HTTP_TIMEOUT_MS, &r), 200);
     assert_int_equal((int)json_number(&r, "target_pan"), pan0 + STEP_DEG);
     ts_http_response_deinit(&r);
-    ts_proc_stop_reporting("e2e", &e->other_relay_pid, "lookout", e->other_log);
+    assert_int_equal(ts_proc_stop_reporting("e2e", &e->other_relay_pid, "lookout", e->other_log),
+                     0);
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/not_control_servo", (unsigned)e->control_port);
     port = start_other_relay(e, "wrongpath.env", url);
@@ -367,9 +369,36 @@ static void test_e2e_servo_url_without_the_control_port(void **state)
     if (strstr((const char *)r.body, "check SERVO_URL") == NULL)
         fail_msg("the 502 does not say what to check: %s", (const char *)r.body);
     ts_http_response_deinit(&r);
+    assert_int_equal(ts_proc_stop_reporting("e2e", &e->other_relay_pid, "lookout", e->other_log),
+                     0);
     /* Put the camera back where the other cases expect it. */
     assert_int_equal(relay_request(e, "POST", "/turnright", &r), 200);
     ts_http_response_deinit(&r);
+}
+
+/*
+ * A SERVO_URL whose port is closed: each move is a 502 that says so, and the relay still exits
+ * 0 on SIGTERM (under `make asan`, a connection leaked per refused connect made it exit 1).
+ */
+static void test_e2e_servo_url_refused(void **state)
+{
+    struct e2e *e = *state;
+    int closed = ts_free_port(); /* bound, then closed: nothing listens there */
+    assert_true(closed > 0);
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/control_servo", closed);
+    uint16_t port = start_other_relay(e, "refused.env", url);
+    static const char *const moves[] = {"/turnleft", "/turnright", "/turnup"};
+    for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++) {
+        struct ts_http_response r;
+        assert_int_equal(
+            ts_http_request(port, "POST", moves[i], e->auth, NULL, HTTP_TIMEOUT_MS, &r), 502);
+        if (strstr((const char *)r.body, "camera control unreachable") == NULL)
+            fail_msg("POST %s: the 502 does not say why: %s", moves[i], (const char *)r.body);
+        ts_http_response_deinit(&r);
+    }
+    assert_int_equal(ts_proc_stop_reporting("e2e", &e->other_relay_pid, "lookout", e->other_log),
+                     0);
 }
 
 static void test_e2e_turnup_decreases_tilt(void **state)
@@ -500,6 +529,7 @@ int main(void)
         cmocka_unit_test_teardown(test_e2e_turnleft_moves_pan_and_picture, close_streams),
         cmocka_unit_test_teardown(test_e2e_turnup_decreases_tilt, close_streams),
         cmocka_unit_test_teardown(test_e2e_servo_url_without_the_control_port, close_streams),
+        cmocka_unit_test_teardown(test_e2e_servo_url_refused, close_streams),
         cmocka_unit_test_teardown(test_e2e_turn_with_get_is_405, close_streams),
         cmocka_unit_test_teardown(test_e2e_snapshot_is_a_jpeg, close_streams),
         cmocka_unit_test_teardown(test_e2e_page_is_html, close_streams),

@@ -21,10 +21,9 @@
 
 #include <cmocka.h>
 
-#include "../support/broker.h"
 #include "../support/http.h"
 #include "../support/json.h"
-#include "../support/mqtt_client.h"
+#include "../support/mqtt_rig.h"
 #include "../support/proc.h"
 #include "../support/relay_stream.h"
 #include "../support/run.h"
@@ -37,39 +36,9 @@
 #define HTTP_TIMEOUT_MS 5000
 #define RECONNECT_TIMEOUT_MS 20000
 
-struct t {
-    char *dir;
-    struct ts_broker broker;
-    struct ts_stack stack;
-    struct ts_mqtt *sub;
-};
-
-static int setup(void **state)
-{
-    struct t *t = calloc(1, sizeof(*t));
-    *state = t;
-    if (t == NULL)
-        return -1;
-    t->dir = ts_tmpdir_new();
-    return t->dir != NULL ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    struct t *t = *state;
-    if (t == NULL)
-        return 0;
-    ts_mqtt_close(t->sub);
-    ts_stack_stop(&t->stack);
-    ts_broker_stop(&t->broker);
-    ts_tmpdir_free(t->dir);
-    free(t);
-    return 0;
-}
-
 /* Broker, then the stack with MQTT_URL pointing at it (plus `extra` .env lines), then a
  * subscriber to everything. */
-static void start_all(struct t *t, const char *extra)
+static void start_all(struct ts_mqtt_rig *t, const char *extra)
 {
     assert_int_equal(ts_broker_start(&t->broker, t->dir, 0, NULL, NULL), 0);
     char env[2048];
@@ -80,15 +49,10 @@ static void start_all(struct t *t, const char *extra)
     assert_non_null(t->sub);
 }
 
-static void expect_msg(struct t *t, const char *topic, const char *needle, struct ts_mqtt_msg *out)
+static void expect_msg(struct ts_mqtt_rig *t, const char *topic, const char *needle,
+                       struct ts_mqtt_msg *out)
 {
-    if (ts_mqtt_wait(t->sub, topic, needle, MSG_TIMEOUT_MS, out) != 0) {
-        fprintf(stderr, "no message on %s%s%s; received:\n", topic, needle ? " with " : "",
-                needle ? needle : "");
-        ts_mqtt_dump(t->sub);
-        ts_proc_print_log(t->stack.relay_log, 30);
-        fail();
-    }
+    assert_int_equal(ts_mqtt_rig_expect(t, topic, needle, MSG_TIMEOUT_MS, out), 0);
 }
 
 /* The payload holds each "key":value pair of `fields` (NULL-terminated) exactly. */
@@ -109,7 +73,7 @@ static const char *const common_fields[] = {
     "\"Lookout\",\"model\":\"Lookout pan/tilt camera\",\"sw_version\":",
     "\"origin\":{\"name\":\"Lookout\"", NULL};
 
-static void expect_config(struct t *t, const char *topic, const char *const fields[])
+static void expect_config(struct ts_mqtt_rig *t, const char *topic, const char *const fields[])
 {
     struct ts_mqtt_msg m;
     expect_msg(t, topic, "{", &m); /* an empty config (a removal) may come first */
@@ -121,7 +85,7 @@ static void expect_config(struct t *t, const char *topic, const char *const fiel
 
 static void test_mqtt_discovery_and_states(void **state)
 {
-    struct t *t = *state;
+    struct ts_mqtt_rig *t = *state;
     /* Connected to the camera from the start, so there are frames for the snapshot. */
     start_all(t, "MQTT_CAN_STEER=on\nUPSTREAM_IDLE_TIMEOUT_MS=0\n");
     struct ts_mqtt_msg m;
@@ -203,9 +167,10 @@ static void test_mqtt_discovery_and_states(void **state)
     ts_mqtt_close(late);
     fprintf(stderr, "messages seen (mosquitto_sub -v style):\n");
     ts_mqtt_dump(t->sub);
+    assert_int_equal(ts_stack_stop(&t->stack), 0);
 }
 
-static double relay_pan(struct t *t)
+static double relay_pan(struct ts_mqtt_rig *t)
 {
     struct ts_http_response r;
     double pan = -1;
@@ -218,7 +183,7 @@ static double relay_pan(struct t *t)
 
 static void test_mqtt_button_moves_camera(void **state)
 {
-    struct t *t = *state;
+    struct ts_mqtt_rig *t = *state;
     start_all(t, "MQTT_CAN_STEER=on\n");
     struct ts_mqtt_msg m;
     expect_msg(t, "lookout/status", "online", &m);
@@ -259,11 +224,12 @@ static void test_mqtt_button_moves_camera(void **state)
     assert_int_equal(
         ts_proc_wait_log(t->stack.relay_log, "no preset \"Nowhere\"", LOG_TIMEOUT_MS, NULL, 0), 0);
     assert_true(relay_pan(t) == 95);
+    assert_int_equal(ts_stack_stop(&t->stack), 0);
 }
 
 static void test_mqtt_will_when_killed(void **state)
 {
-    struct t *t = *state;
+    struct ts_mqtt_rig *t = *state;
     start_all(t, "");
     struct ts_mqtt_msg m;
     expect_msg(t, "lookout/status", "online", &m);
@@ -310,7 +276,7 @@ static int read_frames(struct ts_relay_stream *s, int ms, long long *max_gap_ms)
 
 static void test_mqtt_broker_down_at_start(void **state)
 {
-    struct t *t = *state;
+    struct ts_mqtt_rig *t = *state;
     int port = ts_free_port();
     assert_true(port > 0);
     char env[256];
@@ -356,11 +322,12 @@ static void test_mqtt_broker_down_at_start(void **state)
     expect_msg(t, "homeassistant/button/lookout_cam/ptz_left/config", NULL, &m);
     assert_int_equal(m.len, 0);
     ts_mqtt_msg_free(&m);
+    assert_int_equal(ts_stack_stop(&t->stack), 0);
 }
 
 static void test_mqtt_tls(void **state)
 {
-    struct t *t = *state;
+    struct ts_mqtt_rig *t = *state;
     char cert[600], key[600], other[600], other_key[600];
     snprintf(cert, sizeof(cert), "%s/broker.pem", t->dir);
     snprintf(key, sizeof(key), "%s/broker.key", t->dir);
@@ -394,12 +361,14 @@ static void test_mqtt_tls(void **state)
     assert_int_equal(ts_proc_wait_log(t->stack.relay_log, "(TLS, certificate verified)",
                                       LOG_TIMEOUT_MS, NULL, 0),
                      0);
+    /* Both relays exit 0 on SIGTERM (under `make asan`: with no leaks). */
+    assert_int_equal(ts_stack_stop(&t->stack), 0);
 }
 
 /* Several cameras (CAMERAS_DIR): a device each; SIGHUP that removes one removes its entities. */
 static void test_mqtt_cameras_follow_sighup(void **state)
 {
-    struct t *t = *state;
+    struct ts_mqtt_rig *t = *state;
     char camdir[600], yard[700], env[2048];
     snprintf(camdir, sizeof(camdir), "%s/cameras", t->dir);
     assert_int_equal(mkdir(camdir, 0700), 0);
@@ -443,17 +412,23 @@ static void test_mqtt_cameras_follow_sighup(void **state)
     /* The main camera stays. */
     assert_int_equal(
         ts_proc_wait_log(t->stack.relay_log, "camera yard is gone", LOG_TIMEOUT_MS, NULL, 0), 0);
+    assert_int_equal(ts_stack_stop(&t->stack), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_mqtt_discovery_and_states, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mqtt_button_moves_camera, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mqtt_will_when_killed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mqtt_broker_down_at_start, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mqtt_tls, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mqtt_cameras_follow_sighup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mqtt_discovery_and_states, ts_mqtt_rig_setup,
+                                        ts_mqtt_rig_teardown),
+        cmocka_unit_test_setup_teardown(test_mqtt_button_moves_camera, ts_mqtt_rig_setup,
+                                        ts_mqtt_rig_teardown),
+        cmocka_unit_test_setup_teardown(test_mqtt_will_when_killed, ts_mqtt_rig_setup,
+                                        ts_mqtt_rig_teardown),
+        cmocka_unit_test_setup_teardown(test_mqtt_broker_down_at_start, ts_mqtt_rig_setup,
+                                        ts_mqtt_rig_teardown),
+        cmocka_unit_test_setup_teardown(test_mqtt_tls, ts_mqtt_rig_setup, ts_mqtt_rig_teardown),
+        cmocka_unit_test_setup_teardown(test_mqtt_cameras_follow_sighup, ts_mqtt_rig_setup,
+                                        ts_mqtt_rig_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

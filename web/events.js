@@ -9,6 +9,7 @@ import { cam, call, here, query } from "./api.js";
 const TIMEOUT_MS = 5000;
 const REFRESH_MS = 10000;
 const DAY_MS = 86400000;
+const MAX_PAGES = 20; // of 1000 each: the most one day's list is read in
 const CONFIRM_MS = 4000;
 const MIN_MASK = 0.01; // a drawn rectangle smaller than 1 % of the picture is a stray click
 const RUN_GAP_MS = 5000; // segments closer than this are drawn as one run
@@ -136,16 +137,27 @@ export function createEvents(el, hooks) {
         el.count.textContent = events.length ? `${events.length}` : "";
     }
 
+    // A whole day's list (route, key: "events" or "segments"), page after page: the relay sends
+    // at most 1000 a time and says where the next page starts (a day of 60 s segments is 1440).
+    async function listDay(route, key, from, to) {
+        const seen = new Map();
+        for (let page = 0, at = from; page < MAX_PAGES; page++) {
+            const r = await call("GET", cam(`${route}?` + query({ from: at, to })), TIMEOUT_MS);
+            for (const x of r[key]) seen.set(x.id, x);
+            if (!r.truncated || r.next_from <= at) break;
+            at = r.next_from;
+        }
+        return [...seen.values()].sort((a, b) => a.start_ms - b.start_ms || a.id - b.id);
+    }
+
     async function load() {
         if (!isOn) return;
         const from = startOfToday();
         try {
-            const range = query({ from, to: from + DAY_MS });
-            const r = await call("GET", cam("/api/events?" + range), TIMEOUT_MS);
-            events = r.events;
+            events = await listDay("/api/events", "events", from, from + DAY_MS);
             try {
-                const s = await call("GET", cam("/api/segments?" + range), TIMEOUT_MS);
-                segments = s.segments.filter((x) => !x.recording);
+                const all = await listDay("/api/segments", "segments", from, from + DAY_MS);
+                segments = all.filter((x) => !x.recording);
             } catch (e) {
                 segments = []; // this camera has no segments
             }

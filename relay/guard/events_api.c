@@ -104,27 +104,39 @@ static int parse_range(struct evhttp_request *req, int64_t *from, int64_t *to)
     return 0;
 }
 
+/* Close a list's JSON. A list longer than a page (LIST_MAX) says so, and where the next page
+ * starts: ?from=next_from (its first entries may repeat the last ones here: same start). */
+static void list_end(struct evbuffer *body, int64_t next_from_ms)
+{
+    if (next_from_ms < 0)
+        evbuffer_add_printf(body, "],\"truncated\":false}\n");
+    else
+        evbuffer_add_printf(body, "],\"truncated\":true,\"next_from\":%lld}\n",
+                            (long long)next_from_ms);
+}
+
 void events_api_list(struct evhttp_request *req, const struct route_ctx *ctx)
 {
     int64_t from, to;
     if (refuse_off(req, ctx) || parse_range(req, &from, &to) < 0)
         return;
-    struct event_record *recs = calloc(LIST_MAX, sizeof(*recs));
+    /* One more than a page: if it comes, the list is cut and the next page starts there. */
+    struct event_record *recs = calloc(LIST_MAX + 1, sizeof(*recs));
     struct evbuffer *body = evbuffer_new();
     int n = recs && body ? event_index_list(events_store_index(ctx->relay->events),
-                                            camera_name(ctx->camera), from, to, recs, LIST_MAX)
+                                            camera_name(ctx->camera), from, to, recs, LIST_MAX + 1)
                          : -ENOMEM;
     if (n < 0) {
         reply_text(req, 503, n == -ENOMEM ? "out of memory" : "the event index cannot be read");
     } else {
         evbuffer_add_printf(body, "{\"from\":%lld,\"to\":%lld,\"events\":[", (long long)from,
                             (long long)to);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n && i < LIST_MAX; i++) {
             if (i > 0)
                 evbuffer_add(body, ",", 1);
             event_json(body, &recs[i]);
         }
-        evbuffer_add_printf(body, "]}\n");
+        list_end(body, n > LIST_MAX ? recs[LIST_MAX].start_unix_ms : -1);
         reply_json(req, 200, body);
     }
     free(recs);
@@ -411,23 +423,23 @@ static void list_recordings(struct evhttp_request *req, const struct route_ctx *
     int64_t from, to;
     if (refuse_off(req, ctx) || parse_range(req, &from, &to) < 0)
         return;
-    struct recording_record *recs = calloc(LIST_MAX, sizeof(*recs));
+    struct recording_record *recs = calloc(LIST_MAX + 1, sizeof(*recs));
     struct evbuffer *body = evbuffer_new();
     int n = recs && body
                 ? event_index_rec_list(events_store_index(ctx->relay->events),
-                                       camera_name(ctx->camera), kind, from, to, recs, LIST_MAX)
+                                       camera_name(ctx->camera), kind, from, to, recs, LIST_MAX + 1)
                 : -ENOMEM;
     if (n < 0) {
         reply_text(req, 503, n == -ENOMEM ? "out of memory" : "the event index cannot be read");
     } else {
         evbuffer_add_printf(body, "{\"from\":%lld,\"to\":%lld,\"%s\":[", (long long)from,
                             (long long)to, key);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n && i < LIST_MAX; i++) {
             if (i > 0)
                 evbuffer_add(body, ",", 1);
             recording_json(body, &recs[i]);
         }
-        evbuffer_add_printf(body, "]}\n");
+        list_end(body, n > LIST_MAX ? recs[LIST_MAX].start_unix_ms : -1);
         reply_json(req, 200, body);
     }
     free(recs);

@@ -25,6 +25,7 @@
 #include "events_camera.h"
 #include "events_replay.h"
 #include "events_store.h"
+#include "recording_name.h"
 #include "relay.h"
 #include "reply.h"
 #include "routes.h"
@@ -173,9 +174,11 @@ void events_api_one(struct evhttp_request *req, const struct route_ctx *ctx)
         evbuffer_free(body);
 }
 
-/* Send a file of the camera's folder (sendfile via evbuffer_add_file). */
-static void send_file(struct evhttp_request *req, const struct route_ctx *ctx, const char *camera,
-                      const char *name, const char *type, const char *download_name)
+/* Send a file of the camera's folder (sendfile via evbuffer_add_file). A growing file (is_growing:
+ * a part still being written) is sent as far as it is written now, and never cached. */
+static void send_file_at(struct evhttp_request *req, const struct route_ctx *ctx,
+                         const char *camera, const char *name, const char *type,
+                         const char *download_name, int is_growing)
 {
     char path[1400];
     if (name[0] == '\0' ||
@@ -204,7 +207,7 @@ static void send_file(struct evhttp_request *req, const struct route_ctx *ctx, c
     }
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", type);
-    evhttp_add_header(h, "Cache-Control", "private, max-age=3600");
+    evhttp_add_header(h, "Cache-Control", is_growing ? "no-store" : "private, max-age=3600");
     if (download_name != NULL) {
         char disp[160];
         snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", download_name);
@@ -212,6 +215,12 @@ static void send_file(struct evhttp_request *req, const struct route_ctx *ctx, c
     }
     evhttp_send_reply(req, 200, "OK", body); /* the buffer owns fd now */
     evbuffer_free(body);
+}
+
+static void send_file(struct evhttp_request *req, const struct route_ctx *ctx, const char *camera,
+                      const char *name, const char *type, const char *download_name)
+{
+    send_file_at(req, ctx, camera, name, type, download_name, 0);
 }
 
 /* "lookout-CAMERA-KINDYYYYMMDD-HHMMSSZ-ID.mkv": a download's file name. */
@@ -491,12 +500,19 @@ void recordings_api_file(struct evhttp_request *req, const struct route_ctx *ctx
     struct recording_record rec;
     if (find_recording(req, ctx, &rec) < 0)
         return;
-    if (!rec.is_done) {
+    /* Today's timelapse is worth watching before midnight: its part as written so far (a
+     * Matroska file cut short reads up to its last cluster, and each frame is flushed to the
+     * kernel as written). A segment is short: wait for it. */
+    char part[EVENT_FILE_MAX + 16];
+    int is_growing = !rec.is_done && rec.kind == RECORDING_TIMELAPSE &&
+                     recording_name_part(rec.file, part, sizeof(part)) == 0;
+    if (!rec.is_done && !is_growing) {
         reply_text(req, 409, "the file is still being written");
         return;
     }
     char download[160], kind[16];
     snprintf(kind, sizeof(kind), "%s-", kind_name(rec.kind));
     download_name(rec.camera, kind, rec.start_unix_ms, rec.id, download, sizeof(download));
-    send_file(req, ctx, rec.camera, rec.file, "video/x-matroska", download);
+    send_file_at(req, ctx, rec.camera, is_growing ? part : rec.file, "video/x-matroska", download,
+                 is_growing);
 }

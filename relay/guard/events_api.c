@@ -111,9 +111,10 @@ void events_api_list(struct evhttp_request *req, const struct route_ctx *ctx)
         return;
     struct event_record *recs = calloc(LIST_MAX, sizeof(*recs));
     struct evbuffer *body = evbuffer_new();
-    int n = recs && body ? event_index_list(events_store_index(ctx->relay->events),
-                                            camera_name(ctx->camera), from, to, recs, LIST_MAX)
-                         : -ENOMEM;
+    int n = recs && body
+                ? event_index_list_newest(events_store_index(ctx->relay->events),
+                                          camera_name(ctx->camera), from, to, recs, LIST_MAX)
+                : -ENOMEM;
     if (n < 0) {
         reply_text(req, 503, n == -ENOMEM ? "out of memory" : "the event index cannot be read");
     } else {
@@ -412,10 +413,10 @@ static void list_recordings(struct evhttp_request *req, const struct route_ctx *
         return;
     struct recording_record *recs = calloc(LIST_MAX, sizeof(*recs));
     struct evbuffer *body = evbuffer_new();
-    int n = recs && body
-                ? event_index_rec_list(events_store_index(ctx->relay->events),
-                                       camera_name(ctx->camera), kind, from, to, recs, LIST_MAX)
-                : -ENOMEM;
+    int n = recs && body ? event_index_rec_list_newest(events_store_index(ctx->relay->events),
+                                                       camera_name(ctx->camera), kind, from, to,
+                                                       recs, LIST_MAX)
+                         : -ENOMEM;
     if (n < 0) {
         reply_text(req, 503, n == -ENOMEM ? "out of memory" : "the event index cannot be read");
     } else {

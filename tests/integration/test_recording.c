@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +30,7 @@
 #include "../support/proc.h"
 #include "../support/run.h"
 #include "../support/stack.h"
+#include "../support/stream.h"
 #include "../support/tmpdir.h"
 
 #define HTTP_TIMEOUT_MS 5000
@@ -37,6 +41,7 @@ struct rec_test {
     char *dir;
     char rec[600];
     struct ts_stack stack;
+    int is_mounted;
 };
 
 /* One entry of /api/segments or /api/timelapse. */
@@ -76,6 +81,8 @@ static int teardown(void **state)
 {
     struct rec_test *t = *state;
     ts_stack_stop(&t->stack);
+    if (t->is_mounted)
+        umount2(t->rec, MNT_DETACH);
     ts_tmpdir_free(t->dir);
     free(t);
     return 0;
@@ -474,6 +481,65 @@ static void test_recording_timelapse_survives_restart_and_crash(void **state)
     assert_true(has_file(t, final));
 }
 
+static void test_recording_full_disk_stops_segments_not_the_stream(void **state)
+{
+    struct rec_test *t = *state;
+    if (mount("lookout-test", t->rec, "tmpfs", MS_NOSUID | MS_NODEV, "size=24m,mode=0700") != 0) {
+        fprintf(stderr, "recording: cannot mount a small tmpfs (%s, needs root): skipped\n",
+                strerror(errno));
+        skip();
+        return;
+    }
+    t->is_mounted = 1;
+    start(t, "RECORD_SEGMENT_S=1\nRECORD_MIN_FREE_BYTES=0\nRECORD_MAX_AGE_S=0\n");
+    struct entry segs[LIST_MAX];
+    wait_done(t, "/api/segments", 1, segs, 15000);
+    /* Fill the disk but ~1 MB: a segment (~300 KB a second) cannot fit for long. */
+    char filler[700];
+    snprintf(filler, sizeof(filler), "%s/filler", t->rec);
+    struct statvfs vfs;
+    assert_int_equal(statvfs(t->rec, &vfs), 0);
+    off_t fill = (off_t)vfs.f_bavail * (off_t)vfs.f_frsize - (1 << 20);
+    int fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(posix_fallocate(fd, 0, fill), 0);
+    close(fd);
+    assert_int_equal(ts_proc_wait_log(t->stack.relay_log,
+                                      "segments stopped: the disk of RECORD_DIR is full", 15000,
+                                      NULL, 0),
+                     0);
+    /* The live stream goes on. */
+    char *status;
+    assert_int_equal(get(t, "/api/status", &status), 200);
+    free(status);
+    struct ts_stream *live =
+        ts_stream_open(t->stack.relay_port, "/mjpeg", t->stack.auth, HTTP_TIMEOUT_MS);
+    assert_non_null(live);
+    const uint8_t *jpeg;
+    size_t len;
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(ts_stream_next_frame(live, HTTP_TIMEOUT_MS, &jpeg, &len), 0);
+    ts_stream_close(live);
+    /* Only finished, playable segments are listed; none is cut short by the full disk. */
+    int n = list(t, "/api/segments", segs, LIST_MAX);
+    for (int i = 0; i < n; i++) {
+        struct probed p;
+        if (!segs[i].is_recording)
+            check_playable(t, &segs[i], &p);
+    }
+    char *metrics;
+    assert_int_equal(get(t, "/metrics", &metrics), 200);
+    assert_null(strstr(metrics, "lookout_recording_disk_full_total{camera=\"cam\"} 0"));
+    assert_non_null(strstr(metrics, "lookout_recording_stopped{camera=\"cam\"} 1"));
+    free(metrics);
+    /* Space returns: segments begin again. */
+    int before = n;
+    assert_int_equal(unlink(filler), 0);
+    assert_int_equal(
+        ts_proc_wait_log(t->stack.relay_log, "continuous recording resumes", 15000, NULL, 0), 0);
+    wait_done(t, "/api/segments", before + 2, segs, 15000);
+}
+
 /* Write dir/cameras/NAME.env with text. */
 static void camera_file(struct rec_test *t, const char *name, const char *text)
 {
@@ -567,6 +633,8 @@ int main(void)
             test_recording_retention_deletes_the_oldest_never_the_current, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recording_timelapse_survives_restart_and_crash, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_recording_full_disk_stops_segments_not_the_stream,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_recording_camera_files_choose_per_camera, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_recording_check_config_names_a_bad_camera_value, setup,

@@ -174,11 +174,15 @@ static void send_file(struct evhttp_request *req, const struct route_ctx *ctx, c
     }
     strcat(path, "/");
     strcat(path, name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Only a plain file of the folder (record_path.h): no link, and a FIFO must not block. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
+    }
     struct evbuffer *body = evbuffer_new();
-    if (fd < 0 || fstat(fd, &st) != 0 || body == NULL ||
-        evbuffer_add_file(body, fd, 0, st.st_size) < 0) {
+    if (fd < 0 || body == NULL || evbuffer_add_file(body, fd, 0, st.st_size) < 0) {
         if (fd >= 0)
             close(fd);
         reply_text(req, fd < 0 ? 404 : 503, fd < 0 ? "file missing" : "out of memory");

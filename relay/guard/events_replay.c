@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "events_store.h"
+#include "record_path.h"
 
 #define REPLAY_BOUNDARY "lookoutreplay"
 /* Past this much unsent, frames are skipped: a slow viewer falls behind, the relay does not
@@ -119,7 +120,8 @@ int events_replay_start(struct event_base *base, struct events_store *store,
     if (events_store_replay_slot(store, 1, EVENTS_REPLAY_MAX) < 0)
         return -EBUSY;
     struct replay *r = calloc(1, sizeof(*r));
-    if (r == NULL || avformat_open_input(&r->ic, path, NULL, NULL) < 0 ||
+    if (r == NULL || !record_path_is_file(path) ||
+        avformat_open_input(&r->ic, path, NULL, NULL) < 0 ||
         avformat_find_stream_info(r->ic, NULL) < 0 || r->ic->nb_streams < 1 ||
         (r->pkt = av_packet_alloc()) == NULL ||
         (r->timer = evtimer_new(base, on_timer, r)) == NULL) {

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "event_index.h"
 #include "recorder_mux.h"
+#include "record_path.h"
 #include "recordings_store.h"
 #define LOG_TAG "events"
 #include "log.h"
@@ -127,8 +128,10 @@ static void rebuild_one(struct events_store *s, const char *camera, const char *
         return;
     snprintf(rec.thumb, sizeof(rec.thumb), "ev-%lld.jpg", (long long)rec.id);
     file_path(s, camera, rec.thumb, thumb, sizeof(thumb));
-    rec.bytes = file_bytes(path) + file_bytes(thumb);
-    if (rec.bytes == file_bytes(path))
+    rec.bytes = file_bytes(path);
+    if (record_path_is_file(thumb))
+        rec.bytes += file_bytes(thumb);
+    else
         rec.thumb[0] = '\0';
     if (event_index_put(s->idx, &rec) < 0)
         LOG_WARN("RECORD_DIR: %s: event %lld is twice in the directory: skipped", path,
@@ -188,9 +191,8 @@ static void scan(struct events_store *s, int is_rebuild, int is_rec_rebuild)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         char path[1100];
-        struct stat st;
         int is_cut = snprintf(path, sizeof(path), "%s/%s", s->dir, e->d_name) >= (int)sizeof(path);
-        if (!is_cut && e->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (!is_cut && e->d_name[0] != '.' && record_path_is_dir(path)) {
             scan_camera(s, e->d_name, is_rebuild);
             recordings_store_scan(s->dir, s->idx, e->d_name, is_rec_rebuild);
         }

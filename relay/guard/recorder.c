@@ -233,7 +233,8 @@ static void do_file(struct recorder *r, struct job *j)
     const uint8_t *jpeg = frame_jpeg(j->frame, &len);
     j->is_reported = 1;
     j->result = RECORDER_FILE;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    unlink(tmp); /* a new file: whatever held its name goes (a link would be followed) */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     int rc = fd < 0 ? -errno : 0;
     if (rc == 0 && write(fd, jpeg, len) != (ssize_t)len)
         rc = errno ? -errno : -ENOSPC;

@@ -9,6 +9,8 @@
 #include <libavformat/avformat.h>
 #include <libavutil/mathematics.h>
 
+#include "record_path.h"
+
 struct recorder_mux {
     AVFormatContext *oc;
     AVPacket *pkt;
@@ -54,6 +56,8 @@ int recorder_mux_open(struct recorder_mux **out, const char *path, int width, in
      * closed: a process killed a moment later loses nothing written, which matters most for a
      * timelapse's rare frames. One write per frame; no fsync until the end. */
     m->oc->flush_packets = 1;
+    /* A new file each time: whatever holds its name goes first (a link would be followed). */
+    unlink(path);
     rc = avio_open(&m->oc->pb, path, AVIO_FLAG_WRITE);
     if (rc >= 0)
         rc = avformat_write_header(m->oc, NULL);
@@ -114,7 +118,7 @@ void recorder_mux_abort(struct recorder_mux *m)
 static int open_input(const char *path, AVFormatContext **ic)
 {
     *ic = NULL;
-    if (avformat_open_input(ic, path, NULL, NULL) < 0)
+    if (!record_path_is_file(path) || avformat_open_input(ic, path, NULL, NULL) < 0)
         return -EINVAL;
     if (avformat_find_stream_info(*ic, NULL) < 0 || (*ic)->nb_streams < 1 ||
         (*ic)->streams[0]->codecpar->codec_id != AV_CODEC_ID_MJPEG) {

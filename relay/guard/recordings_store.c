@@ -3,12 +3,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "event_index.h"
+#include "record_path.h"
 #include "recorder_mux.h"
 #include "recording_name.h"
 #define LOG_TAG "events"
@@ -95,7 +97,7 @@ static int row_for(struct event_index *idx, const char *camera, const char *fina
 static void recover_part(const char *dir, struct event_index *idx, const char *camera,
                          enum recording_kind kind, const char *part_name)
 {
-    char final[EVENT_FILE_MAX], rel[EVENT_FILE_MAX + 16];
+    char final[EVENT_FILE_MAX], rel[NAME_MAX + 16]; /* part_name is a whole directory entry */
     char part[PATH_MAX_BYTES], tmp[PATH_MAX_BYTES], path[PATH_MAX_BYTES];
     struct recording_record row;
     int len = snprintf(rel, sizeof(rel), "%s/%s", recording_name_dir(kind), part_name);
@@ -163,7 +165,7 @@ static void rebuild_folder(const char *dir, struct event_index *idx, const char 
                            const char *rel)
 {
     char path[PATH_MAX_BYTES];
-    if (path_of(dir, camera, rel, path, sizeof(path)) < 0)
+    if (path_of(dir, camera, rel, path, sizeof(path)) < 0 || !record_path_is_dir(path))
         return;
     DIR *d = opendir(path);
     if (d == NULL)
@@ -186,7 +188,7 @@ static void scan_kind(const char *dir, struct event_index *idx, const char *came
 {
     char path[PATH_MAX_BYTES];
     const char *sub = recording_name_dir(kind);
-    if (path_of(dir, camera, sub, path, sizeof(path)) < 0)
+    if (path_of(dir, camera, sub, path, sizeof(path)) < 0 || !record_path_is_dir(path))
         return;
     DIR *d = opendir(path);
     if (d == NULL)

@@ -126,6 +126,14 @@ int cfg_check_files(const struct cfg *c, cfg_report_cb report, void *arg)
             report_key(c, report, arg, CFG_ERROR, "RECORD_DIR", why);
             errors++;
         }
+    } else {
+        /* Continuous recording asked for with nowhere to record: say so (not an error). */
+        if (c->record_segment_s > 0)
+            report_key(c, report, arg, CFG_WARNING, "RECORD_SEGMENT_S",
+                       "set, but RECORD_DIR is not: nothing is recorded");
+        if (c->record_timelapse_s > 0)
+            report_key(c, report, arg, CFG_WARNING, "RECORD_TIMELAPSE_S",
+                       "set, but RECORD_DIR is not: nothing is recorded");
     }
     return errors;
 }

@@ -620,6 +620,18 @@ static void test_recording_check_config_names_a_bad_camera_value(void **state)
     assert_non_null(strstr(out, "yard.env:4: RECORD_MAX_BYTES: a relay-wide setting"));
     assert_null(strstr(out, "RECORD_TIMELAPSE_S"));
     free(out);
+    /* Segments without RECORD_DIR: a warning at its line, not an error. */
+    snprintf(env, sizeof(env),
+             "HTTP_AUTH_USERNAME=alice\nHTTP_AUTH_PASSWORD=s3cret-pass\n"
+             "CAM_URL=http://127.0.0.1:9/mjpeg\nRECORD_SEGMENT_S=60\n");
+    assert_int_equal(ts_file_write(t->dir, "nodir.env", env, envp, sizeof(envp)), 0);
+    argv[3] = envp;
+    assert_int_equal(ts_run(argv, ts_stack_clean_env, log, 10000), 0);
+    out = ts_file_read(log, 65536);
+    assert_non_null(out);
+    assert_non_null(strstr(
+        out, "nodir.env:4: RECORD_SEGMENT_S: set, but RECORD_DIR is not: nothing is recorded"));
+    free(out);
 }
 
 int main(void)

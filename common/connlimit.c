@@ -7,6 +7,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -27,12 +28,22 @@ struct tracked {
 
 TAILQ_HEAD(tracked_list, tracked);
 
+/* A TLS connection over a cap, being told so: handshake, the 503, then closed (refuse_tls). */
+struct refusal {
+    struct connlimit *owner;
+    struct evhttp_connection *conn; /* evhttp's; freeing it frees this (on_refusal_closed) */
+    struct event *grace;
+    int is_sent; /* the 503 has left the output buffer */
+    int is_read; /* the client's first bytes after the handshake were read */
+};
+
 struct connlimit {
     struct event_base *base;
     struct connlimit_config cfg;
     connlimit_bev_fn make;
     void *make_arg;
     unsigned count;
+    unsigned refusing;           /* TLS refusals in flight (CONNLIMIT_TLS_REFUSALS_MAX) */
     struct tracked_list open;    /* counted */
     struct tracked_list pending; /* accepted this loop turn, not yet picked up */
     struct event *pickup;
@@ -113,6 +124,17 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     evhttp_connection_free(t->conn);
 }
 
+/* The one-line 503 for a connection over a cap, into out; NULL if it does not fit. */
+static const char *refusal_text(const char *reason, char *out, size_t out_size)
+{
+    int n = snprintf(out, out_size,
+                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                     "Content-Length: %zu\r\nCache-Control: no-store\r\nConnection: close\r\n"
+                     "\r\n%s\n",
+                     strlen(reason) + 1, reason);
+    return n > 0 && (size_t)n < out_size ? out : NULL;
+}
+
 /*
  * Over a cap, at accept: a plain-HTTP client gets a 503 it can read. What it already sent is
  * read first, so that closing sends FIN rather than RST (which could discard the answer).
@@ -120,17 +142,103 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 static void refuse_plain(evutil_socket_t fd, const char *reason)
 {
     char msg[320];
-    int n = snprintf(msg, sizeof(msg),
-                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-                     "Content-Length: %zu\r\nCache-Control: no-store\r\nConnection: close\r\n"
-                     "\r\n%s\n",
-                     strlen(reason) + 1, reason);
-    if (n > 0 && (size_t)n < sizeof(msg) &&
-        send(fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+    if (refusal_text(reason, msg, sizeof(msg)) != NULL &&
+        send(fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
         LOG_DEBUG("503 not sent: %s", strerror(errno));
     char sink[4096];
     for (int i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
         ;
+}
+
+static void on_refusal_closed(struct evhttp_connection *conn, void *arg)
+{
+    (void)conn;
+    struct refusal *r = arg;
+    r->owner->refusing--;
+    event_free(r->grace);
+    free(r);
+}
+
+/* Done once the 503 has left and the client's request was read (closing with unread bytes
+ * would send RST, which may discard the answer), or when the grace is up. */
+static void refusal_check(struct refusal *r)
+{
+    if (r->is_sent && r->is_read)
+        evhttp_connection_free(r->conn);
+}
+
+static void on_refusal_read(struct bufferevent *bev, void *arg)
+{
+    struct refusal *r = arg;
+    evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+    r->is_read = 1;
+    refusal_check(r);
+}
+
+static void on_refusal_write(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    struct refusal *r = arg;
+    r->is_sent = 1;
+    refusal_check(r);
+}
+
+static void on_refusal_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    struct refusal *r = arg;
+    if (what & BEV_EVENT_CONNECTED)
+        return;                      /* the handshake is done: the 503 goes now */
+    evhttp_connection_free(r->conn); /* EOF, error, or the handshake failed */
+}
+
+static void on_refusal_grace(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct refusal *r = arg;
+    evhttp_connection_free(r->conn);
+}
+
+/*
+ * Over a cap, at accept, on a TLS listener: the 503 can only be read after a TLS handshake,
+ * and a handshake costs the relay a key exchange. So only CONNLIMIT_TLS_REFUSALS_MAX such
+ * refusals run at once, each given CONNLIMIT_TLS_REFUSAL_GRACE_MS for all of it; past that,
+ * a connection over the cap is closed without a word, as before. The connection is taken over
+ * from evhttp (its bufferevent's callbacks are ours), so no request is parsed or routed.
+ * Returns 0 if the refusal runs, -1 if the caller must close the connection.
+ */
+static int refuse_tls(struct connlimit *c, struct evhttp_connection *conn, const char *reason)
+{
+    char text[320];
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
+    if (c->refusing >= CONNLIMIT_TLS_REFUSALS_MAX || bev == NULL ||
+        refusal_text(reason, text, sizeof(text)) == NULL)
+        return -1;
+    struct refusal *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return -1;
+    r->owner = c;
+    r->conn = conn;
+    r->grace = evtimer_new(c->base, on_refusal_grace, r);
+    struct timeval tv = {.tv_sec = CONNLIMIT_TLS_REFUSAL_GRACE_MS / 1000,
+                         .tv_usec = (CONNLIMIT_TLS_REFUSAL_GRACE_MS % 1000) * 1000};
+    if (r->grace == NULL || evtimer_add(r->grace, &tv) < 0) {
+        if (r->grace != NULL)
+            event_free(r->grace);
+        free(r);
+        return -1;
+    }
+    c->refusing++;
+    evhttp_connection_set_closecb(conn, on_refusal_closed, r);
+    bufferevent_setcb(bev, on_refusal_read, on_refusal_write, on_refusal_event, r);
+    bufferevent_set_timeouts(bev, NULL, NULL);
+    bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+    bufferevent_setwatermark(bev, EV_READ, 0, 4096);
+    /* Written now, sent by the TLS bufferevent once the handshake is done. */
+    bufferevent_write(bev, text, strlen(text));
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    return 0;
 }
 
 static unsigned open_from(const struct connlimit *c, const char *address)
@@ -171,9 +279,11 @@ static void pick_up(struct connlimit *c, struct tracked *t)
     if (reason != NULL || t->deadline == NULL) {
         c->stats.refused++;
         LOG_DEBUG("%s: %s", t->address, reason != NULL ? reason : "out of memory");
+        tracked_free(t);
         if (c->make == NULL)
             refuse_plain(fd, reason != NULL ? reason : "out of memory");
-        tracked_free(t);
+        else if (reason != NULL && refuse_tls(c, conn, reason) == 0)
+            return;
         evhttp_connection_free(conn);
         return;
     }

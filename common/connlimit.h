@@ -5,7 +5,10 @@
  *
  * - caps on open connections, in total and per client address (MAX_CONNECTIONS,
  *   MAX_CONNECTIONS_PER_ADDRESS), counted from accept, so connections that never finish a
- *   request count too; one over a cap is answered 503 (plain HTTP) and closed at once;
+ *   request count too; one over a cap is answered 503 and closed: at once on plain HTTP; on
+ *   TLS after the handshake the 503 needs, for at most CONNLIMIT_TLS_REFUSALS_MAX connections
+ *   at once, each within CONNLIMIT_TLS_REFUSAL_GRACE_MS (more are closed without a word: a
+ *   flood over the cap must not buy unbounded key exchanges);
  * - an absolute deadline (REQUEST_TIMEOUT_MS) for a whole request, header and body, from
  *   accept or from the end of the previous answer: a client trickling one byte at a time is
  *   closed when it runs out, not when it pauses (a slowloris);
@@ -27,6 +30,10 @@ struct connlimit;
 struct event_base;
 struct evhttp;
 struct evhttp_request;
+
+/* TLS refusals (handshake, 503, close) in flight at once, and the time each may take. */
+#define CONNLIMIT_TLS_REFUSALS_MAX 16
+#define CONNLIMIT_TLS_REFUSAL_GRACE_MS 1000
 
 /* Plain value type filled by the caller. */
 struct connlimit_config {

@@ -47,6 +47,7 @@
 #include "share_file.h"
 #include "users.h"
 #include "users_watch.h"
+#include "token_watch.h"
 #include "passwd_input.h"
 #define LOG_TAG "lookout"
 #include "log.h"
@@ -216,6 +217,21 @@ static void on_libevent_log(int severity, const char *msg)
         log_write(level, "libevent", "%s", msg);
 }
 
+/* Nodes linked in get a WebSocket close frame (1001, "going away": RFC 6455 §7.4.1) before their
+ * sockets close, so they know the relay left on purpose: the loop runs on (in 10 ms steps, at
+ * most SHUTDOWN_CLOSE_GRACE_MS) until every close frame is written. */
+#define SHUTDOWN_CLOSE_GRACE_MS 500
+static void say_going_away(struct relay *relay)
+{
+    unsigned closing = cameras_going_away(relay->cameras);
+    for (int waited_ms = 0; closing > 0 && waited_ms < SHUTDOWN_CLOSE_GRACE_MS; waited_ms += 10) {
+        struct timeval step = {.tv_sec = 0, .tv_usec = 10000};
+        event_base_loopexit(relay->base, &step);
+        event_base_dispatch(relay->base);
+        closing = cameras_going_away(relay->cameras);
+    }
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
@@ -248,19 +264,6 @@ static int env_user_hash(struct cfg *cfg, char *hash, size_t hash_size)
     if (rc < 0)
         LOG_ERROR("HTTP_AUTH_USERNAME / HTTP_AUTH_PASSWORD: cannot hash the password (libcrypt)");
     return rc;
-}
-
-/* A state file: as set (SESSIONS_FILE, SHARES_FILE), or beside USERS_FILE (USERS_FILE.suffix),
- * or none. */
-static void state_path(const struct cfg *cfg, const char *set, const char *suffix, char *out,
-                       size_t out_size)
-{
-    if (set[0] != '\0')
-        snprintf(out, out_size, "%s", set);
-    else if (cfg->users_file[0] != '\0')
-        snprintf(out, out_size, "%s.%s", cfg->users_file, suffix);
-    else
-        out[0] = '\0';
 }
 
 /* A guest link's time is up: what it opened closes now. */
@@ -320,13 +323,13 @@ static int start_access(struct relay *relay, struct cfg *cfg)
         users_watch_new(relay->base, &uw, relay->auth, relay->audit, on_users_changed, relay);
     explicit_bzero(hash, sizeof(hash));
     char path[1100];
-    state_path(cfg, cfg->sessions_file, "sessions", path, sizeof(path));
+    cfg_state_path(cfg, cfg->sessions_file, "sessions", path, sizeof(path));
     relay->session_file = session_file_new(relay->base, auth_sessions(relay->auth), path);
     relay->shares = shares_new();
     if (relay->shares == NULL)
         return -1;
     auth_set_shares(relay->auth, relay->shares);
-    state_path(cfg, cfg->shares_file, "shares", path, sizeof(path));
+    cfg_state_path(cfg, cfg->shares_file, "shares", path, sizeof(path));
     relay->share_file = share_file_new(relay->base, relay->shares, path, on_share_expired, relay);
     return relay->users_watch != NULL && relay->session_file != NULL && relay->share_file != NULL
                ? 0
@@ -348,6 +351,8 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
         cameras_reload(relay->cameras, relay->base, relay->dns, relay->cfg, &hooks) == 0 &&
         auth_check_cameras(relay->auth, cameras_has_name, relay->cameras, err, sizeof(err)) < 0)
         LOG_WARN("SIGHUP: USERS_FILE: %s (that user sees no such camera)", err);
+    if (relay->token_watch != NULL)
+        token_watch_reload(relay->token_watch);
     if (relay->tls == NULL)
         LOG_INFO("SIGHUP: no certificate to reload (no TLS_CERT)");
     else if (tls_reload(relay->tls, err, sizeof(err)) < 0)
@@ -389,8 +394,11 @@ static int start_redirect(struct relay *relay, const struct cfg *cfg, struct evh
         return 0;
     uint16_t https_port = 0;
     evhttp_foreach_bound_socket(http, remember_port, &https_port);
-    relay->redirect =
-        redirect_new(relay->base, cfg->redirect_listen_host, cfg->redirect_listen_port, https_port);
+    struct connlimit_config lc = {.max_total = cfg->max_connections,
+                                  .max_per_address = cfg->max_connections_per_address,
+                                  .request_timeout_ms = cfg->request_timeout_ms};
+    relay->redirect = redirect_new(relay->base, cfg->redirect_listen_host,
+                                   cfg->redirect_listen_port, https_port, &lc);
     return relay->redirect != NULL ? 0 : -1;
 }
 
@@ -412,6 +420,11 @@ static int start_cameras(struct relay *relay, const struct cfg *cfg)
     char err[600];
     if (auth_check_cameras(relay->auth, cameras_has_name, relay->cameras, err, sizeof(err)) < 0) {
         LOG_ERROR("USERS_FILE: %s", err);
+        return -1;
+    }
+    relay->token_watch = token_watch_new(relay->base, relay->cameras, 1000);
+    if (relay->token_watch == NULL) {
+        LOG_ERROR("out of memory");
         return -1;
     }
     return 0;
@@ -668,6 +681,7 @@ int main(int argc, char **argv)
         listen_notify_ready();
         event_base_dispatch(relay.base);
         listen_notify_stopping();
+        say_going_away(&relay);
     }
 
     /* Reverse order of creation; viewers go before the HTTP server that accepted them. The
@@ -676,6 +690,7 @@ int main(int argc, char **argv)
      * relay is gone), rather than start a webhook or hook only to cancel it. An open event is
      * finished and indexed before its camera goes. */
     hasher_free(relay.hasher);
+    token_watch_free(relay.token_watch);
     tell_stop(&relay);
     for (size_t i = 0; i < relay.guard_count; i++)
         events_camera_free(relay.guards[i]);

@@ -15,6 +15,7 @@ struct auth;
 struct hasher;
 struct session_file;
 struct users_watch;
+struct token_watch;
 struct connlimit;
 struct cfg;
 struct evdns_base;
@@ -40,6 +41,7 @@ struct relay {
     struct hasher *hasher;             /* password checks off the loop; NULL: on it */
     struct audit *audit;               /* AUDIT_LOG: who did what */
     struct users_watch *users_watch;   /* USERS_FILE, re-read when it changes */
+    struct token_watch *token_watch;   /* NODE_TOKEN_FILEs, re-read when they change */
     struct session_file *session_file; /* sessions kept across restarts */
     struct shares *shares;             /* guest links */
     struct share_file *share_file;     /* ... kept in SHARES_FILE, ended on time */

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "alerts.h"
+#include "alerts_file.h"
 #include "cfg.h"
 #include "ha.h"
 #include "hook.h"
@@ -126,6 +127,37 @@ static void on_alerts_check(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+void tell_save_alerts(struct tell *t)
+{
+    if (t->alerts_path[0] == '\0')
+        return;
+    int rc =
+        alerts_file_write(t->alerts_path, alerts_snoozed_until(t->alerts, (int64_t)time(NULL)));
+    if (rc < 0)
+        LOG_ERROR("ALERTS_FILE %s: %s: the snooze lasts until a restart only", t->alerts_path,
+                  strerror(-rc));
+}
+
+/* A snooze a previous run left in ALERTS_FILE goes on; a file that does not read is logged and
+ * ignored (alerts then follow the schedule): it must not stop the relay. */
+static void load_snooze(struct tell *t)
+{
+    char err[1300];
+    int64_t until = 0, now = (int64_t)time(NULL);
+    if (t->alerts_path[0] == '\0')
+        return;
+    if (alerts_file_read(t->alerts_path, &until, err, sizeof(err)) < 0) {
+        LOG_WARN("ALERTS_FILE: %s; no snooze", err);
+        return;
+    }
+    if (alerts_snooze_until(t->alerts, now, until) < 0)
+        LOG_WARN("ALERTS_FILE %s: the snooze ends more than a day from now; ignored",
+                 t->alerts_path);
+    else if (until > now)
+        LOG_INFO("alerts snoozed for %lld more minute(s) (ALERTS_FILE)",
+                 (long long)((until - now + 59) / 60));
+}
+
 static int start_alerts(struct relay *relay, struct tell *t, const struct cfg *cfg)
 {
     char err[256];
@@ -134,6 +166,8 @@ static int start_alerts(struct relay *relay, struct tell *t, const struct cfg *c
         LOG_ERROR("ALERT_SCHEDULE: %s", err);
         return -1;
     }
+    cfg_state_path(cfg, cfg->alerts_file, "alerts", t->alerts_path, sizeof(t->alerts_path));
+    load_snooze(t);
     t->alerts_timer = event_new(relay->base, -1, EV_PERSIST, on_alerts_check, t);
     struct timeval tv = {ALERTS_CHECK_S, 0};
     if (t->alerts_timer == NULL || event_add(t->alerts_timer, &tv) < 0) {

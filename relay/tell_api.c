@@ -71,6 +71,7 @@ void api_alerts_snooze(struct evhttp_request *req, const struct route_ctx *ctx)
         return;
     }
     alerts_snooze(t->alerts, (int64_t)time(NULL), (unsigned)minutes * 60);
+    tell_save_alerts(t);
     struct audit_field f[1] = {AUDIT_NUM("minutes", minutes)};
     route_audit(ctx, "alerts_snooze", f, 1);
     LOG_INFO("user %s: %s", ctx->who.user,

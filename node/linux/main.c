@@ -135,6 +135,7 @@ static int start_link(struct app *app, const struct cam *cam)
     struct relay_link_config cfg = {
         .url = app->opts.relay_url,
         .token = token,
+        .token_file = app->opts.token_file,
         .ca_file = app->opts.ca_file,
         .backoff_min_ms = LINK_BACKOFF_MIN_MS,
         .backoff_max_ms = LINK_BACKOFF_MAX_MS,

@@ -22,6 +22,7 @@
 #include "node.h"
 #include "node_link.h"
 #include "relay_url.h"
+#include "secret_file.h"
 #include "tls_verify.h"
 #include "ws_key.h"
 
@@ -42,6 +43,7 @@ struct relay_link {
     SSL_CTX *ssl_ctx;       /* NULL for http:// */
     struct relay_url url;
     char *token;
+    char *token_file; /* NULL: none */
     struct node *node;
     struct cam cam;
     relay_link_facts_cb facts_cb;
@@ -58,6 +60,7 @@ struct relay_link {
     uint32_t last_status_ms;
     unsigned long frames;
     const char *close_reason; /* set in a wslay callback: disconnect after it returns */
+    int is_going_away;        /* the relay closed with 1001: reconnect as after a clean stop */
     char why[200];
 };
 
@@ -80,10 +83,15 @@ static void drop_connection(struct relay_link *rl)
     rl->state = ST_IDLE;
 }
 
-/* Capped exponential backoff with jitter: a random delay in [d/2, d], d = min * 2^failures. */
+/* Capped exponential backoff with jitter: a random delay in [d/2, d], d = min * 2^failures.
+ * A relay going away (1001) is no failure: the delay stays the shortest. */
 static void retry_later(struct relay_link *rl, const char *why)
 {
     int was_up = rl->state == ST_UP;
+    int is_normal = rl->is_going_away;
+    rl->is_going_away = 0;
+    if (is_normal)
+        rl->failures = 0;
     drop_connection(rl);
     unsigned delay = rl->backoff_min_ms;
     for (unsigned i = 0; i < rl->failures && delay < rl->backoff_max_ms; i++)
@@ -93,9 +101,12 @@ static void retry_later(struct relay_link *rl, const char *why)
     unsigned r = 0;
     evutil_secure_rng_get_bytes(&r, sizeof(r));
     delay = delay / 2 + (delay > 1 ? r % (delay / 2 + 1) : 0);
-    rl->failures++;
-    LOG_WARN("%s %s: %s; retrying in %u ms", was_up ? "link to relay" : "cannot link to relay",
-             rl->url.host_header, why, delay);
+    rl->failures += !is_normal;
+    if (is_normal)
+        LOG_INFO("link to relay %s: %s; reconnecting in %u ms", rl->url.host_header, why, delay);
+    else
+        LOG_WARN("%s %s: %s; retrying in %u ms", was_up ? "link to relay" : "cannot link to relay",
+                 rl->url.host_header, why, delay);
     struct timeval tv = tv_ms(delay);
     evtimer_add(rl->retry_timer, &tv);
 }
@@ -136,6 +147,7 @@ static void on_ws_message(wslay_event_context_ptr ctx,
                  (unsigned)arg->status_code, (int)(arg->msg_length > 2 ? arg->msg_length - 2 : 0),
                  arg->msg_length > 2 ? (const char *)arg->msg + 2 : "");
         rl->close_reason = rl->why;
+        rl->is_going_away = arg->status_code == WSLAY_CODE_GOING_AWAY;
         return;
     }
     if (arg->opcode == WSLAY_BINARY_FRAME) {
@@ -347,9 +359,32 @@ static struct bufferevent *tls_bufferevent(struct relay_link *rl)
     return bev;
 }
 
+/* A token file that now holds another valid line: use it from this connection on. */
+static void reread_token(struct relay_link *rl)
+{
+    char token[600], err[300];
+    if (rl->token_file == NULL)
+        return;
+    if (secret_file_read(rl->token_file, token, sizeof(token), err, sizeof(err)) < 0) {
+        LOG_WARN("--token-file: %s; keeping the token read before", err);
+        return;
+    }
+    if (strcmp(token, rl->token) != 0) {
+        char *fresh = strdup(token);
+        if (fresh != NULL) {
+            OPENSSL_cleanse(rl->token, strlen(rl->token));
+            free(rl->token);
+            rl->token = fresh;
+            LOG_INFO("--token-file: a new token; linking with it");
+        }
+    }
+    explicit_bzero(token, sizeof(token));
+}
+
 static void connect_now(struct relay_link *rl)
 {
     drop_connection(rl);
+    reread_token(rl);
     rl->bev = rl->ssl_ctx != NULL ? tls_bufferevent(rl)
                                   : bufferevent_socket_new(rl->base, -1, BEV_OPT_CLOSE_ON_FREE);
     if (rl->bev == NULL) {
@@ -402,8 +437,10 @@ struct relay_link *relay_link_new(struct event_base *base, const struct relay_li
     if (!rl->url.is_https && !tls_verify_is_address(rl->url.host))
         LOG_WARN("the link to %s is not encrypted: use https:// across the internet", rl->url.host);
     rl->token = strdup(cfg->token);
+    rl->token_file = cfg->token_file != NULL ? strdup(cfg->token_file) : NULL;
     rl->retry_timer = evtimer_new(base, on_retry, rl);
-    if (rl->token == NULL || rl->retry_timer == NULL) {
+    if (rl->token == NULL || rl->retry_timer == NULL ||
+        (cfg->token_file != NULL && rl->token_file == NULL)) {
         snprintf(err, err_size, "out of memory");
         relay_link_free(rl);
         return NULL;
@@ -429,6 +466,7 @@ void relay_link_free(struct relay_link *rl)
         OPENSSL_cleanse(rl->token, strlen(rl->token));
         free(rl->token);
     }
+    free(rl->token_file);
     free(rl);
 }
 

@@ -9,7 +9,9 @@
  * LAN); the link asks for LINK_MSG_PATH under its path. Over https the relay's certificate is
  * verified against the system's CAs or ca_file, and its name (or IP address) is checked. A
  * failure (refused, wrong token, wrong certificate, the link dropped) is logged once per attempt
- * and retried with capped exponential backoff and jitter; the servos keep their state across
+ * and retried with capped exponential backoff and jitter; a relay that closes the link with
+ * 1001 ("going away", RFC 6455 §7.4.1: it is shutting down or restarting) is no failure: the
+ * next try comes after the shortest delay. The servos keep their state across
  * reconnects (the node is the caller's). Frames follow the "latest frame" rule: one is sent
  * only when the previous one has left, so a slow uplink loses frames instead of queueing them.
  * libevent bufferevents (bufferevent_openssl for TLS) and libwslay's client context.
@@ -29,6 +31,8 @@ typedef void (*relay_link_facts_cb)(struct node_facts *out, void *arg);
 struct relay_link_config {
     const char *url;         /* http[s]://host[:port][/path/]; copied */
     const char *token;       /* the camera's NODE_TOKEN; copied, never logged */
+    const char *token_file;  /* where token came from (copied), re-read before each connection
+                                so a rotated token is used without a restart; NULL: none */
     const char *ca_file;     /* PEM CA bundle to trust instead of the system's; NULL: system */
     unsigned backoff_min_ms; /* first retry delay */
     unsigned backoff_max_ms; /* retry delay cap */

@@ -4,22 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <event2/event.h>
 
 #include "audit.h"
+#include "file_sig.h"
 #include "users.h"
 #define LOG_TAG "users"
 #include "log.h"
-
-struct file_sig {
-    int exists;
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime;
-};
 
 struct users_watch {
     char path[1024];
@@ -56,27 +48,6 @@ struct users *users_watch_build(const struct users_watch_config *cfg, char *err,
     return u;
 }
 
-static struct file_sig signature(const char *path)
-{
-    struct file_sig sig;
-    memset(&sig, 0, sizeof(sig));
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        sig.exists = 1;
-        sig.dev = st.st_dev;
-        sig.ino = st.st_ino;
-        sig.size = st.st_size;
-        sig.mtime = st.st_mtim;
-    }
-    return sig;
-}
-
-static int same(const struct file_sig *a, const struct file_sig *b)
-{
-    return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
-}
-
 static void on_removed(const char *name, void *arg)
 {
     struct users_watch *w = arg;
@@ -89,7 +60,7 @@ int users_watch_reload(struct users_watch *w, const char *why)
 {
     if (w->path[0] == '\0')
         return -ENOENT;
-    w->seen = signature(w->path);
+    w->seen = file_sig_of(w->path);
     struct users_watch_config cfg = {
         .path = w->path, .env_name = w->env_name, .env_hash = w->env_hash};
     char err[USERS_WATCH_ERROR_MAX];
@@ -114,8 +85,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct users_watch *w = arg;
-    struct file_sig now = signature(w->path);
-    if (!same(&now, &w->seen))
+    struct file_sig now = file_sig_of(w->path);
+    if (!file_sig_same(&now, &w->seen))
         users_watch_reload(w, "changed on disk");
 }
 
@@ -133,7 +104,7 @@ struct users_watch *users_watch_new(struct event_base *base, const struct users_
     w->audit = audit;
     w->on_changed = on_changed;
     w->arg = arg;
-    w->seen = signature(w->path);
+    w->seen = file_sig_of(w->path);
     if (w->path[0] == '\0' || cfg->poll_ms == 0)
         return w;
     w->timer = event_new(base, -1, EV_PERSIST, on_tick, w);

@@ -9,6 +9,7 @@
 #include "camfile.h"
 #include "cfg.h"
 #include "clock.h"
+#include "file_sig.h"
 #include "hub.h"
 #include "link_msg.h"
 #include "link_ptz.h"
@@ -33,10 +34,11 @@ struct camera {
     struct presets *presets;
     struct snapshot *snapshot;
     struct offline *offline;
-    int is_holding_source;   /* viewers hold the source open */
-    uint64_t angles_read_at; /* the source connection whose node angles were read */
-    camera_frame_cb tap;     /* motion detection and recording (guard/), or NULL */
-    int is_kept_open;        /* recording holds the source open with nobody watching */
+    int is_holding_source;     /* viewers hold the source open */
+    uint64_t angles_read_at;   /* the source connection whose node angles were read */
+    camera_frame_cb tap;       /* motion detection and recording (guard/), or NULL */
+    int is_kept_open;          /* recording holds the source open with nobody watching */
+    struct file_sig token_sig; /* NODE_TOKEN_FILE as it was when last read */
     void *tap_arg;
 };
 
@@ -156,6 +158,41 @@ int camera_link_matches(const struct camera *cam, const char *authorization)
     return cam->link != NULL && bearer_matches(authorization, cam->settings.node_token_digest);
 }
 
+int camera_recheck_token(struct camera *cam, int is_forced)
+{
+    const char *path = cam->settings.node_token_file;
+    if (path[0] == '\0')
+        return 0;
+    struct file_sig now = file_sig_of(path);
+    if (!is_forced && file_sig_same(&now, &cam->token_sig))
+        return 0;
+    cam->token_sig = now;
+    unsigned char digest[BEARER_DIGEST_BYTES];
+    const char *reason = NULL;
+    int rc = bearer_load(NULL, path, digest, &reason);
+    if (rc <= 0) {
+        LOG_ERROR("camera %s: NODE_TOKEN_FILE %s: %s; keeping the last good token",
+                  cam->settings.name, path, rc == 0 ? "empty" : reason);
+        return rc == 0 ? -EINVAL : rc;
+    }
+    if (memcmp(digest, cam->settings.node_token_digest, sizeof(digest)) == 0)
+        return 0;
+    memcpy(cam->settings.node_token_digest, digest, sizeof(digest));
+    LOG_INFO("camera %s: node token changed (NODE_TOKEN_FILE re-read): the old token no longer "
+             "links",
+             cam->settings.name);
+    if (cam->link != NULL)
+        source_link_close_live(cam->link, SOURCE_LINK_CLOSE_POLICY, "node token changed");
+    return 1;
+}
+
+unsigned camera_going_away(struct camera *cam)
+{
+    if (cam->link == NULL)
+        return 0;
+    return source_link_close_live(cam->link, SOURCE_LINK_CLOSE_GOING_AWAY, "relay shutting down");
+}
+
 int camera_link_accept(struct camera *cam, struct evhttp_request *req, const char *accept)
 {
     if (cam->link == NULL)
@@ -204,6 +241,8 @@ struct camera *camera_new(struct event_base *base, struct evdns_base *dns,
         return NULL;
     }
     cam->settings = *settings;
+    if (settings->node_token_file[0] != '\0')
+        cam->token_sig = file_sig_of(settings->node_token_file);
     struct hub_config hc = {.max_viewers = cfg->max_viewers,
                             .use_sendfile = cfg->tls_cert[0] == '\0',
                             .max_viewers_per_address = cfg->max_viewers_per_address,

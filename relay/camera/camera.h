@@ -82,6 +82,22 @@ int camera_has_link(const struct camera *cam);
 int camera_link_matches(const struct camera *cam, const char *authorization);
 int camera_link_accept(struct camera *cam, struct evhttp_request *req, const char *accept);
 
+/*
+ * Re-read the camera's NODE_TOKEN_FILE if it changed on disk since the last read (file_sig.h),
+ * or always with is_forced (SIGHUP). A new token replaces the old at once: the old one no longer
+ * links, and a node linked with it is closed (1008, "node token changed") so that it dials in
+ * again with its new token. A file that does not read keeps the last good token (logged).
+ * Returns 1 if the token changed, 0 if not (or no token file), or a negative errno.
+ */
+int camera_recheck_token(struct camera *cam, int is_forced);
+
+/*
+ * The relay is shutting down: a node linked to this camera gets a close frame (1001, "going
+ * away", RFC 6455 §7.4.1). Returns how many link connections still wait for their close frame
+ * to be written (run the loop a little, then camera_free).
+ */
+unsigned camera_going_away(struct camera *cam);
+
 /* The parts, borrowed for the camera's lifetime. */
 const struct camfile *camera_settings(const struct camera *cam); /* as given to camera_new */
 const char *camera_name(const struct camera *cam);

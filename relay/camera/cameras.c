@@ -91,3 +91,11 @@ int cameras_has_name(const char *name, void *set)
 {
     return cameras_find(set, name) != NULL;
 }
+
+unsigned cameras_going_away(struct cameras *set)
+{
+    unsigned closing = 0;
+    for (size_t i = 0; set != NULL && i < cameras_count(set); i++)
+        closing += camera_going_away(cameras_at(set, i));
+    return closing;
+}

@@ -41,5 +41,11 @@ struct camera *cameras_default(const struct cameras *set);
 size_t cameras_count(const struct cameras *set);
 struct camera *cameras_at(const struct cameras *set, size_t i);
 
+/*
+ * The relay is shutting down: every camera's node link gets its close frame (camera_going_away).
+ * Returns how many link connections still wait for theirs to be written.
+ */
+unsigned cameras_going_away(struct cameras *set);
+
 /* 1 if the set (a struct cameras *, as void * for callbacks) has a camera named `name`. */
 int cameras_has_name(const char *name, void *set);

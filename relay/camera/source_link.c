@@ -94,7 +94,9 @@ static void conn_gone(struct link_conn *c, const char *why)
 
 /*
  * Close with a WebSocket close frame (RFC 6455 §7.1.2) carrying `code` and `why`, then free once
- * it is written (or after CLOSE_GRACE_MS). The live link goes down at once.
+ * the node has closed its end (it has read the frame by then), or after CLOSE_GRACE_MS. Closing
+ * first could lose the frame: a node whose TLS layer sees the end of the stream together with
+ * the frame may report the end and drop the frame unread. The live link goes down at once.
  */
 static void conn_close(struct link_conn *c, uint16_t code, const char *why)
 {
@@ -106,13 +108,9 @@ static void conn_close(struct link_conn *c, uint16_t code, const char *why)
     wslay_event_queue_close(c->ws, code, (const uint8_t *)why, n > 123 ? 123 : n);
     c->is_in_recv = 0;
     flush(c);
-    bufferevent_disable(c->bev, EV_READ);
-    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-        conn_free(c);
-        return;
-    }
     struct timeval grace = source_link_tv_ms(CLOSE_GRACE_MS);
-    bufferevent_set_timeouts(c->bev, NULL, &grace);
+    bufferevent_set_timeouts(c->bev, &grace, &grace);
+    bufferevent_enable(c->bev, EV_READ); /* its bytes are drained; its end frees the conn */
 }
 
 /* A protocol breach found in a callback: say why once; on_read closes after the recv. */
@@ -315,12 +313,8 @@ static void on_write(struct bufferevent *bev, void *arg)
 {
     (void)bev;
     struct link_conn *c = arg;
-    if (c->is_closing) {
-        if (!wslay_event_want_write(c->ws) ||
-            evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-            conn_free(c);
-        return;
-    }
+    if (c->is_closing)
+        return; /* the close frame is out: the node's end of the connection frees it */
     flush(c);
 }
 
@@ -403,6 +397,19 @@ int source_link_accept(struct source_link *l, struct evhttp_request *req, const 
     if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
         on_read(c->bev, c);
     return 0;
+}
+
+unsigned source_link_close_live(struct source_link *l, uint16_t code, const char *why)
+{
+    if (l->live != NULL) {
+        LOG_INFO("camera %s: closing the node link from %s: %s", l->name, l->live->peer, why);
+        conn_close(l->live, code, why);
+    }
+    unsigned closing = 0;
+    struct link_conn *c;
+    TAILQ_FOREACH(c, &l->conns, next)
+    closing++;
+    return closing;
 }
 
 int source_link_send_text(struct source_link *l, const char *text, size_t len)

@@ -26,6 +26,11 @@ struct frame;
 struct link_msg;
 struct source_link;
 
+/* Close codes (RFC 6455 §7.4.1): the relay is shutting down; the node's token is no longer the
+ * camera's (NODE_TOKEN_FILE rotated). */
+#define SOURCE_LINK_CLOSE_GOING_AWAY 1001
+#define SOURCE_LINK_CLOSE_POLICY 1008
+
 /* Messages the relay may have queued to a node at once; more are refused (-ENOBUFS). */
 #define SOURCE_LINK_MAX_QUEUED 80
 /* The node sends a status at least this often; the link tolerates 3 missed while idle. */
@@ -67,6 +72,15 @@ int source_link_accept(struct source_link *l, struct evhttp_request *req, const 
  * when SOURCE_LINK_MAX_QUEUED wait already, -EMSGSIZE over LINK_MSG_MAX_BYTES, -ENOMEM.
  */
 int source_link_send_text(struct source_link *l, const char *text, size_t len);
+
+/*
+ * Close the live link, if any, with a WebSocket close frame (RFC 6455 §7.1.2) carrying `code`
+ * and `why` (copied; at most 123 bytes are sent), and free it once the frame is written or
+ * after a short grace. The camera goes offline; the link waits for the node to dial in again.
+ * Returns how many connections are still closing (their close frame not yet written), 0 when
+ * nothing is left to wait for.
+ */
+unsigned source_link_close_live(struct source_link *l, uint16_t code, const char *why);
 
 /* 1 while a node is connected (frames may not be flowing yet). */
 int source_link_is_up(const struct source_link *l);

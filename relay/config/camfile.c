@@ -81,6 +81,7 @@ void camfile_from_main(struct camfile *cf, const struct cfg *main)
     snprintf(cf->presets_file, sizeof(cf->presets_file), "%s", main->presets_file);
     cf->has_node_token = main->has_node_token;
     memcpy(cf->node_token_digest, main->node_token_digest, sizeof(cf->node_token_digest));
+    snprintf(cf->node_token_file, sizeof(cf->node_token_file), "%s", main->node_token_file);
 }
 
 /* NODE_TOKEN (the token) or NODE_TOKEN_FILE (a file holding it): only the digest is kept. */
@@ -95,6 +96,11 @@ static int set_token(struct camfile *cf, const char *key, const char *value, con
     }
     if (rc < 0)
         return -EINVAL;
+    if (is_file && strlen(value) >= sizeof(cf->node_token_file)) {
+        *reason = "value too long";
+        return -EINVAL;
+    }
+    snprintf(cf->node_token_file, sizeof(cf->node_token_file), "%s", is_file ? value : "");
     cf->has_node_token = 1;
     return 0;
 }
@@ -157,6 +163,10 @@ int camfile_same(const struct camfile *a, const struct camfile *b)
     struct camfile x = *a, y = *b;
     x.cam_url_line = x.servo_url_line = x.presets_file_line = 0;
     y.cam_url_line = y.servo_url_line = y.presets_file_line = 0;
+    if (x.node_token_file[0] != '\0' && strcmp(x.node_token_file, y.node_token_file) == 0) {
+        memset(x.node_token_digest, 0, sizeof(x.node_token_digest));
+        memset(y.node_token_digest, 0, sizeof(y.node_token_digest));
+    }
     return memcmp(&x, &y, sizeof(x)) == 0;
 }
 

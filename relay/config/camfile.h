@@ -35,13 +35,18 @@ struct camfile {
     unsigned record_timelapse_s;         /* RECORD_TIMELAPSE_S */
     int has_node_token;                  /* NODE_TOKEN(_FILE): the node dials in, no CAM_URL */
     unsigned char node_token_digest[32]; /* SHA-256 of the token (bearer.h); never the token */
+    char node_token_file[1024];          /* NODE_TOKEN_FILE, re-read while running; "" for none */
     /* The line each key was set on (0: not in the file), for messages; not a setting. */
     unsigned cam_url_line;
     unsigned servo_url_line;
     unsigned presets_file_line;
 };
 
-/* 1 if a and b hold the same settings (the lines they came from aside). */
+/*
+ * 1 if a and b hold the same settings (the lines they came from aside). Two cameras whose token
+ * comes from the same NODE_TOKEN_FILE are the same whatever the file now holds: a rotated token
+ * is taken in place (camera_recheck_token), without restarting the camera.
+ */
 int camfile_same(const struct camfile *a, const struct camfile *b);
 
 /* 1 if name is a usable camera name: 1-32 of a-z, 0-9, '_', '-'. */

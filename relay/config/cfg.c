@@ -40,6 +40,7 @@ static const struct key_def keys[] = {
     NUM(session_max_age_ms, "SESSION_MAX_AGE_MS", 10000, 2592000000u),
     STR(sessions_file, "SESSIONS_FILE"),
     STR(shares_file, "SHARES_FILE"),
+    STR(alerts_file, "ALERTS_FILE"),
     STR(audit_log, "AUDIT_LOG"),
     {"AUDIT_LOG_MAX_BYTES", K_SIZE, offsetof(struct cfg, audit_log_max_bytes), 0, 4096, 1UL << 30},
     STR(tls_cert, "TLS_CERT"),
@@ -469,6 +470,17 @@ int cfg_parse_line(const char *line, char *key, size_t key_size, char *value, si
     memcpy(value, p, n);
     value[n] = '\0';
     return is_cut;
+}
+
+void cfg_state_path(const struct cfg *c, const char *set, const char *suffix, char *out,
+                    size_t out_size)
+{
+    if (set[0] != '\0')
+        snprintf(out, out_size, "%s", set);
+    else if (c->users_file[0] != '\0')
+        snprintf(out, out_size, "%s.%s", c->users_file, suffix);
+    else if (out_size > 0)
+        out[0] = '\0';
 }
 
 int cfg_has_main_camera(const struct cfg *c)

@@ -57,6 +57,7 @@ struct cfg {
     unsigned session_max_age_ms;
     char sessions_file[1024]; /* sessions kept across restarts ("": USERS_FILE.sessions, or none) */
     char shares_file[1024]; /* guest links kept across restarts ("": USERS_FILE.shares, or none) */
+    char alerts_file[1024]; /* the alert snooze kept across restarts ("": USERS_FILE.alerts) */
     char audit_log[1024];   /* one JSON line per action ("": no audit) */
     size_t audit_log_max_bytes; /* rotated to AUDIT_LOG.1 past this */
     char tls_cert[1024];        /* PEM chain; with tls_key, the relay speaks HTTPS */
@@ -223,6 +224,14 @@ const char *cfg_nearest_key(const char *key);
 
 /* Parse "HOST:PORT", "[V6]:PORT" or ":PORT" into the listen fields. Returns 0 or -EINVAL. */
 int cfg_set_listen(struct cfg *c, const char *text);
+
+/*
+ * Where a state file goes: `set` (SESSIONS_FILE, SHARES_FILE, ALERTS_FILE) if not empty, else
+ * beside USERS_FILE as USERS_FILE.suffix, else nowhere ("": the state lives in memory only).
+ * Writes out[0..out_size).
+ */
+void cfg_state_path(const struct cfg *c, const char *set, const char *suffix, char *out,
+                    size_t out_size);
 
 /*
  * 1 if the main .env defines a camera: CAM_URL (pulled) or NODE_TOKEN / NODE_TOKEN_FILE (its node

@@ -269,7 +269,8 @@ void events_api_play(struct evhttp_request *req, const struct route_ctx *ctx)
      * it first, or the replay's callback replaces connlimit's, which then keeps a connection
      * libevent has freed and frees it again at its deadline. A refusal below closes it. */
     connlimit_release(ctx->relay->connlimit, req);
-    int rc = events_replay_start(ctx->relay->base, ctx->relay->events, req, path, t_ms);
+    struct events_replay_viewer viewer = {ctx->relay->auth, &ctx->who, rec.camera};
+    int rc = events_replay_start(ctx->relay->base, ctx->relay->events, req, path, t_ms, &viewer);
     if (rc < 0)
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
     if (rc == -EBUSY)

@@ -10,9 +10,12 @@
 #include <event2/http.h>
 #include <libavformat/avformat.h>
 
+#include "auth.h"
 #include "clock.h"
 #include "events_store.h"
 #include "record_path.h"
+#define LOG_TAG "replay"
+#include "log.h"
 
 #define REPLAY_BOUNDARY "lookoutreplay"
 /* Past this much unsent, frames are skipped: a slow viewer falls behind, the relay does not
@@ -30,6 +33,9 @@ struct replay {
     int64_t origin_us; /* loop time of pts origin_pts_ms */
     int64_t origin_pts_ms;
     int has_origin;
+    const struct auth *auth; /* NULL: the viewer is not asked again */
+    struct auth_identity who;
+    char camera[64];
 };
 
 static void finish(struct replay *r, int is_closed)
@@ -78,6 +84,16 @@ static void send_frame(struct replay *r)
     evbuffer_free(out);
 }
 
+/* The viewer may no longer see the camera: close the connection, as the hub does a viewer's. */
+static void cut(struct replay *r)
+{
+    struct evhttp_connection *conn = r->conn;
+    LOG_INFO("replay of camera %s closed: its viewer may no longer see the camera", r->camera);
+    evhttp_connection_set_closecb(conn, NULL, NULL);
+    finish(r, 1);
+    evhttp_connection_free(conn); /* frees the request too */
+}
+
 /* Send every frame that is due, then sleep until the next one. */
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -87,6 +103,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     if (evhttp_request_get_connection(r->req) == NULL) { /* detached without a close callback */
         evhttp_request_free(r->req);
         finish(r, 1);
+        return;
+    }
+    if (r->auth != NULL && !auth_may_see(r->auth, &r->who, r->camera)) {
+        cut(r);
         return;
     }
     for (;;) {
@@ -115,7 +135,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 int events_replay_start(struct event_base *base, struct events_store *store,
-                        struct evhttp_request *req, const char *path, int64_t t_ms)
+                        struct evhttp_request *req, const char *path, int64_t t_ms,
+                        const struct events_replay_viewer *viewer)
 {
     if (events_store_replay_slot(store, 1, EVENTS_REPLAY_MAX) < 0)
         return -EBUSY;
@@ -135,6 +156,11 @@ int events_replay_start(struct event_base *base, struct events_store *store,
     }
     r->req = req;
     r->store = store;
+    if (viewer != NULL && viewer->auth != NULL) {
+        r->auth = viewer->auth;
+        r->who = *viewer->who;
+        snprintf(r->camera, sizeof(r->camera), "%s", viewer->camera);
+    }
     r->conn = evhttp_request_get_connection(req);
     r->tb = r->ic->streams[0]->time_base;
     if (t_ms > 0) {

@@ -8,17 +8,32 @@
  */
 #include <stdint.h>
 
+struct auth;
+struct auth_identity;
 struct event_base;
 struct evhttp_request;
 struct events_store;
+
+/*
+ * Who watches a replay. Before each frame the replay asks auth_may_see(auth, who, camera): once
+ * the viewer may no longer see the camera (the account removed from USERS_FILE, its camera list
+ * no longer naming it, a guest link ended), the connection is closed, as the live stream's is.
+ * auth is borrowed (it must outlive every replay; NULL: never asked); who and camera are copied.
+ */
+struct events_replay_viewer {
+    const struct auth *auth;
+    const struct auth_identity *who;
+    const char *camera;
+};
 
 /* Replays at once, relay-wide. */
 #define EVENTS_REPLAY_MAX 8
 
 /*
  * Start replaying the recording at path (copied) from t_ms to req (which the replay then
- * answers). store counts the replays (EVENTS_REPLAY_MAX). Returns 0; -EBUSY (too many replays)
- * or -EINVAL (unreadable file): then the caller still owns req.
+ * answers) for `viewer`. store counts the replays (EVENTS_REPLAY_MAX). Returns 0; -EBUSY (too
+ * many replays) or -EINVAL (unreadable file): then the caller still owns req.
  */
 int events_replay_start(struct event_base *base, struct events_store *store,
-                        struct evhttp_request *req, const char *path, int64_t t_ms);
+                        struct evhttp_request *req, const char *path, int64_t t_ms,
+                        const struct events_replay_viewer *viewer);

@@ -12,16 +12,17 @@
 #include <event2/keyvalq_struct.h>
 
 #include "accept_pause.h"
+#include "connlimit.h"
 #include "reply.h"
 #define LOG_TAG "redirect"
 #include "log.h"
 
-#define REDIRECT_TIMEOUT_S 10
 #define REDIRECT_MAX_HEADER_BYTES (64 * 1024)
 #define REDIRECT_MAX_BODY_BYTES 4096
 
 struct redirect {
     struct evhttp *http;
+    struct connlimit *limit;
     uint16_t https_port;
 };
 
@@ -40,9 +41,18 @@ static const char *host_name(const char *host, char *out, size_t out_size)
     return out;
 }
 
+/* The answer is sent: the next request on the connection has its own deadline. */
+static void on_done(struct evhttp_request *req, void *arg)
+{
+    struct redirect *r = arg;
+    connlimit_request_done(r->limit, req);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct redirect *r = arg;
+    connlimit_request_begin(r->limit, req); /* arrived whole: stop its deadline */
+    evhttp_request_set_on_complete_cb(req, on_done, r);
     char name[256];
     const char *host = host_name(evhttp_find_header(evhttp_request_get_input_headers(req), "Host"),
                                  name, sizeof(name));
@@ -69,17 +79,25 @@ static void on_request(struct evhttp_request *req, void *arg)
 }
 
 struct redirect *redirect_new(struct event_base *base, const char *host, uint16_t port,
-                              uint16_t https_port)
+                              uint16_t https_port, const struct connlimit_config *limits)
 {
+    struct connlimit_config lc = *limits;
+    lc.max_input_bytes = REDIRECT_MAX_HEADER_BYTES + REDIRECT_MAX_BODY_BYTES;
     struct redirect *r = calloc(1, sizeof(*r));
-    if (r == NULL || (r->http = evhttp_new(base)) == NULL) {
+    if (r == NULL || (r->http = evhttp_new(base)) == NULL ||
+        (r->limit = connlimit_new(base, &lc)) == NULL) {
         LOG_ERROR("out of memory");
-        free(r);
+        redirect_free(r);
         return NULL;
     }
     r->https_port = https_port;
     evhttp_set_gencb(r->http, on_request, r);
-    evhttp_set_timeout(r->http, REDIRECT_TIMEOUT_S);
+    /* Idle and write timeouts as the main listener's; connlimit keeps the request's deadline
+     * (an idle timeout alone restarts with every byte: a slowloris stays forever). */
+    struct timeval timeout = {.tv_sec = lc.request_timeout_ms / 1000,
+                              .tv_usec = (lc.request_timeout_ms % 1000) * 1000};
+    evhttp_set_timeout_tv(r->http, &timeout);
+    connlimit_install(r->limit, r->http, NULL, NULL);
     /* libevent buffers headers and bodies without limit unless told: this port faces the
      * internet too (SECURITY.md, "a bound on everything"). */
     evhttp_set_max_headers_size(r->http, REDIRECT_MAX_HEADER_BYTES);
@@ -114,5 +132,6 @@ void redirect_free(struct redirect *r)
         return;
     if (r->http != NULL)
         evhttp_free(r->http);
+    connlimit_free(r->limit); /* after evhttp_free: closing connections update it */
     free(r);
 }

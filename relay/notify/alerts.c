@@ -55,6 +55,14 @@ int alerts_snooze(struct alerts *a, int64_t now_s, unsigned seconds)
     return 0;
 }
 
+int alerts_snooze_until(struct alerts *a, int64_t now_s, int64_t until_s)
+{
+    if (until_s > now_s + ALERTS_SNOOZE_MAX_S)
+        return -EINVAL;
+    a->snoozed_until_s = until_s > now_s ? until_s : 0;
+    return 0;
+}
+
 size_t alerts_json(const struct alerts *a, int64_t now_s, char *out, size_t out_size)
 {
     int64_t until = alerts_snoozed_until(a, now_s);

@@ -4,7 +4,7 @@
  * (schedule.h, ALERT_SCHEDULE) unless snoozed (an operator's "no alerts for the next hour").
  * Disarmed, webhooks and command hooks stay quiet; recording continues regardless, and MQTT
  * still reports motion (Home Assistant decides for itself, and sees "Alerts armed").
- * The snooze lives in memory: a restart ends it.
+ * The snooze is kept across restarts by the caller (alerts_file.h, ALERTS_FILE).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +28,13 @@ int alerts_is_armed(const struct alerts *a, int64_t now_s);
 /* Snooze until now_s + seconds (1..ALERTS_SNOOZE_MAX_S), or end the snooze with 0.
  * Returns 0 or -EINVAL. */
 int alerts_snooze(struct alerts *a, int64_t now_s, unsigned seconds);
+
+/*
+ * Snooze until until_s (Unix seconds; a snooze read back from ALERTS_FILE). An end already past
+ * at now_s, or 0, is no snooze. Returns 0, or -EINVAL for an end more than ALERTS_SNOOZE_MAX_S
+ * after now_s (then nothing changes).
+ */
+int alerts_snooze_until(struct alerts *a, int64_t now_s, int64_t until_s);
 
 /* Unix seconds the snooze ends, or 0 when not snoozed at now_s. */
 int64_t alerts_snoozed_until(const struct alerts *a, int64_t now_s);

@@ -17,10 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <cmocka.h>
 
@@ -32,6 +38,7 @@
 #include "../support/stack.h"
 #include "../support/tls_cert.h"
 #include "../support/tmpdir.h"
+#include "connlimit.h"
 #include "users.h"
 
 #define MAX_FDS 64
@@ -129,6 +136,19 @@ static uint16_t start_second_relay(struct atk *a, const char *extra_env, const c
                                   STARTUP_MS, &a->extra_pid);
     assert_true(port > 0);
     return (uint16_t)port;
+}
+
+/* The stack, and a second relay on TLS (a throwaway certificate) with the extra settings.
+ * Returns the TLS relay's port. */
+static uint16_t start_tls_relay(struct atk *a, const char *extra_env)
+{
+    start_stack(a, NULL);
+    char cert[512], key[512], extra[1400];
+    snprintf(cert, sizeof(cert), "%s/cert.pem", a->dir);
+    snprintf(key, sizeof(key), "%s/key.pem", a->dir);
+    assert_int_equal(ts_tls_cert_make(cert, key, 1), 0);
+    snprintf(extra, sizeof(extra), "TLS_CERT=%s\nTLS_KEY=%s\n%s", cert, key, extra_env);
+    return start_second_relay(a, extra, "127.0.0.1:0", "listening on https://");
 }
 
 static int healthz_from(const char *src, const char *dst, uint16_t port)
@@ -263,22 +283,15 @@ static void test_attack_slowloris_plain(void **state)
 static void test_attack_slowloris_tls(void **state)
 {
     struct atk *a = *state;
-    start_stack(a, NULL);
-    char cert[512], key[512], extra[1400];
-    snprintf(cert, sizeof(cert), "%s/cert.pem", a->dir);
-    snprintf(key, sizeof(key), "%s/key.pem", a->dir);
-    assert_int_equal(ts_tls_cert_make(cert, key, 1), 0);
-    snprintf(extra, sizeof(extra),
-             "TLS_CERT=%s\nTLS_KEY=%s\nREQUEST_TIMEOUT_MS=2000\nMAX_CONNECTIONS_PER_ADDRESS=3\n",
-             cert, key);
-    uint16_t port = start_second_relay(a, extra, "127.0.0.1:0", "listening on https://");
+    uint16_t port = start_tls_relay(a, "REQUEST_TIMEOUT_MS=2000\nMAX_CONNECTIONS_PER_ADDRESS=3\n");
     int64_t start = ts_now_ms();
     for (int i = 0; i < 4; i++) {
         a->fds[i] = ts_tcp_connect("127.0.0.1", "127.0.0.1", port, TIMEOUT_MS);
         assert_true(a->fds[i] >= 0);
     }
-    /* The fourth: over the cap at accept, closed long before any deadline. */
-    assert_int_equal(ts_wait_closed(a->fds[3], DEADLINE_MS / 2), 0);
+    /* The fourth: over the cap at accept. It never starts the handshake its 503 would need, so
+     * it is closed when its refusal's grace (CONNLIMIT_TLS_REFUSAL_GRACE_MS) is up. */
+    assert_int_equal(ts_wait_closed(a->fds[3], DEADLINE_MS + SLACK_MS), 0);
     close(a->fds[3]);
     a->fds[3] = -1;
     /* A TLS record header, then a byte at a time. */
@@ -287,6 +300,160 @@ static void test_attack_slowloris_tls(void **state)
     int64_t last_ms = 0;
     assert_int_equal(trickle_until_closed(a, 0, 3, DEADLINE_MS + SLACK_MS, start, &last_ms), 0);
     print_message("slowloris over TLS: closed %lld ms after accept\n", (long long)last_ms);
+}
+
+/*
+ * One request over TLS on a new connection (the certificate is not checked: a throwaway one),
+ * the answer read until close into out (NUL-terminated). Returns the bytes read, or -1 if the
+ * handshake failed. Every step is bounded by TIMEOUT_MS (socket timeouts).
+ */
+static int tls_request(uint16_t port, char *out, size_t cap)
+{
+    out[0] = '\0';
+    int fd = ts_tcp_connect("127.0.0.1", "127.0.0.1", port, TIMEOUT_MS);
+    if (fd < 0)
+        return -1;
+    signal(SIGPIPE, SIG_IGN); /* SSL_write to a closed connection must fail, not kill */
+    /* ts_tcp_connect's socket is non-blocking; OpenSSL's simple loop wants a blocking one. */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    struct timeval tv = {.tv_sec = TIMEOUT_MS / 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = ctx != NULL ? SSL_new(ctx) : NULL;
+    int n = -1;
+    if (ssl != NULL && SSL_set_fd(ssl, fd) == 1 && SSL_connect(ssl) == 1) {
+        static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        n = 0;
+        if (SSL_write(ssl, req, (int)sizeof(req) - 1) > 0) {
+            int r;
+            while ((size_t)n + 1 < cap && (r = SSL_read(ssl, out + n, (int)(cap - 1 - n))) > 0)
+                n += r;
+        }
+        out[n] = '\0';
+    } else {
+        ERR_print_errors_fp(stderr);
+    }
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    close(fd);
+    return n;
+}
+
+/* Open descriptors of pid (entries of /proc/PID/fd). */
+static int open_fds(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/*
+ * #2, its loose end: a TLS connection over the cap gets the same one-line 503 as plain HTTP
+ * once it has done its handshake, but a flood over the cap does not buy unbounded handshakes:
+ * at most CONNLIMIT_TLS_REFUSALS_MAX refusals are held at once, the rest are closed at accept.
+ */
+static void test_attack_tls_over_the_cap_gets_503(void **state)
+{
+    struct atk *a = *state;
+    /* A long deadline: the three held connections stay for the whole case. */
+    uint16_t port = start_tls_relay(a, "REQUEST_TIMEOUT_MS=60000\nMAX_CONNECTIONS_PER_ADDRESS=3\n");
+    char out[2048];
+    /* Under the cap: a normal answer. */
+    assert_true(tls_request(port, out, sizeof(out)) > 0);
+    assert_non_null(strstr(out, "HTTP/1.1 200"));
+    for (int i = 0; i < 3; i++) {
+        a->fds[i] = ts_tcp_connect("127.0.0.1", "127.0.0.1", port, TIMEOUT_MS);
+        assert_true(a->fds[i] >= 0);
+    }
+    /* Over it: the handshake, then the 503 with its reason, then the close. */
+    assert_true(tls_request(port, out, sizeof(out)) > 0);
+    assert_non_null(strstr(out, "HTTP/1.1 503"));
+    assert_non_null(strstr(out, "MAX_CONNECTIONS_PER_ADDRESS"));
+
+    /* 40 more that never start a handshake: at most CONNLIMIT_TLS_REFUSALS_MAX held. */
+    int before = open_fds(a->extra_pid);
+    assert_true(before > 0);
+    enum { FLOOD = 40 };
+    for (int i = 0; i < FLOOD; i++) {
+        a->fds[3 + i] = ts_tcp_connect("127.0.0.1", "127.0.0.1", port, TIMEOUT_MS);
+        assert_true(a->fds[3 + i] >= 0);
+    }
+    /* Look at every socket without waiting on any, until those closed at accept are seen. */
+    int closed = 0;
+    for (int round = 0; round < 250 && closed < FLOOD - CONNLIMIT_TLS_REFUSALS_MAX; round++) {
+        for (int i = 0; i < FLOOD; i++) {
+            char sink[64];
+            if (a->fds[3 + i] < 0)
+                continue;
+            ssize_t r = recv(a->fds[3 + i], sink, sizeof(sink), MSG_DONTWAIT);
+            if (r == 0 || (r < 0 && errno != EAGAIN)) {
+                close(a->fds[3 + i]);
+                a->fds[3 + i] = -1;
+                closed++;
+            }
+        }
+        ts_sleep_ms(20);
+    }
+    int held = open_fds(a->extra_pid) - before;
+    print_message("TLS over the cap: %d of %d closed at once, %d held by the relay\n", closed,
+                  FLOOD, held);
+    assert_true(held <= CONNLIMIT_TLS_REFUSALS_MAX);
+    /* Every one is closed by the refusal's grace, and the budget is free again. */
+    for (int i = 0; i < FLOOD; i++) {
+        if (a->fds[3 + i] >= 0) {
+            assert_int_equal(ts_wait_closed(a->fds[3 + i], TIMEOUT_MS), 0);
+            close(a->fds[3 + i]);
+            a->fds[3 + i] = -1;
+        }
+    }
+    assert_true(tls_request(port, out, sizeof(out)) > 0);
+    assert_non_null(strstr(out, "HTTP/1.1 503"));
+}
+
+/*
+ * #2 on the HTTPS-redirect listener (HTTP_REDIRECT_LISTEN): it kept libevent's idle timeout, so
+ * a header trickled a byte at a time stayed open for ever. Now the same deadline as the main
+ * listener closes it; an honest request still gets its 301.
+ */
+static void test_attack_slowloris_redirect(void **state)
+{
+    struct atk *a = *state;
+    start_tls_relay(a, "REQUEST_TIMEOUT_MS=2000\nHTTP_REDIRECT_LISTEN=127.0.0.1:0\n"
+                       "MAX_CONNECTIONS_PER_ADDRESS=3\n");
+    int port = ts_proc_log_port(a->extra_log, "redirecting to HTTPS on http://", STARTUP_MS);
+    assert_true(port > 0);
+    char out[2048];
+    assert_int_equal(ts_raw_request("127.0.0.1", "127.0.0.1", (uint16_t)port,
+                                    "GET /x HTTP/1.1\r\nHost: cam.example\r\n"
+                                    "Connection: close\r\n\r\n",
+                                    out, sizeof(out), TIMEOUT_MS),
+                     301);
+    int64_t start = ts_now_ms();
+    for (int i = 0; i < 4; i++) {
+        a->fds[i] = ts_tcp_connect("127.0.0.1", "127.0.0.1", (uint16_t)port, TIMEOUT_MS);
+        assert_true(a->fds[i] >= 0);
+    }
+    /* The caps hold there too: the fourth is answered 503 at accept. */
+    ts_read_some(a->fds[3], out, sizeof(out), TIMEOUT_MS);
+    assert_non_null(strstr(out, "HTTP/1.1 503"));
+    close(a->fds[3]);
+    a->fds[3] = -1;
+    const char *head = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ts_send_all(a->fds[i], head, strlen(head), TIMEOUT_MS), 0);
+    int64_t last_ms = 0;
+    assert_int_equal(trickle_until_closed(a, 0, 3, DEADLINE_MS + SLACK_MS, start, &last_ms), 0);
+    print_message("slowloris on the redirect listener: closed %lld ms after accept\n",
+                  (long long)last_ms);
 }
 
 /*
@@ -836,6 +1003,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_attack_pipelined_requests_unread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attack_slowloris_plain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attack_slowloris_tls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_tls_over_the_cap_gets_503, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attack_slowloris_redirect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attack_slowloris_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attack_ipv4_mapped_guesser, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attack_login_flood, setup, teardown),

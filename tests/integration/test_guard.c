@@ -3,11 +3,13 @@
  * a temporary RECORD_DIR. An intruder makes exactly one event with its pre-roll, which ffprobe
  * reads at the source's pace; a pan and a lighting step make none; a second intruder during an
  * event extends it; kill -9 while recording leaves only playable events after a restart; a full
- * disk (a small tmpfs, when the test may mount one) stops recording and not the stream.
+ * disk (a small tmpfs, when the test may mount one) stops recording and not the stream; a replay
+ * closes once its viewer's camera list no longer names the camera.
  *
  * Every wait is bounded; nothing asserts on timing except where the behaviour is about time
  * (the event starts within a few frames of the intruder), with generous bounds.
  */
+#include <crypt.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -253,6 +255,60 @@ static void test_guard_intruder_makes_one_event_with_preroll(void **state)
     free(settings);
 }
 
+/* USERS_FILE with vic, a viewer who may see `cameras`. */
+static void write_vic(struct guard *g, const char *cameras, char *path, size_t path_size)
+{
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE], line[512];
+    struct crypt_data data;
+    memset(&data, 0, sizeof(data));
+    assert_non_null(crypt_gensalt_rn("$5$", 1000, NULL, 0, salt, sizeof(salt)));
+    const char *hash = crypt_r("vics-password", salt, &data);
+    assert_true(hash != NULL && hash[0] == '$');
+    snprintf(line, sizeof(line), "vic:%s:viewer:%s\n", hash, cameras);
+    assert_int_equal(ts_file_write(g->dir, "users", line, path, path_size), 0);
+}
+
+/* A replay is a stream too: it closes when its viewer may no longer see the camera. */
+static void test_guard_replay_closes_when_the_camera_list_shrinks(void **state)
+{
+    struct guard *g = *state;
+    char users[600], env[800], vic[256];
+    write_vic(g, "cam", users, sizeof(users));
+    snprintf(env, sizeof(env), "USERS_FILE=%s\n", users);
+    start(g, env);
+    sim(g, "/sim/intruder?seconds=6");
+    char *list = wait_events(g, 1, 25000);
+    double id;
+    assert_int_equal(ts_json_number(list, "id", &id), 0);
+    free(list);
+    assert_true(ts_basic_auth_header("vic", "vics-password", vic, sizeof(vic)) > 0);
+    char path[128];
+    snprintf(path, sizeof(path), "/api/events/%d/play.mjpeg", (int)id);
+    struct ts_stream *s = ts_stream_open(g->stack.relay_port, path, vic, HTTP_TIMEOUT_MS);
+    assert_non_null(s);
+    const uint8_t *jpeg;
+    size_t len;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(ts_stream_next_frame(s, HTTP_TIMEOUT_MS, &jpeg, &len), 0);
+    /* The recording lasts about 9 s; vic loses the camera after 0.2 s of it. */
+    write_vic(g, "garage", NULL, 0);
+    assert_int_equal(ts_proc_wait_log(g->stack.relay_log,
+                                      "replay of camera cam closed: its viewer may no longer see",
+                                      HTTP_TIMEOUT_MS, NULL, 0),
+                     0);
+    int rc = 0;
+    for (int i = 0; i < 200 && (rc = ts_stream_next_frame(s, HTTP_TIMEOUT_MS, &jpeg, &len)) == 0;
+         i++)
+        ;
+    ts_stream_close(s);
+    assert_true(rc != 0 && rc != -ETIMEDOUT);
+    /* And the next one is refused as for a camera that does not exist. */
+    struct ts_http_response r = {0};
+    assert_int_equal(
+        ts_http_request(g->stack.relay_port, "GET", path, vic, NULL, HTTP_TIMEOUT_MS, &r), 404);
+    ts_http_response_deinit(&r);
+}
+
 static void test_guard_pan_and_light_make_no_event(void **state)
 {
     struct guard *g = *state;
@@ -445,6 +501,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_guard_intruder_makes_one_event_with_preroll, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_guard_replay_closes_when_the_camera_list_shrinks,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_guard_pan_and_light_make_no_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guard_intruder_during_an_event_extends_it, setup,
                                         teardown),

@@ -4,9 +4,10 @@
  * forwarding"). Started once for the group; the cases run in order and build on each other:
  * the node holds no listening socket; three viewers get frames; a move reaches the node and
  * /api/status shows its angles; the relay restarts and the node comes back by itself; the node
- * dies and comes back while the viewers stay connected (offline pictures in between); then the
+ * dies and comes back while the viewers stay connected (offline pictures in between); the token
+ * file is rotated and the node follows without a restart (the old token then gets 401); then the
  * refusals: wrong tokens (401, then 429) and the token in no log line. TLS cases start their own
- * relay with a throwaway certificate.
+ * relay with a throwaway certificate. A relay that stops sends the node a close frame (1001).
  *
  * Binaries come from $LOOKOUT_BIN_DIR (default "build"). Every wait is bounded; nothing asserts
  * on timing. Set LOOKOUT_KEEP_TMP=1 to keep the logs of a failed run.
@@ -21,6 +22,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@
 #include "../support/tmpdir.h"
 
 #define TOKEN "4f1c2a7be0d95583c6a1e2f0b7d4c9aa"
+#define NEW_TOKEN "9e0b3d5c7a1f2e4d6c8b0a9f7e5d3c1b" /* the token rotated to */
 #define STARTUP_TIMEOUT_MS 10000
 #define LINK_TIMEOUT_MS 15000 /* the node's backoff may have grown while the relay was away */
 #define HTTP_TIMEOUT_MS 5000
@@ -286,6 +289,13 @@ static void test_link_relay_restart_node_comes_back(void **state)
     }
     uint16_t port = t->relay_port;
     assert_int_equal(ts_proc_stop_reporting("link", &t->relay_pid, "lookout", t->relay_log), 0);
+    /* The relay said goodbye with a close frame (1001, going away), and the node took it as a
+     * normal end: it reconnects after the shortest delay. */
+    assert_int_equal(ts_proc_wait_log(t->cam_log,
+                                      "the relay closed the link (1001 relay shutting down); "
+                                      "reconnecting in",
+                                      LINK_TIMEOUT_MS, NULL, 0),
+                     0);
     assert_int_equal(ts_proc_wait_log(t->cam_log, "retrying in", LINK_TIMEOUT_MS, NULL, 0), 0);
     assert_int_equal(start_relay(t, port, 0), 0);
     assert_int_equal(
@@ -326,6 +336,82 @@ static void test_link_node_dies_viewers_stay(void **state)
         assert_true(part.seq > seq);
         seq = part.seq;
     }
+}
+
+/* How many lines of the file at path contain needle. */
+static int count_in_file(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof(line), f) != NULL)
+        n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
+/* Wait (bounded) until `needle` is on `want` lines of the file at path. */
+static int wait_count(const char *path, const char *needle, int want, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 100) {
+        if (count_in_file(path, needle) >= want)
+            return 0;
+        sleep_ms(100);
+    }
+    return -ETIMEDOUT;
+}
+
+/* Replace the token file as an operator should: a new file renamed over the old one. */
+static void rotate_token(struct link_test *t, const char *token)
+{
+    char text[128], fresh[600];
+    snprintf(text, sizeof(text), "%s\n", token);
+    assert_int_equal(ts_file_write(t->dir, "token.new", text, fresh, sizeof(fresh)), 0);
+    assert_int_equal(rename(fresh, t->token_path), 0);
+}
+
+static int upgrade(uint16_t port, const char *authorization);
+
+static void test_link_token_rotated_without_restart(void **state)
+{
+    struct link_test *t = *state;
+    struct ts_relay_stream *v = t->viewers[0];
+    assert_non_null(v);
+    assert_int_equal(wait_online(t, 1, LINK_TIMEOUT_MS), 0);
+    int links = count_in_file(t->cam_log, "linked to relay");
+    /* The relay and the node share the token file here: rotating it rotates both. The relay
+     * notices within a second, drops the node linked with the old token, and the node dials in
+     * again with the new one (it re-reads its file before each connection). */
+    rotate_token(t, NEW_TOKEN);
+    assert_int_equal(wait_count(t->relay_log, "node token changed (NODE_TOKEN_FILE re-read)", 1,
+                                LINK_TIMEOUT_MS),
+                     0);
+    assert_int_equal(ts_proc_wait_log(t->cam_log,
+                                      "the relay closed the link (1008 node token "
+                                      "changed)",
+                                      LINK_TIMEOUT_MS, NULL, 0),
+                     0);
+    assert_int_equal(wait_count(t->cam_log, "linked to relay", links + 1, LINK_TIMEOUT_MS), 0);
+    assert_int_equal(
+        ts_proc_wait_log(t->cam_log, "--token-file: a new token", LINK_TIMEOUT_MS, NULL, 0), 0);
+    assert_int_equal(wait_online(t, 1, LINK_TIMEOUT_MS), 0);
+    /* The old token no longer links. */
+    assert_int_equal(upgrade(t->relay_port, "Authorization: Bearer " TOKEN "\r\n"), 401);
+    /* The viewer stayed connected through it all. */
+    struct ts_relay_part part;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ts_relay_stream_next(v, FRAME_TIMEOUT_MS, &part), 0);
+
+    /* Back to the first token, on SIGHUP this time (the watch may see it first: either way). */
+    rotate_token(t, TOKEN);
+    assert_int_equal(kill(t->relay_pid, SIGHUP), 0);
+    assert_int_equal(wait_count(t->relay_log, "node token changed (NODE_TOKEN_FILE re-read)", 2,
+                                LINK_TIMEOUT_MS),
+                     0);
+    assert_int_equal(wait_count(t->cam_log, "linked to relay", links + 2, LINK_TIMEOUT_MS), 0);
+    assert_int_equal(wait_online(t, 1, LINK_TIMEOUT_MS), 0);
 }
 
 /* A WebSocket upgrade to /node/link with the given Authorization line (or none). */
@@ -471,15 +557,7 @@ static void test_link_wrong_token_refused_and_throttled(void **state)
 
 static int file_contains(const char *path, const char *needle)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    char line[4096];
-    int found = 0;
-    while (!found && fgets(line, sizeof(line), f) != NULL)
-        found = strstr(line, needle) != NULL;
-    fclose(f);
-    return found;
+    return count_in_file(path, needle) > 0;
 }
 
 static void test_link_token_in_no_log(void **state)
@@ -495,7 +573,7 @@ static void test_link_token_in_no_log(void **state)
         char path[800];
         snprintf(path, sizeof(path), "%s/%s", t->dir, e->d_name);
         logs++;
-        if (file_contains(path, TOKEN))
+        if (file_contains(path, TOKEN) || file_contains(path, NEW_TOKEN))
             fail_msg("the token appears in %s", path);
     }
     closedir(d);
@@ -533,6 +611,11 @@ static void test_link_tls_right_and_wrong_certificate(void **state)
     assert_int_equal(
         ts_proc_wait_log(t->relay_log, "online (node link from", LINK_TIMEOUT_MS, NULL, 0), 0);
     assert_int_equal(ts_proc_wait_log(t->cam_log, "linked to relay", 1000, NULL, 0), 0);
+    /* Over TLS too, a relay that stops says goodbye with a close frame. */
+    assert_int_equal(ts_proc_stop_reporting("link", &t->relay_pid, "lookout", t->relay_log), 0);
+    assert_int_equal(ts_proc_wait_log(t->cam_log, "(1001 relay shutting down); reconnecting in",
+                                      LINK_TIMEOUT_MS, NULL, 0),
+                     0);
 }
 
 int main(void)
@@ -543,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_link_move_reaches_the_node),
         cmocka_unit_test(test_link_relay_restart_node_comes_back),
         cmocka_unit_test(test_link_node_dies_viewers_stay),
+        cmocka_unit_test(test_link_token_rotated_without_restart),
         cmocka_unit_test(test_link_bad_handshakes_refused),
         cmocka_unit_test(test_link_garbage_is_closed_with_a_reason),
         cmocka_unit_test(test_link_wrong_token_refused_and_throttled),

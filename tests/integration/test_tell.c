@@ -4,6 +4,7 @@
  * OFF, the event topic carries start and end, the camera topic the thumbnail, and a webhook
  * receiver in the test gets start and end with the documented body (after answering 500 twice,
  * the third try). Snoozed from the API, the next intruder reaches MQTT but not the webhook.
+ * A snooze survives a relay restart (ALERTS_FILE), and so does its end.
  * Set LOOKOUT_KEEP_TMP=1 to keep the logs of a failed run.
  */
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "../support/http.h"
+#include "../support/json.h"
 #include "../support/mqtt_rig.h"
 #include "../support/proc.h"
 #include "../support/run.h"
@@ -139,6 +141,69 @@ static void test_tell_intruder_reaches_mqtt_and_the_webhook(void **state)
         ts_proc_wait_log(t->rig.stack.relay_log, "alerts are off (snoozed)", 5000, NULL, 0), 0);
 }
 
+/* GET /api/alerts: armed? and the snooze's end (Unix seconds, 0: none). */
+static void alert_state(struct t *t, int *armed, double *until)
+{
+    struct ts_http_response r = {0};
+    assert_int_equal(ts_http_request(t->rig.stack.relay_port, "GET", "/api/alerts",
+                                     t->rig.stack.auth, NULL, HTTP_TIMEOUT_MS, &r),
+                     200);
+    const char *body = (const char *)r.body;
+    assert_int_equal(ts_json_bool(body, "armed", armed), 0);
+    *until = 0;
+    if (strstr(body, "\"snoozed_until_unix\":null") == NULL)
+        assert_int_equal(ts_json_number(body, "snoozed_until_unix", until), 0);
+    ts_http_response_deinit(&r);
+}
+
+static void test_tell_snooze_survives_a_restart(void **state)
+{
+    struct t *t = *state;
+    char env[1024], path[600];
+    snprintf(path, sizeof(path), "%s/alerts", t->rig.dir);
+    snprintf(env, sizeof(env), "PRESETS_FILE=%s/presets.txt\nALERTS_FILE=%s\n", t->rig.dir, path);
+    assert_int_equal(ts_stack_start(&t->rig.stack, t->rig.dir, 10, env), 0);
+    int armed;
+    double until;
+    alert_state(t, &armed, &until);
+    assert_true(armed);
+    assert_true(until == 0);
+
+    post(t->rig.stack.relay_port, "/api/alerts/snooze?minutes=30", t->rig.stack.auth);
+    double snoozed;
+    alert_state(t, &armed, &snoozed);
+    assert_false(armed);
+    assert_true(snoozed > 0);
+    /* Kept on disk, owner-only, by the time the answer came. */
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    assert_int_equal(ts_stack_restart_relay(&t->rig.stack), 0);
+    assert_int_equal(
+        ts_proc_wait_log(t->rig.stack.relay_log, "alerts snoozed for", HTTP_TIMEOUT_MS, NULL, 0),
+        0);
+    alert_state(t, &armed, &until);
+    assert_false(armed);
+    assert_true(until == snoozed);
+
+    /* Ended: it stays ended after the next restart. */
+    post(t->rig.stack.relay_port, "/api/alerts/snooze?minutes=0", t->rig.stack.auth);
+    assert_int_equal(ts_stack_restart_relay(&t->rig.stack), 0);
+    alert_state(t, &armed, &until);
+    assert_true(armed);
+    assert_true(until == 0);
+
+    /* A file that does not read is named in the log and ignored: the relay starts, armed. */
+    assert_int_equal(ts_file_write(t->rig.dir, "alerts", "snoozed_until=soon\n", NULL, 0), 0);
+    assert_int_equal(ts_stack_restart_relay(&t->rig.stack), 0);
+    char want[700];
+    snprintf(want, sizeof(want), "ALERTS_FILE: %s:1: snoozed_until: expected Unix seconds", path);
+    assert_int_equal(ts_proc_wait_log(t->rig.stack.relay_log, want, HTTP_TIMEOUT_MS, NULL, 0), 0);
+    alert_state(t, &armed, &until);
+    assert_true(armed);
+}
+
 /* A hook that is not an absolute path to an executable stops the start, naming the key. */
 static void test_tell_bad_hook_stops_the_start(void **state)
 {
@@ -168,6 +233,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tell_intruder_reaches_mqtt_and_the_webhook, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_tell_snooze_survives_a_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tell_bad_hook_stops_the_start, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

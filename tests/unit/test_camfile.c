@@ -204,6 +204,38 @@ static void test_camfile_node_token(void **state)
     assert_int_equal(bearer_matches(NULL, cf.node_token_digest), 0);
 }
 
+/* NODE_TOKEN_FILE: its path is kept, and a rotated token in the same file does not make the
+ * camera "changed" (it is taken in place, without a restart); another file or an inline token
+ * does. */
+static void test_camfile_token_file_rotation_is_no_change(void **state)
+{
+    const char *dir = *state;
+    char path[600], other[600];
+    assert_int_equal(
+        ts_file_write(dir, "token", "0123456789abcdef0123456789abcdef\n", path, sizeof(path)), 0);
+    assert_int_equal(
+        ts_file_write(dir, "other", "0123456789abcdef0123456789abcdef\n", other, sizeof(other)), 0);
+    struct cfg main_cfg;
+    cfg_defaults(&main_cfg);
+    struct camfile a, b, c;
+    const char *reason = NULL;
+    camfile_defaults(&a, &main_cfg, "porch");
+    assert_int_equal(camfile_set(&a, "NODE_TOKEN_FILE", path, &reason), 0);
+    assert_string_equal(a.node_token_file, path);
+    assert_int_equal(ts_file_write(dir, "token", "fedcba9876543210fedcba9876543210\n", NULL, 0), 0);
+    camfile_defaults(&b, &main_cfg, "porch");
+    assert_int_equal(camfile_set(&b, "NODE_TOKEN_FILE", path, &reason), 0);
+    assert_memory_not_equal(a.node_token_digest, b.node_token_digest, BEARER_DIGEST_BYTES);
+    assert_true(camfile_same(&a, &b));
+    camfile_defaults(&c, &main_cfg, "porch");
+    assert_int_equal(camfile_set(&c, "NODE_TOKEN_FILE", other, &reason), 0);
+    assert_false(camfile_same(&a, &c));
+    camfile_defaults(&c, &main_cfg, "porch");
+    assert_int_equal(camfile_set(&c, "NODE_TOKEN", "fedcba9876543210fedcba9876543210", &reason), 0);
+    assert_string_equal(c.node_token_file, "");
+    assert_false(camfile_same(&b, &c));
+}
+
 static void test_camfile_record_keys(void **state)
 {
     char *dir = *state;
@@ -266,6 +298,8 @@ int main(void)
         cmocka_unit_test(test_camfile_names),
         cmocka_unit_test(test_camfile_from_main_and_defaults),
         cmocka_unit_test(test_camfile_node_token),
+        cmocka_unit_test_setup_teardown(test_camfile_token_file_rotation_is_no_change, make_dir,
+                                        free_dir),
         cmocka_unit_test_setup_teardown(test_camfile_load_dir, make_dir, free_dir),
         cmocka_unit_test_setup_teardown(test_camfile_every_error_at_once, make_dir, free_dir),
         cmocka_unit_test_setup_teardown(test_camfile_missing_dir, make_dir, free_dir),

@@ -185,30 +185,41 @@ void continuous_on_frame(struct continuous *c, struct frame *f, int64_t received
         on_timelapse_frame(c, f, received_us);
 }
 
-static void on_failed(struct continuous *c, struct track *t, const struct recorder_result *res)
+/* A file of kind could not be written (rc): log once why; a full disk stops recording until
+ * space is back. */
+static void report_failure(struct continuous *c, enum recording_kind kind, int rc)
 {
-    const char *what = recording_name_dir(t->kind);
-    if (res->rc == -ENOSPC || res->rc == -EDQUOT) {
+    const char *what = recording_name_dir(kind);
+    if (rc == -ENOSPC || rc == -EDQUOT) {
         c->stats.disk_full++;
         c->stats.is_disk_full = 1;
         LOG_ERROR("camera %s: %s stopped: the disk of RECORD_DIR is full; the live stream goes "
                   "on; recording starts again when space returns",
                   c->camera, what);
     } else {
-        LOG_ERROR("camera %s: a %s file failed: %s", c->camera, what, strerror(-res->rc));
+        LOG_ERROR("camera %s: a %s file failed: %s", c->camera, what, strerror(-rc));
     }
+}
+
+static void on_failed(struct continuous *c, struct track *t, const struct recorder_result *res)
+{
+    report_failure(c, t->kind, res->rc);
     if (t->cur.id == res->tag)
         t->cur.id = 0; /* the recorder dropped the part; the next frame may begin a new file */
     event_index_rec_delete(events_store_index(c->store), res->tag);
 }
 
-static void on_closed(struct continuous *c, const struct recorder_result *res)
+static void on_closed(struct continuous *c, struct track *t, const struct recorder_result *res)
 {
     struct event_index *idx = events_store_index(c->store);
     struct recording_record row;
     if (event_index_rec_get(idx, res->tag, &row) < 0)
         return;
     if (res->rc < 0) {
+        /* Finishing it failed (the trailer, fsync, rename: a full disk shows here too); the
+         * recorder removed the part. No frame at all (-ENODATA) is no failure. */
+        if (res->rc != -ENODATA)
+            report_failure(c, t->kind, res->rc);
         event_index_rec_delete(idx, res->tag);
         return;
     }
@@ -227,7 +238,7 @@ void continuous_on_result(const struct recorder_result *res, void *arg)
     if (res->kind == RECORDER_FAILED)
         on_failed(c, t, res);
     else if (res->kind == RECORDER_CLOSED)
-        on_closed(c, res);
+        on_closed(c, t, res);
 }
 
 void continuous_stop(struct continuous *c)

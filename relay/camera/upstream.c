@@ -1,4 +1,4 @@
-#include "upstream.h"
+#include "upstream_internal.h"
 #include "clock.h"
 
 #include <errno.h>
@@ -27,41 +27,6 @@
 /* Room past one frame for part headers and the chunk framing around it. */
 #define UPSTREAM_SLACK (64 * 1024)
 
-struct upstream {
-    struct event_base *base;
-    struct upstream_config cfg;
-    char name[40]; /* the camera's, for the log */
-    struct url_parts url;
-    struct http_client *client; /* plain or TLS connections to url */
-    upstream_frame_cb on_frame;
-    void *arg;
-
-    struct evhttp_connection *conn; /* the current attempt, freed before the next */
-    struct evhttp_request *req;     /* owned by conn while in flight */
-    struct event *retry_timer;
-    unsigned failures; /* consecutive attempts without a frame */
-    int is_streaming;  /* headers accepted */
-    int is_online;     /* a frame arrived on this connection */
-    int has_reason;    /* this attempt's failure is already explained in reason */
-    char reason[160];
-    char logged_reason[160];
-
-    struct event *idle_timer;  /* disconnects after idle_timeout_ms without demand */
-    struct event *frame_timer; /* no frame for stall_timeout_ms: the camera is stuck */
-    struct event *drop_event;  /* drops the connection outside libevent's callbacks */
-    char drop_reason[160];
-    int is_standby; /* deliberately disconnected: nobody is watching */
-    unsigned holds; /* src_hold minus src_release */
-
-    struct mjpeg_parser parser;
-    struct frame *partial; /* the frame being received */
-    struct source_stats stats;
-    uint64_t stalls; /* connections dropped for bringing no frame in time */
-    struct fps_meter fps;
-};
-
-static void connect_now(struct upstream *u);
-static void src_free(void *impl);
 static void watch_frames(struct upstream *u);
 
 static void set_offline(struct upstream *u, const char *reason)
@@ -351,69 +316,14 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
              u->cfg.idle_timeout_ms);
 }
 
-/*
- * The source operations (source.h) over an upstream. hold/release: someone needs frames (a
- * viewer, a waiting snapshot): hold the connection open; release it when done. With
- * idle_timeout_ms set, the first hold connects and the connection closes idle_timeout_ms after
- * the last release; with 0 the upstream stays connected regardless.
- */
-static void src_hold(void *impl)
-{
-    struct upstream *u = impl;
-    if (u->holds++ > 0 || u->cfg.idle_timeout_ms == 0)
-        return;
-    evtimer_del(u->idle_timer);
-    if (u->is_standby) {
-        u->is_standby = 0;
-        LOG_INFO("camera %s: someone is watching: connecting to the camera", u->name);
-        connect_now(u);
-    }
-}
-
-static void src_release(void *impl)
-{
-    struct upstream *u = impl;
-    if (u->holds == 0 || --u->holds > 0 || u->cfg.idle_timeout_ms == 0 || u->is_standby)
-        return;
-    struct timeval tv = {.tv_sec = u->cfg.idle_timeout_ms / 1000,
-                         .tv_usec = (u->cfg.idle_timeout_ms % 1000) * 1000};
-    evtimer_add(u->idle_timer, &tv);
-}
-
-/* Frames per second from the camera over the last 3 s before now_us (CLOCK_MONOTONIC µs). */
-static double src_fps(const void *impl, int64_t now_us)
-{
-    const struct upstream *u = impl;
-    return fps_meter_fps(&u->fps, now_us);
-}
-
-/* 1 while deliberately disconnected for lack of viewers. */
-static int src_is_standby(const void *impl)
-{
-    const struct upstream *u = impl;
-    return u->is_standby;
-}
-
-/*
- * 1 during the first connection attempt after start-up or a wake-up from standby: no frame yet,
- * and no failure either, so the camera is presumably fine, only not streaming yet. Callers wait
- * for a frame then, rather than report the camera offline.
- */
-static int src_is_connecting(const void *impl)
-{
-    const struct upstream *u = impl;
-    /* failures is reset by a frame and by standby, and counts every failed attempt. */
-    return !u->is_online && !u->is_standby && u->failures == 0 && u->conn != NULL;
-}
-
 static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    connect_now(arg);
+    upstream_connect_now(arg);
 }
 
-static void connect_now(struct upstream *u)
+void upstream_connect_now(struct upstream *u)
 {
     /* The previous attempt's connection is freed here, outside its own callbacks. */
     if (u->conn != NULL)
@@ -497,11 +407,11 @@ struct upstream *upstream_new(struct event_base *base, const struct upstream_con
     if (u->retry_timer == NULL || u->idle_timer == NULL || u->frame_timer == NULL ||
         u->drop_event == NULL) {
         *err = "out of memory";
-        src_free(u);
+        upstream_free(u);
         return NULL;
     }
     if (cfg->idle_timeout_ms == 0) {
-        connect_now(u);
+        upstream_connect_now(u);
     } else {
         u->is_standby = 1;
         set_offline(u, STANDBY_REASON);
@@ -509,8 +419,7 @@ struct upstream *upstream_new(struct event_base *base, const struct upstream_con
     return u;
 }
 
-/* Close the connection and free. */
-static void src_free(void *impl)
+void upstream_free(void *impl)
 {
     struct upstream *u = impl;
     if (u == NULL)
@@ -528,42 +437,4 @@ static void src_free(void *impl)
     http_client_free(u->client);
     drop_partial(u);
     free(u);
-}
-
-/* 1 while the camera's stream is flowing (a frame arrived since the last connect), else 0. */
-static int src_is_online(const void *impl)
-{
-    const struct upstream *u = impl;
-    return u->is_online;
-}
-
-/* Why the camera is offline (a short phrase), or "" while online. */
-static const char *src_offline_reason(const void *impl)
-{
-    const struct upstream *u = impl;
-    return u->is_online ? "" : u->reason;
-}
-
-static void src_get_stats(const void *impl, struct source_stats *out)
-{
-    const struct upstream *u = impl;
-    *out = u->stats;
-}
-
-static const struct source_ops upstream_source_ops = {
-    .is_online = src_is_online,
-    .is_standby = src_is_standby,
-    .is_connecting = src_is_connecting,
-    .offline_reason = src_offline_reason,
-    .hold = src_hold,
-    .release = src_release,
-    .fps = src_fps,
-    .get_stats = src_get_stats,
-    .free = src_free,
-};
-
-void upstream_as_source(struct upstream *u, struct source *out)
-{
-    out->ops = &upstream_source_ops;
-    out->impl = u;
 }

@@ -29,6 +29,7 @@ struct track {
     int64_t last_unix_ms;        /* wall clock of the last frame written */
     int64_t day;                 /* UTC day of its start (timelapse: ends at midnight) */
     uint32_t queued;             /* frames queued into it */
+    int is_start_failing;        /* the last start failed (and said so) */
 };
 
 struct continuous {
@@ -90,6 +91,22 @@ static int free_name(struct continuous *c, enum recording_kind kind, int64_t uni
     return -EEXIST;
 }
 
+/* A file of kind could not be written (rc): log once why; a full disk stops recording until
+ * space is back. */
+static void report_failure(struct continuous *c, enum recording_kind kind, int rc)
+{
+    const char *what = recording_name_dir(kind);
+    if (rc == -ENOSPC || rc == -EDQUOT) {
+        c->stats.disk_full++;
+        c->stats.is_disk_full = 1;
+        LOG_ERROR("camera %s: %s stopped: the disk of RECORD_DIR is full; the live stream goes "
+                  "on; recording starts again when space returns",
+                  c->camera, what);
+    } else {
+        LOG_ERROR("camera %s: a %s file failed: %s", c->camera, what, strerror(-rc));
+    }
+}
+
 static void open_track(struct continuous *c, struct track *t, int64_t received_us)
 {
     if (!may_record(c))
@@ -104,11 +121,18 @@ static void open_track(struct continuous *c, struct track *t, int64_t received_u
     if (free_name(c, t->kind, unix_ms, row->file, sizeof(row->file)) < 0 ||
         recording_name_part(row->file, part, sizeof(part)) < 0 ||
         event_index_rec_insert(events_store_index(c->store), row) < 0) {
-        LOG_ERROR("camera %s: cannot start a %s file (name or index): not recorded", c->camera,
-                  recording_name_dir(t->kind));
         row->id = 0;
+        /* On a full disk the index often fails before the file would: the same stop. Anything
+         * else is said once, not at every frame. */
+        if (events_store_free_bytes(c->store) < EVENTS_RESUME_FREE_BYTES)
+            report_failure(c, t->kind, -ENOSPC);
+        else if (!t->is_start_failing)
+            LOG_ERROR("camera %s: cannot start a %s file (name or index): not recorded", c->camera,
+                      recording_name_dir(t->kind));
+        t->is_start_failing = 1;
         return;
     }
+    t->is_start_failing = 0;
     if (recorder_open(c->rec, t->slot, part, row->id) < 0) {
         event_index_rec_delete(events_store_index(c->store), row->id);
         row->id = 0;
@@ -183,22 +207,6 @@ void continuous_on_frame(struct continuous *c, struct frame *f, int64_t received
         on_segment_frame(c, f, received_us);
     if (c->timelapse_s > 0)
         on_timelapse_frame(c, f, received_us);
-}
-
-/* A file of kind could not be written (rc): log once why; a full disk stops recording until
- * space is back. */
-static void report_failure(struct continuous *c, enum recording_kind kind, int rc)
-{
-    const char *what = recording_name_dir(kind);
-    if (rc == -ENOSPC || rc == -EDQUOT) {
-        c->stats.disk_full++;
-        c->stats.is_disk_full = 1;
-        LOG_ERROR("camera %s: %s stopped: the disk of RECORD_DIR is full; the live stream goes "
-                  "on; recording starts again when space returns",
-                  c->camera, what);
-    } else {
-        LOG_ERROR("camera %s: a %s file failed: %s", c->camera, what, strerror(-rc));
-    }
 }
 
 static void on_failed(struct continuous *c, struct track *t, const struct recorder_result *res)

@@ -1,9 +1,12 @@
 #include "events_camera.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "camera.h"
@@ -131,12 +134,22 @@ static int load_settings(struct events_camera *ec, struct motion_settings *out, 
                          size_t err_size)
 {
     motion_settings_default(out);
-    FILE *f = fopen(ec->settings_path, "r");
+    /* Only a plain file (record_path.h): a FIFO would block the start, a link leads elsewhere. */
+    int fd = open(ec->settings_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0 && errno == ENOENT)
+        return 0;
+    int rc = fd < 0 ? (errno == ELOOP ? -EINVAL : -errno) : 0;
+    struct stat st;
+    if (rc == 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)))
+        rc = -EINVAL;
+    FILE *f = rc == 0 ? fdopen(fd, "r") : NULL;
     if (f == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(err, err_size, "%s: %s", ec->settings_path, strerror(errno));
-        return -errno;
+        rc = rc < 0 ? rc : -errno;
+        if (fd >= 0)
+            close(fd);
+        snprintf(err, err_size, "%s: %s", ec->settings_path,
+                 rc == -EINVAL ? "not a plain file (a link, FIFO or device)" : strerror(-rc));
+        return rc;
     }
     char text[SETTINGS_MAX_BYTES + 1];
     size_t n = fread(text, 1, SETTINGS_MAX_BYTES, f);

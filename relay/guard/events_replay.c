@@ -174,6 +174,9 @@ int events_replay_start(struct event_base *base, struct events_store *store,
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", "multipart/x-mixed-replace;boundary=" REPLAY_BOUNDARY);
     evhttp_add_header(h, "Cache-Control", "no-store");
+    /* The connection left connlimit's caps and deadline for the replay (events_api_play): it
+     * ends with it, or it would stay open outside them for good. */
+    evhttp_add_header(h, "Connection", "close");
     evhttp_send_reply_start(req, 200, "OK");
     evhttp_connection_set_closecb(r->conn, on_close, r);
     event_active(r->timer, EV_TIMEOUT, 0);

@@ -257,10 +257,29 @@ static void test_record_dir_traps_neither_block_nor_lead_out(void **state)
     ts_http_response_deinit(&r);
 }
 
+/* motion.txt is read at start: a FIFO there is refused with its name, not waited on. */
+static void test_record_dir_motion_file_fifo_is_refused(void **state)
+{
+    struct dir_test *t = *state;
+    char p[900], env[1024];
+    join(p, sizeof(p), t->rec, "cam");
+    mkdir(p, 0750);
+    join(p, sizeof(p), t->rec, "cam/motion.txt");
+    assert_int_equal(mkfifo(p, 0600), 0);
+    snprintf(env, sizeof(env), "RECORD_DIR=%s\n", t->rec);
+    assert_int_equal(ts_stack_start(&t->stack, t->dir, FPS, env), 0);
+    if (ts_proc_wait_log(t->stack.relay_log, "motion.txt: not a plain file", 10000, NULL, 0) != 0) {
+        ts_proc_print_log(t->stack.relay_log, 20);
+        fail_msg("the relay did not refuse the FIFO at %s", p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_record_dir_traps_neither_block_nor_lead_out, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_record_dir_motion_file_fifo_is_refused, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

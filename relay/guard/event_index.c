@@ -173,17 +173,16 @@ int event_index_get(struct event_index *idx, int64_t id, struct event_record *ou
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
 }
 
-/* An event overlaps the range if it starts before its end and ends (or runs) after its start;
- * start_ms is indexed, and no event is longer than a day (events.h). */
-#define EVENTS_IN_RANGE                                                                            \
-    " FROM events WHERE start_ms <= ?2 AND start_ms >= ?1 - 86400000"                              \
-    " AND (end_ms >= ?1 OR end_ms = 0) AND (?3 IS NULL OR camera = ?3)"
-
-/* The rows of sql (a range query with ?1 from, ?2 to, ?3 camera, ?4 limit) into out. */
-static int list_events(struct event_index *idx, const char *sql, const char *camera,
-                       int64_t from_ms, int64_t to_ms, struct event_record *out, size_t max)
+int event_index_list(struct event_index *idx, const char *camera, int64_t from_ms, int64_t to_ms,
+                     struct event_record *out, size_t max)
 {
-    sqlite3_stmt *st = prepare(idx, sql);
+    /* An event overlaps the range if it starts before its end and ends (or runs) after its
+     * start; start_ms is indexed, and no event is longer than a day (events.h). */
+    sqlite3_stmt *st = prepare(idx, "SELECT " COLUMNS " FROM events WHERE start_ms <= ?2"
+                                    " AND start_ms >= ?1 - 86400000"
+                                    " AND (end_ms >= ?1 OR end_ms = 0)"
+                                    " AND (?3 IS NULL OR camera = ?3)"
+                                    " ORDER BY start_ms, id LIMIT ?4");
     if (st == NULL)
         return -EIO;
     sqlite3_bind_int64(st, 1, from_ms);
@@ -197,24 +196,12 @@ static int list_events(struct event_index *idx, const char *sql, const char *cam
     int rc = SQLITE_DONE;
     while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
         read_record(st, &out[n++]);
+    if (n < max && rc != SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return -EIO;
+    }
     sqlite3_finalize(st);
-    return n < max && rc != SQLITE_DONE ? -EIO : (int)n;
-}
-
-int event_index_list(struct event_index *idx, const char *camera, int64_t from_ms, int64_t to_ms,
-                     struct event_record *out, size_t max)
-{
-    return list_events(idx, "SELECT " COLUMNS EVENTS_IN_RANGE " ORDER BY start_ms, id LIMIT ?4",
-                       camera, from_ms, to_ms, out, max);
-}
-
-int event_index_list_newest(struct event_index *idx, const char *camera, int64_t from_ms,
-                            int64_t to_ms, struct event_record *out, size_t max)
-{
-    return list_events(idx,
-                       "SELECT * FROM (SELECT " COLUMNS EVENTS_IN_RANGE
-                       " ORDER BY start_ms DESC, id DESC LIMIT ?4) ORDER BY start_ms, id",
-                       camera, from_ms, to_ms, out, max);
+    return (int)n;
 }
 
 /* Sum of bytes and count of rows of a table, by the query sql. Returns 0 or -EIO. */
@@ -353,18 +340,16 @@ int event_index_rec_find(struct event_index *idx, const char *camera, const char
     return rec_one(st, out);
 }
 
-/* As EVENTS_IN_RANGE: no recording spans more than a day (a segment is at most one, a timelapse
- * file ends at midnight). */
-#define RECORDINGS_IN_RANGE                                                                        \
-    " FROM recordings WHERE start_ms <= ?2 AND start_ms >= ?1 - 86400000"                          \
-    " AND (end_ms >= ?1 OR done = 0) AND (?3 IS NULL OR camera = ?3) AND (?4 = 0 OR kind = ?4)"
-
-/* The rows of sql (a range query with ?1 from, ?2 to, ?3 camera, ?4 kind, ?5 limit) into out. */
-static int list_recordings(struct event_index *idx, const char *sql, const char *camera,
-                           enum recording_kind kind, int64_t from_ms, int64_t to_ms,
-                           struct recording_record *out, size_t max)
+int event_index_rec_list(struct event_index *idx, const char *camera, enum recording_kind kind,
+                         int64_t from_ms, int64_t to_ms, struct recording_record *out, size_t max)
 {
-    sqlite3_stmt *st = prepare(idx, sql);
+    /* As event_index_list: no recording spans more than a day (a segment is at most one, a
+     * timelapse file ends at midnight). */
+    sqlite3_stmt *st = prepare(idx, "SELECT " REC_COLUMNS " FROM recordings WHERE start_ms <= ?2"
+                                    " AND start_ms >= ?1 - 86400000"
+                                    " AND (end_ms >= ?1 OR done = 0)"
+                                    " AND (?3 IS NULL OR camera = ?3) AND (?4 = 0 OR kind = ?4)"
+                                    " ORDER BY start_ms, id LIMIT ?5");
     if (st == NULL)
         return -EIO;
     sqlite3_bind_int64(st, 1, from_ms);
@@ -376,24 +361,6 @@ static int list_recordings(struct event_index *idx, const char *sql, const char 
     sqlite3_bind_int(st, 4, (int)kind);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)max);
     return rec_rows(st, out, max);
-}
-
-int event_index_rec_list(struct event_index *idx, const char *camera, enum recording_kind kind,
-                         int64_t from_ms, int64_t to_ms, struct recording_record *out, size_t max)
-{
-    return list_recordings(
-        idx, "SELECT " REC_COLUMNS RECORDINGS_IN_RANGE " ORDER BY start_ms, id LIMIT ?5", camera,
-        kind, from_ms, to_ms, out, max);
-}
-
-int event_index_rec_list_newest(struct event_index *idx, const char *camera,
-                                enum recording_kind kind, int64_t from_ms, int64_t to_ms,
-                                struct recording_record *out, size_t max)
-{
-    return list_recordings(idx,
-                           "SELECT * FROM (SELECT " REC_COLUMNS RECORDINGS_IN_RANGE
-                           " ORDER BY start_ms DESC, id DESC LIMIT ?5) ORDER BY start_ms, id",
-                           camera, kind, from_ms, to_ms, out, max);
 }
 
 int event_index_rec_unfinished(struct event_index *idx, struct recording_record *out, size_t max)

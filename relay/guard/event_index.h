@@ -62,11 +62,6 @@ int event_index_get(struct event_index *idx, int64_t id, struct event_record *ou
 int event_index_list(struct event_index *idx, const char *camera, int64_t from_ms, int64_t to_ms,
                      struct event_record *out, size_t max);
 
-/* As event_index_list, but past max the newest are kept (still stored oldest first): what a
- * person looking at a busy day wants to see. Returns the number stored or -EIO. */
-int event_index_list_newest(struct event_index *idx, const char *camera, int64_t from_ms,
-                            int64_t to_ms, struct event_record *out, size_t max);
-
 /* Total bytes of every event, and the number of events. Returns 0 or -EIO. */
 int event_index_totals(struct event_index *idx, uint64_t *bytes, uint64_t *count);
 
@@ -110,11 +105,6 @@ int event_index_rec_find(struct event_index *idx, const char *camera, const char
  */
 int event_index_rec_list(struct event_index *idx, const char *camera, enum recording_kind kind,
                          int64_t from_ms, int64_t to_ms, struct recording_record *out, size_t max);
-
-/* As event_index_rec_list, but past max the newest are kept (still stored oldest first). */
-int event_index_rec_list_newest(struct event_index *idx, const char *camera,
-                                enum recording_kind kind, int64_t from_ms, int64_t to_ms,
-                                struct recording_record *out, size_t max);
 
 /* Recordings not done (being written, or left by a crash), at most max. Returns how many or
  * -EIO. */

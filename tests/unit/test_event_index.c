@@ -90,46 +90,6 @@ static void test_event_index_rows_and_ranges(void **state)
     ts_tmpdir_free(dir);
 }
 
-/* A list longer than its bound keeps the newest (a busy day shows its latest events and
- * segments, not its first 1000), still oldest first. */
-static void test_event_index_lists_keep_the_newest(void **state)
-{
-    (void)state;
-    char *dir = ts_tmpdir_new();
-    char path[512], err[256];
-    snprintf(path, sizeof(path), "%s/events.db", dir);
-    struct event_index *idx = event_index_open(path, err, sizeof(err));
-    assert_non_null(idx);
-    int64_t ids[5], rec_ids[5];
-    for (int i = 0; i < 5; i++) {
-        struct event_record e = rec("garden", T0 + i * 60000, T0 + i * 60000 + 1000, 10);
-        assert_int_equal(event_index_insert(idx, &e), 0);
-        ids[i] = e.id;
-        struct recording_record r = {.kind = RECORDING_SEGMENT,
-                                     .start_unix_ms = T0 + i * 60000,
-                                     .end_unix_ms = T0 + (i + 1) * 60000,
-                                     .is_done = 1};
-        snprintf(r.camera, sizeof(r.camera), "garden");
-        snprintf(r.file, sizeof(r.file), "segments/s%d.mkv", i);
-        assert_int_equal(event_index_rec_insert(idx, &r), 0);
-        rec_ids[i] = r.id;
-    }
-    struct event_record out[3];
-    assert_int_equal(event_index_list_newest(idx, "garden", T0, T0 + DAY_MS, out, 3), 3);
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(out[i].id, ids[2 + i]);
-    struct recording_record recs[3];
-    assert_int_equal(
-        event_index_rec_list_newest(idx, "garden", RECORDING_SEGMENT, T0, T0 + DAY_MS, recs, 3), 3);
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(recs[i].id, rec_ids[2 + i]);
-    /* Retention's lists still begin with the oldest. */
-    assert_int_equal(event_index_list(idx, NULL, 0, INT64_MAX / 2, out, 3), 3);
-    assert_int_equal(out[0].id, ids[0]);
-    event_index_close(idx);
-    ts_tmpdir_free(dir);
-}
-
 static void test_event_index_refuses_a_foreign_file(void **state)
 {
     (void)state;
@@ -178,7 +138,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_event_index_rows_and_ranges),
-        cmocka_unit_test(test_event_index_lists_keep_the_newest),
         cmocka_unit_test(test_event_index_refuses_a_foreign_file),
         cmocka_unit_test(test_retention_oldest_first_never_current),
     };

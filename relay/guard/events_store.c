@@ -209,6 +209,30 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     events_store_apply_retention(arg);
 }
 
+/*
+ * An index that cannot be opened (a damaged file, "file is not a database") is only a cache of
+ * the recordings' names: move it and its WAL aside (kept for a look, never deleted) so that start
+ * rebuilds it, instead of refusing to start. why is the open's error. Returns 0 or -errno.
+ */
+static int move_index_aside(const char *db, const char *why)
+{
+    char aside[1200], from[1100], to[1300];
+    snprintf(aside, sizeof(aside), "%s.broken-%lld", db, (long long)time(NULL));
+    if (rename(db, aside) != 0)
+        return -errno;
+    static const char *const sidecars[] = {"-wal", "-shm"};
+    for (size_t i = 0; i < sizeof(sidecars) / sizeof(sidecars[0]); i++) {
+        snprintf(from, sizeof(from), "%s%s", db, sidecars[i]);
+        snprintf(to, sizeof(to), "%s%s", aside, sidecars[i]);
+        if (rename(from, to) != 0 && errno != ENOENT)
+            unlink(from);
+    }
+    LOG_WARN("RECORD_DIR: the index cannot be used (%s): moved aside to %s; rebuilding it from "
+             "the recordings",
+             why, aside);
+    return 0;
+}
+
 struct events_store *events_store_open(struct event_base *base,
                                        const struct events_store_config *cfg, char *err,
                                        size_t err_size)
@@ -242,6 +266,10 @@ struct events_store *events_store_open(struct event_base *base,
     snprintf(db, sizeof(db), "%s/events.db", s->dir);
     int is_lost = stat(db, &st) != 0;
     s->idx = event_index_open(db, ierr, sizeof(ierr));
+    if (s->idx == NULL && !is_lost && move_index_aside(db, ierr) == 0) {
+        is_lost = 1;
+        s->idx = event_index_open(db, ierr, sizeof(ierr));
+    }
     if (s->idx == NULL) {
         snprintf(err, err_size, "RECORD_DIR: %s", ierr);
         free(s);

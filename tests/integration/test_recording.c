@@ -573,6 +573,42 @@ static void test_recording_full_disk_stops_segments_not_the_stream(void **state)
 }
 
 /* Write dir/cameras/NAME.env with text. */
+/* A damaged index (events.db overwritten) does not stop the relay: it is moved aside, kept,
+ * and rebuilt from the recordings, which are listed again. */
+static void test_recording_a_damaged_index_is_rebuilt(void **state)
+{
+    struct rec_test *t = *state;
+    start(t, "RECORD_SEGMENT_S=1\nRECORD_MIN_FREE_BYTES=0\n");
+    struct entry segs[LIST_MAX];
+    wait_done(t, "/api/segments", 2, segs, 20000);
+    kill_relay(t);
+    char db[700], wal[710];
+    snprintf(db, sizeof(db), "%s/events.db", t->rec);
+    snprintf(wal, sizeof(wal), "%s/events.db-wal", t->rec);
+    unlink(wal);
+    static const char junk[] = "this is not a database, it is what a bad SD card leaves behind\n";
+    FILE *f = fopen(db, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 200; i++)
+        fputs(junk, f);
+    assert_int_equal(fclose(f), 0);
+    start_relay_again(t, 2);
+    assert_int_equal(ts_proc_wait_log(t->stack.relay_log, "moved aside", 10000, NULL, 0), 0);
+    int n = wait_done(t, "/api/segments", 2, segs, 20000);
+    print_message("after the damaged index: %d segments listed\n", n);
+    /* The damaged file is kept beside, for a look. */
+    char cmd[800];
+    snprintf(cmd, sizeof(cmd), "%s", t->rec);
+    char *argv[] = {"/usr/bin/find", cmd, "-maxdepth", "1", "-name", "events.db.broken-*", NULL};
+    char log[700];
+    snprintf(log, sizeof(log), "%s/find-broken.log", t->dir);
+    assert_int_equal(ts_run(argv, NULL, log, 10000), 0);
+    char *found = ts_file_read(log, 4096);
+    assert_non_null(found);
+    assert_non_null(strstr(found, "events.db.broken-"));
+    free(found);
+}
+
 /* The path of the first finished segment file under the camera's segments folder, into out. */
 static void find_segment_file(struct rec_test *t, char *out, size_t size)
 {
@@ -770,6 +806,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_recording_full_disk_stops_segments_not_the_stream,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_recording_a_long_list_comes_in_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recording_a_damaged_index_is_rebuilt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recording_camera_files_choose_per_camera, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_recording_check_config_names_a_bad_camera_value, setup,

@@ -56,11 +56,25 @@ static int wait_fd(int fd, short events, int64_t deadline_ms)
     }
 }
 
-static int connect_loopback(uint16_t port, int64_t deadline_ms)
+/* Connect to 127.0.0.1:port, from the loopback address src if not NULL (e.g. "127.0.0.9": the
+ * relay keys its login throttle on the client's address). */
+static int connect_loopback(const char *src, uint16_t port, int64_t deadline_ms)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
+    if (src != NULL) {
+        struct sockaddr_in from = {.sin_family = AF_INET};
+        if (inet_pton(AF_INET, src, &from.sin_addr) != 1) {
+            close(fd);
+            return -EINVAL;
+        }
+        if (bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0) {
+            int rc = -errno;
+            close(fd);
+            return rc;
+        }
+    }
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -246,12 +260,19 @@ int ts_http_conn_open(uint16_t port, const char *method, const char *path,
                       const char *extra_headers, const char *body, int timeout_ms,
                       struct ts_http_conn **out)
 {
+    return ts_http_conn_open_from(NULL, port, method, path, extra_headers, body, timeout_ms, out);
+}
+
+int ts_http_conn_open_from(const char *src, uint16_t port, const char *method, const char *path,
+                           const char *extra_headers, const char *body, int timeout_ms,
+                           struct ts_http_conn **out)
+{
     int64_t deadline_ms = now_ms() + timeout_ms;
     *out = NULL;
     struct ts_http_conn *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return -ENOMEM;
-    c->fd = connect_loopback(port, deadline_ms);
+    c->fd = connect_loopback(src, port, deadline_ms);
     int rc = c->fd;
     if (rc >= 0)
         rc = send_request(c->fd, port, method, path, extra_headers, body, deadline_ms);
@@ -384,10 +405,17 @@ void ts_http_conn_free(struct ts_http_conn *c)
 int ts_http_request(uint16_t port, const char *method, const char *path, const char *extra_headers,
                     const char *body, int timeout_ms, struct ts_http_response *resp)
 {
+    return ts_http_request_from(NULL, port, method, path, extra_headers, body, timeout_ms, resp);
+}
+
+int ts_http_request_from(const char *src, uint16_t port, const char *method, const char *path,
+                         const char *extra_headers, const char *body, int timeout_ms,
+                         struct ts_http_response *resp)
+{
     int64_t deadline_ms = now_ms() + timeout_ms;
     memset(resp, 0, sizeof(*resp));
     struct ts_http_conn *c;
-    int rc = ts_http_conn_open(port, method, path, extra_headers, body, timeout_ms, &c);
+    int rc = ts_http_conn_open_from(src, port, method, path, extra_headers, body, timeout_ms, &c);
     if (rc < 0)
         return rc;
 

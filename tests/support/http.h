@@ -39,6 +39,12 @@ int ts_http_conn_open(uint16_t port, const char *method, const char *path,
                       const char *extra_headers, const char *body, int timeout_ms,
                       struct ts_http_conn **out);
 
+/* As ts_http_conn_open, from the loopback address src (e.g. "127.0.0.9"; NULL: the default):
+ * a client of its own for the relay's per-address limits. -EINVAL for a bad src. */
+int ts_http_conn_open_from(const char *src, uint16_t port, const char *method, const char *path,
+                           const char *extra_headers, const char *body, int timeout_ms,
+                           struct ts_http_conn **out);
+
 /* The response's status code. */
 int ts_http_conn_status(const struct ts_http_conn *c);
 
@@ -63,6 +69,11 @@ void ts_http_conn_free(struct ts_http_conn *c);
  */
 int ts_http_request(uint16_t port, const char *method, const char *path, const char *extra_headers,
                     const char *body, int timeout_ms, struct ts_http_response *resp);
+
+/* As ts_http_request, from the loopback address src (see ts_http_conn_open_from). */
+int ts_http_request_from(const char *src, uint16_t port, const char *method, const char *path,
+                         const char *extra_headers, const char *body, int timeout_ms,
+                         struct ts_http_response *resp);
 
 /* Free what ts_http_request stored in resp and zero it. Safe on a zeroed or failed response. */
 void ts_http_response_deinit(struct ts_http_response *resp);
